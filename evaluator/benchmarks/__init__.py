@@ -1,0 +1,1 @@
+"""One sub-package per hosted benchmark, each exposing a `Benchmark` subclass."""

@@ -1,0 +1,177 @@
+"""The benchmark plugin contract: frozen dataclasses at the evaluator boundary and the Benchmark base."""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: progress(fraction in [0, 1], stage text) -> None; called by score() and build() as work advances.
+ProgressFn = Callable[[float, str], None]
+
+
+def no_progress(fraction: float, stage: str) -> None:
+    """Progress callback that ignores every report."""
+
+
+class SubmissionKind(str, enum.Enum):
+    """What a submission carries: an uploaded file or a JSON method configuration."""
+
+    FILE = "file"
+    CONFIG = "config"
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One published metric: its key in score dicts, label, unit, direction and display format."""
+
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool
+    fmt: str = "{:.4f}"
+    description: str = ""
+
+    def format(self, value: float | None) -> str:
+        """Render a value for display; None is shown as "n/a"."""
+        return "n/a" if value is None else self.fmt.format(value)
+
+
+@dataclass(frozen=True)
+class SubmissionFormat:
+    """One accepted submission kind: file extensions (for FILE) and a human description."""
+
+    kind: SubmissionKind
+    description: str
+    extensions: tuple[str, ...] = ()
+    config_schema: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    """A phase of a benchmark: which public paths form its bundle and its default limits."""
+
+    slug: str
+    title: str
+    description: str
+    public_paths: tuple[str, ...]
+    max_upload_bytes: int = 64 * 1024 * 1024
+    daily_limit: int = 5
+    total_limit: int = 100
+    has_private_split: bool = True
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """Everything the platform needs to host a benchmark, without importing its heavy code."""
+
+    slug: str
+    version: str
+    title: str
+    description: str
+    phases: tuple[PhaseSpec, ...]
+    formats: tuple[SubmissionFormat, ...]
+    metrics: tuple[MetricSpec, ...]
+    ranking_metric: str
+    pareto_axes: tuple[str, str]
+    needs_gpu: bool = False
+    soft_time_limit_s: int = 600
+    default_seed: int = 0
+
+    def metric(self, name: str) -> MetricSpec:
+        """Return the metric called `name`; ValueError names it when unknown."""
+        for metric in self.metrics:
+            if metric.name == name:
+                return metric
+        raise ValueError(f"unknown metric {name!r} for benchmark {self.slug!r}")
+
+    def phase(self, slug: str) -> PhaseSpec:
+        """Return the phase called `slug`; ValueError names it when unknown."""
+        for phase in self.phases:
+            if phase.slug == slug:
+                return phase
+        raise ValueError(f"unknown phase {slug!r} for benchmark {self.slug!r}")
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A submission as the evaluator sees it: phase, the public data root, and a file or a config."""
+
+    phase: str
+    public_dir: Path
+    file: Path | None = None
+    config: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem: where (a file name inside the upload or a config field) and why."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """Metric values of one scored item (an image, a task, a sparsity level), grouped (scene, level)."""
+
+    item: str
+    group: str
+    values: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
+class SplitScore:
+    """Aggregated metrics (None = n/a) and per-item detail for one leaderboard split."""
+
+    metrics: Mapping[str, float | None]
+    items: tuple[ItemScore, ...] = ()
+    na_reasons: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """Result of scoring one submission: a SplitScore per split ("public", maybe "private")."""
+
+    splits: Mapping[str, SplitScore]
+    protocol_version: str
+    hardware: Mapping[str, str]
+    log: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A reference entry the platform scores and lists; make_payload writes its submission."""
+
+    name: str
+    description: str
+    phases: tuple[str, ...]
+    make_payload: Callable[[Path, str, Path], Payload]  # (public_dir, phase, work_dir) -> Payload
+
+
+class Benchmark(abc.ABC):
+    """Base class of every benchmark plugin; subclasses set `spec` and implement the four methods."""
+
+    spec: BenchmarkSpec
+
+    @abc.abstractmethod
+    def build(self, out_dir: Path, *, seed: int, progress: ProgressFn = no_progress) -> None:
+        """Generate or import the data: writes out_dir/"public" and out_dir/"hidden"."""
+
+    @abc.abstractmethod
+    def validate(self, payload: Payload) -> list[Problem]:
+        """Return every problem of the payload (empty when valid); never raises on bad input."""
+
+    @abc.abstractmethod
+    def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
+        """Score a validated payload against hidden_dir (= out_dir/"hidden" of build)."""
+
+    @abc.abstractmethod
+    def baselines(self) -> list[Baseline]:
+        """Reference entries scored by the platform and listed as baselines."""

@@ -1,0 +1,1 @@
+"""Functional image metrics (PSNR, SSIM, LPIPS) with pinned conventions."""

@@ -1,0 +1,29 @@
+"""The benchmark registry: slug -> dotted path of its Benchmark class, imported lazily."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from evaluator.contract import Benchmark
+
+#: Adding a benchmark = creating evaluator/benchmarks/<slug>/ and one line here.
+REGISTRY: dict[str, str] = {
+}
+
+
+def benchmark_slugs() -> list[str]:
+    """Slugs of every registered benchmark, in registry order."""
+    return list(REGISTRY)
+
+
+@cache
+def benchmark_get(slug: str) -> Benchmark:
+    """Instantiate (once per process) the benchmark registered under `slug`."""
+    try:
+        dotted = REGISTRY[slug]
+    except KeyError:
+        raise ValueError(f"unknown benchmark {slug!r}; registered: {sorted(REGISTRY)}") from None
+    module_name, _, class_name = dotted.partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls()

@@ -1,0 +1,1 @@
+"""Reference sparse attention kernels in pure PyTorch (imports nothing else of ours)."""
