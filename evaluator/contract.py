@@ -175,3 +175,7 @@ class Benchmark(abc.ABC):
     @abc.abstractmethod
     def baselines(self) -> list[Baseline]:
         """Reference entries scored by the platform and listed as baselines."""
+
+    def import_data(self, source: Path, out_dir: Path, *, progress: ProgressFn = no_progress) -> None:
+        """Import a real dataset from `source` into the build layout; ValueError lists every problem."""
+        raise ValueError(f"benchmark {self.spec.slug!r} has no import path for external data")
