@@ -1,0 +1,1 @@
+"""The Sparsebench Django project and app: models, services, selectors, APIs and pages."""

@@ -1,0 +1,121 @@
+"""Strict readers of environment variables: every setting comes through here and fails closed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+
+class ConfigError(RuntimeError):
+    """An environment variable is present but malformed."""
+
+
+def env_str(name: str, default: str) -> str:
+    """A string variable, `default` when unset or empty."""
+    return os.environ.get(name, "").strip() or default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """A boolean variable: 1/true/yes/on or 0/false/no/off; anything else is an error."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean (use true or false)")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    """An integer variable at least `minimum`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={value} is below the minimum {minimum}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return list(default)
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_path(name: str, default: Path) -> Path:
+    """A filesystem path variable, made absolute."""
+    return Path(env_str(name, str(default))).expanduser().resolve()
+
+
+def secret_key(name: str, key_file: Path) -> str:
+    """The secret key from `name`, else from `key_file` (created with a random key on first use)."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if key_file.exists():
+        return key_file.read_text(encoding="utf-8").strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(50)
+    key_file.write_text(value, encoding="utf-8")
+    key_file.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """A parsed DATABASE_URL."""
+
+    engine: str
+    name: str
+    user: str = ""
+    password: str = ""
+    host: str = ""
+    port: str = ""
+
+    def django(self) -> dict:
+        """The dict Django's DATABASES setting expects."""
+        config = {"ENGINE": self.engine, "NAME": self.name}
+        if self.engine == "django.db.backends.sqlite3":
+            config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+        else:
+            config.update(USER=self.user, PASSWORD=self.password, HOST=self.host, PORT=self.port)
+            config["CONN_MAX_AGE"] = 60
+        return config
+
+
+def database_url(name: str, default: str) -> DatabaseConfig:
+    """Parse sqlite:///path or postgres://user:pass@host:port/db; other schemes are errors."""
+    raw = env_str(name, default)
+    url = urlparse(raw)
+    if url.scheme == "sqlite":
+        path = unquote(url.path)
+        if not path or path == "/":
+            raise ConfigError(f"{name}={raw!r} has no database file path")
+        if raw.startswith("sqlite:////"):
+            db_path = path
+        else:
+            db_path = path[1:] if path.startswith("/") else path
+        return DatabaseConfig(engine="django.db.backends.sqlite3", name=str(Path(db_path).resolve()))
+    if url.scheme in {"postgres", "postgresql", "pgsql"}:
+        db = url.path.lstrip("/")
+        if not db:
+            raise ConfigError(f"{name}={raw!r} names no database")
+        return DatabaseConfig(
+            engine="django.db.backends.postgresql",
+            name=unquote(db),
+            user=unquote(url.username or ""),
+            password=unquote(url.password or ""),
+            host=url.hostname or "",
+            port=str(url.port or ""),
+        )
+    raise ConfigError(f"{name}={raw!r}: unsupported scheme {url.scheme!r} (use sqlite:/// or postgres://)")

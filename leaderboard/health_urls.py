@@ -1,0 +1,3 @@
+"""URL patterns: health_urls."""
+
+urlpatterns: list = []

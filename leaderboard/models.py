@@ -1,0 +1,215 @@
+"""Database models: benchmarks and phases (synced from the registry), submissions, scores, rankings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.utils import timezone
+from django.utils.functional import LazyObject
+
+
+class SubmissionStorage(LazyObject):
+    """Private storage for uploaded payloads (settings.SUBMISSION_ROOT), never served by a URL."""
+
+    def _setup(self) -> None:
+        self._wrapped = FileSystemStorage(location=settings.SUBMISSION_ROOT, base_url=None)
+
+
+submission_storage = SubmissionStorage()
+
+
+class Benchmark(models.Model):
+    """A hosted benchmark, mirrored from its evaluator spec; hosts edit visibility."""
+
+    class DataStatus(models.TextChoices):
+        MISSING = "missing"
+        BUILDING = "building"
+        READY = "ready"
+        FAILED = "failed"
+
+    slug = models.SlugField(max_length=64, unique=True)
+    version = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    metrics = models.JSONField(default=list, help_text="MetricSpec dicts, in display order")
+    ranking_metric = models.CharField(max_length=64)
+    pareto_x = models.CharField(max_length=64)
+    pareto_y = models.CharField(max_length=64)
+    formats = models.JSONField(default=list, help_text="accepted submission kinds")
+    needs_gpu = models.BooleanField(default=False)
+    soft_time_limit_s = models.PositiveIntegerField(default=600)
+    is_visible = models.BooleanField(default=True)
+    display_order = models.PositiveIntegerField(default=0)
+    data_status = models.CharField(max_length=16, choices=DataStatus.choices, default=DataStatus.MISSING)
+    data_origin = models.CharField(max_length=500, blank=True, help_text="generated:<seed> or imported:<path>")
+    data_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_order", "slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Phase(models.Model):
+    """A phase of a benchmark with its dates, quotas, upload cap and private-split policy."""
+
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="phases")
+    slug = models.SlugField(max_length=64)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    daily_limit = models.PositiveIntegerField(default=5)
+    total_limit = models.PositiveIntegerField(default=100)
+    max_upload_bytes = models.PositiveBigIntegerField(default=64 * 1024 * 1024)
+    has_private_split = models.BooleanField(default=True)
+    show_private_after_close = models.BooleanField(default=False)
+    is_visible = models.BooleanField(default=True)
+    display_order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["benchmark", "display_order", "slug"]
+        constraints = [models.UniqueConstraint(fields=["benchmark", "slug"], name="phase_unique_slug")]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark.slug}/{self.slug}"
+
+    def is_open(self, now=None) -> bool:
+        """Whether submissions are accepted at `now`."""
+        now = now or timezone.now()
+        return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
+
+    def private_visible(self, now=None) -> bool:
+        """Whether the private split may be shown: the phase has closed and the host allows it."""
+        now = now or timezone.now()
+        closed = self.ends_at is not None and self.ends_at <= now
+        return self.has_private_split and self.show_private_after_close and closed
+
+
+class Submission(models.Model):
+    """One submission: its payload, its place in the lifecycle and what the worker reported."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SCORED = "scored"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class FailureKind(models.TextChoices):
+        NONE = ""
+        VALIDATION = "validation"
+        PLATFORM = "platform"
+        TIMEOUT = "timeout"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="submissions")
+    method_name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    paper_url = models.URLField(blank=True)
+    code_url = models.URLField(blank=True)
+    payload_kind = models.CharField(max_length=16)
+    payload_file = models.FileField(storage=submission_storage, upload_to="%Y/%m/%d", blank=True)
+    payload_name = models.CharField(max_length=255, blank=True)
+    payload_config = models.JSONField(null=True, blank=True)
+    payload_sha256 = models.CharField(max_length=64)
+    payload_size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker_id = models.CharField(max_length=200, blank=True)
+    failure_kind = models.CharField(max_length=16, choices=FailureKind.choices, blank=True, default="")
+    error_message = models.TextField(blank=True)
+    log_tail = models.TextField(blank=True)
+    quota_charged = models.BooleanField(default=True)
+    is_baseline = models.BooleanField(default=False)
+    is_public = models.BooleanField(default=True, help_text="listed on the public leaderboard")
+    is_anonymous = models.BooleanField(default=False, help_text="listed without the owner's name")
+    is_hidden = models.BooleanField(default=False, help_text="hidden by a host")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["phase", "status"], name="submission_phase_status"),
+            models.Index(fields=["owner", "phase", "created_at"], name="submission_owner_phase_day"),
+            models.Index(fields=["status", "lease_expires_at"], name="submission_status_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.method_name} ({self.status})"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the submission reached scored, failed or cancelled."""
+        return self.status in {self.Status.SCORED, self.Status.FAILED, self.Status.CANCELLED}
+
+
+class Score(models.Model):
+    """The measured result of a submission on one split, under one protocol version."""
+
+    class Split(models.TextChoices):
+        PUBLIC = "public"
+        PRIVATE = "private"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
+    split = models.CharField(max_length=16, choices=Split.choices)
+    protocol_version = models.CharField(max_length=32)
+    metrics = models.JSONField(default=dict)
+    na_reasons = models.JSONField(default=dict)
+    items = models.JSONField(default=list)
+    hardware = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "split", "protocol_version"], name="score_unique_per_split_protocol"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"score {self.submission_id}/{self.split}"
+
+
+class LeaderboardEntry(models.Model):
+    """A materialised leaderboard row, rewritten when a score of its phase changes."""
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="entries")
+    split = models.CharField(max_length=16, choices=Score.Split.choices)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="entries")
+    rank = models.PositiveIntegerField()
+    ranking_value = models.FloatField(null=True)
+    method_name = models.CharField(max_length=120)
+    submitter = models.CharField(max_length=150)
+    is_baseline = models.BooleanField(default=False)
+    metrics = models.JSONField(default=dict)
+    paper_url = models.URLField(blank=True)
+    code_url = models.URLField(blank=True)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["phase", "split", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "split", "submission"], name="entry_unique_submission")
+        ]
+        indexes = [models.Index(fields=["phase", "split", "rank"], name="entry_phase_split_rank")]
+
+
+class WorkerHeartbeat(models.Model):
+    """The latest sign of life of each worker process, shown by /healthz."""
+
+    worker_id = models.CharField(max_length=200, unique=True)
+    hostname = models.CharField(max_length=200)
+    queues = models.CharField(max_length=200, blank=True)
+    current_submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.SET_NULL)
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,0 +1,3 @@
+"""URL patterns: page_urls."""
+
+urlpatterns: list = []

@@ -1,0 +1,135 @@
+"""Django settings, read from the environment through leaderboard.env (see .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from leaderboard.env import database_url, env_bool, env_int, env_list, env_path, env_str, secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = env_path("SPARSEBENCH_VAR_DIR", BASE_DIR / "var")
+
+SECRET_KEY = secret_key("DJANGO_SECRET_KEY", VAR_DIR / "secret_key")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "leaderboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "leaderboard.urls"
+WSGI_APPLICATION = "leaderboard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_url("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}").django()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env_path("SPARSEBENCH_STATIC_ROOT", VAR_DIR / "static")
+STATICFILES_DIRS = [BASE_DIR / "leaderboard" / "static"]
+MEDIA_ROOT = env_path("SPARSEBENCH_MEDIA_ROOT", VAR_DIR / "media")
+MEDIA_URL = "media/"
+
+# Private storage: never under MEDIA_ROOT or STATIC_ROOT, never served by any URL.
+DATA_ROOT = env_path("SPARSEBENCH_DATA_ROOT", VAR_DIR / "private" / "data")
+SUBMISSION_ROOT = env_path("SPARSEBENCH_SUBMISSION_ROOT", VAR_DIR / "private" / "submissions")
+BUILD_SEED = env_int("SPARSEBENCH_BUILD_SEED", 0)
+
+# Upload limits (per phase limits come from the phase row; this is the global ceiling).
+UPLOAD_MAX_BYTES = env_int("SPARSEBENCH_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Evaluation pipeline.
+LEASE_SECONDS = env_int("SPARSEBENCH_LEASE_SECONDS", 60, minimum=5)
+HEARTBEAT_SECONDS = env_int("SPARSEBENCH_HEARTBEAT_SECONDS", 10, minimum=1)
+REAPER_INTERVAL_SECONDS = env_int("SPARSEBENCH_REAPER_INTERVAL_SECONDS", 30, minimum=1)
+MAX_ATTEMPTS = env_int("SPARSEBENCH_MAX_ATTEMPTS", 3, minimum=1)
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
+CELERY_TASK_ALWAYS_EAGER = False
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("SPARSEBENCH_THROTTLE_ANON", "120/min"),
+        "user": env_str("SPARSEBENCH_THROTTLE_USER", "600/min"),
+    },
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Sparsebench API",
+    "DESCRIPTION": "Submit sparse methods, follow their scoring and read the leaderboards.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("SPARSEBENCH_LOG_LEVEL", "INFO")},
+}
