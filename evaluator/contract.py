@@ -17,7 +17,7 @@ def no_progress(fraction: float, stage: str) -> None:
     """Progress callback that ignores every report."""
 
 
-class SubmissionKind(str, enum.Enum):
+class SubmissionKind(enum.StrEnum):
     """What a submission carries: an uploaded file or a JSON method configuration."""
 
     FILE = "file"

@@ -42,7 +42,9 @@ class Benchmark(models.Model):
     is_visible = models.BooleanField(default=True)
     display_order = models.PositiveIntegerField(default=0)
     data_status = models.CharField(max_length=16, choices=DataStatus.choices, default=DataStatus.MISSING)
-    data_origin = models.CharField(max_length=500, blank=True, help_text="generated:<seed> or imported:<path>")
+    data_origin = models.CharField(
+        max_length=500, blank=True, help_text="generated:<seed> or imported:<path>"
+    )
     data_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -81,7 +83,8 @@ class Phase(models.Model):
     def is_open(self, now=None) -> bool:
         """Whether submissions are accepted at `now`."""
         now = now or timezone.now()
-        return (self.starts_at is None or self.starts_at <= now) and (self.ends_at is None or now < self.ends_at)
+        started = self.starts_at is None or self.starts_at <= now
+        return started and (self.ends_at is None or now < self.ends_at)
 
     def private_visible(self, now=None) -> bool:
         """Whether the private split may be shown: the phase has closed and the host allows it."""
