@@ -1,0 +1,96 @@
+"""Runs the embedded stack for `make run`: bootstrap, then web server, worker and scheduler until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """One long-running process of the stack: a name for the logs and its command line."""
+
+    name: str
+    argv: list[str]
+
+
+def stack_processes(*, host: str, port: int, var_dir: Path) -> list[ProcessSpec]:
+    """The web server, one worker on both queues, and the beat scheduler."""
+    return [
+        ProcessSpec(
+            "web",
+            [str(BIN / "gunicorn"), "leaderboard.wsgi", "--bind", f"{host}:{port}", "--workers", "2",
+             "--timeout", "120", "--access-logfile", "-"],
+        ),
+        ProcessSpec(
+            "worker",
+            [str(BIN / "celery"), "-A", "workers", "worker", "--queues", "cpu,gpu", "--concurrency", "1",
+             "--loglevel", "INFO", "--hostname", "embedded@%h"],
+        ),
+        ProcessSpec(
+            "scheduler",
+            [str(BIN / "celery"), "-A", "workers", "beat", "--loglevel", "INFO",
+             "--schedule", str(var_dir / "celerybeat-schedule")],
+        ),
+    ]
+
+
+def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
+    """Bootstrap the data and baselines, start every process, stop them all on Ctrl-C or a crash."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["bootstrap"]):
+        subprocess.run(manage + step, cwd=ROOT, check=True)
+    from django.conf import settings
+
+    import django
+
+    django.setup()
+    var_dir = Path(settings.VAR_DIR)
+    procs = {spec.name: subprocess.Popen(spec.argv, cwd=ROOT, start_new_session=True)
+             for spec in stack_processes(host=host, port=port, var_dir=var_dir)}
+    print(f"Sparsebench is running at http://{host}:{port}/ (Ctrl-C stops everything)", flush=True)
+    stopping = False
+
+    def request_stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    exit_code = 0
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                print(f"{name} exited with status {proc.returncode}; stopping the stack", flush=True)
+                exit_code = proc.returncode or 1
+                stopping = True
+        time.sleep(0.5)
+    _stop_all(procs)
+    return exit_code
+
+
+def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(stack_run(host=os.environ.get("SPARSEBENCH_HOST", "127.0.0.1"),
+                       port=int(os.environ.get("SPARSEBENCH_PORT", "8000"))))
