@@ -1,7 +1,21 @@
 """Functional image metrics (PSNR, SSIM, LPIPS) with pinned conventions."""
 
 from evaluator.metrics.box import Box, mask_box
+from evaluator.metrics.conventions import METRIC_CONVENTIONS
+from evaluator.metrics.lpips import lpips
 from evaluator.metrics.psnr import psnr, psnr_clamp
+from evaluator.metrics.scores import METRIC_KEYS, ImageScorer, image_scores
 from evaluator.metrics.ssim import ssim
 
-__all__ = ["Box", "mask_box", "psnr", "psnr_clamp", "ssim"]
+__all__ = [
+    "METRIC_CONVENTIONS",
+    "METRIC_KEYS",
+    "Box",
+    "ImageScorer",
+    "image_scores",
+    "lpips",
+    "mask_box",
+    "psnr",
+    "psnr_clamp",
+    "ssim",
+]

@@ -1,0 +1,64 @@
+"""LPIPS (v0.1, AlexNet) as a function of two numpy images, with the network loaded once per process."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from evaluator.metrics.box import Box
+from evaluator.metrics.checks import pair_check
+
+if TYPE_CHECKING:
+    import torch
+
+    from evaluator.metrics.lpips_net import LpipsNet
+
+#: Smallest height/width the AlexNet trunk accepts (two 3x3 stride-2 max-pools after conv1).
+MIN_SIDE = 31
+
+
+def lpips(pred: np.ndarray, target: np.ndarray, *, box: Box | None = None) -> float | None:
+    """LPIPS distance (lower is better, 0 for identical images) of two H x W x 3 images in [0, 1].
+
+    Conventions (richzhang/PerceptualSimilarity, `lpips.LPIPS(net="alex", version="0.1")`): images
+    as float32, scaled to [-1, 1], shifted/scaled by the LPIPS scaling layer, ImageNet AlexNet trunk
+    (the 5 ReLU outputs of torchvision's alexnet.features), channel-normalised features, squared
+    differences weighted by the v0.1 linear layers, spatial mean per layer, sum over the 5 layers.
+    With `box`, the LPIPS of the crop box.crop(image). Returns None ("n/a") when the image or crop
+    is smaller than 31 x 31 pixels, the smallest input the AlexNet trunk accepts.
+    """
+    pred, target = pair_check(pred, target)
+    if box is not None:
+        pred, target = box.crop(pred), box.crop(target)
+    return lpips_checked(pred, target)
+
+
+def lpips_checked(pred: np.ndarray, target: np.ndarray) -> float | None:
+    """LPIPS of two already checked (and cropped) images; None when smaller than MIN_SIDE."""
+    if min(pred.shape[0], pred.shape[1]) < MIN_SIDE:
+        return None
+    import torch
+
+    with torch.inference_mode():
+        value = lpips_network().distance(image_tensor(pred), image_tensor(target))
+    return float(value[0])
+
+
+@functools.lru_cache(maxsize=1)
+def lpips_network() -> LpipsNet:
+    """The process-wide LPIPS network (genuine weights, eval mode, channels-last), loaded on first use."""
+    import torch
+
+    from evaluator.metrics.lpips_net import lpips_net_load
+
+    return lpips_net_load().to(memory_format=torch.channels_last)
+
+
+def image_tensor(image: np.ndarray) -> torch.Tensor:
+    """1 x 3 x H x W float32 tensor in [-1, 1] (channels-last strides) of an H x W x 3 image in [0, 1]."""
+    import torch
+
+    tensor = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))
+    return tensor.permute(2, 0, 1).unsqueeze(0).mul(2.0).sub_(1.0)

@@ -1,0 +1,60 @@
+"""All six image metrics of one image pair in one pass, and a scorer for streams of pairs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+from evaluator.metrics.box import mask_box
+from evaluator.metrics.checks import mask_check, pair_check
+from evaluator.metrics.lpips import lpips_checked, lpips_network
+from evaluator.metrics.psnr import mse_psnr
+from evaluator.metrics.ssim import ssim_map, ssim_map_mean
+
+METRIC_KEYS = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m")
+
+
+class ImageScorer:
+    """Scores image pairs with shared work: one squared-error pass for PSNR and PSNR-M, one SSIM map
+    for SSIM and SSIM-M (its mean over the whole map and over the mask box), and one process-wide
+    LPIPS network (loaded on construction) for LPIPS and LPIPS-M. Values equal the functional metrics.
+    """
+
+    def __init__(self, *, ssim_threads: int | None = None) -> None:
+        self.ssim_threads = ssim_threads
+        lpips_network()
+
+    def score(self, pred: np.ndarray, target: np.ndarray, *, mask: np.ndarray) -> dict[str, float | None]:
+        """The six metrics (METRIC_KEYS) of one pair; the masked ones are None for an empty mask."""
+        pred, target = pair_check(pred, target)
+        mask = mask_check(mask, shape=pred.shape[:2])
+        box = mask_box(mask)
+        pixel_sq = np.square(pred.astype(np.float64) - target.astype(np.float64)).sum(axis=2)
+        count = int(np.count_nonzero(mask))
+        smap = ssim_map(pred, target, threads=self.ssim_threads)
+        return {
+            "psnr": mse_psnr(mse=float(pixel_sq.mean() / 3.0)),
+            "psnr_m": None if count == 0 else mse_psnr(mse=float(pixel_sq[mask].sum() / (3.0 * count))),
+            "ssim": ssim_map_mean(smap, box=None),
+            "ssim_m": None if box is None else ssim_map_mean(smap, box=box),
+            "lpips": lpips_checked(pred, target),
+            "lpips_m": None if box is None else lpips_checked(box.crop(pred), box.crop(target)),
+        }
+
+    def score_stream(
+        self, pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    ) -> Iterator[dict[str, float | None]]:
+        """Score (pred, target, mask) triples one at a time, holding only the current pair in memory."""
+        for pred, target, mask in pairs:
+            yield self.score(pred, target, mask=mask)
+
+
+def image_scores(pred: np.ndarray, target: np.ndarray, *, mask: np.ndarray) -> dict[str, float | None]:
+    """psnr, psnr_m, ssim, ssim_m, lpips, lpips_m of one pair (see METRIC_CONVENTIONS); fast path.
+
+    pred, target: H x W x 3 float arrays in [0, 1]; mask: boolean H x W object mask. PSNR-M is over
+    the mask's pixels; SSIM-M and LPIPS-M are on the crop mask_box(mask); the masked metrics are None
+    ("n/a") for an empty mask. PSNR is float("inf") for identical images (see `psnr`).
+    """
+    return ImageScorer().score(pred, target, mask=mask)

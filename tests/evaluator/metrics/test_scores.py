@@ -1,0 +1,99 @@
+"""image_scores / ImageScorer equal the functional metrics and handle empty masks; the CLI prints them."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from evaluator.metrics import (
+    METRIC_CONVENTIONS,
+    METRIC_KEYS,
+    ImageScorer,
+    image_scores,
+    lpips,
+    mask_box,
+    psnr,
+    ssim,
+)
+from evaluator.metrics.__main__ import main
+
+
+def _scene(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    target = rng.random((72, 96, 3))
+    pred = np.clip(target + 0.1 * rng.standard_normal(target.shape), 0.0, 1.0)
+    mask = np.zeros((72, 96), dtype=bool)
+    mask[20:50, 30:70] = True
+    return pred, target, mask
+
+
+def test_image_scores_equal_the_functional_metrics() -> None:
+    pred, target, mask = _scene(0)
+    box = mask_box(mask)
+    expected = {
+        "psnr": psnr(pred, target),
+        "psnr_m": psnr(pred, target, mask=mask),
+        "ssim": ssim(pred, target),
+        "ssim_m": ssim(pred, target, box=box),
+        "lpips": lpips(pred, target),
+        "lpips_m": lpips(pred, target, box=box),
+    }
+    scores = image_scores(pred, target, mask=mask)
+    assert list(scores) == list(METRIC_KEYS)
+    for key in METRIC_KEYS:
+        assert scores[key] == pytest.approx(expected[key], abs=1e-9), key
+
+
+def test_image_scores_with_empty_mask_gives_none_for_masked_metrics() -> None:
+    pred, target, _ = _scene(1)
+    scores = image_scores(pred, target, mask=np.zeros((72, 96), dtype=bool))
+    assert scores["psnr_m"] is None and scores["ssim_m"] is None and scores["lpips_m"] is None
+    assert all(isinstance(scores[key], float) for key in ("psnr", "ssim", "lpips"))
+
+
+def test_image_scores_of_identical_images() -> None:
+    _, target, mask = _scene(2)
+    scores = image_scores(target, target, mask=mask)
+    assert scores["psnr"] == math.inf and scores["psnr_m"] == math.inf
+    assert scores["ssim"] == pytest.approx(1.0) and scores["lpips"] == 0.0 and scores["lpips_m"] == 0.0
+
+
+def test_image_scorer_stream_scores_each_pair() -> None:
+    scenes = [_scene(3), _scene(4)]
+    results = list(ImageScorer(ssim_threads=1).score_stream(scenes))
+    assert [r["psnr"] for r in results] == [psnr(p, t) for p, t, _ in scenes]
+
+
+def test_image_scores_rejects_mask_of_wrong_shape() -> None:
+    pred, target, _ = _scene(5)
+    with pytest.raises(ValueError, match=r"mask shape \(72, 95\)"):
+        image_scores(pred, target, mask=np.ones((72, 95), dtype=bool))
+
+
+def test_metric_conventions_cover_every_key() -> None:
+    assert set(METRIC_CONVENTIONS) == set(METRIC_KEYS)
+    assert "sigma 1.5" in METRIC_CONVENTIONS["ssim"] and "v0.1" in METRIC_CONVENTIONS["lpips"]
+
+
+def test_cli_prints_every_metric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pred, target, mask = _scene(6)
+    for name, array in (("a.png", pred), ("b.png", target)):
+        Image.fromarray(np.round(array * 255).astype(np.uint8)).save(tmp_path / name)
+    Image.fromarray(mask.astype(np.uint8) * 255).save(tmp_path / "m.png")
+    assert main([str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--mask", str(tmp_path / "m.png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(METRIC_KEYS)
+    assert float(lines[0].split()[1]) == pytest.approx(
+        psnr(np.round(pred * 255) / 255, np.round(target * 255) / 255)
+    )
+
+
+def test_cli_reports_mismatched_sizes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Image.new("RGB", (40, 40)).save(tmp_path / "a.png")
+    Image.new("RGB", (40, 41)).save(tmp_path / "b.png")
+    assert main([str(tmp_path / "a.png"), str(tmp_path / "b.png")]) == 2
+    assert "does not match" in capsys.readouterr().err
