@@ -1,0 +1,73 @@
+"""Plain-text rendering of API answers: aligned tables and submission summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+def table_text(*, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Left-aligned columns separated by two spaces, with a dashed rule under the header."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def metric_text(*, value: float | None, fmt: str) -> str:
+    """A metric value in the benchmark's display format; None as n/a."""
+    if value is None:
+        return "n/a"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
+def benchmarks_text(*, benchmarks: Sequence[dict]) -> str:
+    """One row per benchmark: slug, title, phases, ranking metric."""
+    rows = [
+        (b["slug"], b["title"], ", ".join(p["slug"] for p in b.get("phases", [])), b.get("ranking_metric"))
+        for b in benchmarks
+    ]
+    return table_text(headers=("slug", "title", "phases", "ranked by"), rows=rows)
+
+
+def leaderboard_text(*, page: dict) -> str:
+    """The leaderboard rows with every metric column, then a line with the paging state."""
+    metrics = page.get("metrics", [])
+    headers = ["rank", "id", "method", "submitter"] + [m["label"] or m["name"] for m in metrics]
+    rows = []
+    for row in page.get("results", []):
+        name = row["method_name"] + (" (baseline)" if row.get("is_baseline") else "")
+        values = [metric_text(value=row["metrics"].get(m["name"]), fmt=m.get("fmt") or "{}") for m in metrics]
+        rows.append([row["rank"], row["submission_id"], name, row["submitter"], *values])
+    shown, offset = len(rows), int(page.get("offset") or 0)
+    footer = (
+        f"{page.get('benchmark')}/{page.get('phase')} split={page.get('split')} "
+        f"order_by={page.get('order_by')} ({'desc' if page.get('descending') else 'asc'}); "
+        f"rows {offset + 1 if shown else 0}-{offset + shown} of {page.get('count')}"
+    )
+    return table_text(headers=headers, rows=rows) + "\n" + footer
+
+
+def submission_text(*, submission: dict) -> str:
+    """Status block of one submission: state, progress, error and its visible scores."""
+    percent = float(submission.get("progress") or 0) * 100
+    lines = [
+        f"submission {submission['id']}: {submission['method_name']}"
+        f" on {submission['benchmark']}/{submission['phase']}",
+        f"status:   {submission['status']}"
+        + (f" ({submission['failure_kind']})" if submission.get("failure_kind") else ""),
+        f"progress: {percent:.0f}% {submission.get('stage') or ''}".rstrip(),
+    ]
+    if submission.get("error"):
+        lines.append("error:")
+        lines.extend(f"  {line}" for line in str(submission["error"]).splitlines())
+    for score in submission.get("scores", []):
+        values = ", ".join(
+            f"{name}={'n/a' if value is None else value}" for name, value in score["metrics"].items()
+        )
+        lines.append(f"score [{score['split']}]: {values}")
+    return "\n".join(lines)
