@@ -1,0 +1,76 @@
+"""Mapping of service refusals to HTTP responses, shared by every API view."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import status
+from rest_framework.response import Response
+
+from leaderboard.services.errors import (
+    InvalidTransition,
+    NotAllowed,
+    PayloadTooLarge,
+    PhaseClosed,
+    QuotaExceeded,
+    ServiceError,
+    SubmissionInputError,
+)
+
+
+def quota_body(*, quota) -> dict:
+    """A QuotaStatus as a JSON dict."""
+    return {
+        "daily_limit": quota.daily_limit,
+        "daily_used": quota.daily_used,
+        "daily_remaining": quota.daily_remaining,
+        "total_limit": quota.total_limit,
+        "total_used": quota.total_used,
+        "total_remaining": quota.total_remaining,
+        "resets_at": quota.resets_at.isoformat() if quota.resets_at else None,
+    }
+
+
+def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
+    """413 naming the limit and the size; nothing has been stored when this is sent."""
+    return Response(
+        {
+            "detail": f"payload of {size_bytes} bytes exceeds the {limit_bytes}-byte limit; nothing stored",
+            "limit_bytes": limit_bytes,
+            "size_bytes": size_bytes,
+        },
+        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    )
+
+
+def service_error_response(*, error: ServiceError) -> Response:
+    """The response for a service refusal: 400, 403, 409, 413 or 429 with a clear body."""
+    if isinstance(error, SubmissionInputError):
+        return Response(error.field_errors, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(error, PayloadTooLarge):
+        return too_large_response(limit_bytes=error.limit_bytes, size_bytes=error.size_bytes)
+    if isinstance(error, QuotaExceeded):
+        return Response(
+            {"detail": str(error), "quota": quota_body(quota=error.quota)},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+        )
+    if isinstance(error, PhaseClosed | NotAllowed):
+        return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(error, InvalidTransition):
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+
+class ServiceErrorsMixin:
+    """APIView mixin: service refusals become responses; ORM DoesNotExist becomes 404."""
+
+    def handle_exception(self, exc):
+        """Render ServiceError subclasses; let DRF handle everything else."""
+        if isinstance(exc, ServiceError):
+            response = service_error_response(error=exc)
+            response.exception = True
+            return response
+        if isinstance(exc, Http404):
+            return super().handle_exception(exc)
+        if exc.__class__.__name__ == "DoesNotExist":
+            return super().handle_exception(Http404(str(exc) or "not found"))
+        return super().handle_exception(exc)

@@ -1,0 +1,166 @@
+"""Serializers that render responses: benchmarks, phases, leaderboard pages and submissions."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class TokenSerializer(serializers.Serializer):
+    """{"token": ...}."""
+
+    token = serializers.CharField()
+
+
+class MetricSerializer(serializers.Serializer):
+    """A metric of a benchmark (selectors.MetricView)."""
+
+    name = serializers.CharField()
+    label = serializers.CharField()
+    unit = serializers.CharField(allow_blank=True)
+    higher_is_better = serializers.BooleanField()
+    fmt = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+
+
+class QuotaSerializer(serializers.Serializer):
+    """Remaining submissions of the caller in a phase (selectors.QuotaStatus)."""
+
+    daily_limit = serializers.IntegerField()
+    daily_used = serializers.IntegerField()
+    daily_remaining = serializers.IntegerField()
+    total_limit = serializers.IntegerField()
+    total_used = serializers.IntegerField()
+    total_remaining = serializers.IntegerField()
+    resets_at = serializers.DateTimeField(allow_null=True)
+
+
+class PhaseSummarySerializer(serializers.Serializer):
+    """A phase as listed under its benchmark."""
+
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+
+
+class PhaseDetailSerializer(serializers.Serializer):
+    """A phase with its dates, limits, visible splits and (when authenticated) the caller's quota."""
+
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    starts_at = serializers.DateTimeField(allow_null=True)
+    ends_at = serializers.DateTimeField(allow_null=True)
+    is_open = serializers.BooleanField()
+    daily_limit = serializers.IntegerField()
+    total_limit = serializers.IntegerField()
+    max_upload_bytes = serializers.IntegerField()
+    has_private_split = serializers.BooleanField()
+    splits = serializers.ListField(child=serializers.CharField(), help_text="leaderboard splits shown now")
+    quota = QuotaSerializer(allow_null=True, help_text="null when anonymous")
+
+
+class BenchmarkSummarySerializer(serializers.Serializer):
+    """A benchmark in the list."""
+
+    slug = serializers.SlugField()
+    version = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    ranking_metric = serializers.CharField()
+    needs_gpu = serializers.BooleanField()
+    data_status = serializers.CharField()
+    phases = PhaseSummarySerializer(many=True)
+
+
+class BenchmarkDetailSerializer(BenchmarkSummarySerializer):
+    """A benchmark with its metrics, formats, Pareto axes and detailed phases."""
+
+    metrics = MetricSerializer(many=True)
+    pareto_axes = serializers.ListField(child=serializers.CharField())
+    formats = serializers.ListField(child=serializers.DictField())
+    phases = PhaseDetailSerializer(many=True)
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    """A leaderboard row (selectors.LeaderboardRow); metrics maps metric name -> value or null."""
+
+    rank = serializers.IntegerField()
+    submission_id = serializers.IntegerField()
+    method_name = serializers.CharField()
+    submitter = serializers.CharField()
+    is_baseline = serializers.BooleanField()
+    metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    paper_url = serializers.CharField(allow_blank=True)
+    code_url = serializers.CharField(allow_blank=True)
+    submitted_at = serializers.DateTimeField()
+
+
+class LeaderboardPageSerializer(serializers.Serializer):
+    """A page of a leaderboard with its ordering and paging state."""
+
+    benchmark = serializers.SlugField()
+    phase = serializers.SlugField()
+    split = serializers.CharField()
+    splits = serializers.ListField(child=serializers.CharField())
+    order_by = serializers.CharField()
+    descending = serializers.BooleanField()
+    count = serializers.IntegerField(help_text="rows in the whole leaderboard")
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    metrics = MetricSerializer(many=True)
+    results = LeaderboardRowSerializer(many=True)
+
+
+class ScoreSerializer(serializers.Serializer):
+    """A visible score of a submission on one split."""
+
+    split = serializers.CharField()
+    protocol_version = serializers.CharField()
+    metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
+    na_reasons = serializers.DictField(child=serializers.CharField())
+    items = serializers.ListField(child=serializers.DictField())
+    hardware = serializers.DictField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+
+
+class SubmissionSerializer(serializers.Serializer):
+    """A submission's identity, payload summary and lifecycle state."""
+
+    id = serializers.IntegerField()
+    benchmark = serializers.SlugField(source="phase.benchmark.slug")
+    phase = serializers.SlugField(source="phase.slug")
+    method_name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    paper_url = serializers.CharField(allow_blank=True)
+    code_url = serializers.CharField(allow_blank=True)
+    payload_kind = serializers.CharField()
+    payload_name = serializers.CharField(allow_blank=True)
+    payload_size = serializers.IntegerField()
+    payload_sha256 = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+    progress = serializers.FloatField(help_text="0 to 1")
+    stage = serializers.CharField(allow_blank=True)
+    failure_kind = serializers.CharField(allow_blank=True, help_text="validation, platform, timeout or empty")
+    error = serializers.CharField(source="error_message", allow_blank=True, help_text="problems, a line each")
+    attempts = serializers.IntegerField()
+    is_baseline = serializers.BooleanField()
+    is_public = serializers.BooleanField()
+    is_anonymous = serializers.BooleanField()
+    is_hidden = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class SubmissionDetailSerializer(SubmissionSerializer):
+    """A submission with the scores the viewer may see."""
+
+    scores = ScoreSerializer(many=True, source="visible_scores")
+
+
+class SubmissionPageSerializer(serializers.Serializer):
+    """A page of the caller's submissions."""
+
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = SubmissionSerializer(many=True)

@@ -1,0 +1,156 @@
+"""Submission endpoints: create (multipart), list own, detail with visible scores, cancel."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
+from rest_framework.views import APIView
+
+from leaderboard import selectors, services
+from leaderboard.apis.errors import ServiceErrorsMixin, too_large_response
+from leaderboard.apis.inputs import SubmissionCreateInput, SubmissionListQueryInput
+from leaderboard.apis.lookups import benchmark_resolve, phase_resolve
+from leaderboard.apis.outputs import (
+    ScoreSerializer,
+    SubmissionDetailSerializer,
+    SubmissionPageSerializer,
+    SubmissionSerializer,
+)
+from leaderboard.apis.throttles import SubmitRateThrottle
+
+#: Room for the form fields and multipart boundaries on top of the largest accepted file.
+MULTIPART_OVERHEAD_BYTES = 1024 * 1024
+
+
+def submission_body(*, submission, viewer) -> dict:
+    """A submission with the scores `viewer` may see."""
+    body = SubmissionSerializer(submission).data
+    scores = selectors.scores_visible(submission=submission, viewer=viewer)
+    body["scores"] = ScoreSerializer(scores, many=True).data
+    return body
+
+
+def _request_length(request) -> int | None:
+    """The declared Content-Length, None when absent or malformed."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+
+
+class SubmissionPagination(LimitOffsetPagination):
+    """Offset paging of the submission list."""
+
+    default_limit = 50
+    max_limit = 500
+
+
+class SubmissionCollectionView(ServiceErrorsMixin, APIView):
+    """GET: the caller's own submissions. POST: a new submission (multipart form)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_throttles(self):
+        """Uploads are throttled per user on top of the default rates."""
+        throttles = [UserRateThrottle()]
+        if self.request.method == "POST":
+            throttles.append(SubmitRateThrottle())
+        return throttles
+
+    @extend_schema(parameters=[SubmissionListQueryInput], responses=SubmissionPageSerializer)
+    def get(self, request):
+        """List the caller's submissions, newest first."""
+        query = SubmissionListQueryInput(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        submissions = selectors.submission_list_for_user(user=request.user).select_related("phase__benchmark")
+        filters = {
+            "benchmark": "phase__benchmark__slug",
+            "phase": "phase__slug",
+            "status": "status",
+        }
+        for name, lookup in filters.items():
+            if name in query.validated_data:
+                submissions = submissions.filter(**{lookup: query.validated_data[name]})
+        paginator = SubmissionPagination()
+        page = paginator.paginate_queryset(submissions, request, view=self)
+        return paginator.get_paginated_response(SubmissionSerializer(page, many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": SubmissionCreateInput},
+        responses={
+            201: SubmissionDetailSerializer,
+            400: OpenApiResponse(description="missing or malformed fields, one message list per field"),
+            403: OpenApiResponse(description="the phase is closed"),
+            404: OpenApiResponse(description="no such benchmark or phase"),
+            413: OpenApiResponse(description="the file exceeds the phase's upload limit; nothing stored"),
+            429: OpenApiResponse(description="quota used up (the body holds the quota) or throttled"),
+        },
+    )
+    def post(self, request):
+        """Create a submission from a file or a JSON config; it is queued for scoring."""
+        declared = _request_length(request)
+        if declared is not None and declared > settings.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES:
+            return too_large_response(limit_bytes=settings.UPLOAD_MAX_BYTES, size_bytes=declared)
+        form = SubmissionCreateInput(data=request.data)
+        valid = form.is_valid()
+        bench_slug, phase_slug = request.data.get("benchmark"), request.data.get("phase")
+        if isinstance(bench_slug, str) and isinstance(phase_slug, str) and bench_slug and phase_slug:
+            phase = phase_resolve(benchmark=benchmark_resolve(slug=bench_slug), slug=phase_slug)
+            upload = request.data.get("file")
+            if upload is not None and hasattr(upload, "size") and upload.size > phase.max_upload_bytes:
+                return too_large_response(limit_bytes=phase.max_upload_bytes, size_bytes=upload.size)
+        if not valid:
+            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+        data = form.validated_data
+        submission = services.submission_create(
+            owner=request.user,
+            phase=phase,
+            method_name=data["method_name"],
+            description=data["description"],
+            paper_url=data["paper_url"],
+            code_url=data["code_url"],
+            upload=data.get("file"),
+            config=data.get("config"),
+            is_public=data["is_public"],
+            is_anonymous=data["is_anonymous"],
+        )
+        response = Response(submission_body(submission=submission, viewer=request.user), status=201)
+        response["Location"] = f"/api/v1/submissions/{submission.pk}/"
+        return response
+
+
+class SubmissionDetailView(ServiceErrorsMixin, APIView):
+    """A submission's status, progress, stage, error and the scores the caller may see."""
+
+    @extend_schema(responses={200: SubmissionDetailSerializer, 404: OpenApiResponse(description="not yours")})
+    def get(self, request, pk: int):
+        """Show one submission (owner or staff; baselines to everyone)."""
+        submission = selectors.submission_get_for_viewer(submission_id=pk, viewer=request.user)
+        return Response(submission_body(submission=submission, viewer=request.user))
+
+
+class SubmissionCancelView(ServiceErrorsMixin, APIView):
+    """Cancel a queued or running submission (owner or staff)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: SubmissionDetailSerializer,
+            404: OpenApiResponse(description="not yours"),
+            409: OpenApiResponse(description="already finished"),
+        },
+    )
+    def post(self, request, pk: int):
+        """Cancel the submission."""
+        submission = selectors.submission_get_for_viewer(submission_id=pk, viewer=request.user)
+        submission = services.submission_cancel(submission=submission, actor=request.user)
+        return Response(submission_body(submission=submission, viewer=request.user))
