@@ -19,6 +19,11 @@ class SubmissionStorage(LazyObject):
 submission_storage = SubmissionStorage()
 
 
+def submission_storage_get() -> SubmissionStorage:
+    """The private payload storage (a callable, so migrations never freeze its path)."""
+    return submission_storage
+
+
 class Benchmark(models.Model):
     """A hosted benchmark, mirrored from its evaluator spec; hosts edit visibility."""
 
@@ -116,12 +121,16 @@ class Submission(models.Model):
     paper_url = models.URLField(blank=True)
     code_url = models.URLField(blank=True)
     payload_kind = models.CharField(max_length=16)
-    payload_file = models.FileField(storage=submission_storage, upload_to="%Y/%m/%d", blank=True)
+    payload_file = models.FileField(storage=submission_storage_get, upload_to="%Y/%m/%d", blank=True)
     payload_name = models.CharField(max_length=255, blank=True)
     payload_config = models.JSONField(null=True, blank=True)
     payload_sha256 = models.CharField(max_length=64)
     payload_size = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="when the last task message was sent")
+    dispatches = models.PositiveIntegerField(
+        default=0, help_text="task messages sent since the last claim (backs off lost-message redelivery)"
+    )
     progress = models.FloatField(default=0.0)
     stage = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveIntegerField(default=0)

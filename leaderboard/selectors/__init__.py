@@ -1,0 +1,54 @@
+"""Platform selectors (reads): frozen views of benchmarks, leaderboards, quotas, submissions and health."""
+
+from leaderboard.selectors.benchmarks import (
+    MetricView,
+    benchmark_get_visible,
+    benchmark_list_visible,
+    metric_specs,
+    phase_get_visible,
+    phase_list_visible,
+)
+from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound, SubmissionNotFound
+from leaderboard.selectors.health import HealthStatus, WorkerView, health_status
+from leaderboard.selectors.leaderboards import (
+    LeaderboardPage,
+    LeaderboardRow,
+    ParetoData,
+    ParetoPoint,
+    leaderboard_rows,
+    leaderboard_visible_splits,
+    pareto_points,
+)
+from leaderboard.selectors.quotas import QuotaStatus, quota_status
+from leaderboard.selectors.submissions import (
+    scores_visible,
+    submission_get_for_viewer,
+    submission_list_for_user,
+)
+
+__all__ = [
+    "BenchmarkNotFound",
+    "HealthStatus",
+    "LeaderboardPage",
+    "LeaderboardRow",
+    "MetricView",
+    "ParetoData",
+    "ParetoPoint",
+    "PhaseNotFound",
+    "QuotaStatus",
+    "SubmissionNotFound",
+    "WorkerView",
+    "benchmark_get_visible",
+    "benchmark_list_visible",
+    "health_status",
+    "leaderboard_rows",
+    "leaderboard_visible_splits",
+    "metric_specs",
+    "pareto_points",
+    "phase_get_visible",
+    "phase_list_visible",
+    "quota_status",
+    "scores_visible",
+    "submission_get_for_viewer",
+    "submission_list_for_user",
+]

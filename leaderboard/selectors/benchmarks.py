@@ -1,0 +1,67 @@
+"""Benchmark, phase and metric reads for the API and the portal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leaderboard.models import Benchmark, Phase
+from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """A metric as displayed: name, label, unit, direction, format string and description."""
+
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool
+    fmt: str
+    description: str
+
+    def format(self, value: float | None) -> str:
+        """Render a value; None is shown as "n/a"."""
+        return "n/a" if value is None else self.fmt.format(value)
+
+
+def benchmark_list_visible() -> list[Benchmark]:
+    """Visible benchmarks in display order."""
+    return list(Benchmark.objects.filter(is_visible=True).order_by("display_order", "slug"))
+
+
+def benchmark_get_visible(*, slug: str) -> Benchmark:
+    """The visible benchmark `slug`; BenchmarkNotFound (a DoesNotExist and an Http404) otherwise."""
+    try:
+        return Benchmark.objects.get(slug=slug, is_visible=True)
+    except Benchmark.DoesNotExist:
+        raise BenchmarkNotFound(f"no benchmark {slug!r}") from None
+
+
+def phase_list_visible(*, benchmark: Benchmark) -> list[Phase]:
+    """Visible phases of a benchmark in display order."""
+    return list(benchmark.phases.filter(is_visible=True).select_related("benchmark"))
+
+
+def phase_get_visible(*, benchmark: Benchmark, slug: str) -> Phase:
+    """The visible phase `slug` of a visible benchmark; PhaseNotFound otherwise."""
+    try:
+        return Phase.objects.select_related("benchmark").get(
+            benchmark=benchmark, slug=slug, is_visible=True, benchmark__is_visible=True
+        )
+    except Phase.DoesNotExist:
+        raise PhaseNotFound(f"no phase {slug!r} in {benchmark.slug!r}") from None
+
+
+def metric_specs(*, benchmark: Benchmark) -> list[MetricView]:
+    """The benchmark's metrics in display order."""
+    return [
+        MetricView(
+            name=m["name"],
+            label=m.get("label", m["name"]),
+            unit=m.get("unit", ""),
+            higher_is_better=bool(m.get("higher_is_better", True)),
+            fmt=m.get("fmt", "{:.4f}"),
+            description=m.get("description", ""),
+        )
+        for m in benchmark.metrics or []
+    ]

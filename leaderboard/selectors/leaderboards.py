@@ -1,0 +1,172 @@
+"""Leaderboard reads: one indexed query over materialised entries, in any metric's order, and Pareto data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import FloatField
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+
+from leaderboard.models import LeaderboardEntry, Phase, Score
+from leaderboard.selectors.benchmarks import metric_specs
+from leaderboard.services.errors import NotAllowed
+
+MAX_LIMIT = 1000
+_FIELDS = (
+    "rank",
+    "submission_id",
+    "method_name",
+    "submitter",
+    "is_baseline",
+    "metrics",
+    "paper_url",
+    "code_url",
+    "submitted_at",
+)
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    """One row as displayed; metrics hold every benchmark metric (None = n/a)."""
+
+    rank: int
+    submission_id: int
+    method_name: str
+    submitter: str
+    is_baseline: bool
+    metrics: dict[str, float | None]
+    paper_url: str
+    code_url: str
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LeaderboardPage:
+    """A page of rows, the total count and the ordering applied."""
+
+    rows: list[LeaderboardRow]
+    total: int
+    order_by: str
+    descending: bool
+    split: str
+
+
+@dataclass(frozen=True)
+class ParetoPoint:
+    """One submission on the Pareto plot."""
+
+    submission_id: int
+    method_name: str
+    submitter: str
+    is_baseline: bool
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class ParetoData:
+    """Points with both axis metrics, and the non-dominated frontier (each axis in its own direction)."""
+
+    x_metric: str
+    y_metric: str
+    points: list[ParetoPoint]
+    frontier: list[ParetoPoint]
+    x_higher_is_better: bool = True
+    y_higher_is_better: bool = True
+
+
+def leaderboard_visible_splits(*, phase: Phase) -> list[str]:
+    """Splits anyone may read: public, plus private once the phase closed and the host allows it."""
+    return [Score.Split.PUBLIC, Score.Split.PRIVATE] if phase.private_visible() else [Score.Split.PUBLIC]
+
+
+def _check_split(phase: Phase, split: str, viewer) -> None:
+    if split not in Score.Split.values:
+        raise ValueError(f"unknown split {split!r}; use public or private")
+    if split == Score.Split.PRIVATE and not phase.private_visible():
+        if viewer is None or not getattr(viewer, "is_staff", False):
+            raise NotAllowed("the private leaderboard of this phase is not public yet")
+
+
+def _key(name: str):
+    return Cast(KT(f"metrics__{name}"), FloatField())
+
+
+def leaderboard_rows(
+    *,
+    phase: Phase,
+    split: str = "public",
+    order_by: str | None = None,
+    descending: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    viewer=None,
+) -> LeaderboardPage:
+    """A page of the materialised leaderboard in two queries (count + page), whatever its size.
+
+    order_by: any metric name (default the ranking metric); descending defaults to the metric's direction;
+    n/a values come last. The private split needs phase.private_visible() or a staff `viewer`."""
+    _check_split(phase, split, viewer)
+    metrics = {m.name: m for m in metric_specs(benchmark=phase.benchmark)}
+    ranking = phase.benchmark.ranking_metric
+    order_by = order_by or ranking
+    if order_by not in metrics:
+        raise ValueError(f"unknown metric {order_by!r}; known: {sorted(metrics)}")
+    if descending is None:
+        descending = metrics[order_by].higher_is_better
+    if limit < 0 or offset < 0:
+        raise ValueError(f"limit={limit} and offset={offset} must be non-negative")
+    limit = min(limit, MAX_LIMIT)
+    entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
+    default = order_by == ranking and descending == metrics[ranking].higher_is_better
+    if default:
+        ordered = entries.order_by("rank", "id")
+    else:
+        key = _key(order_by)
+        ordered = entries.order_by(
+            key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "rank", "id"
+        )
+    total = entries.count()
+    rows = []
+    for position, values in enumerate(ordered.values(*_FIELDS)[offset : offset + limit], start=offset + 1):
+        stored = values.pop("metrics") or {}
+        rank = values.pop("rank") if default else position
+        if not default:
+            values.pop("rank")
+        rows.append(LeaderboardRow(rank=rank, metrics={name: stored.get(name) for name in metrics}, **values))
+    return LeaderboardPage(rows=rows, total=total, order_by=order_by, descending=descending, split=split)
+
+
+def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> ParetoData:
+    """Entries having both Pareto axis values, and the frontier; sorted in SQL, one linear sweep."""
+    _check_split(phase, split, viewer)
+    benchmark = phase.benchmark
+    metrics = {m.name: m for m in metric_specs(benchmark=benchmark)}
+    x_name, y_name = benchmark.pareto_x, benchmark.pareto_y
+    x_up = metrics[x_name].higher_is_better if x_name in metrics else True
+    y_up = metrics[y_name].higher_is_better if y_name in metrics else True
+    x_key, y_key = _key(x_name), _key(y_name)
+    rows = (
+        LeaderboardEntry.objects.filter(phase=phase, split=split)
+        .annotate(px=x_key, py=y_key)
+        .filter(px__isnull=False, py__isnull=False)
+        .order_by(x_key.desc() if x_up else x_key.asc(), y_key.desc() if y_up else y_key.asc(), "id")
+        .values_list("submission_id", "method_name", "submitter", "is_baseline", "px", "py")
+    )
+    points = [ParetoPoint(sid, name, who, base, float(x), float(y)) for sid, name, who, base, x, y in rows]
+    frontier, best = [], None
+    for point in points:
+        y_good = point.y if y_up else -point.y
+        if best is None or y_good > best:
+            frontier.append(point)
+            best = y_good
+    return ParetoData(
+        x_metric=x_name,
+        y_metric=y_name,
+        points=points,
+        frontier=frontier,
+        x_higher_is_better=x_up,
+        y_higher_is_better=y_up,
+    )

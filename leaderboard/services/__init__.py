@@ -1,0 +1,60 @@
+"""Platform services (writes): every state change of benchmarks, submissions, scores and tokens."""
+
+from leaderboard.services.baselines import baseline_owner, baselines_submit
+from leaderboard.services.benchmarks import (
+    benchmark_data_build,
+    benchmark_data_dir,
+    benchmark_data_import,
+    benchmark_sync,
+    benchmark_sync_all,
+)
+from leaderboard.services.bundles import phase_bundle_path
+from leaderboard.services.errors import (
+    BenchmarkDataError,
+    InvalidTransition,
+    NotAllowed,
+    PayloadTooLarge,
+    PhaseClosed,
+    QuotaExceeded,
+    ServiceError,
+    SubmissionInputError,
+)
+from leaderboard.services.evaluation import submission_evaluate
+from leaderboard.services.leaderboards import leaderboard_rebuild
+from leaderboard.services.leases import ReapResult, leases_reap, submission_claim, submission_heartbeat
+from leaderboard.services.submissions import submission_create
+from leaderboard.services.tokens import token_create, token_revoke
+from leaderboard.services.transitions import submission_cancel, submission_rerun, submission_set_hidden
+from leaderboard.services.workers import worker_heartbeat_touch
+
+__all__ = [
+    "BenchmarkDataError",
+    "InvalidTransition",
+    "NotAllowed",
+    "PayloadTooLarge",
+    "PhaseClosed",
+    "QuotaExceeded",
+    "ReapResult",
+    "ServiceError",
+    "SubmissionInputError",
+    "baseline_owner",
+    "baselines_submit",
+    "benchmark_data_build",
+    "benchmark_data_dir",
+    "benchmark_data_import",
+    "benchmark_sync",
+    "benchmark_sync_all",
+    "leaderboard_rebuild",
+    "leases_reap",
+    "phase_bundle_path",
+    "submission_cancel",
+    "submission_claim",
+    "submission_create",
+    "submission_evaluate",
+    "submission_heartbeat",
+    "submission_rerun",
+    "submission_set_hidden",
+    "token_create",
+    "token_revoke",
+    "worker_heartbeat_touch",
+]

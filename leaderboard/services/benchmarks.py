@@ -1,0 +1,156 @@
+"""Benchmarks and phases mirrored from the evaluator registry, and their data built or imported on disk."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from evaluator.contract import BenchmarkSpec, ProgressFn
+from evaluator.registry import benchmark_get, benchmark_slugs
+from leaderboard.models import Benchmark, Phase
+from leaderboard.services.errors import BenchmarkDataError
+
+logger = logging.getLogger(__name__)
+DataStatus = Benchmark.DataStatus
+
+
+def benchmark_data_dir(*, benchmark: Benchmark) -> Path:
+    """DATA_ROOT/<slug>/<version>: holds public/ and hidden/ (private, never served)."""
+    return Path(settings.DATA_ROOT) / benchmark.slug / benchmark.version
+
+
+def _spec_fields(spec: BenchmarkSpec) -> dict:
+    return {
+        "version": spec.version,
+        "title": spec.title,
+        "description": spec.description,
+        "metrics": [dataclasses.asdict(m) for m in spec.metrics],
+        "ranking_metric": spec.ranking_metric,
+        "pareto_x": spec.pareto_axes[0],
+        "pareto_y": spec.pareto_axes[1],
+        "formats": [
+            {
+                "kind": str(f.kind),
+                "description": f.description,
+                "extensions": [e.lower().lstrip(".") for e in f.extensions],
+                "config_schema": dict(f.config_schema),
+            }
+            for f in spec.formats
+        ],
+        "needs_gpu": spec.needs_gpu,
+        "soft_time_limit_s": spec.soft_time_limit_s,
+    }
+
+
+def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
+    """Create or update one benchmark and its phases from `spec`; host edits (visibility, order, phase
+    dates, limits, private policy) are never overwritten once the rows exist."""
+    with transaction.atomic():
+        benchmark, created = Benchmark.objects.select_for_update().get_or_create(
+            slug=spec.slug, defaults={**_spec_fields(spec), "display_order": display_order}
+        )
+        if not created:
+            for name, value in _spec_fields(spec).items():
+                setattr(benchmark, name, value)
+        ready = (benchmark_data_dir(benchmark=benchmark) / "public").is_dir()
+        if benchmark.data_status == DataStatus.READY and not ready:
+            benchmark.data_status = DataStatus.MISSING
+        elif benchmark.data_status == DataStatus.MISSING and ready:
+            benchmark.data_status = DataStatus.READY
+        benchmark.save()
+        for order, phase_spec in enumerate(spec.phases):
+            phase, phase_created = Phase.objects.get_or_create(
+                benchmark=benchmark,
+                slug=phase_spec.slug,
+                defaults={
+                    "title": phase_spec.title,
+                    "description": phase_spec.description,
+                    "daily_limit": phase_spec.daily_limit,
+                    "total_limit": phase_spec.total_limit,
+                    "max_upload_bytes": phase_spec.max_upload_bytes,
+                    "has_private_split": phase_spec.has_private_split,
+                    "display_order": order,
+                },
+            )
+            if not phase_created and (phase.title, phase.description) != (
+                phase_spec.title,
+                phase_spec.description,
+            ):
+                phase.title, phase.description = phase_spec.title, phase_spec.description
+                phase.save(update_fields=["title", "description"])
+    return benchmark
+
+
+def benchmark_sync_all() -> list[Benchmark]:
+    """Sync every registered benchmark (registry order = default display order)."""
+    return [
+        benchmark_sync(spec=benchmark_get(slug).spec, display_order=i)
+        for i, slug in enumerate(benchmark_slugs())
+    ]
+
+
+def _produce(*, slug: str, force: bool, origin: str, make: Callable[[Path], None]) -> Benchmark:
+    benchmark = Benchmark.objects.get(slug=slug)
+    target = benchmark_data_dir(benchmark=benchmark)
+    if target.exists() and not force and benchmark.data_status == DataStatus.READY:
+        return benchmark
+    Benchmark.objects.filter(pk=benchmark.pk).update(data_status=DataStatus.BUILDING, data_error="")
+    staging = target.parent / f".staging-{benchmark.version}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        make(staging)
+        if not (staging / "public").is_dir() or not (staging / "hidden").is_dir():
+            raise BenchmarkDataError(f"{slug}: the build wrote no public/ and hidden/ folders")
+        if target.exists():
+            shutil.rmtree(target)
+        staging.rename(target)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        Benchmark.objects.filter(pk=benchmark.pk).update(
+            data_status=DataStatus.FAILED, data_error=str(exc)[:4000]
+        )
+        if isinstance(exc, BenchmarkDataError):
+            raise
+        raise BenchmarkDataError(f"{slug}: {exc}") from exc
+    Benchmark.objects.filter(pk=benchmark.pk).update(
+        data_status=DataStatus.READY, data_origin=origin[:500], data_error=""
+    )
+    benchmark.refresh_from_db()
+    return benchmark
+
+
+def benchmark_data_build(*, slug: str, force: bool = False, progress: ProgressFn | None = None) -> Benchmark:
+    """Build the benchmark's data with seed BUILD_SEED into DATA_ROOT/<slug>/<version>/ (skip if ready)."""
+    plugin = benchmark_get(slug)
+    seed = int(settings.BUILD_SEED)
+
+    def make(out_dir: Path) -> None:
+        if progress is None:
+            plugin.build(out_dir, seed=seed)
+        else:
+            plugin.build(out_dir, seed=seed, progress=progress)
+
+    return _produce(slug=slug, force=force, origin=f"generated:{seed}", make=make)
+
+
+def benchmark_data_import(*, slug: str, source: Path, progress: ProgressFn | None = None) -> Benchmark:
+    """Import a real dataset from `source` through the benchmark's import_data (always replaces)."""
+    plugin = benchmark_get(slug)
+    source = Path(source).resolve()
+    if not source.is_dir():
+        raise BenchmarkDataError(f"{source} is not a directory")
+
+    def make(out_dir: Path) -> None:
+        if progress is None:
+            plugin.import_data(source, out_dir)
+        else:
+            plugin.import_data(source, out_dir, progress=progress)
+
+    return _produce(slug=slug, force=True, origin=f"imported:{source}", make=make)

@@ -1,0 +1,72 @@
+"""Exceptions raised by the platform services, caught and rendered by the API, portal and commands."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from leaderboard.models import Phase
+    from leaderboard.selectors.quotas import QuotaStatus
+
+
+class ServiceError(Exception):
+    """Base class of every refusal a service reports to its caller."""
+
+
+class SubmissionInputError(ServiceError):
+    """One or more submission fields are invalid; field_errors maps field name -> messages."""
+
+    def __init__(self, field_errors: dict[str, list[str]]) -> None:
+        self.field_errors = {name: list(messages) for name, messages in field_errors.items()}
+        text = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in self.field_errors.items())
+        super().__init__(text or "invalid submission")
+
+
+class PayloadTooLarge(ServiceError):
+    """The uploaded payload exceeds the phase's size cap."""
+
+    def __init__(self, limit_bytes: int, size_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        self.size_bytes = size_bytes
+        super().__init__(f"payload of {size_bytes} bytes exceeds the limit of {limit_bytes} bytes")
+
+
+class QuotaExceeded(ServiceError):
+    """The user has no submissions left in this phase (today or in total)."""
+
+    def __init__(self, quota: QuotaStatus) -> None:
+        self.quota = quota
+        if quota.total_remaining <= 0:
+            text = f"total quota of {quota.total_limit} submissions for this phase is used up"
+        else:
+            until = f"{quota.resets_at:%Y-%m-%d %H:%M} UTC"
+            text = f"daily quota of {quota.daily_limit} submissions is used up until {until}"
+        super().__init__(text)
+
+
+class PhaseClosed(ServiceError):
+    """The phase does not accept submissions now."""
+
+    def __init__(self, phase: Phase) -> None:
+        self.phase = phase
+        super().__init__(f"phase {phase} is not open for submissions")
+
+
+class NotAllowed(ServiceError):
+    """The actor may not perform this action."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class InvalidTransition(ServiceError):
+    """The submission's current status does not allow this action."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class BenchmarkDataError(ServiceError):
+    """Building, importing or bundling a benchmark's data failed."""

@@ -1,0 +1,148 @@
+"""submission_evaluate: claim, validate, score under a renewed lease, and record exactly one outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from contextlib import contextmanager
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+
+from evaluator.contract import Payload
+from evaluator.registry import benchmark_get
+from leaderboard.models import Submission
+from leaderboard.services.benchmarks import benchmark_data_dir
+from leaderboard.services.keeper import EvaluationAborted, LeaseKeeper
+from leaderboard.services.leases import submission_claim
+from leaderboard.services.outcomes import log_tail_text, submission_record_failure, submission_record_scores
+from leaderboard.services.payloads import payload_path
+from leaderboard.services.workers import worker_heartbeat_touch
+
+logger = logging.getLogger(__name__)
+Kind = Submission.FailureKind
+
+
+class PlatformProblem(Exception):
+    """The platform (not the submission) cannot evaluate: data missing, benchmark unknown."""
+
+
+class RunLog(logging.Handler):
+    """The evaluation's log: worker messages and evaluator log records, last lines kept."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.lines: deque[str] = deque(maxlen=400)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def add(self, line: str) -> None:
+        """Append a worker message."""
+        self.lines.append(str(line))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep an evaluator log record."""
+        self.lines.append(self.format(record))
+
+    def tail(self) -> str:
+        """The last ~4 KB."""
+        return log_tail_text(lines=list(self.lines))
+
+
+@contextmanager
+def _capturing(run_log: RunLog):
+    target = logging.getLogger("evaluator")
+    target.addHandler(run_log)
+    try:
+        yield
+    finally:
+        target.removeHandler(run_log)
+
+
+def _payload(submission: Submission, public_dir: Path) -> Payload:
+    if submission.payload_kind == "file":
+        path = payload_path(name=submission.payload_file.name)
+        if not path.is_file():
+            raise PlatformProblem("the stored payload file is missing")
+        return Payload(phase=submission.phase.slug, public_dir=public_dir, file=path)
+    return Payload(phase=submission.phase.slug, public_dir=public_dir, config=submission.payload_config or {})
+
+
+def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_id: str) -> None:
+    try:
+        plugin = benchmark_get(submission.phase.benchmark.slug)
+    except ValueError as exc:
+        raise PlatformProblem(str(exc)) from None
+    data_dir = benchmark_data_dir(benchmark=submission.phase.benchmark)
+    if not (data_dir / "public").is_dir() or not (data_dir / "hidden").is_dir():
+        raise PlatformProblem(f"the data of benchmark {submission.phase.benchmark.slug!r} is not built")
+    payload = _payload(submission, data_dir / "public")
+    keeper.progress(0.0, "validating")
+    run_log.add("validating the payload")
+    problems = plugin.validate(payload)
+    if problems:
+        run_log.add(f"validation found {len(problems)} problem(s)")
+        submission_record_failure(
+            submission_id=submission.pk,
+            worker_id=worker_id,
+            kind=Kind.VALIDATION,
+            message="\n".join(str(p) for p in problems),
+            log_tail=run_log.tail(),
+            refund=True,
+        )
+        return
+    keeper.progress(0.0, "scoring")
+    run_log.add("scoring")
+    report = plugin.score(payload, data_dir / "hidden", keeper.progress)
+    for line in report.log:
+        run_log.add(line)
+    if keeper.lost.is_set():
+        raise EvaluationAborted("lease lost while scoring")
+    run_log.add(f"scored: splits {', '.join(report.splits)}; protocol {report.protocol_version}")
+    if not submission_record_scores(
+        submission_id=submission.pk, worker_id=worker_id, report=report, log_tail=run_log.tail()
+    ):
+        raise EvaluationAborted("lease lost before the scores were written")
+
+
+def submission_evaluate(*, submission_id: int, worker_id: str) -> None:
+    """Evaluate one submission if this worker wins the claim; every outcome is recorded exactly once."""
+    if not submission_claim(submission_id=submission_id, worker_id=worker_id):
+        logger.info("submission %s not claimable (already taken, finished or cancelled)", submission_id)
+        return
+    submission = Submission.objects.select_related("phase__benchmark").get(pk=submission_id)
+    run_log = RunLog()
+    run_log.add(f"claimed by {worker_id} (attempt {submission.attempts})")
+    worker_heartbeat_touch(worker_id=worker_id, current_submission_id=submission_id)
+    failure = None
+    try:
+        with LeaseKeeper(submission_id=submission_id, worker_id=worker_id) as keeper, _capturing(run_log):
+            _score(submission, keeper, run_log, worker_id)
+    except EvaluationAborted as exc:
+        run_log.add(f"stopped: {exc}")
+        logger.info("submission %s: %s", submission_id, exc)
+    except SoftTimeLimitExceeded:
+        run_log.add("time limit reached")
+        failure = (Kind.TIMEOUT, "the evaluation exceeded the benchmark's time limit", False)
+    except PlatformProblem as exc:
+        run_log.add(f"platform problem: {exc}")
+        failure = (Kind.PLATFORM, f"platform error: {exc}; your quota was refunded", True)
+    except Exception as exc:
+        logger.exception("submission %s: scoring crashed", submission_id)
+        run_log.add(f"internal error: {type(exc).__name__}")
+        failure = (
+            Kind.PLATFORM,
+            "platform error: the scorer failed internally; your quota was refunded",
+            True,
+        )
+    finally:
+        worker_heartbeat_touch(worker_id=worker_id, current_submission_id=None)
+    if failure:
+        kind, message, refund = failure
+        submission_record_failure(
+            submission_id=submission_id,
+            worker_id=worker_id,
+            kind=kind,
+            message=message,
+            log_tail=run_log.tail(),
+            refund=refund,
+        )

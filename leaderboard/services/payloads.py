@@ -1,0 +1,95 @@
+"""Payload files: streamed into private storage with a size cap and a sha256, removed on any failure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+
+from django.conf import settings
+
+from leaderboard.services.errors import PayloadTooLarge
+
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StoredPayload:
+    """A payload written to SUBMISSION_ROOT: its name relative to the root, digest and size."""
+
+    name: str
+    sha256: str
+    size: int
+
+
+def payload_extension(*, filename: str) -> str:
+    """The lower-case extension of an upload's name without the dot ("" when none)."""
+    return PurePath(filename).suffix.lower().lstrip(".")
+
+
+def payload_upload_size(*, upload) -> int | None:
+    """The size an upload declares (None when it does not say)."""
+    size = getattr(upload, "size", None)
+    return int(size) if size is not None else None
+
+
+def _chunks(upload):
+    if hasattr(upload, "chunks"):
+        yield from upload.chunks()
+        return
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    while True:
+        block = upload.read(_CHUNK)
+        if not block:
+            return
+        yield block
+
+
+def payload_store(*, upload, folder: str, limit_bytes: int) -> StoredPayload:
+    """Stream `upload` to SUBMISSION_ROOT/folder/<random><ext>; over the cap: PayloadTooLarge."""
+    ext = payload_extension(filename=getattr(upload, "name", "") or "")
+    name = f"{folder}/{uuid.uuid4().hex}" + (f".{ext}" if ext else "")
+    path = payload_path(name=name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "xb") as out:
+            for block in _chunks(upload):
+                size += len(block)
+                if size > limit_bytes:
+                    raise PayloadTooLarge(limit_bytes, size)
+                digest.update(block)
+                out.write(block)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return StoredPayload(name=name, sha256=digest.hexdigest(), size=size)
+
+
+def payload_path(*, name: str) -> Path:
+    """Absolute path of a stored payload; refuses names that leave SUBMISSION_ROOT."""
+    root = Path(settings.SUBMISSION_ROOT).resolve()
+    path = (root / name).resolve()
+    if root != path and root not in path.parents:
+        raise ValueError(f"payload name {name!r} leaves the submission root")
+    return path
+
+
+def payload_delete(*, name: str) -> None:
+    """Remove a stored payload file if present."""
+    if name:
+        try:
+            os.unlink(payload_path(name=name))
+        except FileNotFoundError:
+            pass
+
+
+def config_digest(*, config: dict) -> StoredPayload:
+    """Digest and size of a JSON config payload, in canonical form (sorted keys, no spaces)."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return StoredPayload(name="", sha256=hashlib.sha256(text).hexdigest(), size=len(text))
