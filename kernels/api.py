@@ -1,0 +1,58 @@
+"""sparse_attention: check inputs against the layout, apply its token order, dispatch to a backend."""
+
+from __future__ import annotations
+
+import torch
+
+from kernels.backends.cpu import cpu_sparse_attention
+from kernels.layout import BlockLayout
+
+BACKENDS = ("auto", "cpu", "flex")
+
+
+def backend_resolve(*, backend: str, device: torch.device) -> str:
+    """The concrete backend: "auto" picks FlexAttention on CUDA and the gather kernel elsewhere."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "auto":
+        return "flex" if device.type == "cuda" else "cpu"
+    return backend
+
+
+def sparse_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout, *, backend: str = "auto"
+) -> torch.Tensor:
+    """Attention of ``[B, H, N, d]`` q over ``[B, H_kv, N_kv, d]`` k, v restricted to ``layout``.
+
+    Equals ``layout_attention_reference(q, k, v, layout)``: causal if the layout is, pooled levels
+    with their logit bias, full heads dense, skipped heads and rows without blocks zero.
+    """
+    bsz, heads, n_q, n_k = layout.shape
+    if q.dim() != 4 or k.dim() != 4 or v.dim() != 4:
+        raise ValueError(f"q, k, v must be 4-D [B, H, N, d], got {q.dim()}, {k.dim()}, {v.dim()} dims")
+    if tuple(q.shape[:3]) != (bsz, heads, layout.q_len):
+        raise ValueError(
+            f"q shape {tuple(q.shape)} does not match layout (B, H, q_len)={(bsz, heads, layout.q_len)}"
+        )
+    if k.shape[0] != bsz or k.shape[2] != layout.kv_len or k.shape != v.shape[:3] + (k.shape[3],):
+        raise ValueError(
+            f"k {tuple(k.shape)} / v {tuple(v.shape)} do not match layout kv_len={layout.kv_len}"
+        )
+    if heads % k.shape[1] != 0:
+        raise ValueError(f"query heads {heads} not a multiple of key/value heads {k.shape[1]}")
+    if q.shape[-1] != k.shape[-1] or v.shape[-1] != q.shape[-1]:
+        raise ValueError(f"head dims differ: q {q.shape[-1]}, k {k.shape[-1]}, v {v.shape[-1]}")
+    chosen = backend_resolve(backend=backend, device=q.device)
+    perm = layout.token_perm
+    if perm is not None:
+        perm = perm.to(q.device)
+        q, k, v = (x.index_select(2, perm) for x in (q, k, v))
+    if chosen == "cpu":
+        out = cpu_sparse_attention(q, k, v, layout)
+    else:
+        from kernels.backends.gpu import flex_sparse_attention
+
+        out = flex_sparse_attention(q, k, v, layout)
+    if perm is not None:
+        out = out.index_select(2, torch.argsort(perm))
+    return out

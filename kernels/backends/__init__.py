@@ -1,0 +1,1 @@
+"""Attention backends: CPU gather + fused SDPA, GPU FlexAttention."""

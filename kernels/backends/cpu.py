@@ -1,0 +1,209 @@
+"""CPU backend: per job, slice or gather the selected key blocks and call the fused 4-D SDPA kernel."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from kernels.backends.cpu_plan import CpuJob, CpuPlan, cpu_plan_build, skipped_rows
+from kernels.layout import BlockLayout
+
+_FLASH = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
+DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024
+
+
+def sdpa_with_lse(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    *,
+    mask: torch.Tensor | None = None,
+    causal: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Fused 4-D attention returning (output, natural log-sum-exp of the scaled logits)."""
+    if _FLASH is not None and q.device.type == "cpu":
+        return _FLASH(q, k, v, is_causal=causal, attn_mask=mask)
+    s = (q @ k.transpose(-1, -2)).float() / math.sqrt(q.shape[-1])
+    if mask is not None:
+        s = s + mask.float()
+    if causal:
+        s = s.masked_fill(torch.ones(s.shape[-2:], dtype=torch.bool, device=s.device).triu(1), float("-inf"))
+    lse = torch.logsumexp(s, dim=-1)
+    safe = torch.where(torch.isfinite(lse), lse, torch.zeros_like(lse))
+    out = (torch.exp(s - safe.unsqueeze(-1)) @ v.float()).to(q.dtype)
+    return out, lse
+
+
+class _State:
+    """Output and log-sum-exp accumulators over flat query rows."""
+
+    def __init__(self, rows: int, b_q: int, d: int, like: torch.Tensor, merge: bool):
+        self.out = torch.zeros(rows, b_q, d, dtype=like.dtype, device=like.device)
+        self.lse = torch.full((rows, b_q), float("-inf"), device=like.device) if merge else None
+
+    def put(self, rows: torch.Tensor | slice, o: torch.Tensor, lse: torch.Tensor, write: bool) -> None:
+        """Store (write) or log-sum-exp merge a job's result into the accumulators."""
+        if write:
+            self.out[rows] = o
+            if self.lse is not None:
+                self.lse[rows] = lse.float()
+            return
+        old = self.lse[rows]
+        new = torch.logaddexp(old, lse.float())
+        safe = torch.where(torch.isfinite(new), new, torch.zeros_like(new))
+        a = torch.exp(old - safe).unsqueeze(-1).to(o.dtype)
+        b = torch.exp(lse.float() - safe).unsqueeze(-1).to(o.dtype)
+        self.out[rows] = self.out[rows] * a + o * b
+        self.lse[rows] = new
+
+
+def cpu_sparse_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    layout: BlockLayout,
+    *,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+) -> torch.Tensor:
+    """Block-sparse attention of ``[B, H, N, d]`` tensors (in the layout's token order) on the CPU."""
+    bsz, heads, n_q_tok, d = q.shape
+    kv_heads = k.shape[1]
+    b_q, b_k = layout.block_size
+    n_q = n_q_tok // b_q
+    plan: CpuPlan = cpu_plan_build(layout, kv_heads=kv_heads)
+    q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
+    state = _State(bsz * heads * n_q, b_q, d, q, plan.merge)
+    qf = q.view(bsz * heads * n_q, b_q, d)
+    pyramid = {}
+    for job in plan.jobs:
+        if job.level not in pyramid:
+            pyramid[job.level] = _pooled(k, v, job.level)
+        write = (job.level, job.partial) == plan.first_segment
+        _run_job(job, qf, pyramid[job.level], b_q, b_k // 2 ** (job.level - 1), state, write, chunk_bytes)
+    out = state.out.view(bsz * heads, n_q_tok, d)
+    if len(plan.full_bh):
+        _run_full(plan.full_bh, q, k, v, layout, out)
+    skip = skipped_rows(layout)
+    if len(skip):
+        out[skip] = 0
+    return out.view(bsz, heads, n_q_tok, d)
+
+
+def _pooled(k: torch.Tensor, v: torch.Tensor, level: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keys and values mean-pooled over 2**(level-1) tokens, flattened to [B*Hkv, N', d]."""
+    bsz, kv_heads, n, d = k.shape
+    pool = 2 ** (level - 1)
+    if pool == 1:
+        return k.view(bsz * kv_heads, n, d), v.view(bsz * kv_heads, n, v.shape[-1])
+    kp = k.view(bsz * kv_heads, n // pool, pool, d).mean(2)
+    vp = v.view(bsz * kv_heads, n // pool, pool, v.shape[-1]).mean(2)
+    return kp.contiguous(), vp.contiguous()
+
+
+def _run_job(job: CpuJob, qf, kv, b_q: int, bk: int, state: _State, write: bool, chunk_bytes: int) -> None:
+    """Execute one job in chunks that keep the gathered keys and values in cache."""
+    kb, vb = kv
+    d = qf.shape[-1]
+    bias = (job.level - 1) * math.log(2.0)
+    n_rows = len(job.rows)
+    if job.kind == "shared":
+        _run_shared(job, qf, kb, vb, bk, state, write, bias)
+        return
+    per_row = job.m * bk * d * qf.element_size() * 2
+    g = max(1, min(n_rows, chunk_bytes // max(per_row, 1)))
+    rows = job.rows
+    consecutive = bool(n_rows == 1 or int(rows[-1] - rows[0]) == n_rows - 1)
+    kflat = kb.view(-1, bk, d) if job.kind == "gather" else None
+    vflat = vb.view(-1, bk, vb.shape[-1]) if job.kind == "gather" else None
+    for t0 in range(0, n_rows, g):
+        t1 = min(n_rows, t0 + g)
+        if consecutive:
+            r0 = int(rows[t0])
+            sel: torch.Tensor | slice = slice(r0, r0 + t1 - t0)
+            qc = qf[sel].unsqueeze(1)
+        else:
+            sel = rows[t0:t1]
+            qc = qf.index_select(0, sel).unsqueeze(1)
+        if job.kind == "strided":
+            kc = _strided_view(kb, job, t0, t1 - t0, bk)
+            vc = _strided_view(vb, job, t0, t1 - t0, bk)
+        else:
+            keys = job.key_rows[t0 * job.m : t1 * job.m]
+            kc = kflat.index_select(0, keys).view(t1 - t0, 1, job.m * bk, d)
+            vc = vflat.index_select(0, keys).view(t1 - t0, 1, job.m * bk, vb.shape[-1])
+        mask, hidden = (None, None)
+        if job.partial:
+            mask, hidden = _partial_mask(job.delta[t0:t1], b_q, bk, qc.dtype)
+        o, lse = sdpa_with_lse(qc, kc, vc, mask=mask)
+        o, lse = o.squeeze(1), lse.squeeze(1)
+        if hidden is not None:
+            lse = lse.masked_fill(hidden, float("-inf"))
+            o = o.masked_fill(hidden.unsqueeze(-1), 0.0)
+        state.put(sel, o, lse + bias if bias else lse, write)
+
+
+def _strided_view(base: torch.Tensor, job: CpuJob, t0: int, g: int, bk: int) -> torch.Tensor:
+    """Overlapping no-copy view [g, 1, m*bk, d] of contiguous key ranges advancing by job.step blocks."""
+    d = base.shape[-1]
+    n = base.shape[1]
+    offset = (job.kv_bh * n + (job.start + t0 * job.step) * bk) * d + base.storage_offset()
+    return base.as_strided((g, 1, job.m * bk, d), (job.step * bk * d, job.m * bk * d, d, 1), offset)
+
+
+def _partial_mask(delta: torch.Tensor, b_q: int, bk: int, dtype) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Additive causal mask for blocks cut by the diagonal, and the query tokens that see no key."""
+    g, m = delta.shape
+    t = torch.arange(b_q).view(1, b_q, 1)
+    s = torch.arange(bk).view(1, 1, bk)
+    shared = bool((delta == delta[:1]).all())
+    dl = delta[:1] if shared else delta
+    allowed = (dl.view(-1, 1, m, 1) + t.unsqueeze(-1) - s.unsqueeze(2)) >= 0  # [g', b_q, m, bk]
+    allowed = allowed.view(dl.shape[0], 1, b_q, m * bk)
+    mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, float("-inf"))
+    hidden = (delta.max(dim=1).values.view(-1, 1) + torch.arange(b_q).view(1, -1)) < 0
+    return mask, (hidden if bool(hidden.any()) else None)
+
+
+def _run_shared(job: CpuJob, qf, kb, vb, bk: int, state: _State, write: bool, bias: float) -> None:
+    """Rows with one common key set: one long query stream against keys gathered once."""
+    b_q, d = qf.shape[1], qf.shape[2]
+    rows = job.rows
+    if int(rows[-1] - rows[0]) == len(rows) - 1:
+        sel: torch.Tensor | slice = slice(int(rows[0]), int(rows[0]) + len(rows))
+        qc = qf[sel].reshape(1, 1, len(rows) * b_q, d)
+    else:
+        sel = rows
+        qc = qf.index_select(0, rows).view(1, 1, len(rows) * b_q, d)
+    keys = job.key_rows
+    first = int(keys[0])
+    if int(keys[-1]) - first == job.m - 1:
+        kc = kb.view(-1, bk, d)[first : first + job.m].reshape(1, 1, job.m * bk, d)
+        vc = vb.view(-1, bk, vb.shape[-1])[first : first + job.m].reshape(1, 1, job.m * bk, vb.shape[-1])
+    else:
+        kc = kb.view(-1, bk, d).index_select(0, keys).view(1, 1, job.m * bk, d)
+        vc = vb.view(-1, bk, vb.shape[-1]).index_select(0, keys).view(1, 1, job.m * bk, vb.shape[-1])
+    o, lse = sdpa_with_lse(qc, kc, vc)
+    o = o.view(len(rows), b_q, -1)
+    lse = lse.view(len(rows), b_q)
+    state.put(sel, o, lse + bias if bias else lse, write)
+
+
+def _run_full(full_bh: torch.Tensor, q, k, v, layout: BlockLayout, out: torch.Tensor) -> None:
+    """Dense attention for heads in full mode (causal if the layout is)."""
+    bsz, heads, n, d = q.shape
+    kv_heads = k.shape[1]
+    group = heads // kv_heads
+    kv_bh = (full_bh // heads) * kv_heads + (full_bh % heads) // group
+    qs = q.view(bsz * heads, n, d)[full_bh].unsqueeze(0)
+    ks = k.view(bsz * kv_heads, k.shape[2], d)[kv_bh].unsqueeze(0)
+    vs = v.view(bsz * kv_heads, v.shape[2], v.shape[-1])[kv_bh].unsqueeze(0)
+    if layout.causal and layout.kv_offset == 0:
+        o = F.scaled_dot_product_attention(qs, ks, vs, is_causal=True)
+    elif layout.causal:
+        keep = torch.arange(layout.kv_len).view(1, -1) <= (torch.arange(n).view(-1, 1) + layout.kv_offset)
+        o = F.scaled_dot_product_attention(qs, ks, vs, attn_mask=keep)
+    else:
+        o = F.scaled_dot_product_attention(qs, ks, vs)
+    out[full_bh] = o.squeeze(0)

@@ -1,0 +1,109 @@
+"""GPU backend: FlexAttention with BlockMasks built from the layout's indices (cached per layout)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch.nn.attention.flex_attention import AuxRequest, BlockMask, flex_attention
+
+from kernels.layout import BlockLayout, causal_block_mask
+
+_COMPILED: dict[str, object] = {}
+
+
+def flex_attention_fn(*, device_type: str):
+    """flex_attention, compiled on CUDA (fused kernel) and eager elsewhere (for checks at small N)."""
+    if device_type != "cuda":
+        return flex_attention
+    if "cuda" not in _COMPILED:
+        _COMPILED["cuda"] = torch.compile(flex_attention, dynamic=False)
+    return _COMPILED["cuda"]
+
+
+def layout_block_masks(layout: BlockLayout, *, device: torch.device) -> dict[int, BlockMask]:
+    """One BlockMask per pyramid level present (head modes applied), cached on the layout."""
+    key = ("flex_masks", str(device))
+    if key in layout.cache:
+        return layout.cache[key]
+    b_q, b_k = layout.block_size
+    lm = layout.level_map()
+    n_q, n_k = lm.shape[2], lm.shape[3]
+    masks: dict[int, BlockMask] = {}
+    for level in range(1, layout.max_level() + 1):
+        keep = lm == level
+        if level > 1 and not bool(keep.any()):
+            continue
+        pool = 2 ** (level - 1)
+        table = keep.to(device)
+        bk = b_k // pool
+        offset = layout.kv_offset
+        causal = layout.causal
+
+        def block_mod(b, h, q_idx, kv_idx, table=table, bk=bk, offset=offset, causal=causal):
+            inside = table[b, h, q_idx // b_q, kv_idx // bk]
+            return inside & (kv_idx <= q_idx + offset) if causal else inside
+
+        # the mask_mod is the ground truth; the block lists let the kernel skip blocks
+        cut = (
+            _partial_blocks(n_q, n_k, (b_q, b_k), offset)
+            if causal
+            else torch.zeros(n_q, n_k, dtype=torch.bool)
+        )
+        part_num, part_idx = _to_kv(keep & cut)
+        full_num, full_idx = _to_kv(keep & ~cut)
+        bm = BlockMask.from_kv_blocks(
+            part_num.to(device),
+            part_idx.to(device),
+            full_num.to(device),
+            full_idx.to(device),
+            BLOCK_SIZE=(b_q, bk),
+            mask_mod=block_mod,
+            seq_lengths=(layout.q_len, layout.kv_len // pool),
+        )
+        masks[level] = bm
+    layout.cache[key] = masks
+    return masks
+
+
+def flex_sparse_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout
+) -> torch.Tensor:
+    """Block-sparse attention (layout token order) by FlexAttention, levels merged by log-sum-exp."""
+    fn = flex_attention_fn(device_type=q.device.type)
+    gqa = q.shape[1] != k.shape[1]
+    out = None
+    lse = None
+    for level, bm in layout_block_masks(layout, device=q.device).items():
+        pool = 2 ** (level - 1)
+        kp, vp = k, v
+        if pool > 1:
+            kp = k.unflatten(2, (-1, pool)).mean(3)
+            vp = v.unflatten(2, (-1, pool)).mean(3)
+        o, aux = fn(q, kp, vp, block_mask=bm, enable_gqa=gqa, return_aux=AuxRequest(lse=True))
+        lvl_lse = aux.lse.float() + (level - 1) * math.log(2.0)
+        if out is None:
+            out, lse = o, lvl_lse
+            continue
+        new = torch.logaddexp(lse, lvl_lse)
+        safe = torch.where(torch.isfinite(new), new, torch.zeros_like(new))
+        out = out * torch.exp(lse - safe).unsqueeze(-1).to(o.dtype) + o * torch.exp(lvl_lse - safe).unsqueeze(
+            -1
+        ).to(o.dtype)
+        lse = new
+    return out
+
+
+def _to_kv(keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Boolean [B, H, n_q, n_k] block mask to FlexAttention (kv_num_blocks, kv_indices) int32."""
+    num = keep.sum(-1).to(torch.int32)
+    idx = torch.sort((~keep).to(torch.int8), dim=-1, stable=True).indices.to(torch.int32)
+    return num, idx
+
+
+def _partial_blocks(n_q: int, n_k: int, block_size: tuple[int, int], kv_offset: int) -> torch.Tensor:
+    """Boolean [n_q, n_k]: blocks cut by the causal diagonal (some key after some query)."""
+    b_q, b_k = block_size
+    first_q = torch.arange(n_q).view(-1, 1) * b_q + kv_offset
+    last_k = torch.arange(n_k).view(1, -1) * b_k + b_k - 1
+    return (last_k > first_q) & causal_block_mask(n_q, n_k, block_size=block_size, kv_offset=kv_offset).bool()

@@ -1,0 +1,1 @@
+"""Sparse attention methods: each turns q, k and frozen params into a BlockLayout (or a KV selection)."""
