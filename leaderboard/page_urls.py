@@ -1,3 +1,31 @@
-"""URL patterns: page_urls."""
+"""URL patterns of the portal pages (mounted at /)."""
 
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from leaderboard.views import accounts, benchmarks, submissions, submit
+
+urlpatterns = [
+    path("", benchmarks.home, name="home"),
+    path("benchmarks/<slug:slug>/", benchmarks.benchmark_detail, name="benchmark-detail"),
+    path("benchmarks/<slug:slug>/submit/", submit.submit, name="benchmark-submit"),
+    path("submissions/", submissions.submission_list, name="submission-list"),
+    path("submissions/<int:submission_id>/", submissions.submission_detail, name="submission-detail"),
+    path(
+        "submissions/<int:submission_id>/items.csv",
+        submissions.submission_items_csv,
+        name="submission-items-csv",
+    ),
+    path(
+        "submissions/<int:submission_id>/status.json", submissions.submission_status, name="submission-status"
+    ),
+    path(
+        "submissions/<int:submission_id>/cancel/",
+        submissions.submission_cancel_view,
+        name="submission-cancel",
+    ),
+    path("accounts/signup/", accounts.signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/token/", accounts.api_token, name="api-token"),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 
 from leaderboard.env import database_url, env_bool, env_int, env_list, env_path, env_str, secret_key
@@ -75,7 +76,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env_path("SPARSEBENCH_STATIC_ROOT", VAR_DIR / "static")
-STATICFILES_DIRS = [BASE_DIR / "leaderboard" / "static"]
+STATICFILES_DIRS = [("vendor/plotly", Path(find_spec("plotly").origin).parent / "package_data")]
 MEDIA_ROOT = env_path("SPARSEBENCH_MEDIA_ROOT", VAR_DIR / "media")
 MEDIA_URL = "media/"
 

@@ -1,0 +1,72 @@
+"""Portal forms: the submission form (file or JSON method config) and the sign-up form."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+
+class SubmissionForm(forms.Form):
+    """A submission: method metadata plus a file upload and/or a JSON config, as the benchmark accepts."""
+
+    method_name = forms.CharField(max_length=120, label="Method name")
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    paper_url = forms.URLField(required=False, label="Paper URL", assume_scheme="https")
+    code_url = forms.URLField(required=False, label="Code URL", assume_scheme="https")
+    upload = forms.FileField(required=False, label="Submission file")
+    config = forms.CharField(
+        required=False,
+        label="Method configuration (JSON)",
+        widget=forms.Textarea(attrs={"rows": 8, "class": "mono", "spellcheck": "false"}),
+    )
+    is_public = forms.BooleanField(required=False, initial=True, label="List on the public leaderboard")
+    is_anonymous = forms.BooleanField(required=False, label="List without my user name")
+
+    def __init__(self, *args, kinds: tuple[str, ...], extensions: tuple[str, ...] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds
+        if "file" not in kinds:
+            del self.fields["upload"]
+        elif extensions:
+            self.fields["upload"].widget.attrs["accept"] = ",".join(extensions)
+            self.fields["upload"].help_text = "Accepted: " + ", ".join(extensions)
+        if "config" not in kinds:
+            del self.fields["config"]
+
+    def clean_config(self) -> dict | None:
+        """Parse the JSON text into an object (None when left empty)."""
+        text = self.cleaned_data.get("config", "").strip()
+        if not text:
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            message = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
+            raise forms.ValidationError(message) from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError("The configuration must be a JSON object ({...}).")
+        return value
+
+    def clean(self) -> dict:
+        """Require exactly one payload: a file or a config."""
+        data = super().clean()
+        has_file = bool(data.get("upload"))
+        has_config = data.get("config") is not None
+        if has_file and has_config:
+            raise forms.ValidationError("Give either a file or a configuration, not both.")
+        if not has_file and not has_config and not self.has_error("config"):
+            field = "upload" if "file" in self.kinds else "config"
+            needed = "file" if field == "upload" else "configuration"
+            self.add_error(field, f"This benchmark needs a {needed}.")
+        return data
+
+
+class SignUpForm(UserCreationForm):
+    """Sign-up with a user name, an optional e-mail address and a password typed twice."""
+
+    email = forms.EmailField(required=False, help_text="Optional; only used to contact you about results.")
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")

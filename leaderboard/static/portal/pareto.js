@@ -1,0 +1,45 @@
+// Draws the Pareto chart of a leaderboard from the JSON embedded by the page (#pareto-data).
+(function () {
+  "use strict";
+  var holder = document.getElementById("pareto-chart");
+  var source = document.getElementById("pareto-data");
+  if (!holder || !source) { return; }
+  var data = JSON.parse(source.textContent);
+
+  function axisTitle(axis) {
+    var arrow = axis.higher_is_better ? " \u2191" : " \u2193";
+    return axis.label + (axis.unit ? " (" + axis.unit + ")" : "") + arrow;
+  }
+  function coords(points, key) { return points.map(function (p) { return p[key]; }); }
+  function labels(points) {
+    return points.map(function (p) { return (p.method_name || ("#" + p.submission_id)) + (p.is_baseline ? " (baseline)" : ""); });
+  }
+
+  var points = (data.points || []).filter(function (p) { return p.x !== null && p.y !== null; });
+  if (!points.length || typeof Plotly === "undefined") {
+    var empty = document.createElement("div");
+    empty.className = "empty";
+    empty.textContent = typeof Plotly === "undefined" ? "The chart library did not load." : holder.dataset.emptyText;
+    holder.appendChild(empty);
+    return;
+  }
+  var baselines = points.filter(function (p) { return p.is_baseline; });
+  var entries = points.filter(function (p) { return !p.is_baseline; });
+  var frontier = (data.frontier || []).slice().sort(function (a, b) { return a.x - b.x; });
+  var traces = [
+    { name: "Pareto frontier", x: coords(frontier, "x"), y: coords(frontier, "y"), mode: "lines",
+      line: { color: "#2452c8", width: 2, dash: "dot", shape: "hv" }, hoverinfo: "skip" },
+    { name: "Entries", x: coords(entries, "x"), y: coords(entries, "y"), text: labels(entries), mode: "markers",
+      marker: { size: 10, color: "#2452c8" }, hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" },
+    { name: "Baselines", x: coords(baselines, "x"), y: coords(baselines, "y"), text: labels(baselines), mode: "markers",
+      marker: { size: 10, color: "#d08a00", symbol: "diamond" }, hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" }
+  ];
+  var layout = {
+    margin: { l: 70, r: 20, t: 20, b: 60 },
+    xaxis: { title: { text: axisTitle(data.x) }, zeroline: false },
+    yaxis: { title: { text: axisTitle(data.y) }, zeroline: false },
+    legend: { orientation: "h", y: -0.2 },
+    hovermode: "closest"
+  };
+  Plotly.newPlot(holder, traces, layout, { displaylogo: false, responsive: true });
+})();

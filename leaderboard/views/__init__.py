@@ -1,0 +1,1 @@
+"""Server-rendered portal pages, one module per area (benchmarks, submissions, accounts)."""

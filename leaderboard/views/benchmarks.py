@@ -1,0 +1,126 @@
+"""Pages of the benchmarks: the home page with the leading entries and the benchmark/leaderboard page."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from leaderboard import selectors
+from leaderboard.models import Benchmark, Phase
+from leaderboard.views.display import metric_cells, sort_direction_parse, sort_headers
+
+HOME_TOP = 3
+
+
+def phases_visible(*, benchmark: Benchmark) -> list[Phase]:
+    """The benchmark's visible phases in display order."""
+    return selectors.phase_list_visible(benchmark=benchmark)
+
+
+def benchmark_data_url(*, benchmark: Benchmark, phase: Phase) -> str:
+    """The API address of the phase's public data bundle (served by the REST API)."""
+    return f"/api/v1/benchmarks/{benchmark.slug}/data/?phase={phase.slug}"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Every visible benchmark with the top entries of its first phase."""
+    cards = []
+    for benchmark in selectors.benchmark_list_visible():
+        metrics = selectors.metric_specs(benchmark=benchmark)
+        ranking = [m for m in metrics if m.name == benchmark.ranking_metric]
+        phases = phases_visible(benchmark=benchmark)
+        phase = phases[0] if phases else None
+        rows = []
+        if phase is not None:
+            page = selectors.leaderboard_rows(phase=phase, limit=HOME_TOP)
+            rows = [
+                {"row": row, "cells": metric_cells(metrics=ranking, values=row.metrics)} for row in page.rows
+            ]
+        cards.append(
+            {"benchmark": benchmark, "phase": phase, "ranking": ranking[0] if ranking else None, "rows": rows}
+        )
+    return render(request, "home.html", {"cards": cards})
+
+
+def benchmark_phase_choose(*, benchmark: Benchmark, phases: list[Phase], slug: str | None) -> Phase:
+    """The phase named in the query (404 when unknown or hidden), else the first visible one."""
+    if slug:
+        try:
+            return selectors.phase_get_visible(benchmark=benchmark, slug=slug)
+        except Phase.DoesNotExist:
+            raise Http404(f"no phase {slug!r}") from None
+    if not phases:
+        raise Http404("this benchmark has no visible phase yet")
+    return phases[0]
+
+
+def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[str, Any]:
+    """The Pareto axes (with their metric definitions), every point and the frontier, ready for JSON."""
+    data = selectors.pareto_points(phase=phase, split=split)
+    by_name = {m.name: m for m in metrics}
+
+    def axis(name: str) -> dict[str, Any]:
+        metric = by_name.get(name)
+        if metric is None:
+            return {"name": name, "label": name, "unit": "", "higher_is_better": True}
+        return {
+            "name": name,
+            "label": metric.label,
+            "unit": metric.unit,
+            "higher_is_better": metric.higher_is_better,
+        }
+
+    def plain(point: Any) -> dict[str, Any]:
+        return asdict(point) if is_dataclass(point) else dict(point)
+
+    return {
+        "x": axis(data.x_metric),
+        "y": axis(data.y_metric),
+        "points": [plain(p) for p in data.points],
+        "frontier": [plain(p) for p in data.frontier],
+    }
+
+
+def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """Description, metrics, phases, data link, the sortable leaderboard and the Pareto chart of a phase."""
+    try:
+        benchmark = selectors.benchmark_get_visible(slug=slug)
+    except Benchmark.DoesNotExist:
+        raise Http404(f"no benchmark {slug!r}") from None
+    phases = phases_visible(benchmark=benchmark)
+    phase = benchmark_phase_choose(benchmark=benchmark, phases=phases, slug=request.GET.get("phase"))
+    metrics = selectors.metric_specs(benchmark=benchmark)
+    splits = selectors.leaderboard_visible_splits(phase=phase)
+    split = request.GET.get("split") or "public"
+    if split not in splits:
+        split = "public"
+    metric_names = {m.name for m in metrics}
+    order_by = request.GET.get("order_by")
+    order_by = order_by if order_by in metric_names else None
+    descending = sort_direction_parse(raw=request.GET.get("dir"))
+    page = selectors.leaderboard_rows(phase=phase, split=split, order_by=order_by, descending=descending)
+    base_query = {"phase": phase.slug, "split": split}
+    context = {
+        "benchmark": benchmark,
+        "metrics": metrics,
+        "phases": phases,
+        "phase": phase,
+        "phase_open": phase.is_open(),
+        "now": timezone.now(),
+        "splits": splits,
+        "split": split,
+        "page": page,
+        "headers": sort_headers(
+            metrics=metrics, base_query=base_query, order_by=page.order_by, descending=page.descending
+        ),
+        "rows": [
+            {"row": row, "cells": metric_cells(metrics=metrics, values=row.metrics)} for row in page.rows
+        ],
+        "data_url": benchmark_data_url(benchmark=benchmark, phase=phase),
+        "chart": pareto_chart_data(phase=phase, split=split, metrics=metrics),
+    }
+    return render(request, "benchmark.html", context)

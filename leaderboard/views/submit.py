@@ -1,0 +1,101 @@
+"""The submit page: the form, the remaining quota, and the mapping of service errors to messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+
+from leaderboard import selectors
+from leaderboard.forms import SubmissionForm
+from leaderboard.models import Benchmark
+from leaderboard.services import submission_create
+from leaderboard.services.errors import PayloadTooLarge, PhaseClosed, QuotaExceeded, SubmissionInputError
+from leaderboard.views.benchmarks import benchmark_phase_choose, phases_visible
+
+
+def benchmark_formats(
+    *, benchmark: Benchmark
+) -> tuple[tuple[str, ...], tuple[str, ...], list[dict[str, Any]]]:
+    """The accepted kinds, the accepted file extensions and the format descriptions of a benchmark."""
+    formats = [f for f in (benchmark.formats or []) if isinstance(f, dict)]
+    kinds = tuple(dict.fromkeys(str(f.get("kind", "")) for f in formats if f.get("kind")))
+    extensions = tuple(ext for f in formats if f.get("kind") == "file" for ext in f.get("extensions", ()))
+    return kinds, extensions, formats
+
+
+def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
+    """Turn a service refusal into form errors: per field when it names one, else a form-wide message."""
+    if isinstance(error, SubmissionInputError):
+        for field, problems in error.field_errors.items():
+            target = field if field in form.fields else None
+            for problem in problems:
+                form.add_error(target, problem if target else f"{field}: {problem}")
+    elif isinstance(error, PayloadTooLarge):
+        message = (
+            f"The file is {filesizeformat(error.size_bytes)}; this phase accepts at most "
+            f"{filesizeformat(error.limit_bytes)}. Nothing was stored."
+        )
+        form.add_error("upload" if "upload" in form.fields else None, message)
+    elif isinstance(error, QuotaExceeded):
+        quota = error.quota
+        form.add_error(
+            None,
+            f"Submission quota reached ({quota.daily_used}/{quota.daily_limit} today, "
+            f"{quota.total_used}/{quota.total_limit} in this phase); the daily quota resets at "
+            f"{quota.resets_at:%Y-%m-%d %H:%M} UTC. Nothing was stored.",
+        )
+    elif isinstance(error, PhaseClosed):
+        form.add_error(None, "This phase is not accepting submissions. Nothing was stored.")
+
+
+@login_required
+def submit(request: HttpRequest, slug: str) -> HttpResponse:
+    """Show the submission form of a phase; on POST create the submission and go to its page."""
+    try:
+        benchmark = selectors.benchmark_get_visible(slug=slug)
+    except Benchmark.DoesNotExist:
+        raise Http404(f"no benchmark {slug!r}") from None
+    phases = phases_visible(benchmark=benchmark)
+    phase = benchmark_phase_choose(benchmark=benchmark, phases=phases, slug=request.GET.get("phase"))
+    kinds, extensions, formats = benchmark_formats(benchmark=benchmark)
+    if request.method == "POST":
+        form = SubmissionForm(request.POST, request.FILES, kinds=kinds, extensions=extensions)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                submission = submission_create(
+                    owner=request.user,
+                    phase=phase,
+                    method_name=data["method_name"],
+                    description=data["description"],
+                    paper_url=data["paper_url"],
+                    code_url=data["code_url"],
+                    upload=data.get("upload") or None,
+                    config=data.get("config"),
+                    is_public=data["is_public"],
+                    is_anonymous=data["is_anonymous"],
+                )
+            except (SubmissionInputError, PayloadTooLarge, QuotaExceeded, PhaseClosed) as error:
+                submission_errors_apply(form=form, error=error)
+            else:
+                messages.success(request, f"Submission #{submission.pk} is queued for scoring.")
+                return redirect("submission-detail", submission_id=submission.pk)
+    else:
+        form = SubmissionForm(kinds=kinds, extensions=extensions)
+    context = {
+        "benchmark": benchmark,
+        "phase": phase,
+        "phases": phases,
+        "phase_open": phase.is_open(),
+        "form": form,
+        "formats": formats,
+        "quota": selectors.quota_status(user=request.user, phase=phase),
+        "max_upload_bytes": phase.max_upload_bytes,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "submit.html", context, status=status)

@@ -1,0 +1,59 @@
+"""Account pages: sign-up, log-in, log-out by POST and the API token page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_creates_the_account_and_logs_in(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "newbie", "email": "", "password1": "a-long-pass-77", "password2": "a-long-pass-77"},
+    )
+    assert response.status_code == 302
+    assert get_user_model().objects.filter(username="newbie").exists()
+    assert "newbie" in client.get("/").content.decode()
+
+
+def test_signup_shows_password_mismatch_on_its_field(client):
+    html = client.post(
+        "/accounts/signup/",
+        {"username": "newbie", "password1": "a-long-pass-77", "password2": "other-pass-88"},
+    ).content.decode()
+    block = html.split('id="field-password2"', 1)[1]
+    assert "didn’t match" in block or "didn't match" in block
+    assert not get_user_model().objects.filter(username="newbie").exists()
+
+
+def test_login_and_logout_by_post(client, users):
+    assert "Log in" in client.get("/accounts/login/").content.decode()
+    response = client.post("/accounts/login/", {"username": "olive", "password": "pw-olive-123"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert "olive" in html and 'action="/accounts/logout/"' in html
+    assert client.get("/accounts/logout/").status_code == 405
+    client.post("/accounts/logout/")
+    assert "Log in" in client.get("/").content.decode()
+
+
+def test_token_page_creates_a_token_shown_once_and_revokes_it(client, users):
+    client.force_login(users["owner"])
+    assert "You have no API token." in client.get("/accounts/token/").content.decode()
+    html = client.post("/accounts/token/", {"action": "create"}).content.decode()
+    key = Token.objects.get(user=users["owner"]).key
+    assert re.search(r'id="new-token"', html) and key in html
+    html = client.get("/accounts/token/").content.decode()
+    assert key not in html and "You have an active token." in html
+    client.post("/accounts/token/", {"action": "revoke"})
+    assert not Token.objects.filter(user=users["owner"]).exists()
+    assert "You have no API token." in client.get("/accounts/token/").content.decode()
+
+
+def test_token_page_requires_login(client):
+    assert client.get("/accounts/token/").status_code == 302

@@ -1,0 +1,131 @@
+"""Submit page: the form per benchmark format, quota display, errors per field and nothing stored."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leaderboard.models import Benchmark, Phase, Submission
+
+pytestmark = pytest.mark.django_db
+
+
+def stored_files(root) -> list:
+    """Every payload file under the private submission root."""
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+@pytest.fixture
+def owner_client(client, users):
+    client.force_login(users["owner"])
+    return client
+
+
+def post(client, *, url="/benchmarks/toy/submit/?phase=dev", **fields):
+    data = {"method_name": "MySplat", "description": "", "paper_url": "", "code_url": "", "is_public": "on"}
+    data.update(fields)
+    return client.post(url, data)
+
+
+def test_submit_page_requires_login(client, phase):
+    response = client.get("/benchmarks/toy/submit/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_submit_page_shows_file_field_formats_and_quota(owner_client, phase):
+    html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert 'type="file"' in html and 'accept=".zip"' in html
+    assert "method configuration" not in html.lower()
+    assert "ZIP of PNG renders" in html
+    assert "<strong>2</strong> of 2 submissions left today" in html
+    assert "<strong>10</strong> of 10 left in this phase" in html
+
+
+def test_submit_page_shows_json_config_field_for_config_benchmarks(owner_client, phase):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(
+        formats=[{"kind": "config", "description": "JSON method config"}]
+    )
+    html = owner_client.get("/benchmarks/toy/submit/").content.decode()
+    assert 'name="config"' in html and 'type="file"' not in html
+
+
+def test_submit_form_shows_errors_per_field_and_stores_nothing(owner_client, phase, private_roots):
+    response = post(owner_client, method_name="", paper_url="not a url")
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="field-method_name"' in html and "This field is required." in html
+    method_block = html.split('id="field-method_name"', 1)[1].split('id="field-', 1)[0]
+    assert "This field is required." in method_block
+    paper_block = html.split('id="field-paper_url"', 1)[1].split('id="field-', 1)[0]
+    assert "Enter a valid URL." in paper_block
+    upload_block = html.split('id="field-upload"', 1)[1].split('id="field-', 1)[0]
+    assert "needs a file" in upload_block
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+def test_submit_form_maps_service_field_errors_to_the_upload_field(owner_client, phase, private_roots):
+    upload = SimpleUploadedFile("renders.tar", b"not a zip", content_type="application/x-tar")
+    html = post(owner_client, upload=upload).content.decode()
+    upload_block = html.split('id="field-upload"', 1)[1].split('id="field-', 1)[0]
+    assert "renders.tar" in upload_block and ".zip" in upload_block
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+def test_submit_form_rejects_invalid_json_config(owner_client, phase, private_roots):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=[{"kind": "config", "description": "cfg"}])
+    html = post(owner_client, config="{not json").content.decode()
+    config_block = html.split('id="field-config"', 1)[1].split('id="field-', 1)[0]
+    assert "Not valid JSON" in config_block
+    html = post(owner_client, config="[1, 2]").content.decode()
+    assert "must be a JSON object" in html
+    assert Submission.objects.count() == 0
+
+
+def test_submit_form_reports_a_too_large_file_and_stores_nothing(owner_client, phase, private_roots):
+    upload = SimpleUploadedFile("renders.zip", b"x" * 5000, content_type="application/zip")
+    response = post(owner_client, upload=upload)
+    html = response.content.decode()
+    assert "this phase accepts at most 4.0\xa0KB" in html and "Nothing was stored." in html
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+def test_submit_form_reports_an_exhausted_quota(owner_client, phase, users, private_roots):
+    for n in range(2):
+        Submission.objects.create(
+            owner=users["owner"],
+            phase=phase,
+            method_name=f"m{n}",
+            payload_kind="file",
+            payload_sha256="0" * 64,
+        )
+    upload = SimpleUploadedFile("renders.zip", b"PK\x05\x06" + b"\0" * 18, content_type="application/zip")
+    html = post(owner_client, upload=upload).content.decode()
+    form_errors = html.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "Submission quota reached (2/2 today" in form_errors and "Nothing was stored." in form_errors
+    assert Submission.objects.count() == 2 and stored_files(private_roots) == []
+
+
+def test_submit_form_reports_a_closed_phase(owner_client, closed_phase, private_roots):
+    upload = SimpleUploadedFile("renders.zip", b"PK\x05\x06" + b"\0" * 18, content_type="application/zip")
+    response = post(owner_client, url="/benchmarks/toy/submit/?phase=test", upload=upload)
+    html = response.content.decode()
+    form_errors = html.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert "not accepting submissions" in form_errors and "Nothing was stored." in form_errors
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+def test_submit_form_creates_a_queued_submission_and_redirects(owner_client, phase, users, private_roots):
+    upload = SimpleUploadedFile("renders.zip", b"PK\x05\x06" + b"\0" * 18, content_type="application/zip")
+    response = post(owner_client, upload=upload, paper_url="https://example.org/paper", is_anonymous="on")
+    submission = Submission.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/submissions/{submission.pk}/"
+    assert submission.owner == users["owner"] and submission.phase == phase
+    assert submission.status == Submission.Status.QUEUED and submission.is_anonymous and submission.is_public
+    assert submission.paper_url == "https://example.org/paper"
+    assert len(stored_files(private_roots)) == 1
+
+
+def test_submit_page_unknown_phase_is_404(owner_client, phase):
+    assert owner_client.get("/benchmarks/toy/submit/?phase=nope").status_code == 404
+    Phase.objects.filter(pk=phase.pk).update(is_visible=False)
+    assert owner_client.get("/benchmarks/toy/submit/?phase=dev").status_code == 404
