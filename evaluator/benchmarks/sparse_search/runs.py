@@ -1,0 +1,175 @@
+"""Training a whole submission (every level, every hidden seed) and the hidden reference distributions."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchConfig, level_key
+from evaluator.benchmarks.sparse_search.masks import mask_dense, mask_random
+from evaluator.benchmarks.sparse_search.metrics import convergence_epoch
+from evaluator.benchmarks.sparse_search.npzio import json_write, npz_read, npz_write
+from evaluator.benchmarks.sparse_search.train import SplitData, params_slice, parent_init, stack_train
+from evaluator.contract import ProgressFn, no_progress
+
+REFERENCE = "reference.npz"
+SEEDS = "seeds.json"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class MaskRun:
+    """One mask trained on every hidden seed: test accuracy, convergence epoch and last val accuracy."""
+
+    test_accuracy: np.ndarray  # (seeds,)
+    convergence: np.ndarray  # (seeds,) 1-based epochs
+    final_val_accuracy: np.ndarray  # (seeds,)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Hidden reference: dense parent per seed and n_random_masks random masks per level per seed."""
+
+    dense_accuracy: np.ndarray  # (seeds,)
+    random_accuracy: np.ndarray  # (levels, masks, seeds)
+    random_masks: np.ndarray  # (levels, masks, 2, hidden) bool
+
+
+def hidden_seeds_draw(*, seed: int, count: int) -> list[int]:
+    """The hidden training seeds of a build: `count` distinct integers from default_rng([seed, 11])."""
+    rng = np.random.default_rng([seed, 11])
+    return [int(s) for s in rng.choice(2**31 - 1, size=count, replace=False)]
+
+
+def mask_run(
+    *,
+    config: SearchConfig,
+    data: SplitData,
+    test: tuple[np.ndarray, np.ndarray],
+    mask: np.ndarray,
+    seeds: Sequence[int],
+    on_epoch: Callable[[int], None] | None = None,
+) -> MaskRun:
+    """Train the sub-network of `mask` once per seed (parent init of that seed, sliced) and test it."""
+    inits = [params_slice(params=parent_init(config=config, seed=s), mask=mask) for s in seeds]
+    result = stack_train(config=config, data=data, inits=inits, seeds=seeds, test=test, on_epoch=on_epoch)
+    fraction = config.convergence_fraction
+    convergence = np.array([convergence_epoch(curve=c, fraction=fraction) for c in result.val_curves])
+    return MaskRun(
+        test_accuracy=result.test_accuracy,
+        convergence=convergence.astype(np.float64),
+        final_val_accuracy=result.val_curves[:, -1],
+    )
+
+
+def masks_run(
+    *,
+    config: SearchConfig,
+    data: SplitData,
+    test: tuple[np.ndarray, np.ndarray],
+    masks: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    progress: ProgressFn = no_progress,
+    labels: Sequence[str],
+    log: list[str] | None = None,
+) -> list[MaskRun]:
+    """Train several masks on every seed, reporting progress after every epoch of every network stack."""
+    runs, total = [], len(masks)
+    for index, (mask, label) in enumerate(zip(masks, labels, strict=True)):
+
+        def on_epoch(epoch: int, index: int = index, label: str = label) -> None:
+            done = index * len(seeds) + len(seeds) * (epoch + 1) / config.epochs
+            progress(
+                (index + (epoch + 1) / config.epochs) / total,
+                f"{label}: epoch {epoch + 1}/{config.epochs}, {done:.0f}/{total * len(seeds)} networks",
+            )
+
+        start = time.perf_counter()
+        runs.append(mask_run(config=config, data=data, test=test, mask=mask, seeds=seeds, on_epoch=on_epoch))
+        if log is not None:
+            kept = f"{int(mask[0].sum())}+{int(mask[1].sum())}"
+            log.append(
+                f"{label}: trained {len(seeds)} networks (kept {kept}) in {time.perf_counter() - start:.2f} s"
+            )
+    return runs
+
+
+def reference_build(
+    *,
+    config: SearchConfig,
+    data: SplitData,
+    test: tuple[np.ndarray, np.ndarray],
+    seed: int,
+    seeds: Sequence[int],
+    progress: ProgressFn = no_progress,
+) -> Reference:
+    """Train the dense parent and n_random_masks random masks per level (rng [seed, 13]) on `seeds`."""
+    rng = np.random.default_rng([seed, 13])
+    random_masks = np.stack(
+        [
+            np.stack([mask_random(config=config, level=level, rng=rng) for _ in range(config.n_random_masks)])
+            for level in config.levels
+        ]
+    )
+    masks = [mask_dense(config=config), *random_masks.reshape(-1, 2, config.hidden[0])]
+    labels = ["dense parent"] + [
+        f"reference level {level_key(level)} mask {m + 1}"
+        for level in config.levels
+        for m in range(config.n_random_masks)
+    ]
+    runs = masks_run(
+        config=config, data=data, test=test, masks=masks, seeds=seeds, progress=progress, labels=labels
+    )
+    accuracy = np.stack([run.test_accuracy for run in runs[1:]])
+    return Reference(
+        dense_accuracy=runs[0].test_accuracy,
+        random_accuracy=accuracy.reshape(len(config.levels), config.n_random_masks, len(seeds)),
+        random_masks=random_masks,
+    )
+
+
+def reference_write(
+    *, hidden_dir: Path, config: SearchConfig, seed: int, seeds: Sequence[int], ref: Reference
+) -> None:
+    """Write the hidden seeds, the reference distributions and a manifest of the build."""
+    json_write(
+        path=hidden_dir / SEEDS,
+        value={"hidden_seeds": list(seeds), "public_split_seeds": config.n_public_seeds},
+    )
+    npz_write(
+        path=hidden_dir / REFERENCE,
+        arrays={
+            "dense_accuracy": ref.dense_accuracy,
+            "random_accuracy": ref.random_accuracy,
+            "random_masks": ref.random_masks,
+            "levels": np.array(config.levels),
+        },
+    )
+    json_write(
+        path=hidden_dir / MANIFEST,
+        value={
+            "protocol_version": PROTOCOL_VERSION,
+            "build_seed": seed,
+            "config": config.as_dict(),
+        },
+    )
+
+
+def reference_read(*, hidden_dir: Path, config: SearchConfig) -> tuple[list[int], Reference]:
+    """Read the hidden seeds and reference; ValueError when they were built with another configuration."""
+    manifest = json.loads((hidden_dir / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("config") != json.loads(json.dumps(config.as_dict())):
+        raise ValueError(f"hidden data in {hidden_dir} was built with another configuration; rebuild it")
+    seeds = json.loads((hidden_dir / SEEDS).read_text(encoding="utf-8"))["hidden_seeds"]
+    arrays = npz_read(path=hidden_dir / REFERENCE)
+    ref = Reference(
+        dense_accuracy=arrays["dense_accuracy"],
+        random_accuracy=arrays["random_accuracy"],
+        random_masks=arrays["random_masks"],
+    )
+    return [int(s) for s in seeds], ref

@@ -1,0 +1,130 @@
+"""The BenchmarkSpec of the sparse search benchmark: phase, submission format and metric list."""
+
+from __future__ import annotations
+
+from evaluator.benchmarks.sparse_search.config import SearchConfig, level_key, level_tag
+from evaluator.benchmarks.sparse_search.protocol import protocol_text
+from evaluator.benchmarks.sparse_search.submission import MAX_UPLOAD_BYTES
+from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
+
+SLUG = "sparse-search"
+VERSION = "1"
+PHASE = "digits"
+PUBLIC_PATHS = ("README.md", "protocol.json", "data.npz", "sample_submission.npz", "sample_submission.json")
+
+
+def spec_metrics(*, config: SearchConfig) -> tuple[MetricSpec, ...]:
+    """Headline, its interval, the Pareto axes and the per-level metrics."""
+    metrics = [
+        MetricSpec(
+            "diff_vs_random",
+            "Diff vs random",
+            "accuracy",
+            True,
+            "{:+.4f}",
+            "Mean over levels of (test accuracy - mean accuracy of the random masks), same seeds",
+        ),
+        MetricSpec("diff_ci_low", "Diff 95% CI low", "accuracy", True, "{:+.4f}", "Bootstrap 2.5% quantile"),
+        MetricSpec(
+            "diff_ci_high", "Diff 95% CI high", "accuracy", True, "{:+.4f}", "Bootstrap 97.5% quantile"
+        ),
+        MetricSpec(
+            "acc_mean", "Mean accuracy", "accuracy", True, "{:.4f}", "Test accuracy over levels and seeds"
+        ),
+        MetricSpec(
+            "weight_density",
+            "Weight density",
+            "fraction",
+            False,
+            "{:.4f}",
+            "Mean over levels of sub-network weights / parent weights (biases excluded)",
+        ),
+    ]
+    for level in config.levels:
+        tag, key = level_tag(level), level_key(level)
+        metrics += [
+            MetricSpec(
+                f"acc_{tag}", f"Acc @{key}", "accuracy", True, "{:.4f}", f"Mean test accuracy, sparsity {key}"
+            ),
+            MetricSpec(
+                f"acc_std_{tag}",
+                f"Acc std @{key}",
+                "accuracy",
+                False,
+                "{:.4f}",
+                f"Standard deviation over seeds (ddof 1), sparsity {key}",
+            ),
+            MetricSpec(
+                f"diff_{tag}",
+                f"Diff vs random @{key}",
+                "accuracy",
+                True,
+                "{:+.4f}",
+                f"Accuracy minus the random masks' mean, sparsity {key}",
+            ),
+            MetricSpec(
+                f"pct_{tag}",
+                f"Percentile @{key}",
+                "%",
+                True,
+                "{:.1f}",
+                f"Percentile within the random-mask distribution, sparsity {key}",
+            ),
+            MetricSpec(
+                f"gap_{tag}",
+                f"Gap to dense @{key}",
+                "accuracy",
+                True,
+                "{:+.4f}",
+                f"Accuracy minus the dense parent's, sparsity {key}",
+            ),
+            MetricSpec(
+                f"conv_{tag}",
+                f"Convergence @{key}",
+                "epoch",
+                False,
+                "{:.1f}",
+                f"First epoch reaching {config.convergence_fraction} of the final val accuracy",
+            ),
+            MetricSpec(
+                f"wdens_{tag}",
+                f"Weight density @{key}",
+                "fraction",
+                False,
+                "{:.4f}",
+                f"Weight density of the mask, sparsity {key}",
+            ),
+        ]
+    return tuple(metrics)
+
+
+def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
+    """The full spec; the description is the published protocol."""
+    text = protocol_text(config=config)
+    phase = PhaseSpec(
+        slug=PHASE,
+        title=f"Digits, MLP {config.n_in}-{config.hidden[0]}-{config.hidden[1]}-{config.n_out}",
+        description=text,
+        public_paths=PUBLIC_PATHS,
+        max_upload_bytes=MAX_UPLOAD_BYTES,
+        has_private_split=True,
+    )
+    file_format = SubmissionFormat(
+        kind=SubmissionKind.FILE,
+        description='NPZ (arrays level_<sparsity>, shape (2, hidden), 0/1) or JSON {"masks": {...}}',
+        extensions=(".npz", ".json"),
+    )
+    return BenchmarkSpec(
+        slug=SLUG,
+        version=VERSION,
+        title="Sparse architecture search vs random search (digits MLP)",
+        description=text,
+        phases=(phase,),
+        formats=(file_format,),
+        metrics=spec_metrics(config=config),
+        ranking_metric="diff_vs_random",
+        pareto_axes=("weight_density", "acc_mean"),
+        needs_gpu=False,
+        soft_time_limit_s=300,
+        default_seed=0,
+    )

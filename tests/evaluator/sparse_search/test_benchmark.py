@@ -1,0 +1,153 @@
+"""Specs of the plugin end to end on a reduced protocol: build, determinism, validate, score, baselines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evaluator.benchmarks.sparse_search import SparseSearchBenchmark
+from evaluator.benchmarks.sparse_search.config import SearchConfig
+from evaluator.contract import Payload
+
+TINY = SearchConfig(
+    epochs=3,
+    n_hidden_seeds=3,
+    n_public_seeds=2,
+    n_random_masks=3,
+    search_candidates=2,
+    search_epochs=1,
+    bootstrap_reps=200,
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[SparseSearchBenchmark, Path]:
+    bench = SparseSearchBenchmark(config=TINY)
+    out = tmp_path_factory.mktemp("sparse") / "sparse-search" / "1"
+    bench.build(out, seed=4)
+    return bench, out
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_build_writes_every_public_path_and_the_hidden_reference(built):
+    bench, out = built
+    for name in bench.spec.phase("digits").public_paths:
+        assert (out / "public" / name).is_file(), name
+    assert sorted(p.name for p in (out / "hidden").iterdir()) == [
+        "manifest.json",
+        "reference.npz",
+        "seeds.json",
+        "test.npz",
+    ]
+    with np.load(out / "hidden" / "reference.npz") as ref:
+        assert ref["random_accuracy"].shape == (4, 3, 3) and ref["dense_accuracy"].shape == (3,)
+        assert ref["random_masks"].shape == (4, 3, 2, 256)
+    with np.load(out / "public" / "data.npz") as data:
+        assert data["x_train"].shape == (1000, 64) and data["x_val"].shape == (300, 64)
+    public_text = "".join(p.read_text(errors="replace") for p in (out / "public").glob("*.json"))
+    for seed in json.loads((out / "hidden" / "seeds.json").read_text())["hidden_seeds"]:
+        assert str(seed) not in public_text
+
+
+def test_build_is_byte_deterministic_per_seed_and_differs_across_seeds(built, tmp_path):
+    bench, out = built
+    bench.build(tmp_path / "again", seed=4)
+    assert _files(tmp_path / "again") == _files(out)
+    bench.build(tmp_path / "other", seed=5)
+    assert _files(tmp_path / "other")["hidden/test.npz"] != _files(out)["hidden/test.npz"]
+
+
+def test_validate_accepts_both_sample_submissions_using_only_public_files(built, tmp_path):
+    bench, out = built
+    public = tmp_path / "public_only"
+    shutil.copytree(out / "public", public)
+    for name in ("sample_submission.npz", "sample_submission.json"):
+        assert bench.validate(Payload(phase="digits", public_dir=public, file=public / name)) == []
+
+
+def test_validate_names_a_wrong_phase_and_a_missing_file(built):
+    bench, out = built
+    problems = bench.validate(Payload(phase="cifar", public_dir=out / "public"))
+    assert [p.where for p in problems] == ["phase", "file"]
+
+
+def test_score_reports_public_and_private_splits_with_every_spec_metric(built):
+    bench, out = built
+    payload = Payload(
+        phase="digits", public_dir=out / "public", file=out / "public" / "sample_submission.npz"
+    )
+    reports: list[tuple[float, str]] = []
+    report = bench.score(payload, out / "hidden", lambda f, s: reports.append((f, s)))
+    names = {m.name for m in bench.spec.metrics}
+    assert set(report.splits) == {"public", "private"}
+    for split, seeds in (("public", 2), ("private", 3)):
+        score = report.splits[split]
+        assert set(score.metrics) == names
+        assert all(v is not None for v in score.metrics.values())
+        assert len(score.items) == 4 * (1 + seeds)
+        assert (
+            score.metrics["diff_ci_low"] <= score.metrics["diff_vs_random"] <= score.metrics["diff_ci_high"]
+        )
+        assert 0.0 <= score.metrics["pct_l50"] <= 100.0 and 0.0 < score.metrics["weight_density"] < 1.0
+    fractions = [f for f, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) >= 4 * TINY.epochs
+    assert report.splits["private"].metrics == bench.score(payload, out / "hidden").splits["private"].metrics
+
+
+def test_score_of_the_random_masks_agrees_with_the_hidden_reference_training(built, tmp_path):
+    bench, out = built
+    with np.load(out / "hidden" / "reference.npz") as ref:
+        masks, acc = ref["random_masks"], ref["random_accuracy"]
+    arrays = {f"level_{lv!r}": masks[i, 0] for i, lv in enumerate(TINY.levels)}
+    np.savez(tmp_path / "ref0.npz", **arrays)
+    report = bench.score(
+        Payload(phase="digits", public_dir=out / "public", file=tmp_path / "ref0.npz"), out / "hidden"
+    )
+    for i, item in enumerate(it for it in report.splits["private"].items if it.group == "level"):
+        assert item.values["acc"] == pytest.approx(acc[i, 0].mean(), abs=1e-12)
+
+
+def test_score_rejects_an_invalid_submission_and_a_reference_of_another_config(built, tmp_path):
+    bench, out = built
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="invalid submission"):
+        bench.score(
+            Payload(phase="digits", public_dir=out / "public", file=tmp_path / "bad.json"), out / "hidden"
+        )
+    other = SparseSearchBenchmark(config=SearchConfig(epochs=2, n_hidden_seeds=3, n_public_seeds=2))
+    payload = Payload(
+        phase="digits", public_dir=out / "public", file=out / "public" / "sample_submission.json"
+    )
+    with pytest.raises(ValueError, match="another configuration"):
+        other.score(payload, out / "hidden")
+
+
+def test_baselines_write_valid_payloads_and_the_dense_parent_has_no_headline(built, tmp_path):
+    bench, out = built
+    baselines = {b.name: b for b in bench.baselines()}
+    assert set(baselines) == {"Dense parent", "Random masks", "Random search"}
+    for name, baseline in baselines.items():
+        payload = baseline.make_payload(out / "public", "digits", tmp_path / name)
+        assert payload.file.is_file() and bench.validate(payload) == [], name
+    dense = bench.score(
+        baselines["Dense parent"].make_payload(out / "public", "digits", tmp_path), out / "hidden"
+    )
+    private = dense.splits["private"]
+    assert private.metrics["diff_vs_random"] is None and "diff_vs_random" in private.na_reasons
+    assert private.metrics["weight_density"] == 1.0 and private.metrics["gap_l90"] == 0.0
+
+
+def test_registry_instantiates_the_default_protocol():
+    from evaluator.registry import benchmark_get
+
+    bench = benchmark_get("sparse-search")
+    assert bench.spec.ranking_metric == "diff_vs_random"
+    assert bench.spec.pareto_axes == ("weight_density", "acc_mean")
+    assert bench.config == SearchConfig()
