@@ -112,3 +112,29 @@ def test_plotly_is_served_from_the_installed_package_by_staticfiles():
     assert "plotly" in str(found) and "package_data" in str(found)
     with open(found, "rb") as handle:
         assert b"plotly" in handle.read(4096).lower()
+
+
+def test_benchmark_page_links_details_of_baselines_for_everyone_and_of_all_entries_for_staff(
+    client, entries, users
+):
+    mine, baseline = f"/submissions/{entries['mine'].pk}/", f"/submissions/{entries['baseline'].pk}/"
+    html = client.get("/benchmarks/toy/").content.decode()
+    assert baseline in html and mine not in html
+    client.force_login(users["other"])
+    html = client.get("/benchmarks/toy/").content.decode()
+    assert baseline in html and mine not in html
+    client.force_login(users["staff"])
+    html = client.get("/benchmarks/toy/").content.decode()
+    assert baseline in html and mine in html
+
+
+def test_benchmark_page_offers_submit_only_while_the_phase_is_open(client, entries):
+    assert "/benchmarks/toy/submit/?phase=dev" in client.get("/benchmarks/toy/?phase=dev").content.decode()
+    assert (
+        "/benchmarks/toy/submit/?phase=test" not in client.get("/benchmarks/toy/?phase=test").content.decode()
+    )
+
+
+def test_benchmark_page_reads_a_fixed_number_of_queries(client, entries, django_assert_max_num_queries):
+    with django_assert_max_num_queries(7):
+        client.get("/benchmarks/toy/?order_by=lpips")
