@@ -1,0 +1,110 @@
+"""Validation of a submission ZIP against the public data of its phase (never reads hidden data)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from evaluator.contract import Problem
+
+from .archive import ArchiveLimits, archive_open, member_read, png_decode, png_problems
+from .layout import manifest_read, split_read, submission_name
+
+NAME_PATTERN = re.compile(r"^[^/]+/cam_\d{3}_\d_\d{4}\.png$")
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The files a phase's submission must contain, and the image size."""
+
+    width: int
+    height: int
+    views: tuple[tuple[str, int], ...]  # (scene, 0-based test view index)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Archive member names, in the order of `views`."""
+        return tuple(submission_name(scene=scene, index=index) for scene, index in self.views)
+
+
+def expected_read(*, public_dir: Path, phase: str) -> Expected:
+    """Expected submission files of a phase, from the public manifest and split file."""
+    manifest = manifest_read(public_dir=public_dir)
+    splits = split_read(public_dir=public_dir, phase=phase)
+    views = tuple((scene, index) for scene in sorted(splits) for index in splits[scene].test_views)
+    return Expected(width=manifest.width, height=manifest.height, views=views)
+
+
+def limits_for(*, expected: Expected, max_upload_bytes: int) -> ArchiveLimits:
+    """Archive caps for a phase: entries, bytes per PNG and in total, pixels per image."""
+    per_png = expected.width * expected.height * 4 + 65536
+    count = len(expected.views)
+    return ArchiveLimits(
+        max_bytes=max_upload_bytes,
+        max_entries=2 * count + 64,
+        max_entry_bytes=per_png,
+        max_total_bytes=per_png * count,
+        max_pixels=expected.width * expected.height,
+    )
+
+
+def _extra_message(*, name: str, expected: Expected) -> str:
+    """Why an unexpected member is wrong, with a hint at the expected naming."""
+    scenes = {scene for scene, _ in expected.views}
+    if (
+        name.split("/", 1)[0] not in scenes
+        and name.count("/") >= 1
+        and name.split("/", 1)[1].split("/")[0] in scenes
+    ):
+        return "unexpected file: scene folders must sit at the root of the ZIP"
+    if NAME_PATTERN.match(name) and name.split("/", 1)[0] in scenes:
+        return "not a test view of this phase (names are cam_{view+1:03d}_3_0000.png, 1-based)"
+    if name.split("/", 1)[0] not in scenes:
+        return "unexpected file: not a scene of this phase"
+    return "unexpected file (expected <scene>/cam_XXX_3_0000.png)"
+
+
+def submission_problems(
+    *, public_dir: Path, phase: str, file: Path | None, max_upload_bytes: int
+) -> list[Problem]:
+    """Every problem of a submission: archive safety, missing/extra names, PNG size/mode/depth/decoding."""
+    if file is None:
+        return [Problem("file", "a ZIP file is required")]
+    try:
+        expected = expected_read(public_dir=public_dir, phase=phase)
+    except (OSError, ValueError, KeyError) as exc:
+        return [Problem("benchmark", f"public data of phase {phase!r} unavailable ({exc})")]
+    limits = limits_for(expected=expected, max_upload_bytes=max_upload_bytes)
+    archive, problems = archive_open(path=file, limits=limits)
+    if archive is None:
+        return problems
+    with archive:
+        bad = {p.where for p in problems}
+        present = {i.filename for i in archive.infolist() if not i.is_dir() and i.filename not in bad}
+        wanted = set(expected.names)
+        for name in expected.names:
+            if name not in present and name not in bad:
+                problems.append(Problem(name, "missing"))
+        for name in sorted(present - wanted):
+            problems.append(Problem(name, _extra_message(name=name, expected=expected)))
+        for name in expected.names:
+            if name in present:
+                problems.extend(Problem(name, m) for m in _png_check(archive, name, expected, limits))
+    return problems
+
+
+def _png_check(archive, name: str, expected: Expected, limits: ArchiveLimits) -> list[str]:
+    """Problems of one PNG member: header first, then a full decode when the header is right."""
+    try:
+        data = member_read(archive=archive, name=name, limit=limits.max_entry_bytes)
+    except ValueError as exc:
+        return [str(exc)]
+    header = png_problems(data=data, width=expected.width, height=expected.height)
+    if header:
+        return header
+    try:
+        png_decode(data=data, max_pixels=limits.max_pixels)
+    except ValueError as exc:
+        return [str(exc)]
+    return []
