@@ -71,7 +71,9 @@ def test_build_training_scenes_have_every_view_lighting_mask_and_box(built):
 def test_build_object_masks_exclude_the_platform_and_all_lights_is_brightest(built):
     scene = built / "public" / "train" / "scene000"
     mask = np.asarray(Image.open(scene / "masks" / "cam_020.png")) > 127
-    images = [np.asarray(Image.open(scene / "images" / f"cam_020_{c}_0000.png"), dtype=float) for c in range(7)]
+    images = [
+        np.asarray(Image.open(scene / "images" / f"cam_020_{c}_0000.png"), dtype=float) for c in range(7)
+    ]
     assert 0 < mask.mean() < 0.6
     assert not mask[-1].all()  # the bottom row is platform, not object
     assert images[3].mean() == max(img.mean() for img in images)

@@ -46,8 +46,15 @@ def _plain(colour):
 
 
 def _sphere_scene(*, light=(0.0, 0.0, 4.0)):
-    sphere = Primitive(kind="sphere", centre=(0.0, 0.0, 0.3), rotation=((1, 0, 0), (0, 1, 0), (0, 0, 1)),
-                       size=(0.3,), texture=_plain((0.8, 0.2, 0.2)), specular=0.0, shininess=1.0)
+    sphere = Primitive(
+        kind="sphere",
+        centre=(0.0, 0.0, 0.3),
+        rotation=((1, 0, 0), (0, 1, 0), (0, 0, 1)),
+        size=(0.3,),
+        texture=_plain((0.8, 0.2, 0.2)),
+        specular=0.0,
+        shininess=1.0,
+    )
     return Scene(name="s", primitives=(sphere, platform_primitive()), lights=(Light(light, 1.0),))
 
 
