@@ -50,7 +50,14 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
             f"{quota.resets_at:%Y-%m-%d %H:%M} UTC. Nothing was stored.",
         )
     elif isinstance(error, PhaseClosed):
-        form.add_error(None, "This phase is not accepting submissions. Nothing was stored.")
+        phase = error.phase
+        if phase.benchmark.data_status != phase.benchmark.DataStatus.READY:
+            reason = "the benchmark's data is not ready yet"
+        elif not phase.is_open():
+            reason = "it is outside its submission dates"
+        else:
+            reason = "it is not published"
+        form.add_error(None, f"{phase.title} is not accepting submissions: {reason}. Nothing was stored.")
 
 
 @login_required
@@ -92,6 +99,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         "phase": phase,
         "phases": phases,
         "phase_open": phase.is_open(),
+        "data_ready": benchmark.data_status == Benchmark.DataStatus.READY,
         "form": form,
         "formats": formats,
         "quota": selectors.quota_status(user=request.user, phase=phase),

@@ -110,7 +110,8 @@ def test_submit_form_reports_a_closed_phase(owner_client, closed_phase, private_
     response = post(owner_client, url="/benchmarks/toy/submit/?phase=test", upload=upload)
     html = response.content.decode()
     form_errors = html.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
-    assert "not accepting submissions" in form_errors and "Nothing was stored." in form_errors
+    assert "Test is not accepting submissions: it is outside its submission dates." in form_errors
+    assert "Nothing was stored." in form_errors
     assert Submission.objects.count() == 0 and stored_files(private_roots) == []
 
 
@@ -129,3 +130,11 @@ def test_submit_page_unknown_phase_is_404(owner_client, phase):
     assert owner_client.get("/benchmarks/toy/submit/?phase=nope").status_code == 404
     Phase.objects.filter(pk=phase.pk).update(is_visible=False)
     assert owner_client.get("/benchmarks/toy/submit/?phase=dev").status_code == 404
+
+
+def test_submit_form_explains_that_the_data_is_not_ready(owner_client, phase, private_roots):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(data_status=Benchmark.DataStatus.BUILDING)
+    upload = SimpleUploadedFile("renders.zip", b"PK\x05\x06" + b"\0" * 18, content_type="application/zip")
+    html = post(owner_client, upload=upload).content.decode()
+    assert "the benchmark&#x27;s data is not ready yet" in html
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
