@@ -126,8 +126,9 @@ class SparseSearchBenchmark(Benchmark):
                 dense_parent=submission.dense_parent,
             )
         progress(1.0, "scored")
+        hardware = {**hardware_fingerprint(), "train_threads": str(config.torch_threads)}
         return ScoreReport(
-            splits=splits, protocol_version=PROTOCOL_VERSION, hardware=hardware_fingerprint(), log=tuple(log)
+            splits=splits, protocol_version=PROTOCOL_VERSION, hardware=hardware, log=tuple(log)
         )
 
     def baselines(self) -> list[Baseline]:

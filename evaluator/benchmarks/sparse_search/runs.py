@@ -20,6 +20,8 @@ from evaluator.contract import ProgressFn, no_progress
 REFERENCE = "reference.npz"
 SEEDS = "seeds.json"
 MANIFEST = "manifest.json"
+#: Progress is reported every this many epochs within a network stack (and when a stack finishes).
+PROGRESS_EPOCHS = 10
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,22 @@ def masks_run(
     labels: Sequence[str],
     log: list[str] | None = None,
 ) -> list[MaskRun]:
-    """Train several masks on every seed, reporting progress after every epoch of every network stack."""
-    runs, total = [], len(masks)
+    """Train several masks on every seed; progress every `PROGRESS_EPOCHS` epochs and after every stack.
+
+    Each mask is one stack of len(seeds) networks trained together, so "networks done" advances by
+    len(seeds) when a stack finishes.
+    """
+    runs, total, networks = [], len(masks), len(masks) * len(seeds)
     for index, (mask, label) in enumerate(zip(masks, labels, strict=True)):
 
         def on_epoch(epoch: int, index: int = index, label: str = label) -> None:
-            done = index * len(seeds) + len(seeds) * (epoch + 1) / config.epochs
-            progress(
-                (index + (epoch + 1) / config.epochs) / total,
-                f"{label}: epoch {epoch + 1}/{config.epochs}, {done:.0f}/{total * len(seeds)} networks",
-            )
+            last = epoch + 1 == config.epochs
+            if last or (epoch + 1) % PROGRESS_EPOCHS == 0:
+                done = (index + 1) * len(seeds) if last else index * len(seeds)
+                progress(
+                    (index + (epoch + 1) / config.epochs) / total,
+                    f"{label}: epoch {epoch + 1}/{config.epochs}; {done}/{networks} networks trained",
+                )
 
         start = time.perf_counter()
         runs.append(mask_run(config=config, data=data, test=test, mask=mask, seeds=seeds, on_epoch=on_epoch))
