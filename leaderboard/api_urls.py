@@ -1,7 +1,7 @@
 """URL patterns of the REST API, mounted at /api/v1/: endpoints, the OpenAPI schema and its docs."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from leaderboard.apis.views_auth import TokenView
 from leaderboard.apis.views_benchmarks import (
@@ -29,5 +29,4 @@ urlpatterns = [
     path("submissions/<int:pk>/cancel/", SubmissionCancelView.as_view(), name="submission-cancel"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

@@ -14,6 +14,7 @@ from sparsebench_tests_platform_fixtures import (  # noqa: E402, F401
     benchmark,
     clients,
     entries,
+    fast_password_hashing,
     phases,
     private_roots,
     scored,

@@ -44,6 +44,12 @@ def private_roots(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create several users each: hash their passwords cheaply."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def throttle_cache_clear():
     """Throttle counters live in the cache: start each test from zero."""
     cache.clear()

@@ -1,0 +1,59 @@
+"""Token endpoint: credentials in, the user's single token out; revocation; errors per field."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/auth/token/"
+
+
+def test_token_is_issued_for_good_credentials_and_authenticates(users, phases):
+    client = APIClient()
+    token = client.post(URL, {"username": "olive", "password": "pw-olive-123"}).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/submissions/").status_code == 200
+
+
+def test_token_request_replaces_the_previous_token(users):
+    first = APIClient().post(URL, {"username": "olive", "password": "pw-olive-123"}).json()["token"]
+    second = APIClient().post(URL, {"username": "olive", "password": "pw-olive-123"}).json()["token"]
+    assert first != second
+    stale = APIClient()
+    stale.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert stale.get("/api/v1/submissions/").status_code == 401
+
+
+def test_token_request_with_wrong_password_is_400(users):
+    response = APIClient().post(URL, {"username": "olive", "password": "wrong"})
+    assert response.status_code == 400 and "non_field_errors" in response.json()
+
+
+def test_token_request_missing_fields_lists_each_field(users):
+    response = APIClient().post(URL, {})
+    assert response.status_code == 400 and set(response.json()) == {"username", "password"}
+
+
+def test_token_revoke_invalidates_the_token(clients):
+    assert clients["owner"].delete(URL).status_code == 204
+    assert clients["owner"].get("/api/v1/submissions/").status_code == 401
+
+
+def test_token_revoke_needs_authentication(clients):
+    assert clients["anonymous"].delete(URL).status_code == 401
+
+
+def test_token_requests_are_throttled_per_address(users, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                                                          "login": "3/min"}}
+    client = APIClient()
+    codes = [client.post(URL, {"username": "olive", "password": "wrong"}).status_code for _ in range(4)]
+    assert codes == [400, 400, 400, 429]
+
+
+def test_invalid_token_is_401(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert client.get("/api/v1/benchmarks/").status_code == 401

@@ -1,0 +1,193 @@
+"""Submission endpoints: create (file or config), every refusal, listing, detail with scores, cancel."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from leaderboard import services
+from leaderboard.models import Submission
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/submissions/"
+
+
+def _form(**overrides) -> dict:
+    form = {"benchmark": "tiny", "phase": "dev", "method_name": "MyNet", "config": '{"guess": 1}'}
+    form.update(overrides)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def _answers(answers, name="answers.json") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, json.dumps({"answers": answers}).encode())
+
+
+def _stored_files(root) -> list:
+    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+
+
+def test_submission_create_with_a_file_returns_201_queued(clients, phases, private_roots):
+    response = clients["owner"].post(URL, _form(config=None, file=_answers([3, 1, 4, 1])), format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "queued" and body["payload_kind"] == "file"
+    assert body["payload_name"] == "answers.json"
+    assert response["Location"] == f"/api/v1/submissions/{body['id']}/"
+    assert len(_stored_files(private_roots / "submissions")) == 1
+
+
+def test_submission_create_with_a_config_stores_the_parsed_json(clients, phases):
+    body = clients["owner"].post(URL, _form(description="d", paper_url="https://example.org/p")).json()
+    submission = Submission.objects.get(pk=body["id"])
+    assert submission.payload_config == {"guess": 1} and submission.paper_url == "https://example.org/p"
+
+
+@pytest.mark.parametrize(
+    ("form", "fields"),
+    [
+        (_form(method_name=None), {"method_name"}),
+        (_form(config=None), {"file"}),
+        (_form(config="{not json"), {"config"}),
+        (_form(config="[1, 2]"), {"config"}),
+        (_form(paper_url="not a url", code_url="ftp:/x"), {"paper_url", "code_url"}),
+        (_form(benchmark=None, phase=None, method_name=None), {"benchmark", "phase", "method_name"}),
+        (_form(method_name="x" * 121), {"method_name"}),
+    ],
+)
+def test_submission_create_bad_fields_are_400_with_a_message_per_field(clients, phases, private_roots,
+                                                                        form, fields):
+    response = clients["owner"].post(URL, form)
+    assert response.status_code == 400
+    assert set(response.json()) == fields
+    assert all(isinstance(messages, list) and messages for messages in response.json().values())
+    assert not Submission.objects.exists() and not _stored_files(private_roots / "submissions")
+
+
+def test_submission_create_with_both_file_and_config_is_400(clients, phases):
+    response = clients["owner"].post(URL, _form(file=_answers([1, 1, 1, 1])), format="multipart")
+    assert response.status_code == 400 and "file" in response.json()
+
+
+def test_submission_create_wrong_extension_is_400_from_the_service(clients, phases):
+    form = _form(config=None, file=_answers([1], name="a.txt"))
+    response = clients["owner"].post(URL, form, format="multipart")
+    assert response.status_code == 400 and response.json()
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.parametrize(("bench_slug", "phase_slug", "named"),
+                         [("nope", "dev", "nope"), ("tiny", "final", "final")])
+def test_submission_create_unknown_benchmark_or_phase_is_404(clients, phases, bench_slug, phase_slug, named):
+    response = clients["owner"].post(URL, _form(benchmark=bench_slug, phase=phase_slug))
+    assert response.status_code == 404
+    assert named in response.json()["detail"]
+
+
+def test_submission_create_over_the_phase_limit_is_413_and_stores_nothing(clients, phases, private_roots):
+    big = SimpleUploadedFile("answers.json", b'{"answers": [' + b"1, " * 3000 + b"1]}")
+    response = clients["owner"].post(URL, _form(config=None, file=big), format="multipart")
+    assert response.status_code == 413
+    assert response.json()["limit_bytes"] == 4096 and response.json()["size_bytes"] == big.size
+    assert not _stored_files(private_roots / "submissions")
+    assert not Submission.objects.exists()
+    quota = clients["owner"].get("/api/v1/benchmarks/tiny/").json()["phases"][0]["quota"]
+    assert quota["daily_used"] == 0
+
+
+def test_submission_create_over_the_global_ceiling_is_413_before_parsing(clients, phases, settings,
+                                                                          private_roots):
+    settings.UPLOAD_MAX_BYTES = 1024
+    response = clients["owner"].generic(
+        "POST", URL, data=b"x" * 16, content_type="multipart/form-data; boundary=zz",
+        CONTENT_LENGTH=str(1024 + 2 * 1024 * 1024),
+    )
+    assert response.status_code == 413 and response.json()["limit_bytes"] == 1024
+    assert not _stored_files(private_roots / "submissions")
+
+
+def test_submission_create_beyond_quota_is_429_with_the_quota(clients, phases):
+    assert [clients["owner"].post(URL, _form()).status_code for _ in range(2)] == [201, 201]
+    response = clients["owner"].post(URL, _form())
+    assert response.status_code == 429
+    quota = response.json()["quota"]
+    assert (quota["daily_limit"], quota["daily_used"], quota["daily_remaining"]) == (2, 2, 0)
+    assert Submission.objects.count() == 2
+    assert clients["other"].post(URL, _form()).status_code == 201
+
+
+def test_submission_create_in_a_closed_phase_is_403(clients, phases):
+    response = clients["owner"].post(URL, _form(phase="test"))
+    assert response.status_code == 403 and "not open" in response.json()["detail"]
+
+
+def test_submission_create_needs_authentication(clients, phases):
+    assert clients["anonymous"].post(URL, _form()).status_code == 401
+    assert not Submission.objects.exists()
+
+
+def test_submission_list_shows_only_own_submissions(clients, entries):
+    body = clients["owner"].get(URL).json()
+    assert body["count"] == 2
+    assert {row["method_name"] for row in body["results"]} == {"OliveNet", "ClosedNet"}
+    assert clients["other"].get(URL).json()["count"] == 1
+
+
+def test_submission_list_filters_by_phase_and_status(clients, entries):
+    results = clients["owner"].get(URL, {"phase": "test"}).json()["results"]
+    assert [row["method_name"] for row in results] == ["ClosedNet"]
+    assert clients["owner"].get(URL, {"status": "failed"}).json()["count"] == 0
+    assert clients["owner"].get(URL, {"status": "lost"}).status_code == 400
+
+
+def test_submission_detail_hides_private_scores_while_the_phase_is_open(clients, entries):
+    body = clients["owner"].get(f"{URL}{entries['mine'].pk}/").json()
+    assert [score["split"] for score in body["scores"]] == ["public"]
+    assert body["scores"][0]["metrics"] == {"accuracy": 0.5, "density": 20.0}
+    assert "0.25" not in json.dumps(body)
+
+
+def test_submission_detail_shows_private_scores_after_close_when_published(clients, entries):
+    body = clients["owner"].get(f"{URL}{entries['closed'].pk}/").json()
+    assert sorted(score["split"] for score in body["scores"]) == ["private", "public"]
+
+
+def test_submission_detail_shows_private_scores_to_staff(clients, entries):
+    body = clients["staff"].get(f"{URL}{entries['mine'].pk}/").json()
+    assert sorted(score["split"] for score in body["scores"]) == ["private", "public"]
+
+
+def test_submission_validation_failure_lists_every_problem_and_refunds_quota(clients, phases):
+    upload = _answers([1, "two", None], name="answers.json")
+    created = clients["owner"].post(URL, _form(config=None, file=upload), format="multipart").json()
+    services.submission_evaluate(submission_id=created["id"], worker_id="test-worker")
+    body = clients["owner"].get(f"{URL}{created['id']}/").json()
+    assert body["status"] == "failed" and body["failure_kind"] == "validation"
+    for text in ("answers[1]", "answers[2]", "expected 4 answers"):
+        assert text in body["error"]
+    quota = clients["owner"].get("/api/v1/benchmarks/tiny/").json()["phases"][0]["quota"]
+    assert quota["daily_used"] == 0
+
+
+def test_submission_scored_by_the_worker_shows_its_public_score(clients, phases):
+    form = _form(config=None, file=_answers([3, 1, 0, 0]))
+    created = clients["owner"].post(URL, form, format="multipart").json()
+    services.submission_evaluate(submission_id=created["id"], worker_id="test-worker")
+    body = clients["owner"].get(f"{URL}{created['id']}/").json()
+    assert body["status"] == "scored" and body["progress"] == 1.0
+    (score,) = body["scores"]
+    assert score["split"] == "public" and score["metrics"] == {"accuracy": 1.0, "density": None}
+    assert score["na_reasons"] == {"density": "not measured for file submissions"}
+
+
+def test_submission_cancel_by_owner_cancels_a_queued_submission(clients, phases):
+    created = clients["owner"].post(URL, _form()).json()
+    response = clients["owner"].post(f"{URL}{created['id']}/cancel/")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+
+
+def test_submission_cancel_of_a_finished_submission_is_409(clients, entries):
+    response = clients["owner"].post(f"{URL}{entries['mine'].pk}/cancel/")
+    assert response.status_code == 409
+    assert Submission.objects.get(pk=entries["mine"].pk).status == "scored"
