@@ -1,3 +1,7 @@
-"""URL patterns: health_urls."""
+"""URL patterns: /healthz."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from leaderboard.health import healthz
+
+urlpatterns = [path("healthz", healthz, name="healthz")]

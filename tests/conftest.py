@@ -85,6 +85,7 @@ def _reload_settings() -> None:
         conn.close()
     connections._connections = Local(connections.thread_critical)
     connections.__dict__.pop("settings", None)
+    connections._settings = None
 
 
 _reload_settings()

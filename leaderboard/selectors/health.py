@@ -14,6 +14,7 @@ from leaderboard.models import WorkerHeartbeat
 
 BROKER_TIMEOUT_S = 2.0
 MAX_WORKERS_SHOWN = 20
+HEALTH_QUEUE = "health-check"
 
 
 @dataclass(frozen=True)
@@ -55,18 +56,16 @@ def database_check() -> str:
 
 def broker_check(*, url: str | None = None, timeout: float = BROKER_TIMEOUT_S) -> str:
     """Empty string when a real connection to the broker opens within `timeout`, else the error class name."""
+    url = url or settings.CELERY_BROKER_URL
+    options = {}
+    if url.startswith(("redis://", "rediss://")):
+        options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     try:
-        with Connection(
-            url or settings.CELERY_BROKER_URL,
-            connect_timeout=timeout,
-            transport_options={
-                "socket_timeout": timeout,
-                "socket_connect_timeout": timeout,
-                "max_retries": 0,
-            },
-        ) as conn:
+        with Connection(url, connect_timeout=timeout, transport_options=options) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
-            _ = conn.default_channel  # opens a channel: a transport-level round trip
+            # Declaring a queue is a real round trip on every transport (the sqla one touches its tables).
+            channel = conn.default_channel
+            channel.queue_declare(queue=HEALTH_QUEUE, passive=False, durable=True, auto_delete=False)
         return ""
     except Exception as exc:
         return type(exc).__name__

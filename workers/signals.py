@@ -1,0 +1,52 @@
+"""Worker liveness: a timer thread in the main worker process writes its WorkerHeartbeat row."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery.signals import worker_ready, worker_shutdown
+from django.conf import settings
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+_stop = threading.Event()
+
+
+def _queues(sender) -> str:
+    try:
+        return ",".join(sorted(q.name for q in sender.app.amqp.queues.consume_from.values()))
+    except Exception:
+        return ""
+
+
+def _beat_forever(worker_id: str, hostname: str, queues: str) -> None:
+    from leaderboard.services import worker_heartbeat_touch
+
+    try:
+        while True:
+            try:
+                worker_heartbeat_touch(worker_id=worker_id, hostname=hostname, queues=queues)
+            except Exception:
+                logger.exception("worker heartbeat failed; retrying")
+            if _stop.wait(settings.HEARTBEAT_SECONDS):
+                return
+    finally:
+        connection.close()
+
+
+@worker_ready.connect
+def heartbeat_start(sender=None, **kwargs) -> None:
+    """Start the heartbeat timer when the worker is ready to consume."""
+    hostname = getattr(sender, "hostname", "") or "worker"
+    _stop.clear()
+    thread = threading.Thread(
+        target=_beat_forever, args=(hostname, hostname, _queues(sender)), name="worker-heartbeat", daemon=True
+    )
+    thread.start()
+
+
+@worker_shutdown.connect
+def heartbeat_stop(**kwargs) -> None:
+    """Stop the heartbeat timer at shutdown."""
+    _stop.set()
