@@ -106,7 +106,8 @@ class ApiClient:
         query = {key: value for key, value in params.items() if value is not None}
         if csv:
             query["format"] = "csv"
-            return self._request("GET", f"/benchmarks/{slug}/leaderboard/", params=query).text
+            path = f"/benchmarks/{slug}/leaderboard/"
+            return self._request("GET", path, params=query, headers={"Accept": "text/csv"}).text
         return self._request("GET", f"/benchmarks/{slug}/leaderboard/", params=query).json()
 
     def submission_create(

@@ -1,0 +1,133 @@
+"""CLI building blocks without a server: the progress bar, the config file, --config parsing, error text."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+
+import pytest
+import requests
+
+from client.cli import main, submission_wait
+from client.config import DEFAULT_URL, config_read, config_resolve, config_write
+from client.http import config_text, error_from_response
+from client.progress import ProgressBar, progress_line
+
+
+def test_progress_line_fills_in_proportion_and_clamps():
+    assert progress_line(fraction=0.5, stage="scoring", status="running", width=10) == \
+        "[#####.....]  50% running: scoring"
+    assert progress_line(fraction=2.0, stage="", status="scored", width=4) == "[####] 100% scored"
+    assert progress_line(fraction=-1, stage="", status="queued", width=4) == "[....]   0% queued"
+
+
+def test_progress_line_rejects_a_non_positive_width():
+    with pytest.raises(ValueError, match="width"):
+        progress_line(fraction=0.1, stage="", status="x", width=0)
+
+
+def test_progress_bar_redraws_in_place_and_ends_the_line():
+    stream = io.StringIO()
+    bar = ProgressBar(stream=stream, width=4)
+    bar.update(fraction=0.25, stage="a long stage name", status="running")
+    bar.update(fraction=1.0, stage="", status="scored")
+    bar.close()
+    text = stream.getvalue()
+    assert text.count("\r") == 2 and text.endswith("\n")
+    last = text.split("\r")[-1]
+    assert last.startswith("[####] 100% scored") and len(last.rstrip("\n")) == len(text.split("\r")[1])
+
+
+def test_submission_wait_polls_until_terminal_and_draws_each_state(capsys):
+    states = iter([
+        {"status": "queued", "progress": 0.0, "stage": ""},
+        {"status": "running", "progress": 0.5, "stage": "scoring public"},
+        {"status": "scored", "progress": 1.0, "stage": "done"},
+    ])
+
+    class Api:
+        def submission_get(self, *, submission_id):
+            return next(states)
+
+    assert submission_wait(api=Api(), submission_id=7, poll_s=0)["status"] == "scored"
+    err = capsys.readouterr().err
+    assert " 50% running: scoring public" in err and "100% scored: done" in err
+
+
+def test_config_file_is_written_owner_only_and_read_back(tmp_path):
+    path = tmp_path / "deep" / "config.json"
+    config_write(path=path, url="http://h:1", token="abc")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert config_read(path=path) == {"url": "http://h:1", "token": "abc"}
+
+
+def test_config_resolve_prefers_flag_then_environment_then_file(tmp_path, monkeypatch):
+    path = tmp_path / "config.json"
+    config_write(path=path, url="http://file:1/", token="file-token")
+    monkeypatch.delenv("SPARSEBENCH_URL", raising=False)
+    monkeypatch.delenv("SPARSEBENCH_TOKEN", raising=False)
+    assert config_resolve(url_flag=None, path=path).url == "http://file:1"
+    monkeypatch.setenv("SPARSEBENCH_URL", "http://env:2")
+    monkeypatch.setenv("SPARSEBENCH_TOKEN", "env-token")
+    assert config_resolve(url_flag=None, path=path) == config_resolve(url_flag="http://env:2", path=path)
+    assert config_resolve(url_flag="http://flag:3", path=path).url == "http://flag:3"
+    assert config_resolve(url_flag=None, path=path).token == "env-token"
+    monkeypatch.delenv("SPARSEBENCH_URL")
+    assert config_resolve(url_flag=None, path=tmp_path / "absent.json").url == DEFAULT_URL
+
+
+def test_config_read_names_a_broken_file(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text("[1]")
+    with pytest.raises(ValueError, match="config.json"):
+        config_read(path=path)
+
+
+def test_config_text_accepts_json_text_or_a_json_file(tmp_path):
+    assert json.loads(config_text(value='{"a": 1}')) == {"a": 1}
+    (tmp_path / "c.json").write_text('{"b": 2}')
+    assert json.loads(config_text(value=str(tmp_path / "c.json"))) == {"b": 2}
+    with pytest.raises(ValueError, match="not valid JSON"):
+        config_text(value="{oops")
+    with pytest.raises(ValueError, match="JSON object"):
+        config_text(value="[1]")
+
+
+def _response(status: int, body) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(body).encode() if not isinstance(body, bytes) else body
+    return response
+
+
+def test_error_from_response_keeps_every_field_message():
+    error = error_from_response(_response(400, {"method_name": ["required"], "config": ["not valid JSON"]}))
+    assert error.status == 400
+    assert error.describe().splitlines()[1:] == ["  method_name: required", "  config: not valid JSON"]
+
+
+def test_error_from_response_adds_the_quota_to_the_message():
+    quota = {"daily_used": 2, "daily_limit": 2, "total_used": 2, "total_limit": 10}
+    error = error_from_response(_response(429, {"detail": "daily quota used up", "quota": quota}))
+    assert error.message == "daily quota used up (today 2/2, total 2/10)" and error.field_errors == {}
+
+
+def test_error_from_response_handles_a_non_json_body():
+    assert error_from_response(_response(502, b"Bad Gateway\n<html>")).message == "Bad Gateway"
+
+
+def test_cli_submit_without_payload_is_a_usage_error(capsys):
+    assert main(["submit", "tiny", "dev"]) == 2
+    assert "exactly one of FILE or --config" in capsys.readouterr().err
+
+
+def test_cli_submit_with_a_missing_file_is_a_usage_error(tmp_path, capsys):
+    assert main(["submit", "tiny", "dev", str(tmp_path / "nope.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_cli_unknown_command_exits_2():
+    with pytest.raises(SystemExit) as stop:
+        main(["frobnicate"])
+    assert stop.value.code == 2
