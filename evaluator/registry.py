@@ -9,6 +9,7 @@ from evaluator.contract import Benchmark
 
 #: Adding a benchmark = creating evaluator/benchmarks/<slug>/ and one line here.
 REGISTRY: dict[str, str] = {
+    "spare": "evaluator.benchmarks.spare:SpareBenchmark",
     "sparse-search": "evaluator.benchmarks.sparse_search:SparseSearchBenchmark",
 }
 

@@ -44,9 +44,10 @@ def plane_warp(
         x, y = q[0] / q[2] - 0.5, q[1] / q[2] - 0.5
     valid = np.isfinite(along) & (along > 0) & (depth > 0) & np.isfinite(x) & np.isfinite(y)
     src_h, src_w = image.shape[:2]
-    valid &= (x >= 0) & (x <= src_w - 1) & (y >= 0) & (y <= src_h - 1)
+    tol = 1e-6  # pixel centres on the border map there up to rounding
+    valid &= (x >= -tol) & (x <= src_w - 1 + tol) & (y >= -tol) & (y <= src_h - 1 + tol)
     out = np.zeros((u.size, image.shape[2]), dtype=np.float64)
-    xs, ys = x[valid], y[valid]
+    xs, ys = np.clip(x[valid], 0, src_w - 1), np.clip(y[valid], 0, src_h - 1)
     x0 = np.minimum(np.floor(xs).astype(int), src_w - 2)
     y0 = np.minimum(np.floor(ys).astype(int), src_h - 2)
     fx, fy = (xs - x0)[:, None], (ys - y0)[:, None]

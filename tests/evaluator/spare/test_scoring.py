@@ -1,0 +1,150 @@
+"""Scoring: aggregation rules, public/private halves, progress, streaming and pinned baseline scores."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from evaluator.benchmarks.spare import SpareBenchmark
+from evaluator.benchmarks.spare.scoring import split_aggregate
+from evaluator.contract import ItemScore, Payload
+
+from .conftest import SMALL
+
+KEYS = ("psnr", "psnr_m")
+
+
+def _item(scene, view, psnr, psnr_m):
+    return ItemScore(item=f"{scene}/cam_{view:03d}", group=scene, values={"psnr": psnr, "psnr_m": psnr_m})
+
+
+def test_split_aggregate_is_mean_over_scenes_of_per_scene_means_skipping_none():
+    items = [_item("a", 1, 10.0, None), _item("a", 2, 20.0, 12.0), _item("b", 1, 30.0, None)]
+    split = split_aggregate(items=items, scenes=["a", "b"], keys=KEYS)
+    assert split.metrics == {"psnr": 22.5, "psnr_m": 12.0}
+    assert split.na_reasons == {}
+    assert [i.item for i in split.items] == ["a/cam_001", "a/cam_002", "b/cam_001"]
+
+
+def test_split_aggregate_is_none_with_a_reason_when_every_value_is_none():
+    split = split_aggregate(items=[_item("b", 1, 30.0, None)], scenes=["b"], keys=KEYS)
+    assert split.metrics["psnr_m"] is None and "n/a for every image" in split.na_reasons["psnr_m"]
+    empty = split_aggregate(items=[], scenes=[], keys=KEYS)
+    assert empty.metrics == {"psnr": None, "psnr_m": None} and "no scene" in empty.na_reasons["psnr"]
+
+
+def _gt_submission(built, phase, path):
+    """A submission made of the hidden renders themselves (test helper only)."""
+    split_file = {"track1-dev": "Track1_split_development.json", "track2-test": "Track2_split_test.json"}[
+        phase
+    ]
+    splits = json.loads((built / "public" / "splits" / split_file).read_text())
+    with zipfile.ZipFile(path, "w") as archive:
+        for scene, entry in splits.items():
+            for i in entry["test_views"]:
+                name = f"cam_{i + 1:03d}_3_0000.png"
+                archive.write(built / "hidden" / phase / scene / "images" / name, f"{scene}/{name}")
+    return path
+
+
+def test_score_streams_items_reports_progress_and_uses_scene_halves(built, tmp_path):
+    seen = []
+
+    def scores(pred, target, *, mask):
+        seen.append(pred.shape)
+        mse = float(np.mean((pred - target) ** 2))
+        return {"psnr": mse, "psnr_m": float(mask.mean()), "ssim": None}
+
+    bench = SpareBenchmark(SMALL, scores_fn=scores)
+    path = _gt_submission(built, "track2-test", tmp_path / "gt.zip")
+    progress = []
+    report = bench.score(
+        Payload(phase="track2-test", public_dir=built / "public", file=path),
+        built / "hidden",
+        lambda fraction, stage: progress.append((fraction, stage)),
+    )
+    halves = json.loads((built / "hidden" / "leaderboard_splits.json").read_text())["track2-test"]
+    assert set(report.splits) == {"public", "private"}
+    for half in ("public", "private"):
+        split = report.splits[half]
+        assert {i.group for i in split.items} == set(halves[half])
+        assert len(split.items) == SMALL.test_views * len(halves[half])
+        assert split.metrics["psnr"] == 0.0  # identical images
+        assert 0 < split.metrics["psnr_m"] < 1
+        assert split.metrics["ssim"] is None and split.na_reasons["ssim"]
+    assert seen == [(48, 64, 3)] * (2 * SMALL.test_views)
+    fractions = [f for f, _ in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) == 1 + len(seen)
+    assert report.protocol_version == "spare-1.0" and report.hardware["cores"]
+
+
+def test_score_of_the_hidden_renders_is_perfect_with_the_real_metrics(small_bench, built, tmp_path):
+    path = _gt_submission(built, "track1-dev", tmp_path / "gt.zip")
+    report = small_bench.score(
+        Payload(phase="track1-dev", public_dir=built / "public", file=path), built / "hidden"
+    )
+    for split in report.splits.values():
+        assert math.isinf(split.metrics["psnr"]) and math.isinf(split.metrics["psnr_m"])
+        assert split.metrics["ssim"] == pytest.approx(1.0) and split.metrics["ssim_m"] == pytest.approx(1.0)
+        assert split.metrics["lpips"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_score_refuses_an_invalid_submission(small_bench, built, tmp_path):
+    path = tmp_path / "empty.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x.txt", b"")
+    with pytest.raises(ValueError, match="missing"):
+        small_bench.score(
+            Payload(phase="track1-dev", public_dir=built / "public", file=path), built / "hidden"
+        )
+
+
+#: Baseline scores on the small test dataset (64x48, seed 0), track1-dev. A change in the renderer,
+#: the baselines or the metrics moves these numbers and must be explained in review.
+GOLDEN = {
+    "grey": {
+        "public": (7.0747, 12.3674, 0.2352, 0.1611, 0.8215, 0.6909),
+        "private": (7.9468, 15.1944, 0.1855, 0.0861, 0.8059, 0.6063),
+    },
+    "input-mean": {
+        "public": (8.5659, 8.6056, 0.1465, 0.0968, 0.3765, 0.2356),
+        "private": (9.5879, 11.0812, 0.1061, 0.0785, 0.3136, 0.1503),
+    },
+    "nearest-view": {
+        "public": (9.1698, 9.1228, 0.2719, 0.1615, 0.1571, 0.1173),
+        "private": (7.8822, 10.3098, 0.2000, 0.0871, 0.2050, 0.1519),
+    },
+    "plane-warp": {
+        "public": (10.2747, 12.2470, 0.6771, 0.6277, 0.1660, 0.0544),
+        "private": (11.3845, 12.2211, 0.4391, 0.2479, 0.2407, 0.1171),
+    },
+}
+
+
+def test_baselines_validate_and_score_their_golden_values(small_bench, built, tmp_path):
+    keys = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m")
+    assert [b.name for b in small_bench.baselines()] == list(GOLDEN)
+    for baseline in small_bench.baselines():
+        payload = baseline.make_payload(built / "public", "track1-dev", tmp_path / baseline.name)
+        assert small_bench.validate(payload) == []
+        report = small_bench.score(payload, built / "hidden")
+        for half, expected in GOLDEN[baseline.name].items():
+            got = tuple(report.splits[half].metrics[k] for k in keys)
+            assert got == pytest.approx(expected, abs=2e-3), (baseline.name, half)
+
+
+def test_baseline_grey_writes_8_bit_rgb_at_the_dataset_size(small_bench, built, tmp_path):
+    grey = next(b for b in small_bench.baselines() if b.name == "grey")
+    payload = grey.make_payload(built / "public", "track2-dev", tmp_path)
+    with zipfile.ZipFile(payload.file) as archive:
+        names = archive.namelist()
+        image = Image.open(io.BytesIO(archive.read(names[0])))
+        assert (image.mode, image.size) == ("RGB", (64, 48))
+        assert np.all(np.asarray(image) == 128)
+    assert len(names) == SMALL.scenes_per_phase * SMALL.test_views
