@@ -1,0 +1,44 @@
+"""Helpers shared by the method builders: token sampling, cumulative-mass budgets, top-k masks."""
+
+from __future__ import annotations
+
+import torch
+
+
+def block_sample_positions(*, n_blocks: int, block: int, samples: int) -> torch.Tensor:
+    """Evenly spaced token positions, ``samples`` per block: int64 ``[n_blocks * samples]``."""
+    if not 1 <= samples <= block:
+        raise ValueError(f"samples per block must lie in [1, {block}], got {samples}")
+    offs = torch.arange(samples) * block // samples + block // (2 * samples)
+    return (torch.arange(n_blocks).view(-1, 1) * block + offs.view(1, -1)).reshape(-1)
+
+
+def cumulative_mass_count(*, scores: torch.Tensor, tau: float) -> torch.Tensor:
+    """Per row, the fewest top entries whose share of the row's total reaches ``tau`` (at least 1)."""
+    if not 0.0 < tau <= 1.0:
+        raise ValueError(f"tau must lie in (0, 1], got {tau}")
+    sorted_s = torch.sort(scores.float(), dim=-1, descending=True).values
+    total = sorted_s.sum(-1, keepdim=True).clamp_min(1e-30)
+    before = (torch.cumsum(sorted_s, -1) - sorted_s) / total
+    return (before < tau - 1e-7).sum(-1).clamp_min(1)
+
+
+def topk_mask(*, scores: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """Boolean mask of each row's ``counts`` highest scores (ties broken by position)."""
+    order = torch.argsort(scores.float(), dim=-1, descending=True, stable=True)
+    ranks = torch.empty_like(order)
+    ranks.scatter_(-1, order, torch.arange(scores.shape[-1]).expand_as(order).contiguous())
+    return ranks < counts.unsqueeze(-1)
+
+
+def last_query_probs(*, q: torch.Tensor, k: torch.Tensor, last: int, causal: bool) -> torch.Tensor:
+    """Softmax ``[B, H, last, N]`` of the last ``last`` queries over all keys (causal if asked)."""
+    n_q, n_k, d = q.shape[2], k.shape[2], q.shape[-1]
+    last = min(last, n_q)
+    if k.shape[1] != q.shape[1]:
+        k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
+    s = (q[:, :, n_q - last :].float() @ k.float().transpose(-1, -2)) / d**0.5
+    if causal:
+        qpos = torch.arange(n_q - last, n_q).view(-1, 1) + (n_k - n_q)
+        s = s.masked_fill(torch.arange(n_k).view(1, -1) > qpos, float("-inf"))
+    return torch.softmax(s, dim=-1)

@@ -1,0 +1,95 @@
+"""PSA, pyramid sparse attention: sampled block importance and per-block pyramid levels by mass thresholds."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from kernels.curves import hilbert_order
+from kernels.layout import BlockLayout
+from kernels.methods.common import block_sample_positions
+
+
+@dataclass(frozen=True)
+class PsaParams:
+    """PSA settings. ``thresholds[t]`` is the cumulative-mass bound of level t+1 (1 finest, max 4);
+    blocks past the last bound are skipped. ``grid`` = (frames, height, width) reorders the video
+    tokens (the first frames*height*width) along a Hilbert curve; ``forced_blocks`` are key blocks
+    always at level 1 (e.g. text). ``sample_tokens`` defaults to block_size / 4."""
+
+    block_size: int = 128
+    sample_tokens: int | None = None
+    thresholds: tuple[float, ...] = (0.4, 0.5, 0.6, 0.8)
+    min_level1_fraction: float = 0.06
+    forced_blocks: tuple[int, ...] = ()
+    grid: tuple[int, int, int] | None = None
+
+    def __post_init__(self):
+        """Check thresholds and sizes."""
+        t = self.thresholds
+        if not 1 <= len(t) <= 4 or any(b <= a for a, b in zip(t, t[1:], strict=False)) or not 0 < t[-1] <= 1:
+            raise ValueError(f"thresholds must be 1-4 increasing values in (0, 1], got {t}")
+        if self.block_size % 2 ** (len(t) - 1):
+            raise ValueError(f"block_size {self.block_size} not divisible by the coarsest pooling")
+        if not 0 <= self.min_level1_fraction <= 1:
+            raise ValueError(f"min_level1_fraction must lie in [0, 1], got {self.min_level1_fraction}")
+
+
+def token_perm_for_grid(*, grid: tuple[int, int, int] | None, n_tokens: int) -> torch.Tensor | None:
+    """Hilbert order of the video grid tokens, any further (text) tokens kept last in place."""
+    if grid is None:
+        return None
+    video = grid[0] * grid[1] * grid[2]
+    if video > n_tokens:
+        raise ValueError(f"grid {grid} holds {video} tokens, more than the sequence ({n_tokens})")
+    return torch.cat(
+        [hilbert_order(frames=grid[0], height=grid[1], width=grid[2]), torch.arange(video, n_tokens)]
+    )
+
+
+def sampled_block_importance(q: torch.Tensor, k: torch.Tensor, *, block: int, samples: int) -> torch.Tensor:
+    """S[b, h, i, j] = max over block tile (i, j) of the softmax of sampled query/key scores."""
+    n_b = q.shape[2] // block
+    pos = block_sample_positions(n_blocks=n_b, block=block, samples=samples).to(q.device)
+    if k.shape[1] != q.shape[1]:
+        k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
+    qs, ks = q[:, :, pos].float(), k[:, :, pos].float()
+    p = torch.softmax((qs @ ks.transpose(-1, -2)) / math.sqrt(q.shape[-1]), dim=-1)
+    bsz, heads = q.shape[:2]
+    return p.view(bsz, heads, n_b, samples, n_b, samples).amax(dim=(3, 5))
+
+
+def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> BlockLayout:
+    """PSA layout for q, k ``[B, H, N, d]`` (self-attention, N a multiple of block_size)."""
+    b = params.block_size
+    n = q.shape[2]
+    if n % b or k.shape[2] != n:
+        raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {b}")
+    perm = token_perm_for_grid(grid=params.grid, n_tokens=n)
+    if perm is not None:
+        q, k = q[:, :, perm.to(q.device)], k[:, :, perm.to(k.device)]
+    samples = params.sample_tokens or max(1, b // 4)
+    imp = sampled_block_importance(q, k, block=b, samples=samples).cpu()
+    level_map = psa_level_map(importance=imp, params=params)
+    return BlockLayout.from_level_map(level_map, block_size=(b, b), token_perm=perm)
+
+
+def psa_level_map(*, importance: torch.Tensor, params: PsaParams) -> torch.Tensor:
+    """Threshold rule: per row, sort by importance; a block whose preceding cumulative share is below
+    thresholds[t] gets level t+1 (the finest that covers it), past the last threshold 0 (skip)."""
+    n_b = importance.shape[-1]
+    order = torch.argsort(importance, dim=-1, descending=True, stable=True)
+    sorted_s = torch.gather(importance, -1, order)
+    mass = sorted_s / sorted_s.sum(-1, keepdim=True).clamp_min(1e-30)
+    before = torch.cumsum(mass, -1) - mass
+    thr = torch.tensor(params.thresholds, dtype=before.dtype)
+    level = 1 + (before.unsqueeze(-1) >= thr - 1e-7).sum(-1)
+    level = torch.where(level > len(params.thresholds), torch.zeros_like(level), level)
+    level[..., : math.ceil(params.min_level1_fraction * n_b)] = 1
+    level_map = torch.zeros_like(level)
+    level_map.scatter_(-1, order, level)
+    if params.forced_blocks:
+        level_map[..., list(params.forced_blocks)] = 1
+    return level_map.to(torch.int8)

@@ -1,0 +1,95 @@
+"""Vertical-slash (MInference-style) prefill sparsity: top key columns and top diagonals, as blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from kernels.layout import BlockLayout
+from kernels.methods.common import last_query_probs
+
+
+@dataclass(frozen=True)
+class VerticalSlashParams:
+    """Estimate from the last ``last_queries`` queries; keep ``n_vertical`` key columns and ``n_slash``
+    diagonals (token counts), with the first ``sink_tokens`` columns and ``local_tokens`` nearest
+    diagonals forced; executed causally on ``block_size`` blocks."""
+
+    block_size: int = 64
+    last_queries: int = 256
+    n_vertical: int = 512
+    n_slash: int = 512
+    sink_tokens: int = 64
+    local_tokens: int = 64
+
+    def __post_init__(self):
+        """Check sizes."""
+        if min(self.block_size, self.last_queries, self.n_vertical, self.n_slash) < 1:
+            raise ValueError(f"sizes must be positive: {self}")
+        if min(self.sink_tokens, self.local_tokens) < 0:
+            raise ValueError(f"sink_tokens and local_tokens must be >= 0: {self}")
+
+
+def vertical_slash_scores(
+    q: torch.Tensor, k: torch.Tensor, *, last: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Column scores ``[B, H, N_k]`` and diagonal scores ``[B, H, N_k]`` (offset = query pos - key pos)."""
+    p = last_query_probs(q=q, k=k, last=last, causal=True)
+    n_q, n_k = q.shape[2], k.shape[2]
+    a = p.shape[2]
+    vertical = p.sum(2)
+    qpos = torch.arange(n_q - a, n_q).view(-1, 1) + (n_k - n_q)
+    offset = (qpos - torch.arange(n_k).view(1, -1)).clamp_min(0).to(p.device)  # masked entries are 0 anyway
+    slash = torch.zeros_like(vertical)
+    slash.scatter_add_(-1, offset.reshape(1, 1, -1).expand(*p.shape[:2], -1), p.reshape(*p.shape[:2], -1))
+    return vertical, slash
+
+
+def columns_and_diagonals_layout(
+    cols: torch.Tensor, diags: torch.Tensor, *, block: int, q_len: int
+) -> BlockLayout:
+    """Causal block layout keeping every block holding a kept column or crossed by a kept diagonal."""
+    bsz, heads, n_k = cols.shape
+    if q_len % block or n_k % block:
+        raise ValueError(f"lengths {q_len}, {n_k} must be multiples of block_size {block}")
+    n_qb, n_kb = q_len // block, n_k // block
+    col_blocks = cols.view(bsz, heads, n_kb, block).any(-1)
+    off = torch.arange(n_k)
+    lo = (off // block).expand(bsz, heads, -1)  # a diagonal at offset o crosses block-diagonals
+    hi = ((off + block - 1) // block).expand(bsz, heads, -1)  # o // b and ceil(o / b)
+    d_any = torch.zeros(bsz, heads, n_kb + 1, dtype=torch.int32)
+    d_any.scatter_add_(-1, lo, diags.to(torch.int32))
+    d_any.scatter_add_(-1, hi, diags.to(torch.int32))
+    shift = n_k // block - n_qb  # query block i sits at key block i + shift
+    i = torch.arange(n_qb).view(-1, 1) + shift
+    j = torch.arange(n_kb).view(1, -1)
+    dist = (i - j).clamp(0, n_kb)
+    keep = col_blocks.view(bsz, heads, 1, n_kb) | (
+        torch.gather(
+            d_any.unsqueeze(2).expand(bsz, heads, n_qb, n_kb + 1), -1, dist.expand(bsz, heads, n_qb, n_kb)
+        )
+        > 0
+    )
+    keep = keep & (j <= i)
+    return BlockLayout.from_block_mask(keep, block_size=(block, block), causal=True, kv_offset=n_k - q_len)
+
+
+def vertical_slash_build_layout(q: torch.Tensor, k: torch.Tensor, params: VerticalSlashParams) -> BlockLayout:
+    """Vertical-slash layout for causal prefill of q ``[B, H, N, d]`` over k ``[B, H_kv, N_k, d]``."""
+    vertical, slash = vertical_slash_scores(q, k, last=params.last_queries)
+    vertical = vertical.cpu()
+    slash = slash.cpu()
+    vertical[..., : params.sink_tokens] = float("inf")
+    slash[..., : params.local_tokens] = float("inf")
+    n_k = k.shape[2]
+    cols = _top(vertical, min(n_k, max(params.n_vertical, params.sink_tokens)))
+    diags = _top(slash, min(n_k, max(params.n_slash, params.local_tokens)))
+    return columns_and_diagonals_layout(cols, diags, block=params.block_size, q_len=q.shape[2])
+
+
+def _top(scores: torch.Tensor, count: int) -> torch.Tensor:
+    """Boolean mask of the ``count`` highest entries per row."""
+    out = torch.zeros_like(scores, dtype=torch.bool)
+    out.scatter_(-1, torch.topk(scores, count, dim=-1).indices, True)
+    return out

@@ -1,0 +1,110 @@
+"""Specs for the long-context methods: vertical-slash, FlexPrefill, block top-k, Quest, SnapKV."""
+
+import pytest
+import torch
+
+from kernels.api import sparse_attention
+from kernels.methods.block_topk import BlockTopkParams, block_topk_build_layout
+from kernels.methods.flexprefill import FlexPrefillParams, flexprefill_build_layout
+from kernels.methods.quest import QuestParams, quest_build_layout, quest_page_scores
+from kernels.methods.snapkv import KvSelection, SnapKvParams, kv_selection_attention, snapkv_select
+from kernels.methods.vertical_slash import (
+    VerticalSlashParams,
+    columns_and_diagonals_layout,
+    vertical_slash_build_layout,
+)
+from kernels.metrics import attention_error
+from kernels.reference import dense_attention_reference, layout_attention_reference, layout_token_mask
+
+
+def _qkv(n=512, heads=4, kv_heads=2, d=16, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return (
+        torch.randn(1, heads, n, d, generator=g),
+        torch.randn(1, kv_heads, n, d, generator=g),
+        torch.randn(1, kv_heads, n, d, generator=g),
+    )
+
+
+def test_columns_and_diagonals_layout_covers_every_kept_token():
+    cols = torch.zeros(1, 1, 256, dtype=torch.bool)
+    cols[..., [5, 130]] = True
+    diags = torch.zeros(1, 1, 256, dtype=torch.bool)
+    diags[..., [0, 70]] = True
+    mask = layout_token_mask(columns_and_diagonals_layout(cols, diags, block=32, q_len=256))[0, 0]
+    i, j = torch.meshgrid(torch.arange(256), torch.arange(256), indexing="ij")
+    wanted = (cols[0, 0][j] | diags[0, 0][(i - j).clamp(0, 255)]) & (j <= i)
+    assert bool(mask[wanted].all())
+    assert not bool(mask[j > i].any())
+    assert not bool(mask[200, 64])  # neither column, nor diagonal near 136
+
+
+@pytest.mark.parametrize(
+    "build,params",
+    [
+        (vertical_slash_build_layout, VerticalSlashParams(last_queries=64, n_vertical=32, n_slash=32)),
+        (flexprefill_build_layout, FlexPrefillParams(last_queries=64, min_budget=32, alpha=0.3)),
+        (block_topk_build_layout, BlockTopkParams(top_k=2)),
+    ],
+)
+def test_prefill_layouts_are_causal_and_exact(build, params):
+    q, k, v = _qkv()
+    layout = build(q, k, params)
+    assert layout.causal
+    out = sparse_attention(q, k, v, layout)
+    assert attention_error(out, layout_attention_reference(q, k, v, layout)).rel_l2 <= 1e-5
+
+
+def test_vertical_slash_forces_sink_and_local_blocks():
+    q, k, _ = _qkv()
+    layout = vertical_slash_build_layout(q, k, VerticalSlashParams(last_queries=64, n_vertical=1, n_slash=1))
+    blocks = layout.block_mask()
+    n = blocks.shape[2]
+    assert bool(blocks[..., 0].all())
+    assert bool(blocks[..., torch.arange(n), torch.arange(n)].all())
+
+
+def test_block_topk_keeps_sink_diagonal_previous_and_k_more():
+    q, k, _ = _qkv()
+    blocks = block_topk_build_layout(q, k, BlockTopkParams(block_size=64, top_k=1)).block_mask()
+    n = blocks.shape[2]
+    for i in range(n):
+        row = blocks[0, 0, i]
+        assert row[0] and row[i] and (i == 0 or row[i - 1])
+        assert int(row.sum()) <= min(i + 1, 4)
+
+
+def test_quest_bound_exceeds_every_key_score_and_keeps_current_page():
+    q, k, v = _qkv()
+    q1 = q[:, :, -1:]
+    scores = quest_page_scores(q1, k, page_size=16)
+    exact = (q1.view(1, 2, 2, 1, 16) @ k.view(1, 2, 1, 512, 16).transpose(-1, -2)).view(1, 2, 2, 32, 16)
+    assert bool((scores.view(1, 2, 32, 1) >= exact.amax(-1).sum(2).view(1, 2, 32, 1) - 1e-4).all())
+    layout = quest_build_layout(q1, k, QuestParams(page_size=16, token_budget=64))
+    assert layout.kv_num_blocks.flatten().tolist() == [4] * 4
+    assert bool(layout.block_mask()[..., -1].all())
+    out = sparse_attention(q1, k, v, layout)
+    assert attention_error(out, layout_attention_reference(q1, k, v, layout)).rel_l2 <= 1e-5
+
+
+@pytest.mark.parametrize("adaptive", [False, True])
+def test_snapkv_keeps_sink_recent_and_budget(adaptive):
+    q, k, v = _qkv()
+    params = SnapKvParams(capacity=64, window=32, recent=16, sink=4, adaptive=adaptive)
+    sel = snapkv_select(q, k, params)
+    assert bool(sel.keep[..., :4].all()) and bool(sel.keep[..., -16:].all())
+    assert int(sel.keep.sum()) == 2 * (64 + 20)
+    if not adaptive:
+        assert sel.keep.sum(-1).tolist() == [[84, 84]]
+    else:
+        assert int(sel.keep.sum(-1).min()) >= 20 + 12
+    q1 = q[:, :, -1:]
+    mask = sel.keep.repeat_interleave(2, dim=1).unsqueeze(2)
+    out = kv_selection_attention(q1, k, v, sel)
+    assert attention_error(out, dense_attention_reference(q1, k, v, mask)).rel_l2 <= 1e-5
+
+
+def test_kv_selection_attention_rejects_wrong_shape():
+    q, k, v = _qkv()
+    with pytest.raises(ValueError, match="selection"):
+        kv_selection_attention(q[:, :, -1:], k, v, KvSelection(keep=torch.ones(1, 1, 8, dtype=torch.bool)))
