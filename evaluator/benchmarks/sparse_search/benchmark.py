@@ -110,10 +110,9 @@ class SparseSearchBenchmark(Benchmark):
                 labels=labels,
                 log=log,
             )
-        if submission.dense_parent:
-            runs = runs * len(config.levels)
-            masks = masks * len(config.levels)
         log.append(f"trained {len(masks) * len(seeds)} networks in {time.perf_counter() - started:.2f} s")
+        if submission.dense_parent:
+            runs, masks = runs * len(config.levels), masks * len(config.levels)
         kept = [mask_kept(mask=m) for m in masks]
         splits = {}
         for split, count in (("public", config.n_public_seeds), ("private", len(seeds))):
