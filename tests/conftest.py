@@ -51,6 +51,7 @@ def _choose_database() -> str:
 
 VAR_DIR = Path(tempfile.mkdtemp(prefix="sparsebench-test-"))
 atexit.register(shutil.rmtree, VAR_DIR, ignore_errors=True)
+(VAR_DIR / "static").mkdir()  # STATIC_ROOT exists, so WhiteNoise stays quiet
 for _name in (
     "SPARSEBENCH_DATA_ROOT",
     "SPARSEBENCH_SUBMISSION_ROOT",

@@ -113,9 +113,9 @@ def _produce(*, slug: str, force: bool, origin: str, make: Callable[[Path], None
         staging.rename(target)
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        Benchmark.objects.filter(pk=benchmark.pk).update(
-            data_status=DataStatus.FAILED, data_error=str(exc)[:4000]
-        )
+        # A failed rebuild keeps the previous data in service.
+        status = DataStatus.READY if (target / "public").is_dir() else DataStatus.FAILED
+        Benchmark.objects.filter(pk=benchmark.pk).update(data_status=status, data_error=str(exc)[:4000])
         if isinstance(exc, BenchmarkDataError):
             raise
         raise BenchmarkDataError(f"{slug}: {exc}") from exc

@@ -1,0 +1,243 @@
+"""Host admin: benchmarks and phases (dates, limits, visibility), submissions with actions, scores."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+
+from leaderboard.models import Benchmark, LeaderboardEntry, Phase, Score, Submission, WorkerHeartbeat
+from leaderboard.services import ServiceError, submission_cancel, submission_rerun, submission_set_hidden
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable, never edited by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+    can_delete = False
+    fields = ("slug", "title", "starts_at", "ends_at", "daily_limit", "total_limit", "is_visible")
+    readonly_fields = ("slug",)
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Benchmark)
+class BenchmarkAdmin(admin.ModelAdmin):
+    list_display = ("slug", "version", "title", "is_visible", "display_order", "data_status", "needs_gpu")
+    list_editable = ("is_visible", "display_order")
+    list_filter = ("is_visible", "data_status")
+    readonly_fields = (
+        "slug",
+        "version",
+        "title",
+        "description",
+        "metrics",
+        "ranking_metric",
+        "pareto_x",
+        "pareto_y",
+        "formats",
+        "needs_gpu",
+        "soft_time_limit_s",
+        "data_status",
+        "data_origin",
+        "data_error",
+        "created_at",
+        "updated_at",
+    )
+    inlines = [PhaseInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # benchmarks come from the registry (manage.py benchmark_sync)
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "starts_at",
+        "ends_at",
+        "daily_limit",
+        "total_limit",
+        "max_upload_bytes",
+        "is_visible",
+        "show_private_after_close",
+    )
+    list_filter = ("benchmark", "is_visible")
+    readonly_fields = ("benchmark", "slug")
+    fields = (
+        "benchmark",
+        "slug",
+        "title",
+        "description",
+        "starts_at",
+        "ends_at",
+        "daily_limit",
+        "total_limit",
+        "max_upload_bytes",
+        "has_private_split",
+        "show_private_after_close",
+        "is_visible",
+        "display_order",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+class ScoreInline(admin.TabularInline):
+    model = Score
+    extra = 0
+    fields = ("split", "protocol_version", "metrics", "na_reasons", "hardware", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _apply(modeladmin, request, queryset, action, label: str) -> None:
+    done, refused = 0, []
+    for submission in queryset.select_related("phase__benchmark"):
+        try:
+            action(submission)
+            done += 1
+        except ServiceError as exc:
+            refused.append(f"#{submission.pk}: {exc}")
+    if done:
+        modeladmin.message_user(request, f"{label}: {done} submission(s)", messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, line, messages.WARNING)
+
+
+@admin.action(description="Re-run selected submissions")
+def rerun(modeladmin, request, queryset) -> None:
+    _apply(
+        modeladmin, request, queryset, lambda s: submission_rerun(submission=s, actor=request.user), "re-run"
+    )
+
+
+@admin.action(description="Cancel selected submissions")
+def cancel(modeladmin, request, queryset) -> None:
+    _apply(
+        modeladmin,
+        request,
+        queryset,
+        lambda s: submission_cancel(submission=s, actor=request.user),
+        "cancelled",
+    )
+
+
+@admin.action(description="Hide selected submissions from leaderboards")
+def hide(modeladmin, request, queryset) -> None:
+    _apply(
+        modeladmin,
+        request,
+        queryset,
+        lambda s: submission_set_hidden(submission=s, actor=request.user, hidden=True),
+        "hidden",
+    )
+
+
+@admin.action(description="Unhide selected submissions")
+def unhide(modeladmin, request, queryset) -> None:
+    _apply(
+        modeladmin,
+        request,
+        queryset,
+        lambda s: submission_set_hidden(submission=s, actor=request.user, hidden=False),
+        "unhidden",
+    )
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "method_name",
+        "owner",
+        "phase",
+        "status",
+        "failure_kind",
+        "attempts",
+        "is_baseline",
+        "is_hidden",
+        "created_at",
+    )
+    list_filter = ("status", "failure_kind", "is_baseline", "is_hidden", "phase__benchmark", "phase")
+    search_fields = ("method_name", "owner__username", "payload_sha256")
+    actions = [rerun, cancel, hide, unhide]
+    inlines = [ScoreInline]
+    readonly_fields = (
+        "owner",
+        "phase",
+        "payload_kind",
+        "payload_file",
+        "payload_name",
+        "payload_config",
+        "payload_sha256",
+        "payload_size",
+        "status",
+        "progress",
+        "stage",
+        "attempts",
+        "lease_expires_at",
+        "worker_id",
+        "failure_kind",
+        "error_message",
+        "log_tail",
+        "quota_charged",
+        "is_baseline",
+        "is_hidden",
+        "enqueued_at",
+        "dispatches",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "updated_at",
+    )
+    fields = (
+        "method_name",
+        "description",
+        "paper_url",
+        "code_url",
+        "is_public",
+        "is_anonymous",
+    ) + readonly_fields
+    readonly_fields = fields  # every change goes through a service (the actions), never a raw edit
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnlyAdmin):
+    list_display = ("submission", "split", "protocol_version", "created_at")
+    list_filter = ("split", "protocol_version")
+
+
+@admin.register(LeaderboardEntry)
+class LeaderboardEntryAdmin(ReadOnlyAdmin):
+    list_display = ("phase", "split", "rank", "method_name", "submitter", "ranking_value")
+    list_filter = ("phase", "split")
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ("worker_id", "hostname", "queues", "current_submission", "last_seen")

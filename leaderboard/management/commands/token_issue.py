@@ -1,0 +1,29 @@
+"""manage.py token_issue <username> [--create] [--staff]: print a fresh API token for a user."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from leaderboard.services import token_create
+
+
+class Command(BaseCommand):
+    help = "Issue (replace) the API token of a user and print it; --create makes the user if missing."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--create", action="store_true", help="create the user when it does not exist")
+        parser.add_argument("--staff", action="store_true", help="with --create: make the user a host")
+        parser.add_argument("--password", default="", help="with --create: the password (default: random)")
+
+    def handle(self, *args, username: str, create=False, staff=False, password="", **options) -> None:
+        model = get_user_model()
+        user = model.objects.filter(username=username).first()
+        if user is None:
+            if not create:
+                raise CommandError(f"no user {username!r} (use --create)")
+            user = model.objects.create_user(
+                username, password=password or secrets.token_urlsafe(16), is_staff=staff
+            )
+        self.stdout.write(token_create(user=user))

@@ -1,0 +1,51 @@
+"""Management commands: bootstrap (sync, build, baselines) is idempotent; token_issue prints a token."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+
+from leaderboard.models import Benchmark, Submission
+
+
+@pytest.fixture
+def registered(db):
+    from sb_testbench import tiny_register
+
+    from evaluator import registry
+
+    saved = dict(registry.REGISTRY)
+    registry.REGISTRY.clear()
+    tiny_register()
+    yield
+    registry.REGISTRY.clear()
+    registry.REGISTRY.update(saved)
+    registry.benchmark_get.cache_clear()
+
+
+def test_bootstrap_syncs_builds_and_submits_baselines_once(
+    registered, dispatched, django_capture_on_commit_callbacks
+):
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("bootstrap", stdout=out)
+        call_command("bootstrap", stdout=out)
+    assert Benchmark.objects.get(slug="tinybench").data_status == "ready"
+    assert Submission.objects.filter(is_baseline=True).count() == 2
+    assert "2 baseline submission(s) created" in out.getvalue()
+
+
+def test_benchmark_build_unknown_slug_fails(registered):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="unknown benchmark"):
+        call_command("benchmark_build", "nope")
+
+
+def test_token_issue_creates_user_and_prints_token(db):
+    out = StringIO()
+    call_command("token_issue", "carol", "--create", stdout=out)
+    assert Token.objects.get(user__username="carol").key == out.getvalue().strip()
