@@ -69,9 +69,11 @@ def bench_small_vs_masked(
     small_init = [params_slice(params=parent, mask=mask)]
 
     def small() -> None:
+        """Full protocol training of the sub-network as smaller layers."""
         stack_train(config=config, data=data, inits=small_init, seeds=[1])
 
     def masked() -> None:
+        """Full protocol training of the masked parent."""
         stack_train(config=config, data=data, inits=[parent], seeds=[1], node_masks=mask[None])
 
     small_times, masked_times = [], []

@@ -34,6 +34,7 @@ class MlpStack:
 
     @staticmethod
     def _views(buffer: torch.Tensor, shapes: Sequence[torch.Size]) -> list[torch.Tensor]:
+        """Consecutive views of `buffer` with the given shapes."""
         views, offset = [], 0
         for shape in shapes:
             size = shape.numel()

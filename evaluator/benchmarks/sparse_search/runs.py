@@ -89,6 +89,7 @@ def masks_run(
     for index, (mask, label) in enumerate(zip(masks, labels, strict=True)):
 
         def on_epoch(epoch: int, index: int = index, label: str = label) -> None:
+            """Report progress of stack `index` after `epoch` (0-based) when due."""
             last = epoch + 1 == config.epochs
             if last or (epoch + 1) % PROGRESS_EPOCHS == 0:
                 done = (index + 1) * len(seeds) if last else index * len(seeds)

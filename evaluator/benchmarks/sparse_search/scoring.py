@@ -60,6 +60,7 @@ def split_score(
                     **values,
                     "random_mean": float(rand[lv].mean()),
                     "dense_mean": float(dense.mean()),
+                    "weight_sparsity": 1.0 - densities[lv],
                     "kept_layer1": float(kept[lv][0]),
                     "kept_layer2": float(kept[lv][1]),
                 },
