@@ -98,20 +98,43 @@ def _npz_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]]
         return None, problems
     raw: dict[str, object] = {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            for key in archive.files:
+        with zipfile.ZipFile(path) as archive:
+            for info in infos:
+                key = info.filename.removesuffix(".npy")
                 where = key if key == DENSE_KEY else key.removeprefix("level_")
                 if where == key and key != DENSE_KEY:
                     problems.append(Problem(key, "unexpected array; use level_<sparsity> or dense_parent"))
                     continue
                 try:
-                    raw[where] = archive[key]
+                    with archive.open(info) as stream:
+                        raw[where] = _npy_read(stream)
                 except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
                     problems.append(Problem(key, f"unreadable array ({exc})"))
                     raw[where] = None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         return None, [Problem(name, f"cannot open the NPZ ({exc})")]
     return raw, problems
+
+
+def _npy_read(stream) -> np.ndarray:
+    """Read one .npy entry after checking its header: no object dtype, at most MAX_NPZ_UNPACKED_BYTES."""
+    version = np.lib.format.read_magic(stream)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(stream)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
+    else:
+        raise ValueError(f"unsupported .npy format version {version}")
+    if dtype.hasobject:
+        raise ValueError(f"dtype {dtype} holds Python objects, which are never unpickled")
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes > MAX_NPZ_UNPACKED_BYTES:
+        raise ValueError(f"declares {nbytes} bytes of data, the limit is {MAX_NPZ_UNPACKED_BYTES}")
+    data = stream.read(nbytes)
+    if len(data) != nbytes:
+        raise ValueError(f"holds {len(data)} bytes of data, its header declares {nbytes}")
+    array = np.frombuffer(data, dtype=dtype)
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 def _json_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]]:
@@ -123,6 +146,8 @@ def _json_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]
         return None, [Problem(name, "not UTF-8 text")]
     except json.JSONDecodeError as exc:
         return None, [Problem(name, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")]
+    except RecursionError:
+        return None, [Problem(name, "JSON nested too deeply")]
     if not isinstance(doc, dict):
         return None, [Problem(name, "the top level must be a JSON object")]
     problems = [

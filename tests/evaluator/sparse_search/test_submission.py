@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -134,3 +135,26 @@ def test_submission_json_names_fields_with_problems(tmp_path):
     assert "dense_parent" in _wheres(path)
     path.write_text(json.dumps({"dense_parent": "yes"}))
     assert _wheres(path) == ["dense_parent"]
+
+
+def _npz_with_header(path: Path, shape: tuple[int, ...], data: bytes) -> Path:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("level_0.5.npy", buffer.getvalue() + data)
+    return path
+
+
+def test_submission_npz_arrays_declaring_huge_or_missing_data_are_rejected_before_allocation(tmp_path):
+    _, problems = submission_parse(config=CONFIG, path=_npz_with_header(tmp_path / "h.npz", (10**9, 4), b""))
+    assert problems[0].where == "level_0.5" and "declares 16000000000 bytes" in problems[0].message
+    _, problems = submission_parse(
+        config=CONFIG, path=_npz_with_header(tmp_path / "t.npz", (2, 256), b"\0" * 8)
+    )
+    assert problems[0].where == "level_0.5" and "holds 8 bytes" in problems[0].message
+
+
+def test_submission_json_nested_too_deeply_is_a_problem_not_a_crash(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert _wheres(path) == ["deep.json"]
