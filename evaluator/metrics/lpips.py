@@ -42,8 +42,7 @@ def lpips_checked(pred: np.ndarray, target: np.ndarray) -> float | None:
     import torch
 
     with torch.inference_mode():
-        value = lpips_network().distance(image_tensor(pred), image_tensor(target))
-    return float(value[0])
+        return float(lpips_network().pair_distance(pair_tensor(pred, target))[0])
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,3 +61,13 @@ def image_tensor(image: np.ndarray) -> torch.Tensor:
 
     tensor = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))
     return tensor.permute(2, 0, 1).unsqueeze(0).mul(2.0).sub_(1.0)
+
+
+def pair_tensor(pred: np.ndarray, target: np.ndarray) -> torch.Tensor:
+    """2 x 3 x H x W channels-last float32 batch [pred; target] in [-1, 1], values as image_tensor()."""
+    import torch
+
+    batch = torch.empty((2, *pred.shape), dtype=torch.float32)
+    batch[0].copy_(torch.from_numpy(pred))
+    batch[1].copy_(torch.from_numpy(target))
+    return batch.mul_(2.0).sub_(1.0).permute(0, 3, 1, 2)

@@ -69,13 +69,17 @@ class LpipsNet(nn.Module):
         return sum(m.mean(dim=(2, 3)) for m in self.layer_maps(a, b)).view(-1)
 
     def distance(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        """LPIPS per pair (N,), float64: the forward() value computed with fewer, in-place passes.
+        """LPIPS per pair (N,), float64: the forward() value computed with fewer, in-place passes."""
+        return self.pair_distance(torch.cat([a, b]).contiguous(memory_format=torch.channels_last))
 
-        One batched trunk pass over [a; b] (channels-last is fastest), and the linear head applied
-        after the spatial mean (they commute), with the means accumulated in float64.
+    def pair_distance(self, pairs: torch.Tensor) -> torch.Tensor:
+        """LPIPS of the batch [a; b] (2N x 3 x H x W in [-1, 1]; channels-last is fastest), (N,) float64.
+
+        One batched trunk pass, the scaling and normalisation in place, and the linear head applied
+        after the spatial mean (they commute); the sum over layers is accumulated in float64.
         """
-        count = a.shape[0]
-        x = torch.cat([a, b]).sub_(self.shift).div_(self.scale)
+        count = pairs.shape[0] // 2
+        x = pairs.sub(self.shift).div_(self.scale)
         total = torch.zeros(count, dtype=torch.float64, device=x.device)
         for index, (conv, lin) in enumerate(zip(self.trunk.convs(), self.lins, strict=True)):
             if index in (1, 2):
@@ -84,7 +88,7 @@ class LpipsNet(nn.Module):
             norm = torch.linalg.vector_norm(x, dim=1, keepdim=True).add_(EPS)
             diff = x[:count] / norm[:count]
             diff.sub_(x[count:] / norm[count:]).square_()
-            means = diff.sum(dim=(2, 3), dtype=torch.float64) / (diff.shape[2] * diff.shape[3])
+            means = diff.sum(dim=(2, 3)).to(torch.float64) / (diff.shape[2] * diff.shape[3])
             total += means @ lin.weight.view(-1).to(torch.float64)
         return total
 

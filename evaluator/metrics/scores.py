@@ -30,7 +30,10 @@ class ImageScorer:
         pred, target = pair_check(pred, target)
         mask = mask_check(mask, shape=pred.shape[:2])
         box = mask_box(mask)
-        pixel_sq = np.square(pred.astype(np.float64) - target.astype(np.float64)).sum(axis=2)
+        diff = pred.astype(np.float64) - target.astype(np.float64)
+        diff *= diff
+        pixel_sq = diff[..., 0] + diff[..., 1]
+        pixel_sq += diff[..., 2]
         count = int(np.count_nonzero(mask))
         smap = ssim_map(pred, target, threads=self.ssim_threads)
         return {
