@@ -13,6 +13,8 @@ from evaluator.benchmarks.sparse_search.train import SplitData
 
 PUBLIC_DATA = "data.npz"
 HIDDEN_TEST = "test.npz"
+#: Images in scikit-learn's bundled digits data set.
+DIGITS_IMAGES = 1797
 
 
 def digits_split(*, config: SearchConfig, seed: int) -> tuple[SplitData, tuple[np.ndarray, np.ndarray]]:
@@ -22,6 +24,8 @@ def digits_split(*, config: SearchConfig, seed: int) -> tuple[SplitData, tuple[n
     y = digits.target.astype(np.int64)
     if config.n_in != x.shape[1] or config.n_out != int(y.max()) + 1:
         raise ValueError(f"config expects {config.n_in} inputs / {config.n_out} classes, digits differs")
+    if len(y) != DIGITS_IMAGES:
+        raise ValueError(f"scikit-learn's digits has {len(y)} images, expected {DIGITS_IMAGES}")
     if config.n_test + config.n_val >= len(y):
         raise ValueError(f"n_test + n_val = {config.n_test + config.n_val} leaves no training examples")
     order = np.random.default_rng([seed, 7]).permutation(len(y))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchConfig, level_key
+from evaluator.benchmarks.sparse_search.data import DIGITS_IMAGES
 
 
 def protocol_text(*, config: SearchConfig) -> str:
@@ -16,12 +17,15 @@ def protocol_text(*, config: SearchConfig) -> str:
 
 Data: scikit-learn's bundled digits (8x8 images, pixels divided by 16, 10 classes), shuffled once per
 build; {config.n_test} images form the hidden test split (its order is hidden), {config.n_val} the public
-validation split and the rest the public training split (data.npz: x_train, y_train, x_val, y_val).
+validation split and the remaining {DIGITS_IMAGES - config.n_test - config.n_val} the public training split
+(data.npz: x_train, y_train, x_val, y_val).
 
 Parent: MLP {config.n_in}-{width}-{width}-{config.n_out} with ReLU. A configuration is a binary mask over
 the 2 x {width} hidden nodes. Node sparsity s = fraction of all {config.total_hidden} hidden nodes
 removed: a mask at level s keeps exactly round({config.total_hidden} * (1 - s)) nodes in total
-({kept}), split between the two hidden layers as you choose, at least one per layer. Levels: {levels}.
+({kept}), split between the two hidden layers as you choose, at least one per layer (so
+the layer split is part of the search and weight density differs between configurations of one level).
+Levels: {levels}.
 Weight density = weight-matrix entries of the sub-network / those of the parent:
 ({config.n_in}*k1 + k1*k2 + k2*{config.n_out}) / {config.weight_count(kept=config.hidden)}, biases excluded.
 
@@ -53,9 +57,10 @@ the seed-mean accuracy among the random masks' seed-mean accuracies (pct_lXX, ti
 the dense parent (gap_lXX, negative = worse); convergence (conv_lXX: mean over seeds of the first epoch
 whose validation accuracy reaches {config.convergence_fraction} of its final value); weight density
 (wdens_lXX). Headline diff_vs_random = mean over levels of diff_lXX, with a {config.bootstrap_reps}-replicate
-percentile bootstrap 95% interval (diff_ci_low, diff_ci_high) resampling seeds (paired) and random
-masks. Pareto axes: weight_density (mean over levels) against acc_mean (mean accuracy over levels and
-seeds). The dense-parent entry has no headline (n/a): it is the reference, not a sparse configuration.
+percentile bootstrap 95% interval (diff_ci_low, diff_ci_high; numpy default_rng(0)) resampling seeds
+(paired between submission and reference) and random masks. Pareto axes: x = weight_density (mean over
+levels), y = acc_mean (mean test accuracy over levels and seeds). The dense-parent entry has no
+headline (n/a): it is the reference, not a sparse configuration.
 
 Caveat: digits ships with scikit-learn, so the test images are the digits outside the public splits;
 using them for the search is against the rules, and the training seeds stay hidden.
