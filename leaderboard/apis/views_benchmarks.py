@@ -11,6 +11,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from leaderboard import selectors, services
+from leaderboard.apis.bodies import leaderboard_body
 from leaderboard.apis.errors import ServiceErrorsMixin
 from leaderboard.apis.inputs import DataQueryInput, LeaderboardQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve, phases_visible
@@ -129,20 +130,10 @@ class LeaderboardView(ServiceErrorsMixin, APIView):
             offset=params["offset"],
             viewer=request.user,
         )
-        body = {
-            "benchmark": benchmark.slug,
-            "phase": phase.slug,
-            "split": page.split,
-            "splits": selectors.leaderboard_visible_splits(phase=phase),
-            "order_by": page.order_by,
-            "descending": page.descending,
-            "count": page.total,
-            "limit": params["limit"],
-            "offset": params["offset"],
-            "metrics": metrics,
-            "results": page.rows,
-        }
-        response = Response(LeaderboardPageSerializer(body).data, headers={"X-Total-Count": str(page.total)})
+        splits = selectors.leaderboard_visible_splits(phase=phase)
+        body = leaderboard_body(benchmark=benchmark.slug, phase=phase.slug, splits=splits, page=page,
+                                limit=params["limit"], offset=params["offset"], metrics=metrics)
+        response = Response(body, headers={"X-Total-Count": str(page.total)})
         if is_csv:
             filename = f"{benchmark.slug}-{phase.slug}-{page.split}.csv"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'

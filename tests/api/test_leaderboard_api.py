@@ -122,3 +122,21 @@ def test_leaderboard_query_count_does_not_grow_with_rows(clients, entries, phase
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = clients["owner"].get(URL, {"phase": "dev"}).json()
     assert body["count"] == 15
+
+
+def test_leaderboard_body_matches_the_documented_serializer(clients, entries):
+    from leaderboard import selectors
+    from leaderboard.apis.bodies import leaderboard_body
+    from leaderboard.apis.outputs import LeaderboardPageSerializer
+
+    phase = entries["mine"].phase
+    metrics = selectors.metric_specs(benchmark=phase.benchmark)
+    page = selectors.leaderboard_rows(phase=phase, order_by="density")
+    documented = LeaderboardPageSerializer({
+        "benchmark": "tiny", "phase": "dev", "split": page.split, "splits": ["public"],
+        "order_by": page.order_by, "descending": page.descending, "count": page.total, "limit": 100,
+        "offset": 0, "metrics": metrics, "results": page.rows,
+    }).data
+    body = leaderboard_body(benchmark="tiny", phase="dev", splits=["public"], page=page, limit=100, offset=0,
+                            metrics=metrics)
+    assert body == documented

@@ -1,0 +1,62 @@
+"""Plain-dict response bodies for the hot paths (the serializers in outputs.py document their shape)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from leaderboard.selectors import LeaderboardPage, LeaderboardRow, MetricView
+
+
+def _time(value: dt.datetime | None) -> str | None:
+    """ISO 8601 like DRF's DateTimeField (UTC 'Z' suffix)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def metric_body(metric: MetricView) -> dict:
+    """A metric as JSON."""
+    return {
+        "name": metric.name,
+        "label": metric.label,
+        "unit": metric.unit,
+        "higher_is_better": metric.higher_is_better,
+        "fmt": metric.fmt,
+        "description": metric.description,
+    }
+
+
+def row_body(row: LeaderboardRow) -> dict:
+    """A leaderboard row as JSON."""
+    return {
+        "rank": row.rank,
+        "submission_id": row.submission_id,
+        "method_name": row.method_name,
+        "submitter": row.submitter,
+        "is_baseline": row.is_baseline,
+        "metrics": {name: None if value is None else float(value) for name, value in row.metrics.items()},
+        "paper_url": row.paper_url,
+        "code_url": row.code_url,
+        "submitted_at": _time(row.submitted_at),
+    }
+
+
+def leaderboard_body(
+    *, benchmark: str, phase: str, splits: list[str], page: LeaderboardPage, limit: int, offset: int,
+    metrics: list[MetricView],
+) -> dict:
+    """A leaderboard page as JSON (shape: outputs.LeaderboardPageSerializer)."""
+    return {
+        "benchmark": benchmark,
+        "phase": phase,
+        "split": page.split,
+        "splits": list(splits),
+        "order_by": page.order_by,
+        "descending": page.descending,
+        "count": page.total,
+        "limit": limit,
+        "offset": offset,
+        "metrics": [metric_body(m) for m in metrics],
+        "results": [row_body(r) for r in page.rows],
+    }
