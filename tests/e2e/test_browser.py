@@ -44,6 +44,23 @@ def chromium_page(monkeypatch):
         browser.close()
 
 
+@pytest.fixture
+def browser_stack(embedded_stack):
+    """The embedded live stack (web server + Celery worker), a participant and a real spare ZIP."""
+    from types import SimpleNamespace
+
+    username, password = "browser-user", "pw-browser-123"
+    embedded_stack.user_create(username, password)
+    return SimpleNamespace(
+        base_url=embedded_stack.base_url,
+        username=username,
+        password=password,
+        slug=embedded_stack.slug,
+        phase=embedded_stack.phase,
+        payload=embedded_stack.payload(),
+    )
+
+
 def test_browser_submit_watch_scored_and_see_the_entry_ranked_and_plotted(chromium_page, browser_stack):
     page, stack = chromium_page, browser_stack
     page.goto(f"{stack.base_url}/accounts/login/")
@@ -70,56 +87,3 @@ def test_browser_submit_watch_scored_and_see_the_entry_ranked_and_plotted(chromi
     assert page.locator("#leaderboard tbody tr", has_text="BrowserMethod").count() == 1
     page.wait_for_selector("#pareto-chart svg.main-svg")
     assert page.locator("#pareto-chart .scatterlayer .point").count() >= 1
-
-
-@pytest.fixture
-def browser_stack(live_server, django_user_model, monkeypatch, settings, tmp_path):
-    """Interim stack: live_server, the tiny benchmark, and an in-process worker thread per dispatch."""
-    import json
-    import threading
-    from types import SimpleNamespace
-
-    from django.db import connection
-    from sb_testbench import SLUG, tiny_register
-
-    from evaluator import registry
-    from leaderboard import queueing
-    from leaderboard.services import benchmark_data_build, benchmark_sync_all, submission_evaluate
-
-    settings.DATA_ROOT = tmp_path / "data"
-    settings.SUBMISSION_ROOT = tmp_path / "submissions"
-    saved = dict(registry.REGISTRY)
-    registry.REGISTRY.clear()
-    tiny_register()
-    benchmark_sync_all()
-    benchmark_data_build(slug=SLUG)
-    threads = []
-
-    def evaluate(submission_id):
-        try:
-            submission_evaluate(submission_id=submission_id, worker_id="browser-test-worker")
-        finally:
-            connection.close()
-
-    def send(dispatch):
-        thread = threading.Thread(target=evaluate, args=(dispatch.submission_id,))
-        threads.append(thread)
-        thread.start()
-
-    monkeypatch.setattr(queueing, "dispatch_send", send)
-    django_user_model.objects.create_user(username="browser", password="pw-browser-123")
-    payload = tmp_path / "answers.json"
-    payload.write_text(json.dumps({"answers": [3, 0, 0, 0, 1, 0, 0, 0], "seconds_per_item": 0.3}))
-    yield SimpleNamespace(
-        base_url=live_server.url,
-        username="browser",
-        password="pw-browser-123",
-        slug=SLUG,
-        phase="dev",
-        payload=payload,
-    )
-    for thread in threads:
-        thread.join(timeout=30)
-    registry.REGISTRY.clear()
-    registry.REGISTRY.update(saved)
-    registry.benchmark_get.cache_clear()
