@@ -8,10 +8,11 @@ import torch
 import torch.nn.functional as F
 
 from kernels.backends.cpu_plan import CpuJob, CpuPlan, cpu_plan_build, skipped_rows
+from kernels.backends.threads import tasks_run
 from kernels.layout import BlockLayout
 
 _FLASH = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
-DEFAULT_CHUNK_BYTES = 2 * 1024 * 1024
+DEFAULT_CHUNK_BYTES = 1024 * 1024
 
 
 def sdpa_with_lse(
@@ -66,8 +67,14 @@ def cpu_sparse_attention(
     layout: BlockLayout,
     *,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    threads: int | None = None,
 ) -> torch.Tensor:
-    """Block-sparse attention of ``[B, H, N, d]`` tensors (in the layout's token order) on the CPU."""
+    """Block-sparse attention of ``[B, H, N, d]`` tensors (in the layout's token order) on the CPU.
+
+    Jobs are cut into tasks of a few query blocks whose gathered keys and values fit in
+    ``chunk_bytes``; tasks run on ``threads`` one-thread workers (default: torch's thread count),
+    one segment (level, causal cut) after another so that log-sum-exp merges never race.
+    """
     bsz, heads, n_q_tok, d = q.shape
     kv_heads = k.shape[1]
     b_q, b_k = layout.block_size
@@ -77,11 +84,26 @@ def cpu_sparse_attention(
     state = _State(bsz * heads * n_q, b_q, d, q, plan.merge)
     qf = q.view(bsz * heads * n_q, b_q, d)
     pyramid = {}
+    phases: dict[tuple[int, bool], list] = {}
     for job in plan.jobs:
         if job.level not in pyramid:
             pyramid[job.level] = _pooled(k, v, job.level)
-        write = (job.level, job.partial) == plan.first_segment
-        _run_job(job, qf, pyramid[job.level], b_q, b_k // 2 ** (job.level - 1), state, write, chunk_bytes)
+        seg = (job.level, job.partial)
+        write = seg == plan.first_segment
+        bk = b_k // 2 ** (job.level - 1)
+        kv = pyramid[job.level]
+        per_row = (b_q if job.kind == "shared" else job.m * bk) * d * qf.element_size() * 2
+        g = max(1, min(len(job.rows), chunk_bytes // max(per_row, 1)))
+        for t0 in range(0, len(job.rows), g):
+            t1 = min(len(job.rows), t0 + g)
+            phases.setdefault(seg, []).append(
+                lambda job=job, t0=t0, t1=t1, kv=kv, bk=bk, write=write: _run_task(
+                    job, t0, t1, qf, kv, b_q, bk, state, write
+                )
+            )
+    workers = torch.get_num_threads() if threads is None else threads
+    for seg in sorted(phases, key=lambda s: s != plan.first_segment):
+        tasks_run(phases[seg], threads=workers)
     out = state.out.view(bsz * heads, n_q_tok, d)
     if len(plan.full_bh):
         _run_full(plan.full_bh, q, k, v, layout, out)
@@ -102,46 +124,51 @@ def _pooled(k: torch.Tensor, v: torch.Tensor, level: int) -> tuple[torch.Tensor,
     return kp.contiguous(), vp.contiguous()
 
 
-def _run_job(job: CpuJob, qf, kv, b_q: int, bk: int, state: _State, write: bool, chunk_bytes: int) -> None:
-    """Execute one job in chunks that keep the gathered keys and values in cache."""
+def _rows_select(qf: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor | slice, torch.Tensor]:
+    """The query rows as a slice and view when consecutive, else as indices and a copy."""
+    if len(rows) == 1 or int(rows[-1] - rows[0]) == len(rows) - 1:
+        r0 = int(rows[0])
+        sel = slice(r0, r0 + len(rows))
+        return sel, qf[sel]
+    return rows, qf.index_select(0, rows)
+
+
+def _run_task(job: CpuJob, t0: int, t1: int, qf, kv, b_q: int, bk: int, state: _State, write: bool) -> None:
+    """Attention of the job's rows t0..t1 over their keys, stored or merged into the state."""
     kb, vb = kv
-    d = qf.shape[-1]
-    bias = (job.level - 1) * math.log(2.0)
-    n_rows = len(job.rows)
+    d, dv = qf.shape[-1], vb.shape[-1]
+    g = t1 - t0
+    sel, qc = _rows_select(qf, job.rows[t0:t1])
     if job.kind == "shared":
-        _run_shared(job, qf, kb, vb, bk, state, write, bias)
-        return
-    per_row = job.m * bk * d * qf.element_size() * 2
-    g = max(1, min(n_rows, chunk_bytes // max(per_row, 1)))
-    rows = job.rows
-    consecutive = bool(n_rows == 1 or int(rows[-1] - rows[0]) == n_rows - 1)
-    kflat = kb.view(-1, bk, d) if job.kind == "gather" else None
-    vflat = vb.view(-1, bk, vb.shape[-1]) if job.kind == "gather" else None
-    for t0 in range(0, n_rows, g):
-        t1 = min(n_rows, t0 + g)
-        if consecutive:
-            r0 = int(rows[t0])
-            sel: torch.Tensor | slice = slice(r0, r0 + t1 - t0)
-            qc = qf[sel].unsqueeze(1)
+        keys = job.key_rows
+        first = int(keys[0])
+        if int(keys[-1]) - first == job.m - 1:
+            kc = kb.view(-1, bk, d)[first : first + job.m].reshape(1, 1, job.m * bk, d)
+            vc = vb.view(-1, bk, dv)[first : first + job.m].reshape(1, 1, job.m * bk, dv)
         else:
-            sel = rows[t0:t1]
-            qc = qf.index_select(0, sel).unsqueeze(1)
+            kc = kb.view(-1, bk, d).index_select(0, keys).view(1, 1, job.m * bk, d)
+            vc = vb.view(-1, bk, dv).index_select(0, keys).view(1, 1, job.m * bk, dv)
+        o, lse = sdpa_with_lse(qc.reshape(1, 1, g * b_q, d), kc, vc)
+        o, lse = o.view(g, b_q, dv), lse.view(g, b_q)
+    else:
         if job.kind == "strided":
-            kc = _strided_view(kb, job, t0, t1 - t0, bk)
-            vc = _strided_view(vb, job, t0, t1 - t0, bk)
+            kc = _strided_view(kb, job, t0, g, bk)
+            vc = _strided_view(vb, job, t0, g, bk)
         else:
             keys = job.key_rows[t0 * job.m : t1 * job.m]
-            kc = kflat.index_select(0, keys).view(t1 - t0, 1, job.m * bk, d)
-            vc = vflat.index_select(0, keys).view(t1 - t0, 1, job.m * bk, vb.shape[-1])
+            kc = kb.view(-1, bk, d).index_select(0, keys).view(g, 1, job.m * bk, d)
+            vc = vb.view(-1, bk, dv).index_select(0, keys).view(g, 1, job.m * bk, dv)
         mask, hidden = (None, None)
         if job.partial:
             mask, hidden = _partial_mask(job.delta[t0:t1], b_q, bk, qc.dtype)
-        o, lse = sdpa_with_lse(qc, kc, vc, mask=mask)
+        o, lse = sdpa_with_lse(qc.unsqueeze(1), kc, vc, mask=mask)
         o, lse = o.squeeze(1), lse.squeeze(1)
         if hidden is not None:
             lse = lse.masked_fill(hidden, float("-inf"))
             o = o.masked_fill(hidden.unsqueeze(-1), 0.0)
-        state.put(sel, o, lse + bias if bias else lse, write)
+    if job.level > 1:
+        lse = lse + (job.level - 1) * math.log(2.0)
+    state.put(sel, o, lse, write)
 
 
 def _strided_view(base: torch.Tensor, job: CpuJob, t0: int, g: int, bk: int) -> torch.Tensor:
@@ -164,30 +191,6 @@ def _partial_mask(delta: torch.Tensor, b_q: int, bk: int, dtype) -> tuple[torch.
     mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, float("-inf"))
     hidden = (delta.max(dim=1).values.view(-1, 1) + torch.arange(b_q).view(1, -1)) < 0
     return mask, (hidden if bool(hidden.any()) else None)
-
-
-def _run_shared(job: CpuJob, qf, kb, vb, bk: int, state: _State, write: bool, bias: float) -> None:
-    """Rows with one common key set: one long query stream against keys gathered once."""
-    b_q, d = qf.shape[1], qf.shape[2]
-    rows = job.rows
-    if int(rows[-1] - rows[0]) == len(rows) - 1:
-        sel: torch.Tensor | slice = slice(int(rows[0]), int(rows[0]) + len(rows))
-        qc = qf[sel].reshape(1, 1, len(rows) * b_q, d)
-    else:
-        sel = rows
-        qc = qf.index_select(0, rows).view(1, 1, len(rows) * b_q, d)
-    keys = job.key_rows
-    first = int(keys[0])
-    if int(keys[-1]) - first == job.m - 1:
-        kc = kb.view(-1, bk, d)[first : first + job.m].reshape(1, 1, job.m * bk, d)
-        vc = vb.view(-1, bk, vb.shape[-1])[first : first + job.m].reshape(1, 1, job.m * bk, vb.shape[-1])
-    else:
-        kc = kb.view(-1, bk, d).index_select(0, keys).view(1, 1, job.m * bk, d)
-        vc = vb.view(-1, bk, vb.shape[-1]).index_select(0, keys).view(1, 1, job.m * bk, vb.shape[-1])
-    o, lse = sdpa_with_lse(qc, kc, vc)
-    o = o.view(len(rows), b_q, -1)
-    lse = lse.view(len(rows), b_q)
-    state.put(sel, o, lse + bias if bias else lse, write)
 
 
 def _run_full(full_bh: torch.Tensor, q, k, v, layout: BlockLayout, out: torch.Tensor) -> None:

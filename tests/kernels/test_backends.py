@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from kernels.api import sparse_attention
+from kernels.backends.cpu import cpu_sparse_attention
 from kernels.layout import BlockLayout
 from kernels.metrics import attention_error
 from kernels.reference import dense_attention_reference, layout_attention_reference, layout_token_mask
@@ -44,8 +45,7 @@ def _layouts(bs, seed):
     }
 
 
-@pytest.mark.parametrize("backend", ["cpu", "flex"])
-@pytest.mark.parametrize("bs", BLOCKS)
+@pytest.mark.parametrize("backend,bs", [("cpu", bs) for bs in BLOCKS] + [("flex", (64, 32))])
 def test_sparse_attention_equals_float64_reference_for_every_layout_kind(backend, bs):
     q, k, v = _qkv(1)
     for name, layout in _layouts(bs, 2).items():
@@ -101,3 +101,13 @@ def test_sparse_attention_rejects_mismatched_shapes():
         sparse_attention(q, k, v, layout)
     with pytest.raises(ValueError, match="backend"):
         sparse_attention(q, k, v, _layouts((64, 64), 1)["random"], backend="tpu")
+
+
+@pytest.mark.parametrize("name", ["levels", "random-causal", "stripe", "head-modes"])
+def test_cpu_backend_many_small_tasks_on_several_workers_match_one_worker(name):
+    q, k, v = _qkv(11)
+    layout = _layouts((32, 64), 12)[name]
+    one = cpu_sparse_attention(q, k, v, layout, threads=1, chunk_bytes=1)
+    many = cpu_sparse_attention(q, k, v, layout, threads=3, chunk_bytes=1)
+    assert torch.allclose(one, many, atol=1e-6)
+    assert attention_error(many, layout_attention_reference(q, k, v, layout)).rel_l2 <= TOL

@@ -1,0 +1,51 @@
+"""Run independent kernel tasks on one-thread workers (no intra-op barriers on a shared CPU)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_LOCK = threading.Lock()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A persistent pool of ``workers`` threads."""
+    with _LOCK:
+        if workers not in _POOLS:
+            _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kernels-cpu")
+        return _POOLS[workers]
+
+
+def tasks_run(tasks: Sequence[Callable[[], None]], *, threads: int) -> None:
+    """Run the tasks, each on one thread with intra-op parallelism 1, pulled dynamically by ``threads``
+    workers; runs inline when one thread suffices. The caller's thread count is left unchanged."""
+    if threads <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            task()
+        return
+    workers = min(threads, len(tasks))
+    caller_threads = torch.get_num_threads()
+    lock = threading.Lock()
+    position = iter(range(len(tasks)))
+
+    def drain() -> None:
+        """Pull and run tasks until none is left."""
+        if torch.get_num_threads() != 1:
+            torch.set_num_threads(1)
+        while True:
+            with lock:
+                i = next(position, None)
+            if i is None:
+                return
+            tasks[i]()
+
+    try:
+        futures = [_pool(workers).submit(drain) for _ in range(workers)]
+        for f in futures:
+            f.result()
+    finally:
+        torch.set_num_threads(caller_threads)
