@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.urls import reverse
 
 from leaderboard import selectors
 from leaderboard.models import Benchmark, Phase
 from leaderboard.views.display import metric_cells, sort_direction_parse, sort_headers
 
 HOME_TOP = 3
+PAGE_SIZE = 100
 
 
 def phases_visible(*, benchmark: Benchmark) -> list[Phase]:
@@ -23,7 +25,27 @@ def phases_visible(*, benchmark: Benchmark) -> list[Phase]:
 
 def benchmark_data_url(*, benchmark: Benchmark, phase: Phase) -> str:
     """The API address of the phase's public data bundle (served by the REST API)."""
-    return f"/api/v1/benchmarks/{benchmark.slug}/data/?phase={phase.slug}"
+    return reverse("api:phase-data", args=[benchmark.slug]) + "?" + urlencode({"phase": phase.slug})
+
+
+def leaderboard_csv_url(*, benchmark: Benchmark, phase: Phase, page: Any) -> str:
+    """The API address of the leaderboard CSV export in the page's split and ordering."""
+    query = {
+        "phase": phase.slug,
+        "split": page.split,
+        "order_by": page.order_by,
+        "descending": "true" if page.descending else "false",
+        "format": "csv",
+    }
+    return reverse("api:leaderboard", args=[benchmark.slug]) + "?" + urlencode(query)
+
+
+def page_number_parse(*, raw: str | None) -> int:
+    """The 1-based `page` query parameter; anything not a positive integer is page 1."""
+    try:
+        return max(1, int(raw or 1))
+    except ValueError:
+        return 1
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -102,18 +124,31 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
     order_by = request.GET.get("order_by")
     order_by = order_by if order_by in metric_names else None
     descending = sort_direction_parse(raw=request.GET.get("dir"))
-    page = selectors.leaderboard_rows(phase=phase, split=split, order_by=order_by, descending=descending)
+    number = page_number_parse(raw=request.GET.get("page"))
+    page = selectors.leaderboard_rows(
+        phase=phase,
+        split=split,
+        order_by=order_by,
+        descending=descending,
+        limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE,
+    )
     base_query = {"phase": phase.slug, "split": split}
+    sorted_query = dict(base_query, order_by=page.order_by, dir="desc" if page.descending else "asc")
+    pages = max(1, -(-page.total // PAGE_SIZE))
     context = {
         "benchmark": benchmark,
         "metrics": metrics,
         "phases": phases,
         "phase": phase,
         "phase_open": phase.is_open(),
-        "now": timezone.now(),
         "splits": splits,
         "split": split,
         "page": page,
+        "page_number": number,
+        "page_count": pages,
+        "prev_url": "?" + urlencode(dict(sorted_query, page=number - 1)) if number > 1 else "",
+        "next_url": "?" + urlencode(dict(sorted_query, page=number + 1)) if number < pages else "",
         "headers": sort_headers(
             metrics=metrics, base_query=base_query, order_by=page.order_by, descending=page.descending
         ),
@@ -121,6 +156,7 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
             {"row": row, "cells": metric_cells(metrics=metrics, values=row.metrics)} for row in page.rows
         ],
         "data_url": benchmark_data_url(benchmark=benchmark, phase=phase),
+        "csv_url": leaderboard_csv_url(benchmark=benchmark, phase=phase, page=page),
         "chart": pareto_chart_data(phase=phase, split=split, metrics=metrics),
     }
     return render(request, "benchmark.html", context)

@@ -138,3 +138,32 @@ def test_benchmark_page_offers_submit_only_while_the_phase_is_open(client, entri
 def test_benchmark_page_reads_a_fixed_number_of_queries(client, entries, django_assert_max_num_queries):
     with django_assert_max_num_queries(7):
         client.get("/benchmarks/toy/?order_by=lpips")
+
+
+def test_benchmark_page_pages_through_a_long_leaderboard(client, entries, monkeypatch):
+    from leaderboard.views import benchmarks
+
+    monkeypatch.setattr(benchmarks, "PAGE_SIZE", 2)
+    html = client.get("/benchmarks/toy/?order_by=lpips&dir=asc").content.decode()
+    assert leaderboard_methods(html) == ["OscarField", "OliveSplat"]
+    assert "page 1 of 2" in html
+    assert 'href="?phase=dev&amp;split=public&amp;order_by=lpips&amp;dir=asc&amp;page=2" rel="next"' in html
+    html = client.get("/benchmarks/toy/?order_by=lpips&dir=asc&page=2").content.decode()
+    assert leaderboard_methods(html) == ["NearestView"]
+    assert "<td>3</td>" in html and 'rel="prev"' in html and 'rel="next"' not in html
+
+
+def test_benchmark_page_links_the_leaderboard_csv_and_the_api_docs(client, entries):
+    html = client.get("/benchmarks/toy/?order_by=lpips").content.decode()
+    assert (
+        "/api/v1/benchmarks/toy/leaderboard/?phase=dev&amp;split=public&amp;order_by=lpips&amp;descending=false&amp;format=csv"
+        in html
+    )
+    assert 'href="/api/v1/docs/"' in html
+    csv_url = (
+        re.search(r'href="(/api/v1/benchmarks/toy/leaderboard/[^"]+)"', html).group(1).replace("&amp;", "&")
+    )
+    response = client.get(csv_url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = response.content.decode()
+    assert body.index("OscarField") < body.index("OliveSplat") < body.index("NearestView")
