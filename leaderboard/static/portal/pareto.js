@@ -27,8 +27,10 @@
   var entries = points.filter(function (p) { return !p.is_baseline; });
   var frontier = (data.frontier || []).slice().sort(function (a, b) { return a.x - b.x; });
   var traces = [
-    { name: "Pareto frontier", x: coords(frontier, "x"), y: coords(frontier, "y"), mode: "lines",
-      line: { color: "#2452c8", width: 2, dash: "dot", shape: "hv" }, hoverinfo: "skip" },
+    // Staircase of what is attainable: flat until the next frontier point is reached along x.
+    { name: "Pareto frontier", x: coords(frontier, "x"), y: coords(frontier, "y"), mode: "lines+markers",
+      line: { color: "#2452c8", width: 2, dash: "dot", shape: data.x.higher_is_better ? "vh" : "hv" },
+      marker: { size: 18, symbol: "circle-open", color: "#2452c8" }, hoverinfo: "skip" },
     { name: "Entries", x: coords(entries, "x"), y: coords(entries, "y"), text: labels(entries), mode: "markers",
       marker: { size: 10, color: "#2452c8" }, hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" },
     { name: "Baselines", x: coords(baselines, "x"), y: coords(baselines, "y"), text: labels(baselines), mode: "markers",
