@@ -48,16 +48,38 @@ def _to_local(prim: Primitive, o: np.ndarray, d: np.ndarray) -> tuple[np.ndarray
     return (o - np.asarray(prim.centre)) @ rot, d @ rot
 
 
+def bounding_radius(prim: Primitive) -> float:
+    """Radius of a sphere about the primitive's centre that contains it."""
+    size = prim.size
+    if prim.kind == "sphere":
+        return size[0]
+    if prim.kind == "box":
+        return float(np.linalg.norm(size))
+    if prim.kind == "cylinder":
+        return float(np.hypot(size[0], size[1]))
+    return float(np.hypot(size[0] + size[1], size[1]))
+
+
+def rays_near(prim: Primitive, o: np.ndarray, d: np.ndarray, *, t_min: float) -> np.ndarray:
+    """Indices of the rays that meet the primitive's bounding sphere beyond t_min (culling)."""
+    oc = o - np.asarray(prim.centre)
+    b = np.einsum("ij,ij->i", oc, d)
+    c = np.einsum("ij,ij->i", oc, oc) - (bounding_radius(prim) + 1e-6) ** 2
+    disc = b * b - c
+    return np.nonzero((disc >= 0) & (-b + np.sqrt(np.maximum(disc, 0.0)) > t_min))[0]
+
+
 def rays_trace(scene: Scene, o: np.ndarray, d: np.ndarray, *, t_min: float) -> tuple[np.ndarray, np.ndarray]:
     """Nearest hit distance and primitive index (-1 for a miss) of each ray."""
     best_t = np.full(len(o), np.inf)
     best_i = np.full(len(o), -1)
     for index, prim in enumerate(scene.primitives):
-        lo, ld = _to_local(prim, o, d)
+        near = rays_near(prim, o, d, t_min=t_min)
+        lo, ld = _to_local(prim, o[near], d[near])
         t = HITS[prim.kind](lo, ld, prim.size, t_min)
-        closer = t < best_t
-        best_t = np.where(closer, t, best_t)
-        best_i = np.where(closer, index, best_i)
+        closer = t < best_t[near]
+        best_t[near[closer]] = t[closer]
+        best_i[near[closer]] = index
     return best_t, best_i
 
 
@@ -70,8 +92,9 @@ def rays_blocked(scene: Scene, o: np.ndarray, d: np.ndarray, *, limit: np.ndarra
     blocked = np.zeros(len(o), dtype=bool)
     for prim in scene.primitives[:-1]:
         todo = np.nonzero(~blocked)[0]
+        todo = todo[rays_near(prim, o[todo], d[todo], t_min=1e-4)]
         if todo.size == 0:
-            break
+            continue
         lo, ld = _to_local(prim, o[todo], d[todo])
         t = HITS[prim.kind](lo, ld, prim.size, 1e-4)
         blocked[todo[t < limit[todo]]] = True
@@ -139,6 +162,9 @@ def view_render(scene: Scene, camera: Camera, *, width: int, height: int) -> Ren
 
 def render_compose(render: Render, *, weights: tuple[float, ...]) -> np.ndarray:
     """8-bit sRGB-like image (H x W x 3 uint8) of a lighting condition given per-light weights."""
-    linear = render.ambient + np.tensordot(np.asarray(weights), render.per_light, axes=1)
+    linear = render.ambient.copy()
+    for weight, radiance in zip(weights, render.per_light, strict=True):
+        if weight:
+            linear += weight * radiance
     encoded = np.clip(linear, 0.0, 1.0) ** GAMMA
     return np.round(encoded * 255.0).astype(np.uint8)
