@@ -18,6 +18,17 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+LB = "/api/v1/benchmarks/bench/leaderboard/?phase=dev"
+#: (label, path, whether the 30/60 ms target applies) of bench/platform_leaderboard.py.
+LEADERBOARD_URLS = [
+    ("API JSON, 100 rows (default order)", LB, True),
+    ("API JSON, 100 rows, order_by=lpips", LB + "&order_by=lpips", True),
+    ("API JSON, 100 rows, offset=9900", LB + "&offset=9900", True),
+    ("API JSON, 1000 rows", LB + "&limit=1000", False),
+    ("API CSV, 1000 rows", LB + "&format=csv", False),
+    ("page /benchmarks/bench/ (100 rows + Pareto)", "/benchmarks/bench/?phase=dev", True),
+    ("page, order_by=lpips", "/benchmarks/bench/?phase=dev&order_by=lpips", True),
+]
 
 
 @dataclass(frozen=True)
@@ -127,18 +138,25 @@ class Gunicorn:
                 self.proc.wait()
 
 
-def url_timing(*, session: requests.Session, url: str, count: int, warmup: int = 10) -> Timing:
-    """Time `count` sequential GETs of `url` (after `warmup` untimed ones); each body is read fully."""
+def url_timing(*, session, url: str, count: int, warmup: int = 10) -> Timing:
+    """Time `count` sequential GETs of `url` (after `warmup` untimed ones) with a requests.Session or a
+    django.test.Client (anything with .get returning .status_code and .content); bodies are read fully."""
     for _ in range(warmup):
-        session.get(url, timeout=60).content  # noqa: B018
+        session.get(url).content  # noqa: B018
     samples, status, size = [], 0, 0
     for _ in range(count):
         start = time.perf_counter()
-        response = session.get(url, timeout=60)
+        response = session.get(url)
         body = response.content
         samples.append((time.perf_counter() - start) * 1000)
         status, size = response.status_code, len(body)
-    samples.sort()
+    return timing_summary(samples=samples, status=status, size=size)
+
+
+def timing_summary(*, samples: list[float], status: int = 0, size: int = 0) -> Timing:
+    """Median and nearest-rank 95th percentile of millisecond samples."""
+    samples = sorted(samples)
+    count = len(samples)
     p95 = samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)]
     median = statistics.median(samples)
     return Timing(median_ms=median, p95_ms=p95, count=count, status=status, body_bytes=size)

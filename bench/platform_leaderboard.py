@@ -23,37 +23,34 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from platform_http import Gunicorn, pg_database, server_env, url_timing, var_dir_make  # noqa: E402
+from platform_http import (  # noqa: E402
+    LEADERBOARD_URLS,
+    Gunicorn,
+    pg_database,
+    server_env,
+    url_timing,
+    var_dir_make,
+)
 
 HERE = Path(__file__).resolve().parent
-LB = "/api/v1/benchmarks/bench/leaderboard/?phase=dev"
-#: (label, path, whether the 30/60 ms target applies)
-URLS = [
-    ("API JSON, 100 rows (default order)", LB, True),
-    ("API JSON, 100 rows, order_by=lpips", LB + "&order_by=lpips", True),
-    ("API JSON, 100 rows, offset=9900", LB + "&offset=9900", True),
-    ("API JSON, 1000 rows", LB + "&limit=1000", False),
-    ("API CSV, 1000 rows", LB + "&format=csv", False),
-    ("page /benchmarks/bench/ (100 rows + Pareto)", "/benchmarks/bench/?phase=dev", True),
-    ("page, order_by=lpips", "/benchmarks/bench/?phase=dev&order_by=lpips", True),
-]
 TARGET_MEDIAN_MS, TARGET_P95_MS = 30.0, 60.0
 
 
 def backend_measure(*, name: str, database_url: str, rows: int, count: int) -> list[dict]:
-    """Seed one database, serve it with gunicorn, time every URL; one result dict per URL."""
+    """Seed one database, time every URL with the test client, then over HTTP through gunicorn."""
     var_dir = var_dir_make(prefix=f"sb-bench-{name}-")
     try:
         env = server_env(var_dir=var_dir, database_url=database_url)
-        seeded = subprocess.run([sys.executable, str(HERE / "platform_seed.py"), "--rows", str(rows)],
-                                env=env, check=True, capture_output=True, text=True)
+        argv = [sys.executable, str(HERE / "platform_seed.py"), "--rows", str(rows), "--client-requests",
+                str(count)]
+        seeded = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
         facts = json.loads(seeded.stdout.strip().splitlines()[-1])
         print(f"[{name}] seeded {facts['rows']} submissions in {facts['seed_s']:.1f} s; leaderboard_rebuild "
               f"wrote {facts['entries']} entries in {facts['rebuild_s']:.2f} s; queries {facts['queries']}",
               flush=True)
         results = []
         with Gunicorn(env=env) as server, requests.Session() as session:
-            for label, path, targeted in URLS:
+            for label, path, targeted in LEADERBOARD_URLS:
                 timing = url_timing(session=session, url=server.url + path, count=count)
                 results.append({"backend": name, "label": label, "timing": timing, "targeted": targeted,
                                 "facts": facts})
@@ -64,15 +61,18 @@ def backend_measure(*, name: str, database_url: str, rows: int, count: int) -> l
 
 def table_print(*, results: list[dict]) -> None:
     """The results as a Markdown table."""
-    print("\n| database | URL | status | KiB | median ms | p95 ms | target met |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| database | URL | status | KiB | HTTP median ms | HTTP p95 ms | target met (HTTP) "
+          "| test client median / p95 ms |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         t = r["timing"]
         met = "n/a (no target)"
         if r["targeted"]:
             met = "yes" if t.median_ms <= TARGET_MEDIAN_MS and t.p95_ms <= TARGET_P95_MS else "NO"
+        client = r["facts"]["client"].get(r["label"])
+        in_process = f"{client[0]:.1f} / {client[1]:.1f}" if client else "n/a"
         print(f"| {r['backend']} | {r['label']} | {t.status} | {t.body_bytes / 1024:.0f} | "
-              f"{t.median_ms:.1f} | {t.p95_ms:.1f} | {met} |")
+              f"{t.median_ms:.1f} | {t.p95_ms:.1f} | {met} | {in_process} |")
 
 
 def main() -> int:

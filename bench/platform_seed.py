@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
 
 import django  # noqa: E402
@@ -27,6 +28,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from platform_http import LEADERBOARD_URLS, url_timing  # noqa: E402
 
 from leaderboard import services  # noqa: E402
 from leaderboard.models import Benchmark, Phase, Score, Submission  # noqa: E402
@@ -46,6 +48,7 @@ QUERY_PATHS = {
     "api limit=100": f"/api/v1/benchmarks/{SLUG}/leaderboard/?phase={PHASE}&limit=100",
     "api limit=1000": f"/api/v1/benchmarks/{SLUG}/leaderboard/?phase={PHASE}&limit=1000",
     "page": f"/benchmarks/{SLUG}/?phase={PHASE}",
+    "page order_by=lpips": f"/benchmarks/{SLUG}/?phase={PHASE}&order_by=lpips",
 }
 
 
@@ -95,6 +98,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--client-requests", type=int, default=0, help="also time each URL in-process")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -109,7 +113,17 @@ def main() -> None:
         "seed_s": seeded - started,
         "rebuild_s": rebuilt - seeded,
         "queries": query_counts(),
+        "client": client_timings(count=args.client_requests) if args.client_requests else {},
     }))
+
+
+def client_timings(*, count: int) -> dict[str, list[float]]:
+    """Median and p95 (ms) of each benchmarked URL through the test client (no HTTP, no server)."""
+    client, result = Client(), {}
+    for label, path, _ in LEADERBOARD_URLS:
+        timing = url_timing(session=client, url=path, count=count)
+        result[label] = [timing.median_ms, timing.p95_ms]
+    return result
 
 
 if __name__ == "__main__":
