@@ -65,7 +65,7 @@ def scene_job_run(job: SceneJob) -> str:
     public = job.public_dir / job.role / job.name
     cameras_write(folder=public / "cameras", cameras=cameras, width=cfg.width, height=cfg.height)
     weights = {
-        c: condition_lights(condition=c, lights=cfg.lights, conditions=cfg.conditions, all_on=SCORED_LIGHT)
+        c: condition_lights(condition=c, lights=cfg.lights, all_on=SCORED_LIGHT)
         for c in range(cfg.conditions)
     }
     inputs = range(cfg.cameras) if job.split is None else job.split.input_views

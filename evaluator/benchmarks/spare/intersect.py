@@ -129,7 +129,7 @@ def local_normal(kind: str, p: np.ndarray, size: tuple[float, ...]) -> np.ndarra
         n = np.stack([p[:, 0] * (1 - scale), p[:, 1] * (1 - scale), p[:, 2]], axis=1)
     else:
         raise ValueError(f"unknown primitive kind {kind!r}")
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+    return n / np.maximum(np.sqrt(np.einsum("ij,ij->i", n, n)), 1e-12)[:, None]
 
 
 HITS = {"sphere": sphere_hit, "box": box_hit, "cylinder": cylinder_hit, "torus": torus_hit}

@@ -106,7 +106,7 @@ def camera_rays(camera: Camera, *, width: int, height: int) -> tuple[np.ndarray,
     u, v = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)
     pixels = np.stack([u.ravel(), v.ravel(), np.ones(u.size)], axis=1)
     d = pixels @ np.linalg.inv(camera.K).T @ camera.R
-    d /= np.linalg.norm(d, axis=1, keepdims=True)
+    d /= np.sqrt(np.einsum("ij,ij->i", d, d))[:, None]
     return np.broadcast_to(camera.centre, d.shape).copy(), d
 
 
@@ -136,21 +136,25 @@ def view_render(scene: Scene, camera: Camera, *, width: int, height: int) -> Ren
     normals[facing] *= -1
     ambient[hit] = AMBIENT * albedo
     origin = points + 2e-4 * normals
+    shiny = specular > 0
+    compact = np.zeros((n_lights, hit.size, 3))
     for j, light in enumerate(scene.lights):
         to_light = np.asarray(light.position) - origin
-        dist = np.linalg.norm(to_light, axis=1)
+        dist = np.sqrt(np.einsum("ij,ij->i", to_light, to_light))
         l_dir = to_light / dist[:, None]
         cos = np.einsum("ij,ij->i", normals, l_dir)
         lit = np.nonzero(cos > 0)[0]
         if lit.size == 0:
             continue
-        shadow = rays_blocked(scene, origin[lit], l_dir[lit], limit=dist[lit])
-        lit = lit[~shadow]
-        half = l_dir[lit] - d[hit[lit]]
-        half /= np.maximum(np.linalg.norm(half, axis=1, keepdims=True), 1e-12)
-        spec = specular[lit] * np.maximum(np.einsum("ij,ij->i", normals[lit], half), 0) ** shininess[lit]
+        lit = lit[~rays_blocked(scene, origin[lit], l_dir[lit], limit=dist[lit])]
         gain = LIGHT_GAIN * light.intensity
-        per_light[j, hit[lit]] = gain * (albedo[lit] * cos[lit, None] + spec[:, None])
+        compact[j, lit] = (gain * cos[lit])[:, None] * albedo[lit]
+        glossy = lit[shiny[lit]]  # Blinn-Phong highlight, only where the material has one
+        half = l_dir[glossy] - d[hit[glossy]]
+        half /= np.maximum(np.sqrt(np.einsum("ij,ij->i", half, half)), 1e-12)[:, None]
+        cos_h = np.maximum(np.einsum("ij,ij->i", normals[glossy], half), 0)
+        compact[j, glossy] += (gain * specular[glossy] * cos_h ** shininess[glossy])[:, None]
+    per_light[:, hit] = compact
     mask = np.zeros(n_pix, dtype=bool)
     mask[hit] = index[hit] < len(scene.primitives) - 1
     return Render(

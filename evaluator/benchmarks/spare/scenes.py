@@ -163,7 +163,7 @@ def scene_sample(*, name: str, rng: np.random.Generator, lights: int) -> Scene:
     return Scene(name=name, primitives=tuple(primitives), lights=scene_lights(rng=rng, count=lights))
 
 
-def condition_lights(*, condition: int, lights: int, conditions: int, all_on: int) -> tuple[float, ...]:
+def condition_lights(*, condition: int, lights: int, all_on: int) -> tuple[float, ...]:
     """Per-light on/off weights of a lighting condition: all lights for `all_on`, else a rotating pair."""
     if condition == all_on:
         return tuple(1.0 for _ in range(lights))
