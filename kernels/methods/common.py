@@ -39,6 +39,6 @@ def last_query_probs(*, q: torch.Tensor, k: torch.Tensor, last: int, causal: boo
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
     s = (q[:, :, n_q - last :].float() @ k.float().transpose(-1, -2)) / d**0.5
     if causal:
-        qpos = torch.arange(n_q - last, n_q).view(-1, 1) + (n_k - n_q)
-        s = s.masked_fill(torch.arange(n_k).view(1, -1) > qpos, float("-inf"))
+        qpos = torch.arange(n_q - last, n_q, device=s.device).view(-1, 1) + (n_k - n_q)
+        s = s.masked_fill(torch.arange(n_k, device=s.device).view(1, -1) > qpos, float("-inf"))
     return torch.softmax(s, dim=-1)

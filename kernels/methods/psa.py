@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
+from kernels.backends.threads import tasks_run
 from kernels.curves import hilbert_order
 from kernels.layout import BlockLayout
 from kernels.methods.common import block_sample_positions
@@ -49,16 +50,38 @@ def token_perm_for_grid(*, grid: tuple[int, int, int] | None, n_tokens: int) -> 
     )
 
 
-def sampled_block_importance(q: torch.Tensor, k: torch.Tensor, *, block: int, samples: int) -> torch.Tensor:
-    """S[b, h, i, j] = max over block tile (i, j) of the softmax of sampled query/key scores."""
+def sampled_block_importance(
+    q: torch.Tensor, k: torch.Tensor, *, block: int, samples: int, chunk_bytes: int = 1 << 20
+) -> torch.Tensor:
+    """S[b, h, i, j] = max over block tile (i, j) of the softmax of sampled query/key scores.
+
+    Computed as exp(tile max of the logits - row log-sum-exp), in cache-sized chunks of query
+    blocks run on one-thread workers, without materialising the sampled softmax.
+    """
     n_b = q.shape[2] // block
     pos = block_sample_positions(n_blocks=n_b, block=block, samples=samples).to(q.device)
     if k.shape[1] != q.shape[1]:
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
-    qs, ks = q[:, :, pos].float(), k[:, :, pos].float()
-    p = torch.softmax((qs @ ks.transpose(-1, -2)) / math.sqrt(q.shape[-1]), dim=-1)
     bsz, heads = q.shape[:2]
-    return p.view(bsz, heads, n_b, samples, n_b, samples).amax(dim=(3, 5))
+    qs = (q[:, :, pos].float() / math.sqrt(q.shape[-1])).reshape(bsz * heads, n_b, samples, -1)
+    ks = k[:, :, pos].float().reshape(bsz * heads, n_b * samples, -1)
+    out = torch.empty(bsz * heads, n_b, n_b, device=q.device)
+    rows = max(1, chunk_bytes // (4 * samples * n_b * samples))
+
+    def task(bh: int, i0: int, i1: int) -> None:
+        """Query blocks i0..i1 of one head."""
+        s = qs[bh, i0:i1].reshape(-1, qs.shape[-1]) @ ks[bh].t()
+        lse = torch.logsumexp(s, dim=-1, keepdim=True)
+        tile = s.view(-1, n_b, samples).amax(-1)
+        out[bh, i0:i1] = torch.exp(tile - lse).view(i1 - i0, samples, n_b).amax(1)
+
+    tasks = [
+        (lambda bh=bh, i0=i0: task(bh, i0, min(n_b, i0 + rows)))
+        for bh in range(bsz * heads)
+        for i0 in range(0, n_b, rows)
+    ]
+    tasks_run(tasks, threads=torch.get_num_threads() if q.device.type == "cpu" else 1)
+    return out.view(bsz, heads, n_b, n_b)
 
 
 def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> BlockLayout:

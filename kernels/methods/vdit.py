@@ -86,7 +86,7 @@ def vdit_build_layout(q: torch.Tensor, k: torch.Tensor, params: VditParams) -> B
     probs = last_query_probs(
         q=q[:, :, : n_vb * b], k=k, last=params.stripe_queries, causal=False
     )  # [B, H, a, N]
-    col = probs.sum(2).view(bsz, heads, n_b, b).sum(-1)[..., :n_vb]
+    col = probs.sum(2).view(bsz, heads, n_b, b).sum(-1)[..., :n_vb].cpu()
     top = params.stripe_blocks if params.stripe_blocks is not None else max(1, n_vb // 8)
     chosen = torch.topk(col, min(top, n_vb), dim=-1).indices
     cols = torch.zeros(bsz, heads, n_b, dtype=torch.bool)
