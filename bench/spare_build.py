@@ -87,6 +87,16 @@ def main() -> None:
                     f"LPIPS-M {metrics['lpips_m']:.3f}; problems {len(problems)}",
                 )
             )
+        plain = SpareBenchmark(bench.config, scores_fn=lambda pred, target, *, mask: {"psnr": 0.0})
+        start = time.perf_counter()
+        plain.score(payload, out / "hidden")
+        rows.append(
+            (
+                f"scoring overhead without the metrics on {args.phase}",
+                f"{time.perf_counter() - start:.2f} s",
+                "validate + stream: PNG decode of submission and hidden render, mask read",
+            )
+        )
         rows.append(("peak RSS of this process", f"{_rss_mib():.0f} MiB", "build workers not included"))
     finally:
         shutil.rmtree(work, ignore_errors=True)

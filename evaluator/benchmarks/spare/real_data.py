@@ -21,6 +21,7 @@ from PIL import Image
 
 from evaluator.contract import ProgressFn
 
+from .archive import png_header
 from .cameras import Camera, camera_from_projection, cameras_write, projection_read
 from .config import PHASES, SCORED_LIGHT
 from .layout import (
@@ -118,8 +119,11 @@ def _png_check(path: Path, *, rgb: bool, size: list[tuple[int, int]], problems: 
             if img.format != "PNG":
                 problems.append(f"{path}: not a PNG file")
                 return
-            if rgb and img.mode != "RGB":
-                problems.append(f"{path}: mode {img.mode}, expected 8-bit RGB")
+            with open(path, "rb") as fh:
+                header = png_header(data=fh.read(33))
+            if rgb and (img.mode != "RGB" or header is None or header.bit_depth != 8):
+                depth = "?" if header is None else header.bit_depth
+                problems.append(f"{path}: mode {img.mode} ({depth}-bit), expected 8-bit RGB")
             if not size:
                 size.append(img.size)
             elif img.size != size[0]:

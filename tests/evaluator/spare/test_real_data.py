@@ -109,7 +109,7 @@ def test_import_lists_every_problem_with_its_file(tmp_path):
     assert "Track1_split_test.json: split file missing" in text
     assert "scanA: mask of test view 4 missing" in text
     assert "cam_002_3_0000.png: size 16x12, expected 64x48" in text
-    assert "cam_006_3_0000.png: mode RGBA" in text
+    assert "cam_006_3_0000.png: mode RGBA (8-bit)" in text
     assert "pos_001.txt" in text and "12 numbers" in text
     assert not (tmp_path / "out").exists()
 

@@ -136,7 +136,7 @@ def test_baselines_validate_and_score_their_golden_values(small_bench, built, tm
         report = small_bench.score(payload, built / "hidden")
         for half, expected in GOLDEN[baseline.name].items():
             got = tuple(report.splits[half].metrics[k] for k in keys)
-            assert got == pytest.approx(expected, abs=2e-3), (baseline.name, half)
+            assert got == pytest.approx(expected, abs=3e-4), (baseline.name, half)
 
 
 def test_baseline_grey_writes_8_bit_rgb_at_the_dataset_size(small_bench, built, tmp_path):

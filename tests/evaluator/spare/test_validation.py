@@ -100,6 +100,8 @@ def test_name_problem_refuses_unsafe_paths(name, reason):
 
 def test_validate_refuses_traversal_and_symlinks_before_decoding(small_bench, built, tmp_path):
     members = _good(built)
+    first = next(iter(members))
+    members[first] = b"garbage that would fail to decode"
     link = zipfile.ZipInfo("link.png")
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     members["link.png"] = link
@@ -108,6 +110,7 @@ def test_validate_refuses_traversal_and_symlinks_before_decoding(small_bench, bu
     messages = {p.where: p.message for p in problems}
     assert "symbolic links" in messages["link.png"]
     assert "unsafe entry name" in messages["../../escape.png"]
+    assert first not in messages  # nothing was decoded
 
 
 def test_validate_refuses_too_many_entries(small_bench, built, tmp_path):
