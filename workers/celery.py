@@ -14,6 +14,15 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+
+def _transport_options(url: str) -> dict:
+    """Redis re-delivers unacknowledged messages after visibility_timeout (the reaper acts sooner; a
+    duplicate delivery is a no-op at claim time); the SQLAlchemy transport takes no such option."""
+    if url.startswith(("redis://", "rediss://")):
+        return {"visibility_timeout": max(3600, settings.LEASE_SECONDS * 4)}
+    return {}
+
+
 app = Celery("sparsebench")
 app.conf.update(
     broker_url=settings.CELERY_BROKER_URL,
@@ -26,7 +35,7 @@ app.conf.update(
     task_serializer="json",
     accept_content=["json"],
     broker_connection_retry_on_startup=True,
-    broker_transport_options={"visibility_timeout": settings.LEASE_SECONDS * 4},
+    broker_transport_options=_transport_options(settings.CELERY_BROKER_URL),
     worker_hijack_root_logger=False,
     beat_schedule={
         "reap-expired-leases": {
