@@ -64,7 +64,8 @@ class SubmissionCollectionView(ServiceErrorsMixin, APIView):
             throttles.append(SubmitRateThrottle())
         return throttles
 
-    @extend_schema(parameters=[SubmissionListQueryInput], responses=SubmissionPageSerializer)
+    @extend_schema(operation_id="submissions_list", parameters=[SubmissionListQueryInput],
+                   responses=SubmissionPageSerializer)
     def get(self, request):
         """List the caller's submissions, newest first."""
         query = SubmissionListQueryInput(data=request.query_params.dict())

@@ -21,6 +21,8 @@ def test_schema_documents_every_endpoint(clients):
                  "/api/v1/benchmarks/{slug}/leaderboard/", "/api/v1/benchmarks/{slug}/data/",
                  "/api/v1/submissions/", "/api/v1/submissions/{id}/", "/api/v1/submissions/{id}/cancel/"):
         assert path in paths
+    operation_ids = [op["operationId"] for item in schema["paths"].values() for op in item.values()]
+    assert len(operation_ids) == len(set(operation_ids)) and "submissions_list" in operation_ids
     create = schema["paths"]["/api/v1/submissions/"]["post"]
     assert {"201", "400", "404", "413", "429"} <= set(create["responses"])
 

@@ -34,6 +34,7 @@ def test_submission_create_with_a_file_returns_201_queued(clients, phases, priva
     body = response.json()
     assert body["status"] == "queued" and body["payload_kind"] == "file"
     assert body["payload_name"] == "answers.json"
+    assert body["is_public"] is True and body["is_anonymous"] is False
     assert response["Location"] == f"/api/v1/submissions/{body['id']}/"
     assert len(_stored_files(private_roots / "submissions")) == 1
 
@@ -63,6 +64,11 @@ def test_submission_create_bad_fields_are_400_with_a_message_per_field(clients, 
     assert set(response.json()) == fields
     assert all(isinstance(messages, list) and messages for messages in response.json().values())
     assert not Submission.objects.exists() and not _stored_files(private_roots / "submissions")
+
+
+def test_submission_create_anonymous_and_unlisted_flags_are_kept(clients, phases):
+    body = clients["owner"].post(URL, _form(is_public="false", is_anonymous="true")).json()
+    assert body["is_public"] is False and body["is_anonymous"] is True
 
 
 def test_submission_create_with_both_file_and_config_is_400(clients, phases):
