@@ -7,9 +7,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-from kernels.backends.cpu_plan import CpuJob, CpuPlan, cpu_plan_build, skipped_rows
+from kernels.backends.cpu_fold import layout_fold
+from kernels.backends.cpu_plan import CpuJob, cpu_plan_build
 from kernels.backends.threads import tasks_run
-from kernels.layout import BlockLayout
+from kernels.layout import HEAD_FULL, HEAD_SKIP, BlockLayout
 
 _FLASH = getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
 DEFAULT_CHUNK_BYTES = 1024 * 1024
@@ -68,48 +69,59 @@ def cpu_sparse_attention(
     *,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     threads: int | None = None,
+    fold: bool = True,
 ) -> torch.Tensor:
     """Block-sparse attention of ``[B, H, N, d]`` tensors (in the layout's token order) on the CPU.
 
     Jobs are cut into tasks of a few query blocks whose gathered keys and values fit in
     ``chunk_bytes``; tasks run on ``threads`` one-thread workers (default: torch's thread count),
-    one segment (level, causal cut) after another so that log-sum-exp merges never race.
+    one segment (level, causal cut) after another so that log-sum-exp merges never race. With
+    ``fold``, query blocks under 192 tokens are grouped into super-rows for their shared blocks.
     """
     bsz, heads, n_q_tok, d = q.shape
     kv_heads = k.shape[1]
     b_q, b_k = layout.block_size
     n_q = n_q_tok // b_q
-    plan: CpuPlan = cpu_plan_build(layout, kv_heads=kv_heads)
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
-    state = _State(bsz * heads * n_q, b_q, d, q, plan.merge)
-    qf = q.view(bsz * heads * n_q, b_q, d)
-    pyramid = {}
-    phases: dict[tuple[int, bool], list] = {}
-    for job in plan.jobs:
-        if job.level not in pyramid:
-            pyramid[job.level] = _pooled(k, v, job.level)
-        seg = (job.level, job.partial)
-        write = seg == plan.first_segment
-        bk = b_k // 2 ** (job.level - 1)
-        kv = pyramid[job.level]
-        per_row = (b_q if job.kind == "shared" else job.m * bk) * d * qf.element_size() * 2
-        g = max(1, min(len(job.rows), chunk_bytes // max(per_row, 1)))
-        for t0 in range(0, len(job.rows), g):
-            t1 = min(len(job.rows), t0 + g)
-            phases.setdefault(seg, []).append(
-                lambda job=job, t0=t0, t1=t1, kv=kv, bk=bk, write=write: _run_task(
-                    job, t0, t1, qf, kv, b_q, bk, state, write
+    folded = layout_fold(layout) if fold else None
+    if folded is None:
+        plans = [(cpu_plan_build(layout, kv_heads=kv_heads), 1)]
+    else:
+        plans = [(cpu_plan_build(folded[0], kv_heads=kv_heads), folded[2])]
+        plans.append((cpu_plan_build(folded[1], kv_heads=kv_heads), 1))
+    pyramid: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
+    phases: list[list] = []
+    state = None
+    for p_i, (plan, f) in enumerate(plans):
+        qf = q.view(bsz * heads * n_q // f, f * b_q, d)
+        by_seg: dict[tuple[int, bool], list] = {}
+        for job in plan.jobs:
+            if job.level not in pyramid:
+                pyramid[job.level] = _pooled(k, v, job.level)
+            seg = (job.level, job.partial)
+            write = p_i == 0 and seg == plan.first_segment
+            bk = b_k // 2 ** (job.level - 1)
+            kv = pyramid[job.level]
+            per_row = (f * b_q if job.kind == "shared" else job.m * bk) * d * qf.element_size() * 2
+            g = max(1, min(len(job.rows), chunk_bytes // max(per_row, 1)))
+            for t0 in range(0, len(job.rows), g):
+                t1 = min(len(job.rows), t0 + g)
+                by_seg.setdefault(seg, []).append(
+                    lambda job=job, t0=t0, t1=t1, kv=kv, bk=bk, write=write, qf=qf, f=f: _run_task(
+                        job, t0, t1, qf, kv, f * b_q, bk, state, write, f
+                    )
                 )
-            )
+        phases.extend(by_seg[s] for s in sorted(by_seg, key=lambda s, p=plan: s != p.first_segment))
+    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1)
     workers = torch.get_num_threads() if threads is None else threads
-    for seg in sorted(phases, key=lambda s: s != plan.first_segment):
-        tasks_run(phases[seg], threads=workers)
+    for tasks in phases:
+        tasks_run(tasks, threads=workers)
     out = state.out.view(bsz * heads, n_q_tok, d)
-    if len(plan.full_bh):
-        _run_full(plan.full_bh, q, k, v, layout, out)
-    skip = skipped_rows(layout)
-    if len(skip):
-        out[skip] = 0
+    modes = layout.head_modes.reshape(-1) if layout.head_modes is not None else None
+    if modes is not None and bool((modes == HEAD_FULL).any()):
+        _run_full(torch.nonzero(modes == HEAD_FULL).flatten(), q, k, v, layout, out)
+    if modes is not None and bool((modes == HEAD_SKIP).any()):
+        out[torch.nonzero(modes == HEAD_SKIP).flatten()] = 0
     return out.view(bsz, heads, n_q_tok, d)
 
 
@@ -133,7 +145,9 @@ def _rows_select(qf: torch.Tensor, rows: torch.Tensor) -> tuple[torch.Tensor | s
     return rows, qf.index_select(0, rows)
 
 
-def _run_task(job: CpuJob, t0: int, t1: int, qf, kv, b_q: int, bk: int, state: _State, write: bool) -> None:
+def _run_task(
+    job: CpuJob, t0: int, t1: int, qf, kv, b_q: int, bk: int, state: _State, write: bool, fold: int
+) -> None:
     """Attention of the job's rows t0..t1 over their keys, stored or merged into the state."""
     kb, vb = kv
     d, dv = qf.shape[-1], vb.shape[-1]
@@ -168,6 +182,12 @@ def _run_task(job: CpuJob, t0: int, t1: int, qf, kv, b_q: int, bk: int, state: _
             o = o.masked_fill(hidden.unsqueeze(-1), 0.0)
     if job.level > 1:
         lse = lse + (job.level - 1) * math.log(2.0)
+    if fold > 1:
+        o, lse = o.reshape(g * fold, b_q // fold, -1), lse.reshape(g * fold, b_q // fold)
+        if isinstance(sel, slice):
+            sel = slice(sel.start * fold, sel.stop * fold)
+        else:
+            sel = (sel.view(-1, 1) * fold + torch.arange(fold)).flatten()
     state.put(sel, o, lse, write)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
-from kernels.layout import HEAD_FULL, HEAD_SKIP, HEAD_SPARSE, BlockLayout
+from kernels.layout import HEAD_SPARSE, BlockLayout
 
 SEG_FULL = 0  # level-1 blocks fully visible
 SEG_PARTIAL = 1  # level-1 blocks cut by the causal diagonal (token mask needed)
@@ -32,7 +32,6 @@ class CpuJob:
 class CpuPlan:
     """Everything the CPU backend needs, built once per (layout, key/value head count)."""
 
-    full_bh: torch.Tensor  # int64 flat (b, h) of full heads
     jobs: tuple[CpuJob, ...]
     first_segment: tuple[int, bool]  # (level, partial) of the segment written without merging
     merge: bool  # several segments per row: merge by log-sum-exp
@@ -49,7 +48,6 @@ def cpu_plan_build(layout: BlockLayout, *, kv_heads: int, shared_min_rows: int =
     group = heads // kv_heads
     modes = layout.head_modes if layout.head_modes is not None else torch.zeros(bsz, heads, dtype=torch.int8)
     modes = modes.reshape(-1)
-    full_bh = torch.nonzero(modes == HEAD_FULL).flatten()
     sparse_bh = modes == HEAD_SPARSE
     num = layout.kv_num_blocks.reshape(-1).long()
     idx = layout.kv_indices.reshape(-1, n_k).long()
@@ -87,7 +85,6 @@ def cpu_plan_build(layout: BlockLayout, *, kv_heads: int, shared_min_rows: int =
                 )
         offset = offset + count
     plan = CpuPlan(
-        full_bh=full_bh,
         jobs=tuple(jobs),
         first_segment=present[0] if present else (1, False),
         merge=len(present) > 1,
@@ -170,10 +167,3 @@ def _strided_job(run, rows, s_list, b_list, delta, level, partial, m) -> CpuJob:
         step=step,
         delta=None if delta is None else delta[sel],
     )
-
-
-def skipped_rows(layout: BlockLayout) -> torch.Tensor:
-    """Flat (b, h) indices of skipped heads."""
-    if layout.head_modes is None:
-        return torch.zeros(0, dtype=torch.long)
-    return torch.nonzero(layout.head_modes.reshape(-1) == HEAD_SKIP).flatten()

@@ -111,3 +111,25 @@ def test_cpu_backend_many_small_tasks_on_several_workers_match_one_worker(name):
     many = cpu_sparse_attention(q, k, v, layout, threads=3, chunk_bytes=1)
     assert torch.allclose(one, many, atol=1e-6)
     assert attention_error(many, layout_attention_reference(q, k, v, layout)).rel_l2 <= TOL
+
+
+@pytest.mark.parametrize("bs", [(64, 64), (32, 64), (128, 64)])
+@pytest.mark.parametrize("causal", [False, True])
+def test_cpu_backend_folds_small_query_blocks_exactly(bs, causal):
+    from kernels.backends.cpu_fold import layout_fold
+
+    g = torch.Generator().manual_seed(13)
+    q, k, v = (torch.randn(1, 2, 1024, 16, generator=g) for _ in range(3))
+    nq, nk = 1024 // bs[0], 1024 // bs[1]
+    i = torch.arange(nq).view(-1, 1) * bs[0] // bs[1]
+    band = ((i - torch.arange(nk).view(1, -1)).abs() <= 8).expand(1, 2, nq, nk).clone()
+    extra = (torch.rand(1, 2, 1, nk, generator=g) < 0.3).to(torch.int8) * (
+        not causal
+    )  # same level down a column
+    levels = band.to(torch.int8) * (1 + extra)
+    layout = BlockLayout.from_level_map(levels, block_size=bs, causal=causal)
+    assert layout_fold(layout) is not None
+    out = cpu_sparse_attention(q, k, v, layout)
+    assert attention_error(out, layout_attention_reference(q, k, v, layout)).rel_l2 <= TOL
+    plain = cpu_sparse_attention(q, k, v, layout, fold=False)
+    assert torch.allclose(out, plain, atol=1e-5)
