@@ -59,7 +59,7 @@ def image_tensor(image: np.ndarray) -> torch.Tensor:
     """1 x 3 x H x W float32 tensor in [-1, 1] (channels-last strides) of an H x W x 3 image in [0, 1]."""
     import torch
 
-    tensor = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))
+    tensor = torch.from_numpy(np.ascontiguousarray(image, dtype=np.dtype(np.float32)))
     return tensor.permute(2, 0, 1).unsqueeze(0).mul(2.0).sub_(1.0)
 
 
@@ -68,6 +68,13 @@ def pair_tensor(pred: np.ndarray, target: np.ndarray) -> torch.Tensor:
     import torch
 
     batch = torch.empty((2, *pred.shape), dtype=torch.float32)
-    batch[0].copy_(torch.from_numpy(pred))
-    batch[1].copy_(torch.from_numpy(target))
+    batch[0].copy_(torch.from_numpy(_native(pred)))
+    batch[1].copy_(torch.from_numpy(_native(target)))
     return batch.mul_(2.0).sub_(1.0).permute(0, 3, 1, 2)
+
+
+def _native(array: np.ndarray) -> np.ndarray:
+    """The array itself when torch can wrap it, else a C-contiguous native-byte-order copy."""
+    if array.dtype.isnative and all(step >= 0 for step in array.strides):
+        return array
+    return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("="))

@@ -62,6 +62,23 @@ def test_image_scores_of_identical_images() -> None:
     assert scores["ssim"] == pytest.approx(1.0) and scores["lpips"] == 0.0 and scores["lpips_m"] == 0.0
 
 
+def test_image_scores_accept_float32_big_endian_and_flipped_views() -> None:
+    pred, target, mask = _scene(7)
+    expected = image_scores(pred, target, mask=mask)
+    variants = [
+        (pred.astype(np.float32), target.astype(np.float32)),
+        (pred.astype(">f8"), target.astype(">f8")),
+    ]
+    for p, t in variants:
+        got = image_scores(p, t, mask=mask)
+        assert got["lpips"] == pytest.approx(expected["lpips"], abs=1e-6)
+        assert got["ssim_m"] == pytest.approx(expected["ssim_m"], abs=1e-6)
+    flipped = image_scores(pred[::-1], target[::-1], mask=mask[::-1])
+    assert flipped["lpips_m"] == pytest.approx(
+        lpips(pred[::-1].copy(), target[::-1].copy(), box=mask_box(mask[::-1]))
+    )
+
+
 def test_image_scorer_stream_scores_each_pair() -> None:
     scenes = [_scene(3), _scene(4)]
     results = list(ImageScorer(ssim_threads=1).score_stream(scenes))
