@@ -1,0 +1,48 @@
+"""Celery tasks are thin: ids in, one service call; routing by benchmark; the worker heartbeat timer."""
+
+from __future__ import annotations
+
+import threading
+
+from leaderboard.models import Benchmark, Submission, WorkerHeartbeat
+from leaderboard.queueing import submission_dispatch
+
+TRUTH = [(3 * i) % 10 for i in range(8)]
+
+
+def test_evaluate_submission_task_scores_through_the_service(make_submission):
+    from workers.tasks import evaluate_submission
+
+    submission = make_submission(answers=TRUTH)
+    evaluate_submission.apply(kwargs={"submission_id": submission.pk}).get()
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.SCORED and ":" in submission.worker_id
+
+
+def test_reap_expired_leases_task_reports_ids(db):
+    from workers.tasks import reap_expired_leases
+
+    assert reap_expired_leases.apply().get() == {"requeued": [], "failed": [], "redispatched": []}
+
+
+def test_submission_dispatch_routes_gpu_benchmarks_to_gpu_queue(make_submission):
+    submission = make_submission(answers=TRUTH)
+    assert submission_dispatch(submission=submission).queue == "cpu"
+    Benchmark.objects.filter(pk=submission.phase.benchmark_id).update(needs_gpu=True, soft_time_limit_s=900)
+    submission = Submission.objects.select_related("phase__benchmark").get(pk=submission.pk)
+    dispatch = submission_dispatch(submission=submission)
+    assert (dispatch.queue, dispatch.soft_time_limit) == ("gpu", 900) and dispatch.time_limit > 900
+
+
+def test_worker_heartbeat_timer_writes_and_stops(transactional_db, settings):
+    from workers import signals
+
+    settings.HEARTBEAT_SECONDS = 1
+    signals._stop.clear()
+    thread = threading.Thread(target=signals._beat_forever, args=("celery@box", "celery@box", "cpu"))
+    thread.start()
+    signals.heartbeat_stop()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    beat = WorkerHeartbeat.objects.get(worker_id="celery@box")
+    assert beat.queues == "cpu" and beat.current_submission_id is None
