@@ -25,6 +25,7 @@ from kernels.layout import BlockLayout  # noqa: E402
 from kernels.methods.blade import BladeParams, blade_build_layout  # noqa: E402
 from kernels.methods.psa import PsaParams, psa_build_layout  # noqa: E402
 from kernels.metrics import layout_density  # noqa: E402
+from kernels.workloads import WorkloadSpec, workload_generate  # noqa: E402
 
 
 def hardware_fingerprint() -> str:
@@ -105,23 +106,39 @@ def speed_table(*, lengths, dims, densities, heads: int, repeats: int, block, ch
 
 
 def estimator_table(*, n: int, d: int, heads: int, repeats: int) -> None:
-    """Layout estimation time of ASA and PSA against dense attention on the same inputs."""
-    print(f"\n### Estimator time vs dense attention, N={n}, d={d}, H={heads}, blocks 128\n")
-    print("| method | estimator ms | dense ms | estimator / dense | density | attention ms |")
+    """Layout estimation time of ASA and PSA against dense attention on a structured video workload."""
+    side = int(round((n // 16) ** 0.5))
+    spec = WorkloadSpec(
+        frames=16,
+        height=side,
+        width=n // 16 // side,
+        heads=("diagonal", "vertical_stripe"),
+        head_dim=d,
+        seed=7,
+    )
+    spec = WorkloadSpec(**{**spec.__dict__, "heads": spec.heads * (heads // 2) or spec.heads[:1]})
+    work = workload_generate(spec=spec)
+    q, k, v = work.q, work.k, work.v
+    grid = (spec.frames, spec.height, spec.width)
+    print(f"\n### Estimator time vs dense attention, N={spec.n_tokens}, d={d}, H={q.shape[1]}, blocks 128\n")
+    print(
+        f"Synthetic video workload {grid}, heads {', '.join(spec.heads)}, Hilbert token order.\n"
+    )
+    print("| method | estimator ms | dense ms | estimator / dense | density | sparse attention ms |")
     print("|---|---|---|---|---|---|")
-    g = torch.Generator().manual_seed(7)
-    q, k, v = (torch.randn(1, heads, n, d, generator=g) for _ in range(3))
     methods = {
-        "ASA (BLADE, k=16)": lambda: blade_build_layout(q, k, BladeParams(tau=0.9)),
-        "PSA (b/4 samples)": lambda: psa_build_layout(q, k, PsaParams()),
+        "ASA (BLADE, k=16, tau=0.9)": lambda: blade_build_layout(q, k, BladeParams(tau=0.9, grid=grid)),
+        "PSA (b/4 = 32 samples)": lambda: psa_build_layout(q, k, PsaParams(grid=grid)),
     }
+    layouts = {name: build() for name, build in methods.items()}
     fns = {"dense": lambda: F.scaled_dot_product_attention(q, k, v), **methods}
+    for name, lay in layouts.items():
+        fns[name + " attention"] = lambda lay=lay: sparse_attention(q, k, v, lay)
     times = interleaved(fns, repeats)
     dense = statistics.median(times["dense"])
-    for name, build in methods.items():
-        lay = build()
-        att = statistics.median([timed(lambda lay=lay: sparse_attention(q, k, v, lay)) for _ in range(3)])
+    for name, lay in layouts.items():
         est = statistics.median(times[name])
+        att = statistics.median(times[name + " attention"])
         print(
             f"| {name} | {spread(times[name])} | {dense * 1e3:.1f} | {100 * est / dense:.1f}% | "
             f"{layout_density(lay):.3f} | {att * 1e3:.1f} |",

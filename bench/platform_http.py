@@ -113,8 +113,18 @@ class Gunicorn:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
-        argv = [str(BIN / "gunicorn"), "leaderboard.wsgi", "--bind", f"127.0.0.1:{self.port}",
-                "--workers", str(self.workers), "--timeout", "120", "--log-level", "warning"]
+        argv = [
+            str(BIN / "gunicorn"),
+            "leaderboard.wsgi",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ]
         self.proc = subprocess.Popen(argv, cwd=ROOT, env=self.env)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -41,19 +41,28 @@ def backend_measure(*, name: str, database_url: str, rows: int, count: int) -> l
     var_dir = var_dir_make(prefix=f"sb-bench-{name}-")
     try:
         env = server_env(var_dir=var_dir, database_url=database_url)
-        argv = [sys.executable, str(HERE / "platform_seed.py"), "--rows", str(rows), "--client-requests",
-                str(count)]
+        argv = [
+            sys.executable,
+            str(HERE / "platform_seed.py"),
+            "--rows",
+            str(rows),
+            "--client-requests",
+            str(count),
+        ]
         seeded = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
         facts = json.loads(seeded.stdout.strip().splitlines()[-1])
-        print(f"[{name}] seeded {facts['rows']} submissions in {facts['seed_s']:.1f} s; leaderboard_rebuild "
-              f"wrote {facts['entries']} entries in {facts['rebuild_s']:.2f} s; queries {facts['queries']}",
-              flush=True)
+        print(
+            f"[{name}] seeded {facts['rows']} submissions in {facts['seed_s']:.1f} s; leaderboard_rebuild "
+            f"wrote {facts['entries']} entries in {facts['rebuild_s']:.2f} s; queries {facts['queries']}",
+            flush=True,
+        )
         results = []
         with Gunicorn(env=env) as server, requests.Session() as session:
             for label, path, targeted in LEADERBOARD_URLS:
                 timing = url_timing(session=session, url=server.url + path, count=count)
-                results.append({"backend": name, "label": label, "timing": timing, "targeted": targeted,
-                                "facts": facts})
+                results.append(
+                    {"backend": name, "label": label, "timing": timing, "targeted": targeted, "facts": facts}
+                )
         return results
     finally:
         shutil.rmtree(var_dir, ignore_errors=True)
@@ -61,8 +70,10 @@ def backend_measure(*, name: str, database_url: str, rows: int, count: int) -> l
 
 def table_print(*, results: list[dict]) -> None:
     """The results as a Markdown table."""
-    print("\n| database | URL | status | KiB | HTTP median ms | HTTP p95 ms | target met (HTTP) "
-          "| test client median / p95 ms |")
+    print(
+        "\n| database | URL | status | KiB | HTTP median ms | HTTP p95 ms | target met (HTTP) "
+        "| test client median / p95 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         t = r["timing"]
@@ -71,8 +82,10 @@ def table_print(*, results: list[dict]) -> None:
             met = "yes" if t.median_ms <= TARGET_MEDIAN_MS and t.p95_ms <= TARGET_P95_MS else "NO"
         client = r["facts"]["client"].get(r["label"])
         in_process = f"{client[0]:.1f} / {client[1]:.1f}" if client else "n/a"
-        print(f"| {r['backend']} | {r['label']} | {t.status} | {t.body_bytes / 1024:.0f} | "
-              f"{t.median_ms:.1f} | {t.p95_ms:.1f} | {met} | {in_process} |")
+        print(
+            f"| {r['backend']} | {r['label']} | {t.status} | {t.body_bytes / 1024:.0f} | "
+            f"{t.median_ms:.1f} | {t.p95_ms:.1f} | {met} | {in_process} |"
+        )
 
 
 def main() -> int:
@@ -87,8 +100,12 @@ def main() -> int:
     if args.backend in {"sqlite", "both"}:
         var_dir = var_dir_make(prefix="sb-bench-sqlite-db-")
         try:
-            results += backend_measure(name="sqlite", database_url=f"sqlite:///{var_dir / 'db.sqlite3'}",
-                                       rows=args.rows, count=args.requests)
+            results += backend_measure(
+                name="sqlite",
+                database_url=f"sqlite:///{var_dir / 'db.sqlite3'}",
+                rows=args.rows,
+                count=args.requests,
+            )
         finally:
             shutil.rmtree(var_dir, ignore_errors=True)
     if args.backend in {"postgres", "both"}:
@@ -98,8 +115,9 @@ def main() -> int:
             print("[postgres] not measured: no PostgreSQL answers at 127.0.0.1:5432", flush=True)
         else:
             try:
-                results += backend_measure(name="postgres", database_url=url, rows=args.rows,
-                                           count=args.requests)
+                results += backend_measure(
+                    name="postgres", database_url=url, rows=args.rows, count=args.requests
+                )
             finally:
                 pg_database(name=name, drop=True)
     table_print(results=results)

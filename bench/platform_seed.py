@@ -56,8 +56,14 @@ def phase_seed(*, rows: int, seed: int) -> Phase:
     """A benchmark with one open phase holding `rows` scored submissions (public and private scores)."""
     rng = random.Random(seed)
     benchmark = Benchmark.objects.create(
-        slug=SLUG, version="1", title="Bench rendering", metrics=METRICS, ranking_metric="psnr",
-        pareto_x="density", pareto_y="psnr", formats=[{"kind": "file", "extensions": ["zip"]}],
+        slug=SLUG,
+        version="1",
+        title="Bench rendering",
+        metrics=METRICS,
+        ranking_metric="psnr",
+        pareto_x="density",
+        pareto_y="psnr",
+        formats=[{"kind": "file", "extensions": ["zip"]}],
         data_status=Benchmark.DataStatus.READY,
     )
     phase = Phase.objects.create(benchmark=benchmark, slug=PHASE, title="Development", total_limit=10**6)
@@ -66,9 +72,16 @@ def phase_seed(*, rows: int, seed: int) -> Phase:
     users = list(user_model.objects.order_by("id"))
     start = timezone.now() - dt.timedelta(days=60)
     subs = [
-        Submission(owner=users[i % len(users)], phase=phase, method_name=f"method-{i:05d}",
-                   payload_kind="file", payload_sha256=f"{i:064x}", status=Submission.Status.SCORED,
-                   progress=1.0, created_at=start + dt.timedelta(minutes=i))
+        Submission(
+            owner=users[i % len(users)],
+            phase=phase,
+            method_name=f"method-{i:05d}",
+            payload_kind="file",
+            payload_sha256=f"{i:064x}",
+            status=Submission.Status.SCORED,
+            progress=1.0,
+            created_at=start + dt.timedelta(minutes=i),
+        )
         for i in range(rows)
     ]
     Submission.objects.bulk_create(subs, batch_size=2000)
@@ -76,8 +89,11 @@ def phase_seed(*, rows: int, seed: int) -> Phase:
     for sub in Submission.objects.filter(phase=phase).only("id"):
         for split in ("public", "private"):
             density = rng.uniform(1, 100)
-            metrics = {"psnr": rng.uniform(15, 40), "lpips": rng.uniform(0.01, 0.6),
-                       "density": density if rng.random() > 0.05 else None}
+            metrics = {
+                "psnr": rng.uniform(15, 40),
+                "lpips": rng.uniform(0.01, 0.6),
+                "density": density if rng.random() > 0.05 else None,
+            }
             scores.append(Score(submission=sub, split=split, protocol_version="1", metrics=metrics))
     Score.objects.bulk_create(scores, batch_size=2000)
     return phase
@@ -106,15 +122,19 @@ def main() -> None:
     seeded = time.perf_counter()
     written = services.leaderboard_rebuild(phase=phase)
     rebuilt = time.perf_counter()
-    print(json.dumps({
-        "vendor": connection.vendor,
-        "rows": args.rows,
-        "entries": written,
-        "seed_s": seeded - started,
-        "rebuild_s": rebuilt - seeded,
-        "queries": query_counts(),
-        "client": client_timings(count=args.client_requests) if args.client_requests else {},
-    }))
+    print(
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "rows": args.rows,
+                "entries": written,
+                "seed_s": seeded - started,
+                "rebuild_s": rebuilt - seeded,
+                "queries": query_counts(),
+                "client": client_timings(count=args.client_requests) if args.client_requests else {},
+            }
+        )
+    )
 
 
 def client_timings(*, count: int) -> dict[str, list[float]]:

@@ -19,6 +19,12 @@ def backend_resolve(*, backend: str, device: torch.device) -> str:
     return backend
 
 
+def tokens_permute(*, x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``x[:, :, index]`` for ``[B, H, N, d]`` tensors (through a 3-D view: several times faster)."""
+    b, h, n, d = x.shape
+    return x.reshape(b * h, n, d).index_select(1, index).view(b, h, len(index), d)
+
+
 def sparse_attention(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout, *, backend: str = "auto"
 ) -> torch.Tensor:
@@ -46,7 +52,7 @@ def sparse_attention(
     perm = layout.token_perm
     if perm is not None:
         perm = perm.to(q.device)
-        q, k, v = (x.index_select(2, perm) for x in (q, k, v))
+        q, k, v = (tokens_permute(x=x, index=perm) for x in (q, k, v))
     if chosen == "cpu":
         out = cpu_sparse_attention(q, k, v, layout)
     else:
@@ -54,5 +60,5 @@ def sparse_attention(
 
         out = flex_sparse_attention(q, k, v, layout)
     if perm is not None:
-        out = out.index_select(2, torch.argsort(perm))
+        out = tokens_permute(x=out, index=torch.argsort(perm))
     return out

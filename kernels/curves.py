@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 
 
@@ -41,6 +43,12 @@ def hilbert_index(*, coords: torch.Tensor, bits: int) -> torch.Tensor:
 
 def hilbert_order(*, frames: int, height: int, width: int) -> torch.Tensor:
     """Permutation of frame-major (f, y, x) tokens sorted along a 3-D Hilbert curve: new[i] = old[perm[i]]."""
+    return _hilbert_order_cached(frames, height, width).clone()
+
+
+@functools.lru_cache(maxsize=32)
+def _hilbert_order_cached(frames: int, height: int, width: int) -> torch.Tensor:
+    """Computed once per grid."""
     if min(frames, height, width) < 1:
         raise ValueError(f"grid sizes must be positive, got {(frames, height, width)}")
     f, y, x = torch.meshgrid(torch.arange(frames), torch.arange(height), torch.arange(width), indexing="ij")

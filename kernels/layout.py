@@ -117,7 +117,11 @@ class BlockLayout:
                 raise ValueError(
                     f"token_perm needs q_len == kv_len == len(token_perm), got {tuple(perm.shape)}"
                 )
-            if not torch.equal(torch.sort(perm).values, torch.arange(q_len)):
+            if (
+                bool((perm < 0).any())
+                or bool((perm >= q_len).any())
+                or not bool((torch.bincount(perm, minlength=q_len) == 1).all())
+            ):
                 raise ValueError("token_perm is not a permutation of range(N)")
         if causal:
             _check_causal(num, idx, valid, b_q, b_k, kv_len - q_len)

@@ -40,9 +40,7 @@ def blade_build_layout(q: torch.Tensor, k: torch.Tensor, params: BladeParams) ->
     if n % b or k.shape[2] != n:
         raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {b}")
     perm = token_perm_for_grid(grid=params.grid, n_tokens=n)
-    if perm is not None:
-        q, k = q[:, :, perm.to(q.device)], k[:, :, perm.to(k.device)]
-    imp = sampled_block_importance(q, k, block=b, samples=params.sample_tokens).cpu()
+    imp = sampled_block_importance(q, k, block=b, samples=params.sample_tokens, token_perm=perm).cpu()
     n_b = imp.shape[-1]
     count = cumulative_mass_count(scores=imp, tau=params.tau)
     low = max(1, math.ceil(params.min_retention * n_b))

@@ -51,7 +51,13 @@ def token_perm_for_grid(*, grid: tuple[int, int, int] | None, n_tokens: int) -> 
 
 
 def sampled_block_importance(
-    q: torch.Tensor, k: torch.Tensor, *, block: int, samples: int, chunk_bytes: int = 1 << 20
+    q: torch.Tensor,
+    k: torch.Tensor,
+    *,
+    block: int,
+    samples: int,
+    token_perm: torch.Tensor | None = None,
+    chunk_bytes: int = 1 << 20,
 ) -> torch.Tensor:
     """S[b, h, i, j] = max over block tile (i, j) of the softmax of sampled query/key scores.
 
@@ -64,15 +70,16 @@ def sampled_block_importance(
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
     bsz, heads = q.shape[:2]
     qs = (q[:, :, pos].float() / math.sqrt(q.shape[-1])).reshape(bsz * heads, n_b, samples, -1)
-    ks = k[:, :, pos].float().reshape(bsz * heads, n_b * samples, -1)
+    ks_t = k[:, :, pos].float().reshape(bsz * heads, n_b * samples, -1).transpose(1, 2).contiguous()
     out = torch.empty(bsz * heads, n_b, n_b, device=q.device)
     rows = max(1, chunk_bytes // (4 * samples * n_b * samples))
 
     def task(bh: int, i0: int, i1: int) -> None:
         """Query blocks i0..i1 of one head."""
-        s = qs[bh, i0:i1].reshape(-1, qs.shape[-1]) @ ks[bh].t()
-        lse = torch.logsumexp(s, dim=-1, keepdim=True)
+        s = qs[bh, i0:i1].reshape(-1, qs.shape[-1]) @ ks_t[bh]
         tile = s.view(-1, n_b, samples).amax(-1)
+        top = tile.amax(-1, keepdim=True)
+        lse = top + s.sub_(top).exp_().sum(-1, keepdim=True).log_()  # in place: s is a scratch chunk
         out[bh, i0:i1] = torch.exp(tile - lse).view(i1 - i0, samples, n_b).amax(1)
 
     tasks = [
@@ -91,10 +98,8 @@ def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> Blo
     if n % b or k.shape[2] != n:
         raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {b}")
     perm = token_perm_for_grid(grid=params.grid, n_tokens=n)
-    if perm is not None:
-        q, k = q[:, :, perm.to(q.device)], k[:, :, perm.to(k.device)]
     samples = params.sample_tokens or max(1, b // 4)
-    imp = sampled_block_importance(q, k, block=b, samples=samples).cpu()
+    imp = sampled_block_importance(q, k, block=b, samples=samples, token_perm=perm).cpu()
     level_map = psa_level_map(importance=imp, params=params)
     return BlockLayout.from_level_map(level_map, block_size=(b, b), token_perm=perm)
 
