@@ -71,16 +71,16 @@ def scene_job_run(job: SceneJob) -> str:
     inputs = range(cfg.cameras) if job.split is None else job.split.input_views
     public_boxes: dict[str, object] = {}
     for index in inputs:
-        render = view_render(scene, cameras[index], width=cfg.width, height=cfg.height)
-        images = {c: render_compose(render, weights=w) for c, w in weights.items()}
+        render = view_render(scene=scene, camera=cameras[index], width=cfg.width, height=cfg.height)
+        images = {c: render_compose(render=render, weights=w) for c, w in weights.items()}
         view_write(folder=public, index=index, images=images, mask=render.mask, boxes=public_boxes)
     boxes_write(folder=public, boxes=public_boxes)
     if job.split is not None:
         hidden = job.hidden_dir / job.role / job.name
         hidden_boxes: dict[str, object] = {}
         for index in job.split.test_views:
-            render = view_render(scene, cameras[index], width=cfg.width, height=cfg.height)
-            image = {SCORED_LIGHT: render_compose(render, weights=weights[SCORED_LIGHT])}
+            render = view_render(scene=scene, camera=cameras[index], width=cfg.width, height=cfg.height)
+            image = {SCORED_LIGHT: render_compose(render=render, weights=weights[SCORED_LIGHT])}
             view_write(folder=hidden, index=index, images=image, mask=render.mask, boxes=hidden_boxes)
         boxes_write(folder=hidden, boxes=hidden_boxes)
     return job.name

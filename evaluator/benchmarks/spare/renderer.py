@@ -25,7 +25,7 @@ class Render:
     mask: np.ndarray
 
 
-def texture_albedo(texture: Texture, p: np.ndarray) -> np.ndarray:
+def texture_albedo(*, texture: Texture, p: np.ndarray) -> np.ndarray:
     """Albedo (N x 3) of a procedural texture at local points p (N x 3)."""
     f = texture.frequency
     if texture.pattern == "checker":
@@ -48,7 +48,7 @@ def _to_local(prim: Primitive, o: np.ndarray, d: np.ndarray) -> tuple[np.ndarray
     return (o - np.asarray(prim.centre)) @ rot, d @ rot
 
 
-def bounding_radius(prim: Primitive) -> float:
+def bounding_radius(*, prim: Primitive) -> float:
     """Radius of a sphere about the primitive's centre that contains it."""
     size = prim.size
     if prim.kind == "sphere":
@@ -60,21 +60,21 @@ def bounding_radius(prim: Primitive) -> float:
     return float(np.hypot(size[0] + size[1], size[1]))
 
 
-def rays_near(prim: Primitive, o: np.ndarray, d: np.ndarray, *, t_min: float) -> np.ndarray:
+def rays_near(*, prim: Primitive, o: np.ndarray, d: np.ndarray, t_min: float) -> np.ndarray:
     """Indices of the rays that meet the primitive's bounding sphere beyond t_min (culling)."""
     oc = o - np.asarray(prim.centre)
     b = np.einsum("ij,ij->i", oc, d)
-    c = np.einsum("ij,ij->i", oc, oc) - (bounding_radius(prim) + 1e-6) ** 2
+    c = np.einsum("ij,ij->i", oc, oc) - (bounding_radius(prim=prim) + 1e-6) ** 2
     disc = b * b - c
     return np.nonzero((disc >= 0) & (-b + np.sqrt(np.maximum(disc, 0.0)) > t_min))[0]
 
 
-def rays_trace(scene: Scene, o: np.ndarray, d: np.ndarray, *, t_min: float) -> tuple[np.ndarray, np.ndarray]:
+def rays_trace(*, scene: Scene, o: np.ndarray, d: np.ndarray, t_min: float) -> tuple[np.ndarray, np.ndarray]:
     """Nearest hit distance and primitive index (-1 for a miss) of each ray."""
     best_t = np.full(len(o), np.inf)
     best_i = np.full(len(o), -1)
     for index, prim in enumerate(scene.primitives):
-        near = rays_near(prim, o, d, t_min=t_min)
+        near = rays_near(prim=prim, o=o, d=d, t_min=t_min)
         lo, ld = _to_local(prim, o[near], d[near])
         t = HITS[prim.kind](lo, ld, prim.size, t_min)
         closer = t < best_t[near]
@@ -83,7 +83,7 @@ def rays_trace(scene: Scene, o: np.ndarray, d: np.ndarray, *, t_min: float) -> t
     return best_t, best_i
 
 
-def rays_blocked(scene: Scene, o: np.ndarray, d: np.ndarray, *, limit: np.ndarray) -> np.ndarray:
+def rays_blocked(*, scene: Scene, o: np.ndarray, d: np.ndarray, limit: np.ndarray) -> np.ndarray:
     """Whether each ray meets an object before distance `limit` (shadow test).
 
     The platform is left out: every lit point and every light lies on or above its top face, so it
@@ -92,7 +92,7 @@ def rays_blocked(scene: Scene, o: np.ndarray, d: np.ndarray, *, limit: np.ndarra
     blocked = np.zeros(len(o), dtype=bool)
     for prim in scene.primitives[:-1]:
         todo = np.nonzero(~blocked)[0]
-        todo = todo[rays_near(prim, o[todo], d[todo], t_min=1e-4)]
+        todo = todo[rays_near(prim=prim, o=o[todo], d=d[todo], t_min=1e-4)]
         if todo.size == 0:
             continue
         lo, ld = _to_local(prim, o[todo], d[todo])
@@ -101,7 +101,7 @@ def rays_blocked(scene: Scene, o: np.ndarray, d: np.ndarray, *, limit: np.ndarra
     return blocked
 
 
-def camera_rays(camera: Camera, *, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+def camera_rays(*, camera: Camera, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """World-space origins and unit directions through every pixel centre (row-major)."""
     u, v = np.meshgrid(np.arange(width) + 0.5, np.arange(height) + 0.5)
     pixels = np.stack([u.ravel(), v.ravel(), np.ones(u.size)], axis=1)
@@ -110,10 +110,10 @@ def camera_rays(camera: Camera, *, width: int, height: int) -> tuple[np.ndarray,
     return np.broadcast_to(camera.centre, d.shape).copy(), d
 
 
-def view_render(scene: Scene, camera: Camera, *, width: int, height: int) -> Render:
+def view_render(*, scene: Scene, camera: Camera, width: int, height: int) -> Render:
     """Trace one view: per-light radiance with hard shadows, ambient term and the object mask."""
-    o, d = camera_rays(camera, width=width, height=height)
-    t, index = rays_trace(scene, o, d, t_min=EPS)
+    o, d = camera_rays(camera=camera, width=width, height=height)
+    t, index = rays_trace(scene=scene, o=o, d=d, t_min=EPS)
     hit = np.nonzero(index >= 0)[0]
     n_pix, n_lights = width * height, len(scene.lights)
     per_light = np.zeros((n_lights, n_pix, 3))
@@ -130,7 +130,7 @@ def view_render(scene: Scene, camera: Camera, *, width: int, height: int) -> Ren
         rot = np.asarray(prim.rotation)
         local = (points[sel] - np.asarray(prim.centre)) @ rot
         normals[sel] = local_normal(prim.kind, local, prim.size) @ rot.T
-        albedo[sel] = texture_albedo(prim.texture, local)
+        albedo[sel] = texture_albedo(texture=prim.texture, p=local)
         specular[sel], shininess[sel] = prim.specular, prim.shininess
     facing = np.einsum("ij,ij->i", normals, d[hit]) > 0
     normals[facing] *= -1
@@ -146,7 +146,7 @@ def view_render(scene: Scene, camera: Camera, *, width: int, height: int) -> Ren
         lit = np.nonzero(cos > 0)[0]
         if lit.size == 0:
             continue
-        lit = lit[~rays_blocked(scene, origin[lit], l_dir[lit], limit=dist[lit])]
+        lit = lit[~rays_blocked(scene=scene, o=origin[lit], d=l_dir[lit], limit=dist[lit])]
         gain = LIGHT_GAIN * light.intensity
         compact[j, lit] = (gain * cos[lit])[:, None] * albedo[lit]
         glossy = lit[shiny[lit]]  # Blinn-Phong highlight, only where the material has one
@@ -164,7 +164,7 @@ def view_render(scene: Scene, camera: Camera, *, width: int, height: int) -> Ren
     )
 
 
-def render_compose(render: Render, *, weights: tuple[float, ...]) -> np.ndarray:
+def render_compose(*, render: Render, weights: tuple[float, ...]) -> np.ndarray:
     """8-bit sRGB-like image (H x W x 3 uint8) of a lighting condition given per-light weights."""
     linear = render.ambient.copy()
     for weight, radiance in zip(weights, render.per_light, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -87,11 +88,10 @@ def test_build_halves_split_each_phase_into_public_and_private_scenes(built):
         assert len(halves[phase]["public"]) == len(halves[phase]["private"]) == 1
 
 
-def test_build_is_deterministic_per_seed(tmp_path):
+def test_build_is_deterministic_per_seed_and_independent_of_worker_count(tmp_path):
     config = SpareConfig(width=32, height=24, train_scenes=0, scenes_per_phase=2, test_views=2, workers=1)
-    bench = SpareBenchmark(config)
-    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
-        bench.build(tmp_path / name, seed=seed)
+    for name, seed, workers in (("a", 5, 1), ("b", 5, 2), ("c", 6, 1)):
+        SpareBenchmark(replace(config, workers=workers)).build(tmp_path / name, seed=seed)
 
     def files(root):
         return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

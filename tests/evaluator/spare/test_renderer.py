@@ -60,8 +60,8 @@ def _sphere_scene(*, light=(0.0, 0.0, 4.0)):
 
 def test_view_render_mask_is_the_analytic_sphere_silhouette():
     cam = rig_cameras(cameras=64, width=80, height=60)[20]
-    render = view_render(_sphere_scene(), cam, width=80, height=60)
-    o, d = camera_rays(cam, width=80, height=60)
+    render = view_render(scene=_sphere_scene(), camera=cam, width=80, height=60)
+    o, d = camera_rays(camera=cam, width=80, height=60)
     to_centre = np.array([0.0, 0.0, 0.3]) - o
     along = np.einsum("ij,ij->i", to_centre, d)
     dist = np.linalg.norm(to_centre - along[:, None] * d, axis=1)
@@ -73,8 +73,8 @@ def test_view_render_mask_is_the_analytic_sphere_silhouette():
 def test_view_render_platform_below_sphere_is_in_its_shadow():
     cam = rig_cameras(cameras=64, width=80, height=60)[40]
     scene = _sphere_scene(light=(0.0, 0.0, 4.0))
-    render = view_render(scene, cam, width=80, height=60)
-    image = render_compose(render, weights=(1.0,)).astype(float)
+    render = view_render(scene=scene, camera=cam, width=80, height=60)
+    image = render_compose(render=render, weights=(1.0,)).astype(float)
 
     def pixel(point):
         p = cam.P @ np.array([*point, 1.0])
@@ -86,9 +86,9 @@ def test_view_render_platform_below_sphere_is_in_its_shadow():
 
 def test_render_compose_is_ambient_plus_weighted_lights_in_8_bit():
     cam = rig_cameras(cameras=64, width=40, height=30)[5]
-    render = view_render(_sphere_scene(), cam, width=40, height=30)
-    off = render_compose(render, weights=(0.0,))
-    on = render_compose(render, weights=(1.0,))
+    render = view_render(scene=_sphere_scene(), camera=cam, width=40, height=30)
+    off = render_compose(render=render, weights=(0.0,))
+    on = render_compose(render=render, weights=(1.0,))
     assert off.dtype == np.uint8 and off.shape == (30, 40, 3)
     assert (on.astype(int) >= off.astype(int)).all() and (on > off).any()
     np.testing.assert_array_equal(off[~render.mask & (render.ambient.sum(axis=2) == 0)], 0)
