@@ -105,8 +105,9 @@ def var_dir_make(*, prefix: str) -> Path:
 class Gunicorn:
     """A gunicorn subprocess serving leaderboard.wsgi on a free port; stopped (only this one) on exit."""
 
-    def __init__(self, *, env: dict[str, str], workers: int = 2) -> None:
+    def __init__(self, *, env: dict[str, str], workers: int = 2, log: Path | None = None) -> None:
         self.env = env
+        self.log = log
         self.workers = workers
         self.port = port_free()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -125,7 +126,10 @@ class Gunicorn:
             "--log-level",
             "warning",
         ]
-        self.proc = subprocess.Popen(argv, cwd=ROOT, env=self.env)
+        output = self.log.open("ab") if self.log is not None else None
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=output, stderr=output)
+        if output is not None:
+            output.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

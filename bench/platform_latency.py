@@ -145,7 +145,7 @@ def main() -> int:
             env=env,
         )
         rows = []
-        with Gunicorn(env=env) as server, requests.Session() as session:
+        with Gunicorn(env=env, log=var_dir / "gunicorn.log") as server, requests.Session() as session:
             session.headers["Authorization"] = f"Token {token}"
             warm = submission_follow(session=session, url=server.url, payload=payload, method="warm-up")
             print(f"warm-up submission published after {warm['published_s']:.2f} s", flush=True)

@@ -57,9 +57,12 @@ def backend_measure(*, name: str, database_url: str, rows: int, count: int) -> l
             flush=True,
         )
         results = []
-        with Gunicorn(env=env) as server, requests.Session() as session:
+        with Gunicorn(env=env, log=var_dir / "gunicorn.log") as server, requests.Session() as session:
             for label, path, targeted in LEADERBOARD_URLS:
                 timing = url_timing(session=session, url=server.url + path, count=count)
+                if timing.status != 200:
+                    log = (var_dir / "gunicorn.log").read_text(errors="replace").strip().splitlines()
+                    print(f"[{name}] {path}: HTTP {timing.status}; server log ends: {log[-1:]}", flush=True)
                 results.append(
                     {"backend": name, "label": label, "timing": timing, "targeted": targeted, "facts": facts}
                 )
@@ -78,7 +81,9 @@ def table_print(*, results: list[dict]) -> None:
     for r in results:
         t = r["timing"]
         met = "n/a (no target)"
-        if r["targeted"]:
+        if t.status != 200:
+            met = f"NO (HTTP {t.status})"
+        elif r["targeted"]:
             met = "yes" if t.median_ms <= TARGET_MEDIAN_MS and t.p95_ms <= TARGET_P95_MS else "NO"
         client = r["facts"]["client"].get(r["label"])
         in_process = f"{client[0]:.1f} / {client[1]:.1f}" if client else "n/a"
