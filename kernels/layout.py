@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from kernels.backends.threads import serial
+
 HEAD_SPARSE = 0
 HEAD_FULL = 1
 HEAD_SKIP = 2
@@ -54,6 +56,7 @@ class BlockLayout:
         return tuple(self.kv_indices.shape)  # type: ignore[return-value]
 
     @classmethod
+    @serial
     def from_kv_blocks(
         cls,
         kv_num_blocks: torch.Tensor,
@@ -153,6 +156,7 @@ class BlockLayout:
         )
 
     @classmethod
+    @serial
     def from_level_map(
         cls,
         level_map: torch.Tensor,
@@ -187,6 +191,7 @@ class BlockLayout:
             kv_len=lm.shape[3] * b_k,
         )
 
+    @serial
     def level_map(self) -> torch.Tensor:
         """Integer ``[B, H, n_q, n_k]`` map of executed entries (0 skip, else level), head modes applied."""
         bsz, heads, n_q, n_k = self.shape

@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from kernels.backends.threads import serial
 from kernels.layout import HEAD_SPARSE, BlockLayout
 
 
@@ -29,6 +30,7 @@ def layout_fold(
     return result
 
 
+@serial
 def _fold(layout: BlockLayout, min_query_tokens: int, min_common: float):
     """Compute the fold (uncached)."""
     b_q, b_k = layout.block_size

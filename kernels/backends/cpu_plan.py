@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from kernels.backends.threads import serial
 from kernels.layout import HEAD_SPARSE, BlockLayout
 
 SEG_FULL = 0  # level-1 blocks fully visible
@@ -37,6 +38,7 @@ class CpuPlan:
     merge: bool  # several segments per row: merge by log-sum-exp
 
 
+@serial
 def cpu_plan_build(layout: BlockLayout, *, kv_heads: int, shared_min_rows: int = 2) -> CpuPlan:
     """Split the layout rows into segments and the segments into jobs (cached on the layout)."""
     key = ("cpu_plan", kv_heads, shared_min_rows)

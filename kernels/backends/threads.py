@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -49,3 +50,22 @@ def tasks_run(tasks: Sequence[Callable[[], None]], *, threads: int) -> None:
             f.result()
     finally:
         torch.set_num_threads(caller_threads)
+
+
+def serial(fn):
+    """Decorator: run ``fn`` with intra-op parallelism 1 (bookkeeping on small tensors, where waking
+    the thread pool on a busy CPU costs more than the work); the thread count is restored after."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        """Call fn single-threaded."""
+        threads = torch.get_num_threads()
+        if threads == 1:
+            return fn(*args, **kwargs)
+        torch.set_num_threads(1)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            torch.set_num_threads(threads)
+
+    return wrapper

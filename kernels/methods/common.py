@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from kernels.backends.threads import serial
+
 
 def block_sample_positions(*, n_blocks: int, block: int, samples: int) -> torch.Tensor:
     """Evenly spaced token positions, ``samples`` per block: int64 ``[n_blocks * samples]``."""
@@ -13,6 +15,7 @@ def block_sample_positions(*, n_blocks: int, block: int, samples: int) -> torch.
     return (torch.arange(n_blocks).view(-1, 1) * block + offs.view(1, -1)).reshape(-1)
 
 
+@serial
 def cumulative_mass_count(*, scores: torch.Tensor, tau: float) -> torch.Tensor:
     """Per row, the fewest top entries whose share of the row's total reaches ``tau`` (at least 1)."""
     if not 0.0 < tau <= 1.0:
@@ -23,6 +26,7 @@ def cumulative_mass_count(*, scores: torch.Tensor, tau: float) -> torch.Tensor:
     return (before < tau - 1e-7).sum(-1).clamp_min(1)
 
 
+@serial
 def topk_mask(*, scores: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
     """Boolean mask of each row's ``counts`` highest scores (ties broken by position)."""
     order = torch.argsort(scores.float(), dim=-1, descending=True, stable=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from kernels.backends.threads import tasks_run
+from kernels.backends.threads import serial, tasks_run
 from kernels.curves import hilbert_order
 from kernels.layout import BlockLayout
 from kernels.methods.common import block_sample_positions
@@ -104,6 +104,7 @@ def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> Blo
     return BlockLayout.from_level_map(level_map, block_size=(b, b), token_perm=perm)
 
 
+@serial
 def psa_level_map(*, importance: torch.Tensor, params: PsaParams) -> torch.Tensor:
     """Threshold rule: per row, sort by importance; a block whose preceding cumulative share is below
     thresholds[t] gets level t+1 (the finest that covers it), past the last threshold 0 (skip)."""
