@@ -22,21 +22,21 @@ SIZES = {"sphere": (0.5,), "box": (0.4, 0.2, 0.3), "cylinder": (0.3, 0.4), "toru
 @pytest.mark.parametrize("kind", sorted(HITS))
 def test_hit_matches_first_inside_sample_along_the_ray(kind):
     rng = np.random.default_rng(1)
-    n = 400
+    n = 200
     o = rng.normal(size=(n, 3))
     o = 2.5 * o / np.linalg.norm(o, axis=1, keepdims=True)
     aim = rng.uniform(-0.5, 0.5, size=(n, 3))
     d = aim - o
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     t = HITS[kind](o, d, SIZES[kind], 1e-6)
-    steps = np.linspace(0.0, 5.0, 20001)
+    steps = np.linspace(0.0, 5.0, 8001)
     inside = INSIDE[kind](o[:, None, :] + steps[None, :, None] * d[:, None, :], SIZES[kind])
     first = np.where(inside.any(axis=1), steps[np.argmax(inside, axis=1)], np.inf)
     hit_ref = np.isfinite(first)
     agree = np.isfinite(t) == hit_ref
     assert agree.mean() > 0.99  # grazing rays may differ by a sampling step
     both = np.isfinite(t) & hit_ref
-    assert both.sum() > 100
+    assert both.sum() > 50
     assert np.median(np.abs(t[both] - first[both])) < 1e-3
     assert np.quantile(np.abs(t[both] - first[both]), 0.98) < 5e-3
 
