@@ -72,7 +72,7 @@ def submission_score(
     expected = expected_read(public_dir=public_dir, phase=phase)
     limits = limits_for(expected=expected, max_upload_bytes=max_upload_bytes)
     halves = leaderboard_splits_read(hidden_dir=hidden_dir)[phase]
-    archive, _ = archive_open(path=file, limits=limits)
+    archive, _ = archive_open(path=Path(file), limits=limits)
     items: list[ItemScore] = []
     progress(0.0, "scoring test views")
     with archive:
