@@ -200,6 +200,7 @@ class LeaderboardEntry(models.Model):
     split = models.CharField(max_length=16, choices=Score.Split.choices)
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="entries")
     rank = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(default=0, help_text="1..n in ranked order (ties broken by time)")
     ranking_value = models.FloatField(null=True)
     method_name = models.CharField(max_length=120)
     submitter = models.CharField(max_length=150)
@@ -214,7 +215,10 @@ class LeaderboardEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["phase", "split", "submission"], name="entry_unique_submission")
         ]
-        indexes = [models.Index(fields=["phase", "split", "rank"], name="entry_phase_split_rank")]
+        indexes = [
+            models.Index(fields=["phase", "split", "rank"], name="entry_phase_split_rank"),
+            models.Index(fields=["phase", "split", "position"], name="entry_phase_split_position"),
+        ]
 
 
 class WorkerHeartbeat(models.Model):

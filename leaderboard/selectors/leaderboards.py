@@ -122,11 +122,11 @@ def leaderboard_rows(
     entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
     default = order_by == ranking and descending == metrics[ranking].higher_is_better
     if default:
-        ordered = entries.order_by("rank", "id")
+        ordered = entries.order_by("position")
     else:
         key = _key(order_by)
         ordered = entries.order_by(
-            key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "rank", "id"
+            key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "position"
         )
     total = entries.count()
     rows = []

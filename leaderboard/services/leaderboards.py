@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from leaderboard.models import LeaderboardEntry, Phase, Score, Submission
 
-BATCH = 1000
 ANONYMOUS = "anonymous"
 BASELINE = "baseline"
 
@@ -58,6 +58,37 @@ def _ranked(rows: list[dict], *, metric: str, higher: bool) -> list[tuple[int, d
     return ranked
 
 
+_COLUMNS = (
+    "phase_id",
+    "split",
+    "submission_id",
+    "rank",
+    "position",
+    "ranking_value",
+    "method_name",
+    "submitter",
+    "is_baseline",
+    "metrics",
+    "paper_url",
+    "code_url",
+    "submitted_at",
+)
+
+
+def _entries_insert(values: list[tuple]) -> None:
+    """Insert entry rows fast: COPY on PostgreSQL, executemany elsewhere (no per-row ORM work)."""
+    table = connection.ops.quote_name(LeaderboardEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in values:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(_COLUMNS))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+
+
 def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int:
     """Rewrite the phase's entries for `splits` (default all) from scored, listed submissions."""
     splits = splits or phase_splits(phase=phase)
@@ -80,44 +111,43 @@ def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int
     }
     latest: dict[tuple[int, str], dict] = {}
     scores = (
-        Score.objects.filter(submission__phase=phase, submission__in=listed, split__in=splits)
+        Score.objects.filter(submission__in=listed, split__in=splits)
         .order_by("created_at", "id")
         .values_list("submission_id", "split", "metrics")
     )
     for submission_id, split, metrics in scores:
         latest[(submission_id, split)] = _clean(metrics)
-    written = 0
+    adapt_time = connection.ops.adapt_datetimefield_value
+    values = []
+    for split in splits:
+        rows = [dict(subs[sid], metrics=m) for (sid, sp), m in latest.items() if sp == split]
+        for position, (rank, row) in enumerate(_ranked(rows, metric=metric, higher=higher), start=1):
+            values.append(
+                (
+                    phase.pk,
+                    split,
+                    row["id"],
+                    rank,
+                    position,
+                    row["metrics"].get(metric),
+                    row["method_name"],
+                    _submitter(row),
+                    row["is_baseline"],
+                    json.dumps(row["metrics"]),
+                    row["paper_url"],
+                    row["code_url"],
+                    adapt_time(row["created_at"]),
+                )
+            )
     with transaction.atomic():
         LeaderboardEntry.objects.filter(phase=phase, split__in=splits).delete()
-        for split in splits:
-            rows = [dict(subs[sid], metrics=m) for (sid, sp), m in latest.items() if sp == split]
-            entries = [
-                _entry(phase, split, rank, row, metric)
-                for rank, row in _ranked(rows, metric=metric, higher=higher)
-            ]
-            LeaderboardEntry.objects.bulk_create(entries, batch_size=BATCH)
-            written += len(entries)
-    return written
+        _entries_insert(values)
+    return len(values)
 
 
-def _entry(phase: Phase, split: str, rank: int, row: dict, metric: str) -> LeaderboardEntry:
+def _submitter(row: dict) -> str:
     if row["is_baseline"]:
-        submitter = BASELINE
-    elif row["is_anonymous"]:
-        submitter = ANONYMOUS
-    else:
-        submitter = row["owner__username"]
-    return LeaderboardEntry(
-        phase=phase,
-        split=split,
-        submission_id=row["id"],
-        rank=rank,
-        ranking_value=row["metrics"].get(metric),
-        method_name=row["method_name"],
-        submitter=submitter,
-        is_baseline=row["is_baseline"],
-        metrics=row["metrics"],
-        paper_url=row["paper_url"],
-        code_url=row["code_url"],
-        submitted_at=row["created_at"],
-    )
+        return BASELINE
+    if row["is_anonymous"]:
+        return ANONYMOUS
+    return row["owner__username"]
