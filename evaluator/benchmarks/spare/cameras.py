@@ -1,4 +1,4 @@
-"""Pinhole cameras (P = K[R|t], OpenCV axes), the spherical-cap rig and DTU-style pos_XXX.txt files."""
+"""Pinhole cameras (P = K[R|t], OpenCV axes), the spherical-cap rig and DTU-style pos_{i+1:03d}.txt files."""
 
 from __future__ import annotations
 
@@ -109,13 +109,13 @@ def camera_from_projection(*, P: np.ndarray) -> Camera:
 
 
 def projection_write(*, path: Path, P: np.ndarray) -> None:
-    """Write a 3x4 projection matrix as three text rows (DTU's pos_XXX.txt format)."""
+    """Write a 3x4 projection matrix as three text rows (DTU's pos_{i+1:03d}.txt format)."""
     rows = [" ".join(f"{value:.10g}" for value in row) for row in np.asarray(P)]
     path.write_text("\n".join(rows) + "\n", encoding="ascii")
 
 
 def projection_read(*, path: Path) -> np.ndarray:
-    """Read a DTU-style pos_XXX.txt file; ValueError names the file when it is not 3x4 numbers."""
+    """Read a DTU-style pos_{i+1:03d}.txt file; ValueError names the file when it is not 3x4 numbers."""
     try:
         values = [float(token) for token in path.read_text(encoding="ascii").split()]
     except (OSError, UnicodeDecodeError, ValueError) as exc:

@@ -144,7 +144,9 @@ def manifest_write(*, public_dir: Path, manifest: Manifest, extra: dict[str, obj
         "layout": {
             "image": "<role>/<scene>/images/cam_{view+1:03d}_{condition}_0000.png",
             "mask": "<role>/<scene>/masks/cam_{view+1:03d}.png (255 = object)",
-            "boxes": "<role>/<scene>/boxes.json: cam_XXX -> [x0, y0, x1, y1] (x1, y1 exclusive) or null",
+            "boxes": (
+                "<role>/<scene>/boxes.json: cam_{view+1:03d} -> [x0, y0, x1, y1] (x1, y1 exclusive) or null"
+            ),
             "cameras": "<role>/<scene>/cameras/pos_{view+1:03d}.txt (P = K[R|t]) and cameras.json",
             "submission": "<scene>/cam_{view+1:03d}_3_0000.png, 8-bit RGB PNG at width x height",
         },

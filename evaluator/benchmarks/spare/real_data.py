@@ -77,7 +77,7 @@ class _Scene:
         self.cameras = self._cameras()
 
     def _cameras(self) -> list[Camera]:
-        """Every pos_XXX.txt of the scene, contiguous from 001, decomposed into K, R, t."""
+        """Every pos_{i+1:03d}.txt of the scene, contiguous from 001, decomposed into K, R, t."""
         base = next((f for f in self.calibration if (f / "pos_001.txt").is_file()), None)
         if base is None:
             self.problems.append(f"{self.folder.name}: no calibration pos_001.txt found")

@@ -91,13 +91,13 @@ def rays_blocked(*, scene: Scene, o: np.ndarray, d: np.ndarray, limit: np.ndarra
     """
     blocked = np.zeros(len(o), dtype=bool)
     for prim in scene.primitives[:-1]:
-        todo = np.nonzero(~blocked)[0]
-        todo = todo[rays_near(prim=prim, o=o[todo], d=d[todo], t_min=1e-4)]
-        if todo.size == 0:
+        pending = np.nonzero(~blocked)[0]
+        pending = pending[rays_near(prim=prim, o=o[pending], d=d[pending], t_min=1e-4)]
+        if pending.size == 0:
             continue
-        lo, ld = _to_local(prim, o[todo], d[todo])
+        lo, ld = _to_local(prim, o[pending], d[pending])
         t = HITS[prim.kind](lo, ld, prim.size, 1e-4)
-        blocked[todo[t < limit[todo]]] = True
+        blocked[pending[t < limit[pending]]] = True
     return blocked
 
 

@@ -63,7 +63,7 @@ def _extra_message(*, name: str, expected: Expected) -> str:
         return "not a test view of this phase (names are cam_{view+1:03d}_3_0000.png, 1-based)"
     if name.split("/", 1)[0] not in scenes:
         return "unexpected file: not a scene of this phase"
-    return "unexpected file (expected <scene>/cam_XXX_3_0000.png)"
+    return "unexpected file (expected <scene>/cam_{view+1:03d}_3_0000.png)"
 
 
 def submission_problems(
