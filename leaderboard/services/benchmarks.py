@@ -59,7 +59,8 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
         if not created:
             for name, value in _spec_fields(spec).items():
                 setattr(benchmark, name, value)
-        ready = (benchmark_data_dir(benchmark=benchmark) / "public").is_dir()
+        data_dir = benchmark_data_dir(benchmark=benchmark)
+        ready = (data_dir / "public").is_dir() and (data_dir / "hidden").is_dir()
         if benchmark.data_status == DataStatus.READY and not ready:
             benchmark.data_status = DataStatus.MISSING
         elif benchmark.data_status == DataStatus.MISSING and ready:

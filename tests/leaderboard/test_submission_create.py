@@ -108,3 +108,16 @@ def submission_create_call(phase, user, **kwargs):
     from leaderboard.services import submission_create
 
     return submission_create(owner=user, phase=phase, **kwargs)
+
+
+def test_submission_create_accepts_json_config_when_benchmark_does(phase, user, dispatched):
+    from leaderboard.models import Benchmark
+
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=[{"kind": "config", "extensions": []}])
+    phase.benchmark.refresh_from_db()
+    submission = submission_create_call(phase, user, method_name="cfg", config={"b": 1, "a": [1, 2]})
+    assert submission.payload_kind == "config" and submission.payload_config == {"b": 1, "a": [1, 2]}
+    assert len(submission.payload_sha256) == 64 and not submission.payload_file
+    with pytest.raises(SubmissionInputError) as info:
+        submission_create_call(phase, user, method_name="cfg", config=["not", "an", "object"])
+    assert "config" in info.value.field_errors
