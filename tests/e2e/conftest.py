@@ -9,6 +9,7 @@ submission_wait(...), worker_kill(), worker_start(), scalar(sql).
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -27,6 +28,7 @@ def _stack(backend: str):
         root = Path(tempfile.mkdtemp(prefix=f"sparsebench-e2e-{backend}-"))
         try:
             _stacks[backend] = stack_start(backend=backend, root=root)
+            atexit.register(stack_stop, _stacks[backend])  # also when the session dies before teardown
         except BaseException:
             shutil.rmtree(root, ignore_errors=True)
             raise
