@@ -148,6 +148,43 @@ def speed_table(*, pairs: int, repeats: int) -> tuple[list[str], float]:
     return lines, max_diff
 
 
+def parts_table(*, repeats: int) -> list[str]:
+    """Median CPU seconds of each part (plain float32 vs fast) on pair 0, interleaved."""
+    from skimage.metrics import structural_similarity
+
+    from evaluator.metrics.lpips import lpips_checked
+    from evaluator.metrics.ssim import ssim_map
+
+    pred, target, mask = scene_pair(seed=0)
+    box = mask_box(mask)
+    crops = (box.crop(pred), box.crop(target))
+    plain = PlainScorer(dtype="float32")
+
+    def sk_ssim(x: np.ndarray, y: np.ndarray) -> float:
+        pinned = {"gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False}
+        return structural_similarity(x, y, data_range=1.0, channel_axis=-1, **pinned)
+
+    parts = {
+        "SSIM + SSIM-M": (lambda: (sk_ssim(pred, target), sk_ssim(*crops)), lambda: ssim_map(pred, target)),
+        "LPIPS (whole)": (lambda: plain.lpips(pred, target), lambda: lpips_checked(pred, target)),
+        "LPIPS-M (box)": (lambda: plain.lpips(*crops), lambda: lpips_checked(*crops)),
+    }
+    lines = [
+        f"| part (pair 0, box {box.height}x{box.width}) | plain-f32 CPU s | fast CPU s |",
+        "|---|---|---|",
+    ]
+    for label, pair in parts.items():
+        spent: list[list[float]] = [[], []]
+        for _ in range(repeats + 1):
+            for index, func in enumerate(pair):
+                start = time.process_time()
+                func()
+                spent[index].append(time.process_time() - start)
+        plain_s, fast_s = (statistics.median(values[1:]) for values in spent)
+        lines.append(f"| {label} | {plain_s:.3f} | {fast_s:.3f} |")
+    return lines
+
+
 def stream_child(*, count: int, baseline: bool) -> None:
     """Score `count` generated pairs one at a time and print the peak RSS in MiB."""
     scorer = PlainScorer(dtype="float32") if baseline else ImageScorer()
@@ -194,6 +231,8 @@ def main() -> None:
     lines, max_diff = speed_table(pairs=args.pairs, repeats=args.repeats)
     print("\n".join(lines))
     print(f"\nmax |fast - plain| over all metrics, pairs and both baselines: {max_diff:.2e}")
+    print("\nWhere the time goes (CPU seconds, first repeat dropped as warm-up)\n")
+    print("\n".join(parts_table(repeats=3)))
     print("\nStreamed scoring, peak RSS of a fresh process\n")
     print("| scorer | images | peak RSS MiB | s / image |")
     print("|---|---|---|---|")
