@@ -21,6 +21,7 @@ PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 LB = "/api/v1/benchmarks/bench/leaderboard/?phase=dev"
 #: (label, path, whether the 30/60 ms target applies) of bench/platform_leaderboard.py.
 LEADERBOARD_URLS = [
+    ("floor: API benchmark list (1 benchmark, no rows)", "/api/v1/benchmarks/", False),
     ("API JSON, 100 rows (default order)", LB, True),
     ("API JSON, 100 rows, order_by=lpips", LB + "&order_by=lpips", True),
     ("API JSON, 100 rows, offset=9900", LB + "&offset=9900", True),
