@@ -158,9 +158,12 @@ def main() -> None:
     ap.add_argument("--block", type=int, nargs=2, default=[256, 256], metavar=("B_Q", "B_K"))
     ap.add_argument("--chunk-kib", type=int, default=2048, help="gathered K+V bytes per SDPA call")
     ap.add_argument("--no-estimators", action="store_true")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     args = ap.parse_args()
     if args.quick:
         args.lengths, args.repeats = [8192], 5
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"Machine: {hardware_fingerprint()}")
     print(f"Command: {' '.join(sys.argv)}")
     speed_table(

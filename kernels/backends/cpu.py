@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import torch
 import torch.nn.functional as F
@@ -160,8 +161,8 @@ def _run_task(
             kc = kb.view(-1, bk, d)[first : first + job.m].reshape(1, 1, job.m * bk, d)
             vc = vb.view(-1, bk, dv)[first : first + job.m].reshape(1, 1, job.m * bk, dv)
         else:
-            kc = kb.view(-1, bk, d).index_select(0, keys).view(1, 1, job.m * bk, d)
-            vc = vb.view(-1, bk, dv).index_select(0, keys).view(1, 1, job.m * bk, dv)
+            kc = _gather(kb.view(-1, bk, d), keys, "k").view(1, 1, job.m * bk, d)
+            vc = _gather(vb.view(-1, bk, dv), keys, "v").view(1, 1, job.m * bk, dv)
         o, lse = sdpa_with_lse(qc.reshape(1, 1, g * b_q, d), kc, vc)
         o, lse = o.view(g, b_q, dv), lse.view(g, b_q)
     else:
@@ -170,8 +171,8 @@ def _run_task(
             vc = _strided_view(vb, job, t0, g, bk)
         else:
             keys = job.key_rows[t0 * job.m : t1 * job.m]
-            kc = kb.view(-1, bk, d).index_select(0, keys).view(g, 1, job.m * bk, d)
-            vc = vb.view(-1, bk, dv).index_select(0, keys).view(g, 1, job.m * bk, dv)
+            kc = _gather(kb.view(-1, bk, d), keys, "k").view(g, 1, job.m * bk, d)
+            vc = _gather(vb.view(-1, bk, dv), keys, "v").view(g, 1, job.m * bk, dv)
         mask, hidden = (None, None)
         if job.partial:
             mask, hidden = _partial_mask(job.delta[t0:t1], b_q, bk, qc.dtype)
@@ -189,6 +190,26 @@ def _run_task(
         else:
             sel = (sel.view(-1, 1) * fold + torch.arange(fold)).flatten()
     state.put(sel, o, lse, write)
+
+
+_SCRATCH = threading.local()
+
+
+def _gather(blocks: torch.Tensor, index: torch.Tensor, slot: str) -> torch.Tensor:
+    """``blocks.index_select(0, index)`` into a per-thread scratch buffer, reused across tasks so that
+    large gathers do not map fresh pages every time. The result is only valid until the next
+    gather of the same slot on this thread."""
+    shape = (len(index),) + tuple(blocks.shape[1:])
+    numel = len(index) * blocks[0].numel()
+    key = (slot, blocks.dtype, blocks.device)
+    pool = getattr(_SCRATCH, "pool", None)
+    if pool is None:
+        pool = _SCRATCH.pool = {}
+    buf = pool.get(key)
+    if buf is None or buf.numel() < numel:
+        buf = pool[key] = torch.empty(numel, dtype=blocks.dtype, device=blocks.device)
+    out = buf[:numel].view(shape)
+    return torch.index_select(blocks, 0, index, out=out)
 
 
 def _strided_view(base: torch.Tensor, job: CpuJob, t0: int, g: int, bk: int) -> torch.Tensor:
