@@ -8,6 +8,7 @@ same inputs (warm-up first, median and spread of the repeats), the speedup and i
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import platform
 import statistics
 import sys
@@ -116,7 +117,7 @@ def estimator_table(*, n: int, d: int, heads: int, repeats: int) -> None:
         head_dim=d,
         seed=7,
     )
-    spec = WorkloadSpec(**{**spec.__dict__, "heads": spec.heads * (heads // 2) or spec.heads[:1]})
+    spec = dataclasses.replace(spec, heads=spec.heads * (heads // 2) or spec.heads[:1])
     work = workload_generate(spec=spec)
     q, k, v = work.q, work.k, work.v
     grid = (spec.frames, spec.height, spec.width)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -116,7 +117,7 @@ def vdit_plan_layouts(
         heads = tuple(h for h, m in enumerate(modes) if m == mode)
         if heads:
             idx = torch.tensor(heads)
-            sub = VditParams(**{**params.__dict__, "mode": mode})
+            sub = dataclasses.replace(params, mode=mode)
             groups.append(VditGroup(mode, heads, vdit_build_layout(q[:, idx], k[:, idx], sub)))
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -177,7 +178,7 @@ def vdit_search_heads(
     sparsity: dict[str, tuple[float, ...]] = {}
     outputs: dict[str, torch.Tensor] = {"full": dense}
     for mode in MODES[1:]:
-        layout = vdit_build_layout(q, k, VditParams(**{**params.__dict__, "mode": mode}))
+        layout = vdit_build_layout(q, k, dataclasses.replace(params, mode=mode))
         out = sparse_attention(q, k, v, layout, backend=backend)
         outputs[mode] = out
         mse = ((out.double() - dense.double()) ** 2).mean(dim=(0, 2, 3))

@@ -1,5 +1,7 @@
 """Specs for the video methods: Sparse-vDiT modes, search and fusion; PSA levels; BLADE budgets."""
 
+import dataclasses
+
 import pytest
 import torch
 
@@ -46,7 +48,7 @@ def test_vdit_search_keeps_full_when_every_loss_exceeds_epsilon(work):
 
 def test_vdit_every_mode_layout_matches_reference(work):
     for mode in ("full", "skip", "diagonal", "multi_diagonal", "vertical_stripe"):
-        layout = vdit_build_layout(work.q, work.k, VditParams(**{**PARAMS.__dict__, "mode": mode}))
+        layout = vdit_build_layout(work.q, work.k, dataclasses.replace(PARAMS, mode=mode))
         out = sparse_attention(work.q, work.k, work.v, layout, backend="cpu")
         ref = layout_attention_reference(work.q, work.k, work.v, layout)
         assert attention_error(out, ref).rel_l2 <= 1e-5, mode
@@ -55,7 +57,7 @@ def test_vdit_every_mode_layout_matches_reference(work):
 
 
 def test_vdit_multi_diagonal_keeps_same_position_in_other_frames(work):
-    layout = vdit_build_layout(work.q, work.k, VditParams(**{**PARAMS.__dict__, "mode": "multi_diagonal"}))
+    layout = vdit_build_layout(work.q, work.k, dataclasses.replace(PARAMS, mode="multi_diagonal"))
     mask = layout_token_mask(layout)[0, 0]
     query = 3 * 128 + 40  # frame 3, position 40
     assert all(bool(mask[query, f * 128 + 40]) for f in range(8))
