@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evaluator.metrics import Box, mask_box, psnr, ssim
+from evaluator.metrics import Box, image_scores, lpips, mask_box, psnr, psnr_clamp, ssim
 
 
 def _image(shape: tuple[int, ...] = (16, 16, 3), dtype: type = np.float64) -> np.ndarray:
     return np.full(shape, 0.5, dtype=dtype)
 
 
-@pytest.mark.parametrize("metric", [psnr, ssim])
+@pytest.mark.parametrize("metric", [psnr, ssim, lpips])
 @pytest.mark.parametrize(
     ("pred", "message"),
     [
@@ -85,3 +85,14 @@ def test_box_crop_returns_the_rows_and_columns_and_rejects_outside() -> None:
 def test_box_rejects_empty_extent() -> None:
     with pytest.raises(ValueError, match="top < bottom"):
         Box(top=4, left=0, bottom=4, right=5)
+
+
+def test_image_scores_rejects_bad_target_before_any_work() -> None:
+    with pytest.raises(ValueError, match="target must have shape H x W x 3"):
+        image_scores(_image(), _image((16, 16)), mask=np.ones((16, 16), dtype=bool))
+
+
+def test_psnr_clamp_caps_infinity_and_keeps_none() -> None:
+    assert psnr_clamp(float("inf")) == 100.0
+    assert psnr_clamp(31.5, ceiling_db=30.0) == 30.0
+    assert psnr_clamp(None) is None
