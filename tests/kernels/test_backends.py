@@ -133,3 +133,23 @@ def test_cpu_backend_folds_small_query_blocks_exactly(bs, causal):
     assert attention_error(out, layout_attention_reference(q, k, v, layout)).rel_l2 <= TOL
     plain = cpu_sparse_attention(q, k, v, layout, fold=False)
     assert torch.allclose(out, plain, atol=1e-5)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_sparse_attention_queries_shorter_than_keys_align_to_the_end(causal):
+    g = torch.Generator().manual_seed(14)
+    q = torch.randn(1, 2, 256, 32, generator=g)
+    k, v = torch.randn(1, 2, 512, 32, generator=g), torch.randn(1, 2, 512, 32, generator=g)
+    mask = torch.rand(1, 2, 4, 8, generator=g) < 0.5
+    layout = BlockLayout.from_block_mask(mask, block_size=(64, 64), causal=causal, kv_offset=256)
+    assert layout.kv_offset == 256
+    out = sparse_attention(q, k, v, layout)
+    assert attention_error(out, layout_attention_reference(q, k, v, layout)).rel_l2 <= TOL
+
+
+def test_sparse_attention_runs_in_bfloat16_within_its_precision():
+    q, k, v = _qkv(15)
+    layout = _layouts((64, 64), 16)["levels"]
+    out = sparse_attention(q.bfloat16(), k.bfloat16(), v.bfloat16(), layout)
+    assert out.dtype == torch.bfloat16
+    assert attention_error(out.float(), layout_attention_reference(q, k, v, layout)).rel_l2 <= 2e-2
