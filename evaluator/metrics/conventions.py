@@ -24,11 +24,11 @@ METRIC_CONVENTIONS: dict[str, str] = {
     "psnr": (
         "PSNR in dB = 10 log10(1 / MSE), data range 1, MSE in float64 over all pixels and the 3 RGB "
         "channels (= skimage.metrics.peak_signal_noise_ratio with data_range=1); identical images "
-        "give +inf (shown as 'inf'), higher is better."
+        "give +inf, which leaderboards cap at 100 dB per image before averaging; higher is better."
     ),
     "psnr_m": (
         "Masked PSNR in dB: as PSNR with the MSE taken over the pixels of the object mask only "
-        "(all 3 channels); n/a when the mask is empty."
+        "(all 3 channels), capped at 100 dB per image like PSNR; n/a when the mask is empty."
     ),
     "ssim": _SSIM + " Higher is better, 1 for identical images.",
     "ssim_m": "Masked SSIM: " + _SSIM + _BOX,

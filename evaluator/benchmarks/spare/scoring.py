@@ -28,6 +28,17 @@ def default_scores_fn() -> ScoresFn:
     return ImageScorer().score
 
 
+def leaderboard_values(values: Mapping[str, float | None]) -> dict[str, float | None]:
+    """Per-image values as published: PSNR and PSNR-M capped at 100 dB (identical images give +inf)."""
+    from evaluator.metrics import psnr_clamp
+
+    capped = dict(values)
+    for key in ("psnr", "psnr_m"):
+        if key in capped:
+            capped[key] = psnr_clamp(capped[key])
+    return capped
+
+
 def _mean(values: Sequence[float | None]) -> float | None:
     """Mean of the values that are not None; None when there are none."""
     present = [float(v) for v in values if v is not None]
@@ -80,7 +91,7 @@ def submission_score(
             data = member_read(archive=archive, name=name, limit=limits.max_entry_bytes)
             pred = png_decode(data=data, max_pixels=limits.max_pixels).astype(np.float64) / 255.0
             target, mask = _ground_truth(hidden_dir=hidden_dir, phase=phase, scene=scene, index=index)
-            values = dict(scores_fn(pred, target, mask=mask))
+            values = leaderboard_values(scores_fn(pred, target, mask=mask))
             items.append(ItemScore(item=f"{scene}/{view_label(index=index)}", group=scene, values=values))
             progress(done / len(expected.views), f"scored {scene}/{view_label(index=index)}")
     splits = {
