@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -57,30 +58,32 @@ def sampled_block_importance(
     block: int,
     samples: int,
     token_perm: torch.Tensor | None = None,
-    chunk_bytes: int = 1 << 20,
+    chunk_bytes: int = 1 << 21,
 ) -> torch.Tensor:
     """S[b, h, i, j] = max over block tile (i, j) of the softmax of sampled query/key scores.
 
-    Computed as exp(tile max of the logits - row log-sum-exp), in cache-sized chunks of query
-    blocks run on one-thread workers, without materialising the sampled softmax.
+    Tokens are sampled in ``token_perm`` order when given (the order the layout's blocks refer to).
+    The sampled scores are computed in cache-sized chunks of query blocks on one-thread workers,
+    each into a per-thread scratch buffer, turned into the row softmax in place and max-pooled by
+    a reshape, so nothing of the size of the sampled score matrix is ever allocated.
     """
     n_b = q.shape[2] // block
     pos = block_sample_positions(n_blocks=n_b, block=block, samples=samples).to(q.device)
-    if k.shape[1] != q.shape[1]:
-        k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
+    if token_perm is not None:
+        pos = token_perm.to(q.device)[pos]
     bsz, heads = q.shape[:2]
-    qs = (q[:, :, pos].float() / math.sqrt(q.shape[-1])).reshape(bsz * heads, n_b, samples, -1)
-    ks_t = k[:, :, pos].float().reshape(bsz * heads, n_b * samples, -1).transpose(1, 2).contiguous()
+    qs, ks_t = _sampled_rows(q=q, k=k, pos=pos)
+    qs = qs.view(bsz * heads, n_b, samples, -1)
     out = torch.empty(bsz * heads, n_b, n_b, device=q.device)
     rows = max(1, chunk_bytes // (4 * samples * n_b * samples))
 
     def task(bh: int, i0: int, i1: int) -> None:
         """Query blocks i0..i1 of one head."""
-        s = qs[bh, i0:i1].reshape(-1, qs.shape[-1]) @ ks_t[bh]
-        tile = s.view(-1, n_b, samples).amax(-1)
-        top = tile.amax(-1, keepdim=True)
-        lse = top + s.sub_(top).exp_().sum(-1, keepdim=True).log_()  # in place: s is a scratch chunk
-        out[bh, i0:i1] = torch.exp(tile - lse).view(i1 - i0, samples, n_b).amax(1)
+        s = _scratch(numel=(i1 - i0) * samples * n_b * samples, device=q.device).view(-1, n_b * samples)
+        torch.mm(qs[bh, i0:i1].reshape(-1, qs.shape[-1]), ks_t[bh], out=s)
+        torch._softmax(s, -1, False, out=s)  # in place: fused max, exp-sum and scale per row
+        cols = s.view(i1 - i0, samples, n_b * samples).amax(1)  # max over the block's sampled queries
+        torch.amax(cols.view(i1 - i0, n_b, samples), dim=-1, out=out[bh, i0:i1])
 
     tasks = [
         (lambda bh=bh, i0=i0: task(bh, i0, min(n_b, i0 + rows)))
@@ -89,6 +92,36 @@ def sampled_block_importance(
     ]
     tasks_run(tasks, threads=torch.get_num_threads() if q.device.type == "cpu" else 1)
     return out.view(bsz, heads, n_b, n_b)
+
+
+@serial
+def _sampled_rows(
+    *, q: torch.Tensor, k: torch.Tensor, pos: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sampled queries scaled by 1/sqrt(d) ``[B*H, S, d]`` and sampled keys transposed ``[B*H, d, S]``
+    (key heads repeated for grouped queries), gathered by index_select on 3-D views, single-threaded."""
+    bsz, heads, n, d = q.shape
+    qs = q.reshape(bsz * heads, n, d).index_select(1, pos).float().mul_(1.0 / math.sqrt(d))
+    ks = k.reshape(bsz * k.shape[1], n, d).index_select(1, pos).float()
+    if k.shape[1] != heads:
+        ks = ks.view(bsz, k.shape[1], len(pos), d).repeat_interleave(heads // k.shape[1], dim=1)
+        ks = ks.reshape(bsz * heads, len(pos), d)
+    return qs, ks.transpose(1, 2).contiguous()
+
+
+_SCRATCH = threading.local()
+
+
+def _scratch(*, numel: int, device: torch.device) -> torch.Tensor:
+    """A float32 per-thread buffer of at least ``numel`` elements, reused across calls (no fresh pages
+    per chunk); valid until the next call on the same thread."""
+    pool = getattr(_SCRATCH, "pool", None)
+    if pool is None:
+        pool = _SCRATCH.pool = {}
+    buf = pool.get(device)
+    if buf is None or buf.numel() < numel:
+        buf = pool[device] = torch.empty(numel, device=device)
+    return buf[:numel]
 
 
 def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> BlockLayout:
