@@ -42,8 +42,17 @@ def sdpa_with_lse(
 class _State:
     """Output and log-sum-exp accumulators over flat query rows."""
 
-    def __init__(self, rows: int, b_q: int, d: int, like: torch.Tensor, merge: bool):
-        self.out = torch.zeros(rows, b_q, d, dtype=like.dtype, device=like.device)
+    def __init__(
+        self, rows: int, b_q: int, d: int, like: torch.Tensor, merge: bool, written: list[torch.Tensor]
+    ):
+        self.out = torch.empty(rows, b_q, d, dtype=like.dtype, device=like.device)
+        blank = torch.ones(rows, dtype=torch.bool)
+        if written:
+            blank[torch.cat(written)] = False
+        if bool(blank.all()):
+            self.out.zero_()
+        elif bool(blank.any()):
+            self.out[blank] = 0
         self.lse = torch.full((rows, b_q), float("-inf"), device=like.device) if merge else None
 
     def put(self, rows: torch.Tensor | slice, o: torch.Tensor, lse: torch.Tensor, write: bool) -> None:
@@ -90,8 +99,10 @@ def cpu_sparse_attention(
     else:
         plans = [(cpu_plan_build(folded[0], kv_heads=kv_heads), folded[2])]
         plans.append((cpu_plan_build(folded[1], kv_heads=kv_heads), 1))
+    workers = torch.get_num_threads() if threads is None else threads
     pyramid: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
     phases: list[list] = []
+    written: list[torch.Tensor] = []  # output rows the first phase writes (the rest start at zero)
     state = None
     for p_i, (plan, f) in enumerate(plans):
         qf = q.view(bsz * heads * n_q // f, f * b_q, d)
@@ -101,20 +112,28 @@ def cpu_sparse_attention(
                 pyramid[job.level] = _pooled(k, v, job.level)
             seg = (job.level, job.partial)
             write = p_i == 0 and seg == plan.first_segment
+            if write:
+                written.append((job.rows.view(-1, 1) * f + torch.arange(f)).flatten())
             bk = b_k // 2 ** (job.level - 1)
             kv = pyramid[job.level]
             per_row = (f * b_q if job.kind == "shared" else job.m * bk) * d * qf.element_size() * 2
-            g = max(1, min(len(job.rows), chunk_bytes // max(per_row, 1)))
-            for t0 in range(0, len(job.rows), g):
-                t1 = min(len(job.rows), t0 + g)
+            bounds = _task_bounds(
+                rows=len(job.rows), per_row=per_row, chunk_bytes=chunk_bytes, workers=workers
+            )
+            for t0, t1 in bounds:
+                cost = (t1 - t0) * per_row * (f if job.kind == "shared" else 1)
                 by_seg.setdefault(seg, []).append(
-                    lambda job=job, t0=t0, t1=t1, kv=kv, bk=bk, write=write, qf=qf, f=f: _run_task(
-                        job, t0, t1, qf, kv, f * b_q, bk, state, write, f
+                    (
+                        cost,
+                        lambda job=job, t0=t0, t1=t1, kv=kv, bk=bk, write=write, qf=qf, f=f: _run_task(
+                            job, t0, t1, qf, kv, f * b_q, bk, state, write, f
+                        ),
                     )
                 )
-        phases.extend(by_seg[s] for s in sorted(by_seg, key=lambda s, p=plan: s != p.first_segment))
-    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1)
-    workers = torch.get_num_threads() if threads is None else threads
+        for s in sorted(by_seg, key=lambda s, p=plan: s != p.first_segment):
+            # largest first: workers pulling dynamically then finish close together
+            phases.append([fn for _, fn in sorted(by_seg[s], key=lambda t: -t[0])])
+    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1, written)
     for tasks in phases:
         tasks_run(tasks, threads=workers)
     out = state.out.view(bsz * heads, n_q_tok, d)
@@ -124,6 +143,18 @@ def cpu_sparse_attention(
     if modes is not None and bool((modes == HEAD_SKIP).any()):
         out[torch.nonzero(modes == HEAD_SKIP).flatten()] = 0
     return out.view(bsz, heads, n_q_tok, d)
+
+
+def _task_bounds(*, rows: int, per_row: int, chunk_bytes: int, workers: int) -> list[tuple[int, int]]:
+    """Split a job's rows into tasks of at most ``chunk_bytes`` of keys and values each; the task count
+    is rounded up to a multiple of the workers (when there are enough rows) and the rows are spread
+    evenly, so that no worker is left with one extra task at the end."""
+    per_task = max(1, min(rows, chunk_bytes // max(per_row, 1)))
+    count = -(-rows // per_task)
+    if workers > 1 and count % workers and rows >= workers:
+        count = min(rows, count + workers - count % workers)
+    edges = [rows * t // count for t in range(count + 1)]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b > a]
 
 
 def _pooled(k: torch.Tensor, v: torch.Tensor, level: int) -> tuple[torch.Tensor, torch.Tensor]:
