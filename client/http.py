@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,17 @@ class ApiError(Exception):
             for message in messages:
                 lines.append(f"  {field}: {message}")
         return "\n".join(lines)
+
+
+def reason_text(exc: Exception) -> str:
+    """A short reason for a failed connection ("Connection refused", "timed out"...)."""
+    text = str(exc)
+    found = re.search(r"\[Errno -?\d+\] ([^\"')]+)", text)
+    if found:
+        return found.group(1).strip()
+    if isinstance(exc, requests.Timeout):
+        return f"no answer within {TIMEOUT_S:.0f} s"
+    return type(exc).__name__
 
 
 def _flatten(messages: Any) -> list[str]:
@@ -82,7 +94,7 @@ class ApiClient:
             url = f"{self.url}{API_PREFIX}{path}"
             response = self.session.request(method, url, timeout=TIMEOUT_S, **kwargs)
         except requests.RequestException as exc:
-            raise ApiError(status=0, message=f"cannot reach {self.url}: {exc}") from None
+            raise ApiError(status=0, message=f"cannot reach {self.url}: {reason_text(exc)}") from None
         if response.status_code >= 400:
             raise error_from_response(response)
         return response

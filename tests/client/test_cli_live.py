@@ -166,4 +166,5 @@ def test_cli_unreachable_server_exits_3(cli_env, capsys):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     assert main(["--url", f"http://127.0.0.1:{port}", "benchmarks"]) == 3
-    assert "cannot reach" in capsys.readouterr().err
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: cannot reach http://127.0.0.1:{port}: Connection refused"
