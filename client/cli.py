@@ -140,9 +140,13 @@ def command_submit(*, args: argparse.Namespace, config: ClientConfig) -> int:
 
 
 def command_status(*, args: argparse.Namespace, config: ClientConfig) -> int:
-    """Print one submission."""
-    _need_token(config)
-    submission = ApiClient(url=config.url, token=config.token).submission_get(submission_id=args.id)
+    """Print one submission (without a token only baselines are visible)."""
+    try:
+        submission = ApiClient(url=config.url, token=config.token).submission_get(submission_id=args.id)
+    except ApiError as exc:
+        if exc.status in {401, 404} and not config.token:
+            exc.message += " (not logged in: only baselines are visible; run `sparsebench login`)"
+        raise
     print(json.dumps(submission, indent=2) if args.json else submission_text(submission=submission))
     return EXIT_OK
 

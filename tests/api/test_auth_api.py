@@ -57,3 +57,16 @@ def test_invalid_token_is_401(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
     assert client.get("/api/v1/benchmarks/").status_code == 401
+
+
+def test_session_authentication_needs_the_csrf_token_for_writes(users, phases):
+    client = APIClient(enforce_csrf_checks=True)
+    assert client.login(username="olive", password="pw-olive-123")
+    assert client.get("/api/v1/submissions/").status_code == 200
+    form = {"benchmark": "tiny", "phase": "dev", "method_name": "m", "config": '{"guess": 1}'}
+    refused = client.post("/api/v1/submissions/", form)
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    secret = "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"  # a well-formed 32-character CSRF secret
+    client.cookies["csrftoken"] = secret
+    accepted = client.post("/api/v1/submissions/", form, HTTP_X_CSRFTOKEN=secret)
+    assert accepted.status_code == 201

@@ -135,6 +135,13 @@ def test_cli_status_of_someone_elses_submission_is_not_found(server, entries, us
     assert "HTTP 404" in capsys.readouterr().err
 
 
+def test_cli_status_without_a_token_shows_baselines_only(server, entries, capsys):
+    assert main(["status", str(entries["baseline"].pk)]) == 0
+    assert "Constant on tiny/dev" in capsys.readouterr().out
+    assert main(["status", str(entries["mine"].pk)]) == 1
+    assert "only baselines are visible" in capsys.readouterr().err
+
+
 def test_cli_leaderboard_prints_the_ranked_table(server, entries, capsys):
     assert main(["leaderboard", "tiny", "--phase", "dev"]) == 0
     lines = capsys.readouterr().out.splitlines()
