@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import platform
 import statistics
 import sys
@@ -54,6 +55,11 @@ def random_layout(*, heads: int, n: int, block: tuple[int, int], density: float,
     return BlockLayout.from_block_mask(mask, block_size=block)
 
 
+def load_average() -> str:
+    """The 1-minute load average of the machine (other users' work shares the cores)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def timed(fn) -> float:
     """Seconds of one call."""
     t = time.perf_counter()
@@ -80,8 +86,8 @@ def spread(ts: list[float]) -> str:
 def speed_table(*, lengths, dims, densities, heads: int, repeats: int, block, chunk_bytes: int) -> None:
     """Dense vs block-sparse on random layouts of exact density."""
     print(f"\n### Block-sparse vs dense, random layouts, B=1, H={heads}, blocks {block}, float32\n")
-    print("| N | d | density | dense ms | sparse ms | speedup | % of 1/density |")
-    print("|---|---|---|---|---|---|---|")
+    print("| N | d | density | dense ms | sparse ms | speedup | % of 1/density | load |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in lengths:
         for d in dims:
             g = torch.Generator().manual_seed(n + d)
@@ -101,7 +107,7 @@ def speed_table(*, lengths, dims, densities, heads: int, repeats: int, block, ch
                 sp = dense / statistics.median(times[dens])
                 print(
                     f"| {n} | {d} | {actual:.3f} | {spread(times['dense'])} | {spread(times[dens])} | "
-                    f"{sp:.2f}x | {100 * sp * actual:.0f}% |",
+                    f"{sp:.2f}x | {100 * sp * actual:.0f}% | {load_average()} |",
                     flush=True,
                 )
 
@@ -125,8 +131,8 @@ def estimator_table(*, n: int, d: int, heads: int, repeats: int) -> None:
     print(
         f"Synthetic video workload {grid}, heads {', '.join(spec.heads)}, Hilbert token order.\n"
     )
-    print("| method | estimator ms | dense ms | estimator / dense | density | sparse attention ms |")
-    print("|---|---|---|---|---|---|")
+    print("| method | estimator ms | dense ms | estimator / dense | density | sparse attention ms | load |")
+    print("|---|---|---|---|---|---|---|")
     methods = {
         "ASA (BLADE, k=16, tau=0.9)": lambda: blade_build_layout(q, k, BladeParams(tau=0.9, grid=grid)),
         "PSA (b/4 = 32 samples)": lambda: psa_build_layout(q, k, PsaParams(grid=grid)),
@@ -142,7 +148,7 @@ def estimator_table(*, n: int, d: int, heads: int, repeats: int) -> None:
         att = statistics.median(times[name + " attention"])
         print(
             f"| {name} | {spread(times[name])} | {dense * 1e3:.1f} | {100 * est / dense:.1f}% | "
-            f"{layout_density(lay):.3f} | {att * 1e3:.1f} |",
+            f"{layout_density(lay):.3f} | {att * 1e3:.1f} | {load_average()} |",
             flush=True,
         )
 
@@ -159,6 +165,8 @@ def main() -> None:
     ap.add_argument("--block", type=int, nargs=2, default=[256, 256], metavar=("B_Q", "B_K"))
     ap.add_argument("--chunk-kib", type=int, default=2048, help="gathered K+V bytes per SDPA call")
     ap.add_argument("--no-estimators", action="store_true")
+    ap.add_argument("--estimator-dims", type=int, nargs="+", default=[64, 128], help="estimator head dims")
+    ap.add_argument("--no-speed", action="store_true", help="estimator tables only")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: all cores)")
     args = ap.parse_args()
     if args.quick:
@@ -167,17 +175,19 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     print(f"Machine: {hardware_fingerprint()}")
     print(f"Command: {' '.join(sys.argv)}")
-    speed_table(
-        lengths=args.lengths,
-        dims=args.dims,
-        densities=args.densities,
-        heads=args.heads,
-        repeats=args.repeats,
-        block=tuple(args.block),
-        chunk_bytes=args.chunk_kib * 1024,
-    )
+    if not args.no_speed:
+        speed_table(
+            lengths=args.lengths,
+            dims=args.dims,
+            densities=args.densities,
+            heads=args.heads,
+            repeats=args.repeats,
+            block=tuple(args.block),
+            chunk_bytes=args.chunk_kib * 1024,
+        )
     if not args.no_estimators:
-        estimator_table(n=max(args.lengths), d=64, heads=args.heads, repeats=args.repeats)
+        for d in args.estimator_dims:
+            estimator_table(n=max(args.lengths), d=d, heads=args.heads, repeats=args.repeats)
 
 
 if __name__ == "__main__":
