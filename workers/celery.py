@@ -14,12 +14,17 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+SQLA_POLLING_INTERVAL_S = 0.2
+
 
 def _transport_options(url: str) -> dict:
     """Redis re-delivers unacknowledged messages after visibility_timeout (the reaper acts sooner; a
-    duplicate delivery is a no-op at claim time); the SQLAlchemy transport takes no such option."""
+    duplicate delivery is a no-op at claim time); the SQLAlchemy transport (the embedded broker) is
+    polled every SQLA_POLLING_INTERVAL_S instead of kombu's default 1 s, to cut the queue wait."""
     if url.startswith(("redis://", "rediss://")):
         return {"visibility_timeout": max(3600, settings.LEASE_SECONDS * 4)}
+    if url.startswith("sqla+"):
+        return {"polling_interval": SQLA_POLLING_INTERVAL_S}
     return {}
 
 

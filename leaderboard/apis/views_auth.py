@@ -1,4 +1,4 @@
-"""API token endpoint: credentials in, the user's token out; DELETE revokes it."""
+"""API token endpoint: credentials in, the user's current token out (created if none); DELETE revokes it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from leaderboard.apis.throttles import LoginRateThrottle
 
 
 class TokenView(APIView):
-    """POST username and password for the user's token (one per user); DELETE revokes it."""
+    """POST username and password for the user's token (one per user, reused: other clients stay logged in);
+    DELETE revokes it."""
 
     authentication_classes = [TokenAuthentication]
     throttle_classes = [LoginRateThrottle]
@@ -32,7 +33,7 @@ class TokenView(APIView):
         auth=[],
     )
     def post(self, request):
-        """Exchange credentials for a token."""
+        """Exchange credentials for the user's existing token, creating it when there is none."""
         data = TokenRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
@@ -45,7 +46,7 @@ class TokenView(APIView):
                 {"non_field_errors": ["unable to log in with the given username and password"]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response({"token": services.token_create(user=user)})
+        return Response({"token": services.token_get_or_create(user=user)})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):

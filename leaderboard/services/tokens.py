@@ -1,4 +1,4 @@
-"""API tokens: one DRF token per user, created fresh (replacing the old one) or revoked."""
+"""API tokens: one DRF token per user, fetched (created when missing), rotated or revoked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ def token_create(*, user) -> str:
     with transaction.atomic():
         Token.objects.filter(user=user).delete()
         return Token.objects.create(user=user).key
+
+
+def token_get_or_create(*, user) -> str:
+    """The user's current token, created when they have none; other clients using it stay logged in."""
+    return Token.objects.get_or_create(user=user)[0].key
 
 
 def token_revoke(*, user) -> None:

@@ -16,10 +16,22 @@ def test_token_is_issued_for_good_credentials_and_authenticates(users, phases):
     assert client.get("/api/v1/submissions/").status_code == 200
 
 
-def test_token_request_replaces_the_previous_token(users):
+def test_token_request_returns_the_existing_token_so_other_clients_stay_logged_in(users):
     first = APIClient().post(URL, {"username": "olive", "password": "pw-olive-123"}).json()["token"]
     second = APIClient().post(URL, {"username": "olive", "password": "pw-olive-123"}).json()["token"]
-    assert first != second
+    assert first == second
+    other_machine = APIClient()
+    other_machine.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert other_machine.get("/api/v1/submissions/").status_code == 200
+
+
+def test_token_request_after_revoke_issues_a_new_token(users):
+    client = APIClient()
+    first = client.post(URL, {"username": "olive", "password": "pw-olive-123"}).json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert client.delete(URL).status_code == 204
+    second = APIClient().post(URL, {"username": "olive", "password": "pw-olive-123"}).json()["token"]
+    assert second != first
     stale = APIClient()
     stale.credentials(HTTP_AUTHORIZATION=f"Token {first}")
     assert stale.get("/api/v1/submissions/").status_code == 401

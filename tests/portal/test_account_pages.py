@@ -55,5 +55,13 @@ def test_token_page_creates_a_token_shown_once_and_revokes_it(client, users):
     assert "You have no API token." in client.get("/accounts/token/").content.decode()
 
 
+def test_token_page_replace_button_rotates_the_token(client, users):
+    client.force_login(users["owner"])
+    client.post("/accounts/token/", {"action": "create"})
+    first = Token.objects.get(user=users["owner"]).key
+    client.post("/accounts/token/", {"action": "create"})
+    assert Token.objects.get(user=users["owner"]).key != first
+
+
 def test_token_page_requires_login(client):
     assert client.get("/accounts/token/").status_code == 302
