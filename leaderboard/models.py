@@ -209,6 +209,12 @@ class LeaderboardEntry(models.Model):
     paper_url = models.URLField(blank=True)
     code_url = models.URLField(blank=True)
     submitted_at = models.DateTimeField()
+    on_frontier = models.BooleanField(
+        default=False, help_text="on the Pareto frontier computed over every entry of the split"
+    )
+    chart = models.PositiveSmallIntegerField(
+        default=0, help_text="0: a Pareto axis is n/a; 1: plottable, not embedded; 2: embedded in the chart"
+    )
 
     class Meta:
         ordering = ["phase", "split", "rank"]
@@ -218,6 +224,29 @@ class LeaderboardEntry(models.Model):
         indexes = [
             models.Index(fields=["phase", "split", "rank"], name="entry_phase_split_rank"),
             models.Index(fields=["phase", "split", "position"], name="entry_phase_split_position"),
+            models.Index(fields=["phase", "split", "chart"], name="entry_phase_split_chart"),
+        ]
+
+
+class LeaderboardPosition(models.Model):
+    """An entry's place when its split is ordered by one metric in one direction (n/a last), so that every
+    order is an index range scan; rewritten with the entries (the ranking metric's own order is
+    LeaderboardEntry.position)."""
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+", db_index=False)
+    split = models.CharField(max_length=16, choices=Score.Split.choices)
+    metric = models.CharField(max_length=64)
+    descending = models.BooleanField()
+    position = models.PositiveIntegerField()
+    entry = models.ForeignKey(
+        LeaderboardEntry, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["phase", "split", "metric", "descending", "position"], name="position_phase_order"
+            )
         ]
 
 

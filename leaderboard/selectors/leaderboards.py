@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import FloatField
+from django.db.models import Count, FloatField, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
-from leaderboard.models import LeaderboardEntry, Phase, Score
+from leaderboard.models import LeaderboardEntry, LeaderboardPosition, Phase, Score
 from leaderboard.selectors.benchmarks import metric_specs
 from leaderboard.services.errors import NotAllowed
+from leaderboard.services.rankings import CHART_HIDDEN, CHART_SHOWN, CHART_TOP
 
 MAX_LIMIT = 1000
 _FIELDS = (
@@ -67,7 +68,10 @@ class ParetoPoint:
 
 @dataclass(frozen=True)
 class ParetoData:
-    """Points with both axis metrics, and the non-dominated frontier (each axis in its own direction)."""
+    """The points to draw and the non-dominated frontier (each axis in its own direction).
+
+    points: the frontier, the baselines and the entries ranked within `top` (a bounded sample);
+    total: how many entries have both axis values: the frontier is computed over all of them."""
 
     x_metric: str
     y_metric: str
@@ -75,6 +79,8 @@ class ParetoData:
     frontier: list[ParetoPoint]
     x_higher_is_better: bool = True
     y_higher_is_better: bool = True
+    total: int = 0
+    top: int = CHART_TOP
 
 
 def leaderboard_visible_splits(*, phase: Phase) -> list[str]:
@@ -122,25 +128,33 @@ def leaderboard_rows(
     entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
     default = order_by == ranking and descending == metrics[ranking].higher_is_better
     if default:
-        ordered = entries.order_by("position")
+        page = entries.order_by("position").values_list(*_FIELDS)
     else:
-        key = _key(order_by)
-        ordered = entries.order_by(
-            key.desc(nulls_last=True) if descending else key.asc(nulls_last=True), "position"
+        page = (
+            LeaderboardPosition.objects.filter(
+                phase=phase, split=split, metric=order_by, descending=descending
+            )
+            .order_by("position")
+            .values_list(*(f"entry__{name}" for name in _FIELDS))
         )
     total = entries.count()
     rows = []
-    for position, values in enumerate(ordered.values(*_FIELDS)[offset : offset + limit], start=offset + 1):
-        stored = values.pop("metrics") or {}
-        rank = values.pop("rank") if default else position
-        if not default:
-            values.pop("rank")
-        rows.append(LeaderboardRow(rank=rank, metrics={name: stored.get(name) for name in metrics}, **values))
+    for position, values in enumerate(page[offset : offset + limit], start=offset + 1):
+        fields = dict(zip(_FIELDS, values, strict=True))
+        stored = fields.pop("metrics") or {}
+        rank = fields.pop("rank")
+        rows.append(
+            LeaderboardRow(
+                rank=rank if default else position,
+                metrics={name: stored.get(name) for name in metrics},
+                **fields,
+            )
+        )
     return LeaderboardPage(rows=rows, total=total, order_by=order_by, descending=descending, split=split)
 
 
 def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> ParetoData:
-    """Entries having both Pareto axis values, and the frontier; sorted in SQL, one linear sweep."""
+    """The materialised chart sample (frontier, baselines, top-ranked) with the plottable count, one query."""
     _check_split(phase, split, viewer)
     benchmark = phase.benchmark
     metrics = {m.name: m for m in metric_specs(benchmark=benchmark)}
@@ -148,20 +162,25 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
     x_up = metrics[x_name].higher_is_better if x_name in metrics else True
     y_up = metrics[y_name].higher_is_better if y_name in metrics else True
     x_key, y_key = _key(x_name), _key(y_name)
-    rows = (
-        LeaderboardEntry.objects.filter(phase=phase, split=split)
-        .annotate(px=x_key, py=y_key)
-        .filter(px__isnull=False, py__isnull=False)
-        .order_by(x_key.desc() if x_up else x_key.asc(), y_key.desc() if y_up else y_key.asc(), "id")
-        .values_list("submission_id", "method_name", "submitter", "is_baseline", "px", "py")
+    entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
+    plottable = (
+        entries.filter(chart__gte=CHART_HIDDEN).order_by().values("phase").annotate(n=Count("id")).values("n")
     )
-    points = [ParetoPoint(sid, name, who, base, float(x), float(y)) for sid, name, who, base, x, y in rows]
-    frontier, best = [], None
-    for point in points:
-        y_good = point.y if y_up else -point.y
-        if best is None or y_good > best:
+    rows = (
+        entries.filter(chart=CHART_SHOWN)
+        .annotate(px=x_key, py=y_key, plottable=Subquery(plottable))
+        .order_by(x_key.desc() if x_up else x_key.asc(), y_key.desc() if y_up else y_key.asc(), "position")
+        .values_list(
+            "submission_id", "method_name", "submitter", "is_baseline", "px", "py", "on_frontier", "plottable"
+        )
+    )
+    points, frontier, total = [], [], 0
+    for sid, name, who, base, x, y, on_frontier, count in rows:
+        point = ParetoPoint(sid, name, who, base, float(x), float(y))
+        points.append(point)
+        if on_frontier:
             frontier.append(point)
-            best = y_good
+        total = count or 0
     return ParetoData(
         x_metric=x_name,
         y_metric=y_name,
@@ -169,4 +188,6 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
         frontier=frontier,
         x_higher_is_better=x_up,
         y_higher_is_better=y_up,
+        total=total,
+        top=CHART_TOP,
     )

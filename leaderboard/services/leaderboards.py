@@ -7,7 +7,8 @@ import math
 
 from django.db import connection, transaction
 
-from leaderboard.models import LeaderboardEntry, Phase, Score, Submission
+from leaderboard.models import LeaderboardEntry, LeaderboardPosition, Phase, Score, Submission
+from leaderboard.services.rankings import CHART_TOP, board_spec, chart_groups, metric_orders
 
 ANONYMOUS = "anonymous"
 BASELINE = "baseline"
@@ -72,21 +73,39 @@ _COLUMNS = (
     "paper_url",
     "code_url",
     "submitted_at",
+    "on_frontier",
+    "chart",
 )
+_POSITION_COLUMNS = ("phase_id", "split", "metric", "descending", "position", "entry_id")
 
 
-def _entries_insert(values: list[tuple]) -> None:
-    """Insert entry rows fast: COPY on PostgreSQL, executemany elsewhere (no per-row ORM work)."""
-    table = connection.ops.quote_name(LeaderboardEntry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+def rows_insert(*, model, columns: tuple[str, ...], values: list[tuple]) -> None:
+    """Insert rows fast: COPY on PostgreSQL, executemany elsewhere (no per-row ORM work)."""
+    if not values:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
             return
-        placeholders = ", ".join(["%s"] * len(_COLUMNS))
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+        placeholders = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", values)
+
+
+def positions_values(
+    *, phase_id: int, split: str, rows: list[dict], spec, entry_ids: list[int]
+) -> list[tuple]:
+    """LeaderboardPosition rows of one split: every metric in both directions but the ranking order."""
+    values = []
+    for metric, descending, order in metric_orders(rows=rows, spec=spec):
+        values.extend(
+            (phase_id, split, metric, descending, place, entry_ids[index])
+            for place, index in enumerate(order, start=1)
+        )
+    return values
 
 
 def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int:
@@ -118,17 +137,22 @@ def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int
     for submission_id, split, metrics in scores:
         latest[(submission_id, split)] = _clean(metrics)
     adapt_time = connection.ops.adapt_datetimefield_value
-    values = []
+    spec = board_spec(benchmark=phase.benchmark)
+    values, boards = [], {}
     for split in splits:
         rows = [dict(subs[sid], metrics=m) for (sid, sp), m in latest.items() if sp == split]
-        for position, (rank, row) in enumerate(_ranked(rows, metric=metric, higher=higher), start=1):
+        ranked = _ranked(rows, metric=metric, higher=higher)
+        board = [dict(row, rank=rank, position=position) for position, (rank, row) in enumerate(ranked, 1)]
+        groups, frontier = chart_groups(rows=board, spec=spec, top=CHART_TOP)
+        boards[split] = board
+        for index, row in enumerate(board):
             values.append(
                 (
                     phase.pk,
                     split,
                     row["id"],
-                    rank,
-                    position,
+                    row["rank"],
+                    row["position"],
                     row["metrics"].get(metric),
                     row["method_name"],
                     _submitter(row),
@@ -137,11 +161,27 @@ def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int
                     row["paper_url"],
                     row["code_url"],
                     adapt_time(row["created_at"]),
+                    index in frontier,
+                    groups[index],
                 )
             )
     with transaction.atomic():
+        LeaderboardPosition.objects.filter(phase=phase, split__in=splits).delete()
         LeaderboardEntry.objects.filter(phase=phase, split__in=splits).delete()
-        _entries_insert(values)
+        rows_insert(model=LeaderboardEntry, columns=_COLUMNS, values=values)
+        ids = dict(
+            ((split, sid), pk)
+            for split, sid, pk in LeaderboardEntry.objects.filter(phase=phase, split__in=splits).values_list(
+                "split", "submission_id", "id"
+            )
+        )
+        positions = []
+        for split, board in boards.items():
+            entry_ids = [ids[(split, row["id"])] for row in board]
+            positions += positions_values(
+                phase_id=phase.pk, split=split, rows=board, spec=spec, entry_ids=entry_ids
+            )
+        rows_insert(model=LeaderboardPosition, columns=_POSITION_COLUMNS, values=positions)
     return len(values)
 
 

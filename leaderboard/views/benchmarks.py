@@ -81,7 +81,7 @@ def benchmark_phase_choose(*, benchmark: Benchmark, phases: list[Phase], slug: s
 
 
 def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[str, Any]:
-    """The Pareto axes (with their metric definitions), every point and the frontier, ready for JSON."""
+    """The Pareto axes (with their metric definitions), the embedded points, the frontier and the counts."""
     data = selectors.pareto_points(phase=phase, split=split)
     by_name = {m.name: m for m in metrics}
 
@@ -104,6 +104,9 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
         "y": axis(data.y_metric),
         "points": [plain(p) for p in data.points],
         "frontier": [plain(p) for p in data.frontier],
+        "shown": len(data.points),
+        "total": data.total,
+        "top": data.top,
     }
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
 from django.utils import timezone
 
-from leaderboard.models import LeaderboardEntry, Score, Submission
+from leaderboard.models import LeaderboardEntry, LeaderboardPosition, Score, Submission
 from leaderboard.selectors import leaderboard_rows, leaderboard_visible_splits, pareto_points
 from leaderboard.services import NotAllowed, leaderboard_rebuild, submission_set_hidden
 
@@ -116,3 +117,73 @@ def test_pareto_points_frontier_is_non_dominated(board, phase):
     assert (data.x_metric, data.y_metric) == ("density", "accuracy")
     assert {p.method_name for p in data.points} == {"best", "tie", "tie2", "base"}
     assert [p.method_name for p in data.frontier] == ["tie", "best"]
+
+
+def test_leaderboard_rebuild_materialises_frontier_and_chart_groups(board, phase):
+    entries = {e.method_name: e for e in LeaderboardEntry.objects.filter(phase=phase, split="public")}
+    assert {name for name, e in entries.items() if e.on_frontier} == {"tie", "best"}
+    assert {name: e.chart for name, e in entries.items()} == {
+        "best": 2,
+        "tie": 2,
+        "tie2": 2,
+        "base": 2,
+        "na": 0,
+    }
+
+
+def test_pareto_points_frontier_covers_entries_beyond_the_embedded_top(board, phase, monkeypatch):
+    monkeypatch.setattr("leaderboard.services.leaderboards.CHART_TOP", 1)
+    leaderboard_rebuild(phase=phase)
+    data = pareto_points(phase=phase)
+    assert [p.method_name for p in data.points] == ["tie", "best", "base"]
+    assert [p.method_name for p in data.frontier] == ["tie", "best"]
+    assert data.total == 4
+
+
+def test_pareto_points_is_one_query_with_the_plottable_total(board, phase, django_assert_num_queries):
+    pareto_points(phase=phase)
+    with django_assert_num_queries(1):
+        data = pareto_points(phase=phase)
+    assert data.total == 4 and len(data.points) == 4
+
+
+def test_pareto_points_of_an_empty_split_is_empty(phase):
+    data = pareto_points(phase=phase)
+    assert data.points == [] and data.frontier == [] and data.total == 0
+
+
+def test_leaderboard_rebuild_writes_one_position_per_entry_for_every_other_order(board, phase):
+    orders = set(LeaderboardPosition.objects.values_list("split", "metric", "descending").distinct())
+    assert orders == {
+        (split, metric, descending)
+        for split in ("public", "private")
+        for metric, descending in (("accuracy", False), ("density", False), ("density", True))
+    }
+    assert LeaderboardPosition.objects.count() == 2 * 3 * 5
+    page = leaderboard_rows(phase=phase, order_by="density", descending=True)
+    assert [r.method_name for r in page.rows] == ["base", "tie2", "best", "tie", "na"]
+    assert [r.rank for r in leaderboard_rows(phase=phase, order_by="density", offset=3).rows] == [4, 5]
+
+
+def test_leaderboard_rows_skip_positions_of_entries_deleted_since_the_rebuild(board, phase):
+    board["tie"].delete()
+    page = leaderboard_rows(phase=phase, order_by="density")
+    assert [r.method_name for r in page.rows] == ["na", "best", "tie2", "base"]
+
+
+def test_migration_backfill_matches_the_rebuild(board, phase):
+    from django.apps import apps
+
+    migration = importlib.import_module("leaderboard.migrations.0004_entry_chart_positions")
+    expected_entries = set(LeaderboardEntry.objects.values_list("id", "chart", "on_frontier"))
+    expected_positions = set(
+        LeaderboardPosition.objects.values_list("split", "metric", "descending", "position", "entry_id")
+    )
+    LeaderboardPosition.objects.all().delete()
+    LeaderboardEntry.objects.update(chart=0, on_frontier=False)
+    migration.entries_backfill(apps, None)
+    assert set(LeaderboardEntry.objects.values_list("id", "chart", "on_frontier")) == expected_entries
+    assert (
+        set(LeaderboardPosition.objects.values_list("split", "metric", "descending", "position", "entry_id"))
+        == expected_positions
+    )

@@ -138,6 +138,12 @@ def scored(*, owner, phase, method, public, private=None, baseline=False, items=
 
 
 @pytest.fixture
+def make_scored():
+    """The `scored` helper, for tests that add entries of their own."""
+    return scored
+
+
+@pytest.fixture
 def entries(phase, closed_phase, users) -> dict:
     """Three scored entries on dev (one baseline), one on the closed test phase with a private score."""
     items = [

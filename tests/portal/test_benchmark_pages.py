@@ -106,6 +106,20 @@ def test_benchmark_page_embeds_pareto_data_and_static_plotly(client, entries):
     assert "cdn" not in html.lower()
 
 
+def test_benchmark_page_embeds_a_bounded_sample_and_says_so(
+    client, entries, phase, users, make_scored, monkeypatch
+):
+    monkeypatch.setattr("leaderboard.services.leaderboards.CHART_TOP", 1)
+    make_scored(owner=users["other"], phase=phase, method="Dominated", public={"psnr": 20.0, "density": 50.0})
+    html = client.get("/benchmarks/toy/").content.decode()
+    raw = re.search(r'<script id="pareto-data" type="application/json">(.*?)</script>', html, re.S).group(1)
+    data = json.loads(raw)
+    assert [p["method_name"] for p in data["points"]] == ["OscarField", "NearestView"]
+    assert [p["method_name"] for p in data["frontier"]] == ["OscarField"]
+    assert (data["shown"], data["total"]) == (2, 3)
+    assert "Showing 2 of 3 entries" in html and "computed over all 3" in html
+
+
 def test_plotly_is_served_from_the_installed_package_by_staticfiles():
     found = finders.find("vendor/plotly/plotly.min.js")
     assert found is not None

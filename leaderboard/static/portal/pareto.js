@@ -1,4 +1,5 @@
-// Draws the Pareto chart of a leaderboard from the JSON embedded by the page (#pareto-data).
+// Draws the Pareto chart of a leaderboard from the JSON embedded by the page (#pareto-data): a bounded
+// sample of the entries (frontier, baselines, top-ranked) and the frontier computed over all of them.
 (function () {
   "use strict";
   var holder = document.getElementById("pareto-chart");
@@ -25,13 +26,15 @@
   }
   var baselines = points.filter(function (p) { return p.is_baseline; });
   var entries = points.filter(function (p) { return !p.is_baseline; });
+  var sampled = typeof data.total === "number" && typeof data.shown === "number" && data.shown < data.total;
+  var entriesName = sampled ? "Entries (top " + data.top + " by rank, frontier, baselines; " + data.shown + " of " + data.total + ")" : "Entries";
   var frontier = (data.frontier || []).slice().sort(function (a, b) { return a.x - b.x; });
   var traces = [
     // Staircase of what is attainable: flat until the next frontier point is reached along x.
     { name: "Pareto frontier", x: coords(frontier, "x"), y: coords(frontier, "y"), mode: "lines+markers",
       line: { color: "#2452c8", width: 2, dash: "dot", shape: data.x.higher_is_better ? "vh" : "hv" },
       marker: { size: 18, symbol: "circle-open", color: "#2452c8" }, hoverinfo: "skip" },
-    { name: "Entries", x: coords(entries, "x"), y: coords(entries, "y"), text: labels(entries), mode: "markers",
+    { name: entriesName, x: coords(entries, "x"), y: coords(entries, "y"), text: labels(entries), mode: "markers",
       marker: { size: 10, color: "#2452c8" }, hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" },
     { name: "Baselines", x: coords(baselines, "x"), y: coords(baselines, "y"), text: labels(baselines), mode: "markers",
       marker: { size: 10, color: "#d08a00", symbol: "diamond" }, hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" }
