@@ -131,8 +131,10 @@ def leaderboard_rows(
         page = entries.order_by("position").values_list(*_FIELDS)
     else:
         page = (
+            # descending__in, not descending=: Django writes a boolean equality as `NOT "descending"`,
+            # which SQLite cannot match to the index; `IN (0)` is an equality it walks in position order.
             LeaderboardPosition.objects.filter(
-                phase=phase, split=split, metric=order_by, descending=descending
+                phase=phase, split=split, metric=order_by, descending__in=[descending]
             )
             .order_by("position")
             .values_list(*(f"entry__{name}" for name in _FIELDS))

@@ -38,29 +38,25 @@ def board_spec(*, benchmark) -> BoardSpec:
 
 
 def metric_orders(*, rows: list[dict], spec: BoardSpec) -> Iterator[tuple[str, bool, list[int]]]:
-    """(metric, descending, row indices in that order) for every metric and direction except the ranking
-    metric in its own direction (the entries' `position`). n/a last; ties by ranked position.
-
-    rows: dicts with "metrics" (finite floats only) and "position", in any order."""
+    """(metric, descending, row indices) per metric and direction but the ranking one; n/a last."""
     for metric in spec.directions:
+        valued, missing = [], []
+        for index, row in enumerate(rows):
+            value = row["metrics"].get(metric)
+            if value is None:
+                missing.append((row["position"], index))
+            else:
+                valued.append((value, row["position"], index))
+        tail = [index for _, index in sorted(missing)]
         for descending in (True, False):
             if metric == spec.ranking and descending == spec.higher(metric):
                 continue
-            sign = -1.0 if descending else 1.0
-
-            def key(index: int, metric=metric, sign=sign) -> tuple:
-                row = rows[index]
-                value = row["metrics"].get(metric)
-                if value is None:
-                    return (1, 0.0, row["position"])
-                return (0, sign * value, row["position"])
-
-            yield metric, descending, sorted(range(len(rows)), key=key)
+            keyed = sorted((-v, p, i) for v, p, i in valued) if descending else sorted(valued)
+            yield metric, descending, [index for _, _, index in keyed] + tail
 
 
 def pareto_frontier(*, rows: list[dict], spec: BoardSpec) -> set[int]:
-    """Indices of the rows no other row beats on both Pareto axes (each in its direction); rows lacking an
-    axis value are never on it. Among equal points the best-ranked one is kept."""
+    """Indices of rows no other row beats on both axes (each in its direction; an n/a axis never is)."""
     x_sign = 1.0 if spec.higher(spec.pareto_x) else -1.0
     y_sign = 1.0 if spec.higher(spec.pareto_y) else -1.0
     candidates = []
@@ -78,8 +74,7 @@ def pareto_frontier(*, rows: list[dict], spec: BoardSpec) -> set[int]:
 
 
 def chart_groups(*, rows: list[dict], spec: BoardSpec, top: int = CHART_TOP) -> tuple[list[int], set[int]]:
-    """Per row its chart group (NONE: an axis is n/a; SHOWN: on the frontier, a baseline or ranked within
-    `top`; HIDDEN: any other plottable row) and the frontier's row indices."""
+    """Each row's chart group (NONE: n/a axis; SHOWN: frontier, baseline, top) and the frontier."""
     frontier = pareto_frontier(rows=rows, spec=spec)
     groups = []
     for index, row in enumerate(rows):
