@@ -23,7 +23,8 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def tasks_run(tasks: Sequence[Callable[[], None]], *, threads: int) -> None:
     """Run the tasks, each on one thread with intra-op parallelism 1, pulled dynamically by ``threads``
-    workers; runs inline when one thread suffices. The caller's thread count is left unchanged."""
+    workers (the calling thread and ``threads - 1`` pool threads); runs inline when one thread
+    suffices. The caller's thread count is left unchanged."""
     if threads <= 1 or len(tasks) <= 1:
         for task in tasks:
             task()
@@ -45,7 +46,9 @@ def tasks_run(tasks: Sequence[Callable[[], None]], *, threads: int) -> None:
             tasks[i]()
 
     try:
-        futures = [_pool(workers).submit(drain) for _ in range(workers)]
+        # the caller is one of the workers: one thread fewer to wake, none left idle waiting
+        futures = [_pool(workers - 1).submit(drain) for _ in range(workers - 1)]
+        drain()
         for f in futures:
             f.result()
     finally:
