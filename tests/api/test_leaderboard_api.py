@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from sb_api_fixtures import scored
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/benchmarks/tiny/leaderboard/"
@@ -113,8 +114,6 @@ def test_leaderboard_csv_errors_are_csv_too(clients, entries):
 
 def test_leaderboard_query_count_does_not_grow_with_rows(clients, entries, phases, users,
                                                          django_assert_max_num_queries):
-    from sparsebench_tests_platform_fixtures import scored
-
     with django_assert_max_num_queries(8) as few:
         clients["owner"].get(URL, {"phase": "dev"})
     for index in range(12):

@@ -1,26 +1,13 @@
 """CLI test fixtures: the API fixtures (tiny benchmark, users, entries) plus the CLI's environment."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-_NAME = "sparsebench_tests_platform_fixtures"
-if _NAME not in sys.modules:
-    _path = Path(__file__).resolve().parents[1] / "api" / "platform_fixtures.py"
-    _spec = importlib.util.spec_from_file_location(_NAME, _path)
-    sys.modules[_NAME] = importlib.util.module_from_spec(_spec)
-    _spec.loader.exec_module(sys.modules[_NAME])
-
-from sparsebench_tests_platform_fixtures import (  # noqa: E402, F401
+from sb_api_fixtures import (  # noqa: F401
     benchmark,
     clients,
     entries,
     fast_password_hashing,
     phases,
     private_roots,
-    scored,
     throttle_cache_clear,
     tiny_registered,
     users,

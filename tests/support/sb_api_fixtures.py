@@ -1,11 +1,8 @@
-"""Fixtures shared by the API and CLI tests: the tiny benchmark with built data, users, tokens, entries."""
+"""Fixtures shared by the API and CLI tests: the tiny answers benchmark with data, users, tokens, entries."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,19 +15,8 @@ from evaluator import registry
 from leaderboard import services
 from leaderboard.models import Benchmark, Phase, Score, Submission, submission_storage
 
-TINY_MODULE = "sparsebench_tests_tinybench"
 PASSWORDS = {"owner": "pw-olive-123", "other": "pw-oscar-123", "staff": "pw-stella-123"}
 NAMES = {"owner": "olive", "other": "oscar", "staff": "stella"}
-
-
-def tiny_module():
-    """The tiny benchmark module, loaded once from its file under a fixed name (the registry imports it)."""
-    if TINY_MODULE not in sys.modules:
-        spec = importlib.util.spec_from_file_location(TINY_MODULE, Path(__file__).with_name("tinybench.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[TINY_MODULE] = module
-        spec.loader.exec_module(module)
-    return sys.modules[TINY_MODULE]
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +46,7 @@ def throttle_cache_clear():
 @pytest.fixture
 def tiny_registered(monkeypatch):
     """Register the tiny benchmark under the slug "tiny" for this test."""
-    tiny_module()
-    monkeypatch.setitem(registry.REGISTRY, "tiny", f"{TINY_MODULE}:TinyBenchmark")
+    monkeypatch.setitem(registry.REGISTRY, "tiny", "sb_tinyanswers:TinyBenchmark")
     registry.benchmark_get.cache_clear()
     yield registry.benchmark_get("tiny")
     registry.benchmark_get.cache_clear()
