@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 
 from leaderboard.models import Benchmark, LeaderboardEntry, Phase, Score, Submission, WorkerHeartbeat
 from leaderboard.services import ServiceError, submission_cancel, submission_rerun, submission_set_hidden
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable, never edited by hand."""
+class ReadOnlyMixin:
+    """Viewable, never added, changed or deleted by hand (for model admins and inlines alike)."""
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -19,6 +21,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Viewable, never edited by hand."""
 
 
 class PhaseInline(admin.TabularInline):
@@ -96,74 +102,49 @@ class PhaseAdmin(admin.ModelAdmin):
         return False
 
 
-class ScoreInline(admin.TabularInline):
+class ScoreInline(ReadOnlyMixin, admin.TabularInline):
     model = Score
     extra = 0
     fields = ("split", "protocol_version", "metrics", "na_reasons", "hardware", "created_at")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+def _submission_action(*, name: str, description: str, label: str, call) -> Callable:
+    """An admin action applying `call(submission, actor)` (a service) to each selected submission."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def action(modeladmin, request, queryset) -> None:
+        done, refused = 0, []
+        for submission in queryset.select_related("phase__benchmark"):
+            try:
+                call(submission, request.user)
+                done += 1
+            except ServiceError as exc:
+                refused.append(f"#{submission.pk}: {exc}")
+        if done:
+            modeladmin.message_user(request, f"{label}: {done} submission(s)", messages.SUCCESS)
+        for line in refused:
+            modeladmin.message_user(request, line, messages.WARNING)
 
-
-def _apply(modeladmin, request, queryset, action, label: str) -> None:
-    done, refused = 0, []
-    for submission in queryset.select_related("phase__benchmark"):
-        try:
-            action(submission)
-            done += 1
-        except ServiceError as exc:
-            refused.append(f"#{submission.pk}: {exc}")
-    if done:
-        modeladmin.message_user(request, f"{label}: {done} submission(s)", messages.SUCCESS)
-    for line in refused:
-        modeladmin.message_user(request, line, messages.WARNING)
+    action.__name__ = name  # the admin names an action after its function
+    return admin.action(description=description)(action)
 
 
-@admin.action(description="Re-run selected submissions")
-def rerun(modeladmin, request, queryset) -> None:
-    _apply(
-        modeladmin, request, queryset, lambda s: submission_rerun(submission=s, actor=request.user), "re-run"
-    )
-
-
-@admin.action(description="Cancel selected submissions")
-def cancel(modeladmin, request, queryset) -> None:
-    _apply(
-        modeladmin,
-        request,
-        queryset,
-        lambda s: submission_cancel(submission=s, actor=request.user),
-        "cancelled",
-    )
-
-
-@admin.action(description="Hide selected submissions from leaderboards")
-def hide(modeladmin, request, queryset) -> None:
-    _apply(
-        modeladmin,
-        request,
-        queryset,
-        lambda s: submission_set_hidden(submission=s, actor=request.user, hidden=True),
-        "hidden",
-    )
-
-
-@admin.action(description="Unhide selected submissions")
-def unhide(modeladmin, request, queryset) -> None:
-    _apply(
-        modeladmin,
-        request,
-        queryset,
-        lambda s: submission_set_hidden(submission=s, actor=request.user, hidden=False),
-        "unhidden",
-    )
+rerun = _submission_action(
+    name="rerun", description="Re-run selected submissions", label="re-run",
+    call=lambda s, actor: submission_rerun(submission=s, actor=actor),
+)
+cancel = _submission_action(
+    name="cancel", description="Cancel selected submissions", label="cancelled",
+    call=lambda s, actor: submission_cancel(submission=s, actor=actor),
+)
+hide = _submission_action(
+    name="hide", description="Hide selected submissions from leaderboards", label="hidden",
+    call=lambda s, actor: submission_set_hidden(submission=s, actor=actor, hidden=True),
+)
+unhide = _submission_action(
+    name="unhide", description="Unhide selected submissions", label="unhidden",
+    call=lambda s, actor: submission_set_hidden(submission=s, actor=actor, hidden=False),
+)
 
 
 @admin.register(Submission)
@@ -184,7 +165,13 @@ class SubmissionAdmin(admin.ModelAdmin):
     search_fields = ("method_name", "owner__username", "payload_sha256")
     actions = [rerun, cancel, hide, unhide]
     inlines = [ScoreInline]
-    readonly_fields = (
+    fields = (
+        "method_name",
+        "description",
+        "paper_url",
+        "code_url",
+        "is_public",
+        "is_anonymous",
         "owner",
         "phase",
         "payload_kind",
@@ -212,14 +199,6 @@ class SubmissionAdmin(admin.ModelAdmin):
         "finished_at",
         "updated_at",
     )
-    fields = (
-        "method_name",
-        "description",
-        "paper_url",
-        "code_url",
-        "is_public",
-        "is_anonymous",
-    ) + readonly_fields
     readonly_fields = fields  # every change goes through a service (the actions), never a raw edit
 
     def has_add_permission(self, request) -> bool:
