@@ -28,6 +28,7 @@ def hardware_fingerprint() -> dict[str, str]:
 
 
 def _cpu_model() -> str:
+    """The CPU model name from /proc/cpuinfo, else platform.processor()."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
             for line in fh:

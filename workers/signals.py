@@ -14,6 +14,7 @@ _stop = threading.Event()
 
 
 def _queues(sender) -> str:
+    """The comma-separated queues the worker consumes from ("" when unknown)."""
     try:
         return ",".join(sorted(q.name for q in sender.app.amqp.queues.consume_from.values()))
     except Exception:
@@ -21,6 +22,7 @@ def _queues(sender) -> str:
 
 
 def _beat_forever(worker_id: str, hostname: str, queues: str) -> None:
+    """Touch this worker's heartbeat row every HEARTBEAT_SECONDS until stopped."""
     from leaderboard.services import worker_heartbeat_touch
 
     try:

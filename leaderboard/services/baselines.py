@@ -29,6 +29,7 @@ def baseline_owner():
 
 
 def _submit_one(*, owner, phase: Phase, baseline, public_dir: Path) -> Submission:
+    """Create one baseline submission from the payload the baseline makes in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="baseline-") as work:
         payload = baseline.make_payload(public_dir, phase.slug, Path(work))
         common = dict(

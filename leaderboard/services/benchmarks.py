@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from evaluator.contract import BenchmarkSpec, ProgressFn
+from evaluator.contract import BenchmarkSpec, ProgressFn, no_progress
 from evaluator.registry import benchmark_get, benchmark_slugs
 from leaderboard.models import Benchmark, Phase
 from leaderboard.services.errors import BenchmarkDataError
@@ -27,6 +27,7 @@ def benchmark_data_dir(*, benchmark: Benchmark) -> Path:
 
 
 def _spec_fields(spec: BenchmarkSpec) -> dict:
+    """The Benchmark row fields mirrored from an evaluator spec."""
     return {
         "version": spec.version,
         "title": spec.title,
@@ -98,6 +99,7 @@ def benchmark_sync_all() -> list[Benchmark]:
 
 
 def _produce(*, slug: str, force: bool, origin: str, make: Callable[[Path], None]) -> Benchmark:
+    """Run `make` into a staging folder, then swap it in as the data dir (previous data kept on failure)."""
     benchmark = Benchmark.objects.get(slug=slug)
     target = benchmark_data_dir(benchmark=benchmark)
     if target.exists() and not force and benchmark.data_status == DataStatus.READY:
@@ -133,10 +135,7 @@ def benchmark_data_build(*, slug: str, force: bool = False, progress: ProgressFn
     seed = int(settings.BUILD_SEED)
 
     def make(out_dir: Path) -> None:
-        if progress is None:
-            plugin.build(out_dir, seed=seed)
-        else:
-            plugin.build(out_dir, seed=seed, progress=progress)
+        plugin.build(out_dir, seed=seed, progress=progress or no_progress)
 
     return _produce(slug=slug, force=force, origin=f"generated:{seed}", make=make)
 
@@ -149,9 +148,6 @@ def benchmark_data_import(*, slug: str, source: Path, progress: ProgressFn | Non
         raise BenchmarkDataError(f"{source} is not a directory")
 
     def make(out_dir: Path) -> None:
-        if progress is None:
-            plugin.import_data(source, out_dir)
-        else:
-            plugin.import_data(source, out_dir, progress=progress)
+        plugin.import_data(source, out_dir, progress=progress or no_progress)
 
     return _produce(slug=slug, force=True, origin=f"imported:{source}", make=make)

@@ -14,6 +14,7 @@ from leaderboard.services.errors import BenchmarkDataError
 
 
 def _public_files(public_dir: Path, paths: tuple[str, ...]) -> list[Path]:
+    """The files under the phase's public paths, refusing paths that leave the public folder."""
     root = public_dir.resolve()
     files: list[Path] = []
     for rel in paths:

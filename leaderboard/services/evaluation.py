@@ -50,6 +50,7 @@ class RunLog(logging.Handler):
 
 @contextmanager
 def _capturing(run_log: RunLog):
+    """Send the evaluator's log records to `run_log` while the block runs."""
     target = logging.getLogger("evaluator")
     target.addHandler(run_log)
     try:
@@ -59,6 +60,7 @@ def _capturing(run_log: RunLog):
 
 
 def _payload(submission: Submission, public_dir: Path) -> Payload:
+    """The evaluator payload of a stored submission (file path or JSON config)."""
     if submission.payload_kind == "file":
         path = payload_path(name=submission.payload_file.name)
         if not path.is_file():
@@ -68,6 +70,7 @@ def _payload(submission: Submission, public_dir: Path) -> Payload:
 
 
 def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_id: str) -> None:
+    """Validate, then score, and record the validation failure or the scores."""
     try:
         plugin = benchmark_get(submission.phase.benchmark.slug)
     except ValueError as exc:

@@ -58,6 +58,7 @@ class LeaseKeeper:
         return alive
 
     def _run(self) -> None:
+        """Renew the lease every interval until stopped or the lease is lost."""
         try:
             while not self._stop.wait(self.interval):
                 try:

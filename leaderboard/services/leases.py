@@ -20,6 +20,7 @@ MAX_BACKOFF_EXPONENT = 6
 
 
 def _lease_end(now: dt.datetime) -> dt.datetime:
+    """The expiry of a lease taken or renewed at `now`."""
     return now + dt.timedelta(seconds=settings.LEASE_SECONDS)
 
 
@@ -68,6 +69,7 @@ class ReapResult:
 
 
 def _requeue_or_fail(submission: Submission, now: dt.datetime, result: ReapResult) -> None:
+    """Requeue an expired lease while attempts remain, else fail it as a platform error."""
     expired = Submission.objects.filter(pk=submission.pk, status=Status.RUNNING, lease_expires_at__lt=now)
     if submission.attempts < settings.MAX_ATTEMPTS:
         changed = expired.update(
@@ -102,6 +104,7 @@ def _requeue_or_fail(submission: Submission, now: dt.datetime, result: ReapResul
 
 
 def _redispatch(submission: Submission, now: dt.datetime, result: ReapResult) -> None:
+    """Send a queued submission again once its dispatch has waited past the backoff."""
     exponent = min(max(submission.dispatches - 1, 0), MAX_BACKOFF_EXPONENT)
     waited = dt.timedelta(seconds=settings.LEASE_SECONDS * 2**exponent)
     if submission.enqueued_at is not None and now - submission.enqueued_at < waited:

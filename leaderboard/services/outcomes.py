@@ -22,6 +22,7 @@ def log_tail_text(*, lines: list[str], limit: int = LOG_TAIL_BYTES) -> str:
 
 
 def _number(value) -> float | None:
+    """A finite float, or None for None, booleans and non-finite values."""
     if value is None or isinstance(value, bool):
         return None
     value = float(value)
@@ -29,6 +30,7 @@ def _number(value) -> float | None:
 
 
 def _split_fields(split: SplitScore) -> dict:
+    """The Score row fields of one split: finite metrics, n/a reasons and item values."""
     metrics = {name: _number(value) for name, value in split.metrics.items()}
     reasons = {str(k): str(v) for k, v in split.na_reasons.items()}
     for name, value in split.metrics.items():

@@ -37,6 +37,7 @@ def payload_upload_size(*, upload) -> int | None:
 
 
 def _chunks(upload):
+    """The upload's bytes in blocks (Django chunks, or reads from the start of a file object)."""
     if hasattr(upload, "chunks"):
         yield from upload.chunks()
         return

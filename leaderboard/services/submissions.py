@@ -31,6 +31,7 @@ URL_MAX = 200
 
 
 def _check_text(errors: dict, *, method_name: str, description: str, paper_url: str, code_url: str) -> None:
+    """Add the problems of the free-text fields (name, description, URLs) to `errors`."""
     if not method_name.strip():
         errors.setdefault("method_name", []).append("a method name is required")
     elif len(method_name.strip()) > METHOD_NAME_MAX:
@@ -92,12 +93,14 @@ def _check_payload(errors: dict, *, phase: Phase, upload, config) -> str:
 
 
 def _size_limit(phase: Phase, *, is_baseline: bool) -> int:
+    """The upload cap: the phase's cap within the platform's (baselines: the platform's only)."""
     if is_baseline:
         return int(settings.UPLOAD_MAX_BYTES)
     return min(int(phase.max_upload_bytes), int(settings.UPLOAD_MAX_BYTES))
 
 
 def _check_open(phase: Phase) -> None:
+    """Raise PhaseClosed unless the phase is open, visible and its benchmark visible with ready data."""
     benchmark = phase.benchmark
     ready = benchmark.data_status == benchmark.DataStatus.READY
     if not (phase.is_open() and phase.is_visible and benchmark.is_visible and ready):

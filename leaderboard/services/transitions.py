@@ -14,6 +14,7 @@ Status = Submission.Status
 
 
 def _reload(submission: Submission) -> Submission:
+    """The submission read again with its phase, benchmark and owner."""
     return Submission.objects.select_related("phase__benchmark", "owner").get(pk=submission.pk)
 
 
