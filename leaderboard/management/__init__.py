@@ -1,0 +1,1 @@
+"""Django management package of the leaderboard app."""

@@ -1,0 +1,1 @@
+"""manage.py commands of the leaderboard: parse options, call the services, report."""
