@@ -156,7 +156,7 @@ def view_render(*, scene: Scene, camera: Camera, width: int, height: int) -> Ren
         compact[j, glossy] += (gain * specular[glossy] * cos_h ** shininess[glossy])[:, None]
     per_light[:, hit] = compact
     mask = np.zeros(n_pix, dtype=bool)
-    mask[hit] = index[hit] < len(scene.primitives) - 1
+    mask[hit] = index[hit] < scene.object_count  # objects come first, the platform last
     return Render(
         per_light=per_light.reshape(n_lights, height, width, 3),
         ambient=ambient.reshape(height, width, 3),
