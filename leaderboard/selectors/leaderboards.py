@@ -163,26 +163,27 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
     x_name, y_name = benchmark.pareto_x, benchmark.pareto_y
     x_up = metrics[x_name].higher_is_better if x_name in metrics else True
     y_up = metrics[y_name].higher_is_better if y_name in metrics else True
-    x_key, y_key = _key(x_name), _key(y_name)
     entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
     plottable = (
         entries.filter(chart__gte=CHART_HIDDEN).order_by().values("phase").annotate(n=Count("id")).values("n")
     )
     rows = (
         entries.filter(chart=CHART_SHOWN)
-        .annotate(px=x_key, py=y_key, plottable=Subquery(plottable))
-        .order_by(x_key.desc() if x_up else x_key.asc(), y_key.desc() if y_up else y_key.asc(), "position")
+        .annotate(px=_key(x_name), py=_key(y_name), plottable=Subquery(plottable))
+        .order_by("position")
         .values_list(
             "submission_id", "method_name", "submitter", "is_baseline", "px", "py", "on_frontier", "plottable"
         )
     )
-    points, frontier, total = [], [], 0
-    for sid, name, who, base, x, y, on_frontier, count in rows:
+    x_sign, y_sign = (-1.0 if x_up else 1.0), (-1.0 if y_up else 1.0)
+    keyed, total = [], 0
+    for place, (sid, name, who, base, x, y, on_frontier, count) in enumerate(rows):
         point = ParetoPoint(sid, name, who, base, float(x), float(y))
-        points.append(point)
-        if on_frontier:
-            frontier.append(point)
+        keyed.append((x_sign * point.x, y_sign * point.y, place, on_frontier, point))
         total = count or 0
+    keyed.sort(key=lambda item: item[:3])  # best x first, then best y, then rank: the frontier's order
+    points = [item[4] for item in keyed]
+    frontier = [item[4] for item in keyed if item[3]]
     return ParetoData(
         x_metric=x_name,
         y_metric=y_name,
