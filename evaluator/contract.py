@@ -17,6 +17,16 @@ def no_progress(fraction: float, stage: str) -> None:
     """Progress callback that ignores every report."""
 
 
+def metric_text(*, value: Any, fmt: str) -> str:
+    """A metric value in its display format; None as "n/a", values the format refuses as they are."""
+    if value is None:
+        return "n/a"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return str(value)
+
+
 class SubmissionKind(enum.StrEnum):
     """What a submission carries: an uploaded file or a JSON method configuration."""
 
@@ -36,8 +46,8 @@ class MetricSpec:
     description: str = ""
 
     def format(self, value: float | None) -> str:
-        """Render a value for display; None is shown as "n/a"."""
-        return "n/a" if value is None else self.fmt.format(value)
+        """Render a value for display (see metric_text); None is shown as "n/a"."""
+        return metric_text(value=value, fmt=self.fmt)
 
 
 @dataclass(frozen=True)

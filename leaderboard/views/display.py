@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from evaluator.contract import metric_text
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -32,16 +34,6 @@ class SortHeader:
     aria_sort: str
 
 
-def metric_format(*, value: Any, fmt: str) -> str:
-    """Format a measured value with the metric's format string; non-numbers are shown as they are."""
-    if value is None:
-        return "n/a"
-    try:
-        return fmt.format(value)
-    except (ValueError, TypeError):
-        return str(value)
-
-
 def metric_cells(
     *, metrics: Sequence[Any], values: Mapping[str, Any], na_reasons: Mapping[str, str] | None = None
 ) -> list[Cell]:
@@ -53,7 +45,7 @@ def metric_cells(
         if value is None:
             cells.append(Cell(text="n/a", note=reasons.get(metric.name, ""), is_na=True))
         else:
-            cells.append(Cell(text=metric_format(value=value, fmt=metric.fmt)))
+            cells.append(Cell(text=metric_text(value=value, fmt=metric.fmt)))
     return cells
 
 
