@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 
@@ -63,10 +63,7 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
 @login_required
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the submission form of a phase; on POST create the submission and go to its page."""
-    try:
-        benchmark = selectors.benchmark_get_visible(slug=slug)
-    except Benchmark.DoesNotExist:
-        raise Http404(f"no benchmark {slug!r}") from None
+    benchmark = selectors.benchmark_get_visible(slug=slug)  # BenchmarkNotFound is an Http404
     phases = phases_visible(benchmark=benchmark)
     phase = benchmark_phase_choose(benchmark=benchmark, phases=phases, slug=request.GET.get("phase"))
     kinds, extensions, formats = benchmark_formats(benchmark=benchmark)
