@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from leaderboard.models import Submission
 from leaderboard.queueing import submission_enqueue
+from leaderboard.services.outcomes import submission_failed_fields
 
 Status = Submission.Status
+Kind = Submission.FailureKind
 
 #: Lost-message redelivery backs off: a queued submission is re-sent after LEASE * 2**(dispatches-1), capped.
 MAX_BACKOFF_EXPONENT = 6
@@ -90,14 +92,7 @@ def _requeue_or_fail(submission: Submission, now: dt.datetime, result: ReapResul
         "your quota was refunded and a host can re-run it"
     )
     changed = expired.update(
-        status=Status.FAILED,
-        failure_kind=Submission.FailureKind.PLATFORM,
-        error_message=message,
-        quota_charged=False,
-        lease_expires_at=None,
-        finished_at=now,
-        stage="failed",
-        updated_at=now,
+        **submission_failed_fields(kind=Kind.PLATFORM, message=message, now=now, refund=True)
     )
     if changed:
         result.failed.append(submission.pk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from django.db import transaction
@@ -82,16 +83,12 @@ def submission_record_scores(
     return True
 
 
-def submission_record_failure(
-    *, submission_id: int, worker_id: str, kind: str, message: str, log_tail: str, refund: bool
-) -> bool:
-    """Mark a running submission failed (kind: validation, platform, timeout), refunding when asked."""
-    now = timezone.now()
+def submission_failed_fields(*, kind: str, message: str, now: dt.datetime, refund: bool) -> dict:
+    """The UPDATE fields that end a running submission as failed, giving its quota back when `refund`."""
     fields = dict(
         status=Status.FAILED,
         failure_kind=kind,
         error_message=message,
-        log_tail=log_tail,
         lease_expires_at=None,
         finished_at=now,
         stage="failed",
@@ -99,8 +96,16 @@ def submission_record_failure(
     )
     if refund:
         fields["quota_charged"] = False
+    return fields
+
+
+def submission_record_failure(
+    *, submission_id: int, worker_id: str, kind: str, message: str, log_tail: str, refund: bool
+) -> bool:
+    """Mark a running submission failed (kind: validation, platform, timeout), refunding when asked."""
+    fields = submission_failed_fields(kind=kind, message=message, now=timezone.now(), refund=refund)
     with transaction.atomic():
         changed = Submission.objects.filter(
             pk=submission_id, status=Status.RUNNING, worker_id=worker_id
-        ).update(**fields)
+        ).update(**fields, log_tail=log_tail)
     return changed == 1
