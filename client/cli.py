@@ -63,14 +63,14 @@ def parser_build() -> argparse.ArgumentParser:
     return parser
 
 
-def _need_token(config: ClientConfig) -> None:
-    """Raise ApiError when no token is configured (the caller maps it to EXIT_NO_TOKEN)."""
-    if not config.token:
-        raise _NoToken("not logged in: run `sparsebench login` or set SPARSEBENCH_TOKEN")
-
-
 class _NoToken(Exception):
     """No API token is available for a command that needs one."""
+
+
+def _need_token(config: ClientConfig) -> None:
+    """Raise _NoToken when no token is configured (main maps it to EXIT_NO_TOKEN)."""
+    if not config.token:
+        raise _NoToken("not logged in: run `sparsebench login` or set SPARSEBENCH_TOKEN")
 
 
 def command_login(*, args: argparse.Namespace, config: ClientConfig) -> int:
@@ -99,7 +99,7 @@ def submission_wait(*, api: ApiClient, submission_id: int, poll_s: float) -> dic
             submission = api.submission_get(submission_id=submission_id)
             status = submission["status"]
             bar.update(fraction=submission["progress"], stage=submission["stage"], status=status)
-            if submission["status"] in TERMINAL:
+            if status in TERMINAL:
                 return submission
             time.sleep(poll_s)
     finally:

@@ -116,11 +116,11 @@ class ApiClient:
     def leaderboard_get(self, *, slug: str, params: Mapping[str, Any], csv: bool = False) -> dict | str:
         """A leaderboard page as JSON, or the CSV text when `csv`."""
         query = {key: value for key, value in params.items() if value is not None}
+        path = f"/benchmarks/{slug}/leaderboard/"
         if csv:
             query["format"] = "csv"
-            path = f"/benchmarks/{slug}/leaderboard/"
             return self._request("GET", path, params=query, headers={"Accept": "text/csv"}).text
-        return self._request("GET", f"/benchmarks/{slug}/leaderboard/", params=query).json()
+        return self._request("GET", path, params=query).json()
 
     def submission_create(
         self, *, fields: Mapping[str, str], file: Path | None = None, config: str | None = None
