@@ -153,6 +153,42 @@ def _splits_read(source: Path, problems: list[str]) -> dict[str, dict[str, Scene
     return result
 
 
+def _scene_plan(
+    *, source: Path, name: str, phase: str, split: SceneSplit, size: list, problems: list[str]
+) -> _Scene | None:
+    """Check one scene of a phase: calibrations, input and test images, test masks (None: folder missing)."""
+    if not (source / name).is_dir():
+        problems.append(f"{name}: scene folder missing (needed by {phase})")
+        return None
+    scene = _Scene(source=source, folder=source / name, problems=problems)
+    for index in (*split.input_views, *split.test_views):
+        if scene.cameras and index >= len(scene.cameras):
+            problems.append(f"{name}: view {index} has no calibration (pos_{index + 1:03d}.txt)")
+    for index in split.input_views:
+        if (path := scene.image(index)) is not None:
+            _png_check(path, rgb=True, size=size, problems=problems)
+    for index in split.test_views:
+        if (path := scene.image(index)) is not None:
+            _png_check(path, rgb=True, size=size, problems=problems)
+        if (path := scene.mask(index, required=True)) is not None:
+            _png_check(path, rgb=False, size=size, problems=problems)
+    return scene
+
+
+def _train_plan(*, source: Path, size: list, problems: list[str]) -> dict[str, tuple[_Scene, list[int]]]:
+    """Check the optional training scenes: every calibrated view that has an image."""
+    train: dict[str, tuple[_Scene, list[int]]] = {}
+    if not (source / TRAIN_DIR).is_dir():
+        return train
+    for folder in sorted(p for p in (source / TRAIN_DIR).iterdir() if p.is_dir()):
+        scene = _Scene(source=source, folder=folder, problems=problems)
+        views = [i for i in range(len(scene.cameras)) if _first(scene.images, _image_candidates(i))]
+        for index in views:
+            _png_check(scene.image(index), rgb=True, size=size, problems=problems)
+        train[folder.name] = (scene, views)
+    return train
+
+
 def _plan(source: Path) -> tuple[dict, dict, list[str], list[tuple[int, int]]]:
     """Locate and check every file to import; returns (phase plan, train plan, problems, [size])."""
     problems: list[str] = []
@@ -164,30 +200,12 @@ def _plan(source: Path) -> tuple[dict, dict, list[str], list[tuple[int, int]]]:
     for phase, scenes in splits.items():
         plan[phase] = {}
         for name, split in scenes.items():
-            if not (source / name).is_dir():
-                problems.append(f"{name}: scene folder missing (needed by {phase})")
-                continue
-            scene = _Scene(source=source, folder=source / name, problems=problems)
-            for index in (*split.input_views, *split.test_views):
-                if scene.cameras and index >= len(scene.cameras):
-                    problems.append(f"{name}: view {index} has no calibration (pos_{index + 1:03d}.txt)")
-            for index in split.input_views:
-                if (path := scene.image(index)) is not None:
-                    _png_check(path, rgb=True, size=size, problems=problems)
-            for index in split.test_views:
-                if (path := scene.image(index)) is not None:
-                    _png_check(path, rgb=True, size=size, problems=problems)
-                if (path := scene.mask(index, required=True)) is not None:
-                    _png_check(path, rgb=False, size=size, problems=problems)
-            plan[phase][name] = (scene, split)
-    train: dict[str, tuple[_Scene, list[int]]] = {}
-    if (source / TRAIN_DIR).is_dir():
-        for folder in sorted(p for p in (source / TRAIN_DIR).iterdir() if p.is_dir()):
-            scene = _Scene(source=source, folder=folder, problems=problems)
-            views = [i for i in range(len(scene.cameras)) if _first(scene.images, _image_candidates(i))]
-            for index in views:
-                _png_check(scene.image(index), rgb=True, size=size, problems=problems)
-            train[folder.name] = (scene, views)
+            scene = _scene_plan(
+                source=source, name=name, phase=phase, split=split, size=size, problems=problems
+            )
+            if scene is not None:
+                plan[phase][name] = (scene, split)
+    train = _train_plan(source=source, size=size, problems=problems)
     if not size and not problems:
         problems.append(f"{source}: no images found")
     return plan, train, problems, size
