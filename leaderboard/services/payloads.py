@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -84,10 +83,7 @@ def payload_path(*, name: str) -> Path:
 def payload_delete(*, name: str) -> None:
     """Remove a stored payload file if present."""
     if name:
-        try:
-            os.unlink(payload_path(name=name))
-        except FileNotFoundError:
-            pass
+        payload_path(name=name).unlink(missing_ok=True)
 
 
 def config_digest(*, config: dict) -> StoredPayload:
