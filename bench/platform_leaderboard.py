@@ -49,7 +49,9 @@ def backend_measure(*, name: str, database_url: str, rows: int, count: int) -> l
             "--client-requests",
             str(count),
         ]
-        seeded = subprocess.run(argv, env=env, check=True, capture_output=True, text=True)
+        seeded = subprocess.run(argv, env=env, capture_output=True, text=True)
+        if seeded.returncode != 0:
+            raise SystemExit(f"[{name}] seeding failed:\n{seeded.stderr[-3000:]}")
         facts = json.loads(seeded.stdout.strip().splitlines()[-1])
         print(
             f"[{name}] seeded {facts['rows']} submissions in {facts['seed_s']:.1f} s; leaderboard_rebuild "
