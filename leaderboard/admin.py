@@ -10,11 +10,15 @@ from leaderboard.models import Benchmark, LeaderboardEntry, Phase, Score, Submis
 from leaderboard.services import ServiceError, submission_cancel, submission_rerun, submission_set_hidden
 
 
-class ReadOnlyMixin:
-    """Viewable, never added, changed or deleted by hand (for model admins and inlines alike)."""
+class NoAddMixin:
+    """Rows come from the registry or from services, never added by hand (model admins and inlines)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ReadOnlyMixin(NoAddMixin):
+    """Viewable, never added, changed or deleted by hand (for model admins and inlines alike)."""
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
@@ -27,7 +31,7 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Viewable, never edited by hand."""
 
 
-class PhaseInline(admin.TabularInline):
+class PhaseInline(NoAddMixin, admin.TabularInline):
     model = Phase
     extra = 0
     can_delete = False
@@ -35,12 +39,9 @@ class PhaseInline(admin.TabularInline):
     readonly_fields = ("slug",)
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Benchmark)
-class BenchmarkAdmin(admin.ModelAdmin):
+class BenchmarkAdmin(NoAddMixin, admin.ModelAdmin):  # benchmarks come from the registry
     list_display = ("slug", "version", "title", "is_visible", "display_order", "data_status", "needs_gpu")
     list_editable = ("is_visible", "display_order")
     list_filter = ("is_visible", "data_status")
@@ -64,12 +65,9 @@ class BenchmarkAdmin(admin.ModelAdmin):
     )
     inlines = [PhaseInline]
 
-    def has_add_permission(self, request) -> bool:
-        return False  # benchmarks come from the registry (manage.py benchmark_sync)
-
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(NoAddMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "starts_at",
@@ -97,9 +95,6 @@ class PhaseAdmin(admin.ModelAdmin):
         "is_visible",
         "display_order",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 class ScoreInline(ReadOnlyMixin, admin.TabularInline):
@@ -148,7 +143,7 @@ unhide = _submission_action(
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(NoAddMixin, admin.ModelAdmin):
     list_display = (
         "id",
         "method_name",
@@ -200,9 +195,6 @@ class SubmissionAdmin(admin.ModelAdmin):
         "updated_at",
     )
     readonly_fields = fields  # every change goes through a service (the actions), never a raw edit
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(Score)
