@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import admin, messages
 
@@ -104,7 +105,9 @@ class ScoreInline(ReadOnlyMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-def _submission_action(*, name: str, description: str, label: str, call) -> Callable:
+def _submission_action(
+    *, name: str, description: str, label: str, call: Callable[[Submission, Any], object]
+) -> Callable:
     """An admin action applying `call(submission, actor)` (a service) to each selected submission."""
 
     def action(modeladmin, request, queryset) -> None:
