@@ -19,13 +19,25 @@ SQLA_POLLING_INTERVAL_S = 0.2
 
 def _transport_options(url: str) -> dict:
     """Redis re-delivers unacknowledged messages after visibility_timeout (the reaper acts sooner; a
-    duplicate delivery is a no-op at claim time); the SQLAlchemy transport (the embedded broker) is
-    polled every SQLA_POLLING_INTERVAL_S instead of kombu's default 1 s, to cut the queue wait."""
+    duplicate delivery is a no-op at claim time); the SQLAlchemy transport takes no option: kombu passes
+    every transport option but its own retry/table names to SQLAlchemy's create_engine, which rejects
+    `polling_interval` (the worker then dies at start), so its polling is set by _sqla_polling_set."""
     if url.startswith(("redis://", "rediss://")):
         return {"visibility_timeout": max(3600, settings.LEASE_SECONDS * 4)}
-    if url.startswith("sqla+"):
-        return {"polling_interval": SQLA_POLLING_INTERVAL_S}
     return {}
+
+
+def _sqla_polling_set(url: str) -> None:
+    """Poll the embedded SQLAlchemy broker every SQLA_POLLING_INTERVAL_S (kombu's default is 1 s), which
+    cuts the queue wait of the embedded stack; the transport's class attribute is the only setting
+    kombu reads that does not also reach create_engine."""
+    if url.startswith("sqla+"):
+        from kombu.transport import sqlalchemy as sqla_transport
+
+        sqla_transport.Transport.polling_interval = SQLA_POLLING_INTERVAL_S
+
+
+_sqla_polling_set(settings.CELERY_BROKER_URL)
 
 
 app = Celery("sparsebench")
