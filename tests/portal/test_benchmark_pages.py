@@ -120,6 +120,15 @@ def test_benchmark_page_embeds_a_bounded_sample_and_says_so(
     assert "Showing 2 of 3 entries" in html and "computed over all 3" in html
 
 
+def test_benchmark_page_table_escapes_submitted_text(client, entries, phase, users, make_scored):
+    make_scored(
+        owner=users["other"], phase=phase, method='<script>alert("x")</script>', public={"psnr": 40.0}
+    )
+    html = client.get("/benchmarks/toy/").content.decode()
+    assert '<script>alert("x")</script>' not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
 def test_plotly_is_served_from_the_installed_package_by_staticfiles():
     found = finders.find("vendor/plotly/plotly.min.js")
     assert found is not None
