@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
+from html import escape as esc
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from leaderboard import selectors
@@ -19,7 +19,7 @@ from leaderboard.views.display import metric_cells, sort_direction_parse, sort_h
 
 HOME_TOP = 3
 PAGE_SIZE = 100
-BASELINE_TAG = mark_safe('<span class="tag">baseline</span>')
+BASELINE_TAG = '<span class="tag">baseline</span>'
 POINT_FIELDS = tuple(field.name for field in fields(selectors.ParetoPoint))
 
 
@@ -119,43 +119,24 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
 
 
 def leaderboard_row_html(*, row: Any, cells: list[Any], linked: bool) -> SafeString:
-    """One leaderboard table row, escaped by format_html (the template engine costs ~100 us a row)."""
-    name = row.method_name
+    """One leaderboard table row; every value escaped with html.escape (quote=True), no template lookups."""
+    name = esc(row.method_name)
     if linked:
-        name = format_html(
-            '<a href="{}">{}</a>', reverse("submission-detail", args=[row.submission_id]), name
-        )
-    extras = format_html(
-        "{}{}{}",
-        BASELINE_TAG if row.is_baseline else "",
-        format_html(' <a class="small" href="{}" rel="nofollow noopener">paper</a>', row.paper_url)
-        if row.paper_url
-        else "",
-        format_html(' <a class="small" href="{}" rel="nofollow noopener">code</a>', row.code_url)
-        if row.code_url
-        else "",
-    )
-    metric_tds = format_html_join(
-        "",
-        '<td class="num{}"{}>{}</td>',
-        (
-            (
-                " na" if cell.is_na else "",
-                format_html(' title="{}"', cell.note) if cell.note else "",
-                cell.text,
-            )
-            for cell in cells
-        ),
-    )
-    return format_html(
-        '<tr class="{}"><td>{}</td><td>{} {}</td><td>{}</td>{}<td class="small">{}</td></tr>\n',
-        "baseline" if row.is_baseline else "",
-        row.rank,
-        name,
-        extras,
-        row.submitter,
-        metric_tds,
-        timezone.localtime(row.submitted_at).strftime("%Y-%m-%d"),
+        name = f'<a href="{esc(reverse("submission-detail", args=[row.submission_id]))}">{name}</a>'
+    extras = BASELINE_TAG if row.is_baseline else ""
+    for label, url in (("paper", row.paper_url), ("code", row.code_url)):
+        if url:
+            extras += f' <a class="small" href="{esc(url)}" rel="nofollow noopener">{label}</a>'
+    tds = ""
+    for cell in cells:
+        css = "num na" if cell.is_na else "num"
+        title = f' title="{esc(cell.note)}"' if cell.note else ""
+        tds += f'<td class="{css}"{title}>{esc(cell.text)}</td>'
+    day = timezone.localtime(row.submitted_at).strftime("%Y-%m-%d")
+    css = "baseline" if row.is_baseline else ""
+    return mark_safe(  # noqa: S308 - every interpolated value above is escaped
+        f'<tr class="{css}"><td>{int(row.rank)}</td><td>{name} {extras}</td><td>{esc(row.submitter)}</td>'
+        f'{tds}<td class="small">{day}</td></tr>\n'
     )
 
 
