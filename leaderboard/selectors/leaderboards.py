@@ -170,14 +170,22 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
     rows = (
         entries.filter(chart=CHART_SHOWN)
         .annotate(px=_key(x_name), py=_key(y_name), plottable=Subquery(plottable))
-        .order_by("position")
+        .order_by()  # sorted below: an ORDER BY would tempt the planner onto the position index
         .values_list(
-            "submission_id", "method_name", "submitter", "is_baseline", "px", "py", "on_frontier", "plottable"
+            "submission_id",
+            "method_name",
+            "submitter",
+            "is_baseline",
+            "px",
+            "py",
+            "on_frontier",
+            "plottable",
+            "position",
         )
     )
     x_sign, y_sign = (-1.0 if x_up else 1.0), (-1.0 if y_up else 1.0)
     keyed, total = [], 0
-    for place, (sid, name, who, base, x, y, on_frontier, count) in enumerate(rows):
+    for sid, name, who, base, x, y, on_frontier, count, place in rows:
         point = ParetoPoint(sid, name, who, base, float(x), float(y))
         keyed.append((x_sign * point.x, y_sign * point.y, place, on_frontier, point))
         total = count or 0
