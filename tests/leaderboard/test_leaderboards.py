@@ -187,3 +187,9 @@ def test_migration_backfill_matches_the_rebuild(board, phase):
         set(LeaderboardPosition.objects.values_list("split", "metric", "descending", "position", "entry_id"))
         == expected_positions
     )
+
+
+def test_phase_delete_removes_its_entries_and_positions(board, phase):
+    assert LeaderboardPosition.objects.filter(phase=phase).exists()
+    phase.delete()
+    assert not LeaderboardPosition.objects.exists() and not LeaderboardEntry.objects.exists()
