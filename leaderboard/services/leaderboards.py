@@ -91,8 +91,8 @@ def rows_insert(*, model, columns: tuple[str, ...], values: list[tuple]) -> None
                 for row in values:
                     copy.write_row(row)
             return
-        placeholders = ", ".join(["%s"] * len(columns))
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", values)
+        params = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({params})", values)
 
 
 def positions_values(
