@@ -104,7 +104,11 @@ def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
     phase = PhaseSpec(
         slug=PHASE,
         title=f"Digits, MLP {config.n_in}-{config.hidden[0]}-{config.hidden[1]}-{config.n_out}",
-        description=text,
+        description=(
+            "Submit one node mask per sparsity level; the platform retrains each sub-network on the "
+            "hidden seeds and compares it with random masks of the same sparsity (protocol above and "
+            "in the bundle's protocol.json)."
+        ),
         public_paths=PUBLIC_PATHS,
         max_upload_bytes=MAX_UPLOAD_BYTES,
         has_private_split=True,
