@@ -49,10 +49,8 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     manage = [sys.executable, str(ROOT / "manage.py")]
     for step in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["bootstrap"]):
         subprocess.run(manage + step, cwd=ROOT, check=True)
-    import django
     from django.conf import settings
 
-    django.setup()
     var_dir = Path(settings.VAR_DIR)
     procs = {spec.name: subprocess.Popen(spec.argv, cwd=ROOT, start_new_session=True)
              for spec in stack_processes(host=host, port=port, var_dir=var_dir)}

@@ -19,10 +19,6 @@ class MetricView:
     fmt: str
     description: str
 
-    def format(self, value: float | None) -> str:
-        """Render a value; None is shown as "n/a"."""
-        return "n/a" if value is None else self.fmt.format(value)
-
 
 def benchmark_list_visible() -> list[Benchmark]:
     """Visible benchmarks in display order."""
