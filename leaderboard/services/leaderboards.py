@@ -109,8 +109,18 @@ def positions_values(
 
 
 def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int:
-    """Rewrite the phase's entries for `splits` (default all) from scored, listed submissions."""
-    splits = splits or phase_splits(phase=phase)
+    """Rewrite the phase's entries for `splits` (default all) from scored, listed submissions.
+
+    Rebuilds of one phase are serialised by a lock on its row, taken before anything is read: a
+    second worker finishing at the same time waits, then reads the first one's committed scores.
+    """
+    with transaction.atomic():
+        Phase.objects.select_for_update().filter(pk=phase.pk).values_list("pk", flat=True).get()
+        return _rebuild_locked(phase=phase, splits=splits or phase_splits(phase=phase))
+
+
+def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
+    """leaderboard_rebuild once the phase row is locked."""
     metric, higher = _direction(phase)
     listed = Submission.objects.filter(
         phase=phase, status=Submission.Status.SCORED, is_public=True, is_hidden=False
@@ -165,23 +175,22 @@ def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int
                     groups[index],
                 )
             )
-    with transaction.atomic():
-        LeaderboardPosition.objects.filter(phase=phase, split__in=splits).delete()
-        LeaderboardEntry.objects.filter(phase=phase, split__in=splits).delete()
-        rows_insert(model=LeaderboardEntry, columns=_COLUMNS, values=values)
-        ids = dict(
-            ((split, sid), pk)
-            for split, sid, pk in LeaderboardEntry.objects.filter(phase=phase, split__in=splits).values_list(
-                "split", "submission_id", "id"
-            )
+    LeaderboardPosition.objects.filter(phase=phase, split__in=splits).delete()
+    LeaderboardEntry.objects.filter(phase=phase, split__in=splits).delete()
+    rows_insert(model=LeaderboardEntry, columns=_COLUMNS, values=values)
+    ids = dict(
+        ((split, sid), pk)
+        for split, sid, pk in LeaderboardEntry.objects.filter(phase=phase, split__in=splits).values_list(
+            "split", "submission_id", "id"
         )
-        positions = []
-        for split, board in boards.items():
-            entry_ids = [ids[(split, row["id"])] for row in board]
-            positions += positions_values(
-                phase_id=phase.pk, split=split, rows=board, spec=spec, entry_ids=entry_ids
-            )
-        rows_insert(model=LeaderboardPosition, columns=_POSITION_COLUMNS, values=positions)
+    )
+    positions = []
+    for split, board in boards.items():
+        entry_ids = [ids[(split, row["id"])] for row in board]
+        positions += positions_values(
+            phase_id=phase.pk, split=split, rows=board, spec=spec, entry_ids=entry_ids
+        )
+    rows_insert(model=LeaderboardPosition, columns=_POSITION_COLUMNS, values=positions)
     return len(values)
 
 
