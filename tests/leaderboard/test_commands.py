@@ -49,3 +49,16 @@ def test_token_issue_creates_user_and_prints_token(db):
     out = StringIO()
     call_command("token_issue", "carol", "--create", stdout=out)
     assert Token.objects.get(user__username="carol").key == out.getvalue().strip()
+
+
+def test_token_issue_prints_the_same_token_until_rotated(db):
+    def issue(*flags):
+        out = StringIO()
+        call_command("token_issue", "dave", "--create", *flags, stdout=out)
+        return out.getvalue().strip()
+
+    first = issue()
+    assert issue() == first
+    rotated = issue("--rotate")
+    assert rotated != first
+    assert Token.objects.get(user__username="dave").key == rotated
