@@ -1,12 +1,14 @@
 """GPU check and timing of the kernels (run on a CUDA machine, e.g. the H200; not used on the CPU).
 
 Usage: python bench/kernels_gpu.py [--quick] [--out results.md]
-1. Correctness: the FlexAttention path (float32) against the float64 dense reference for every
-   layout feature (random, causal, pyramid levels, head modes, token order, GQA) and for each method.
-2. Speed at density 0.1 (random block layouts, bfloat16): ours (FlexAttention with a BlockMask built
-   from the layout, cached) against FlexAttention without block sparsity and dense SDPA (flash),
-   interleaved repeats timed with CUDA events, median and spread. No Triton kernel of our own is
-   included (FlexAttention is the GPU path).
+1. Correctness: both GPU paths, FlexAttention ("flex") and our Triton block-sparse kernel
+   ("triton"), in float32 against the float64 dense reference for every layout feature (random,
+   causal, pyramid levels, head modes, token order, GQA) and for each method.
+2. Speed at density 0.1 (random block layouts, bfloat16): ours-triton (the Triton kernel over the
+   layout's block lists) and ours-flex (FlexAttention with a BlockMask built from the layout, cached)
+   against FlexAttention without block sparsity and dense SDPA (flash), interleaved repeats timed
+   with CUDA events, median and spread. "auto" stays on FlexAttention until these figures show
+   which GPU path is faster.
 """
 
 from __future__ import annotations
@@ -56,22 +58,30 @@ def correctness(dev: torch.device, lines: list[str]) -> bool:
         "vertical-slash": vertical_slash_build_layout(q, k, VerticalSlashParams(n_vertical=256, n_slash=256)),
         "block-topk": block_topk_build_layout(q, k, BlockTopkParams(block_size=128, top_k=4)),
     }
-    ok = True
-    lines += ["| layout | density | rel L2 vs float64 | pass (<= 1e-5) |", "|---|---|---|---|"]
-    for name, lay in cases.items():
-        out = sparse_attention(q, k, v, lay, backend="flex")
-        err = attention_error(out, layout_attention_reference(q, k, v, lay)).rel_l2
-        ok &= err <= 1e-5
-        lines.append(f"| {name} | {layout_density(lay):.3f} | {err:.2e} | {'yes' if err <= 1e-5 else 'NO'} |")
     kg, vg = k[:, :2].contiguous(), v[:, :2].contiguous()
-    lay = cases["random-causal"]
-    err = attention_error(
-        sparse_attention(q, kg, vg, lay, backend="flex"), layout_attention_reference(q, kg, vg, lay)
-    )
-    ok &= err.rel_l2 <= 1e-5
-    verdict = "yes" if err.rel_l2 <= 1e-5 else "NO"
-    lines.append(f"| gqa-causal | {layout_density(lay):.3f} | {err.rel_l2:.2e} | {verdict} |")
+    runs = [(name, lay, k, v) for name, lay in cases.items()]
+    runs.append(("gqa-causal", cases["random-causal"], kg, vg))
+    ok = True
+    lines += [
+        "| layout | density | flex rel L2 vs float64 | triton rel L2 vs float64 | pass (<= 1e-5) |",
+        "|---|---|---|---|---|",
+    ]
+    for name, lay, kk, vv in runs:
+        ref = layout_attention_reference(q, kk, vv, lay)
+        errs = [backend_error(q, kk, vv, lay, ref, backend=b) for b in ("flex", "triton")]
+        passed = all(isinstance(e, float) and e <= 1e-5 for e in errs)
+        ok &= passed
+        cells = " | ".join(f"{e:.2e}" if isinstance(e, float) else e for e in errs)
+        lines.append(f"| {name} | {layout_density(lay):.3f} | {cells} | {'yes' if passed else 'NO'} |")
     return ok
+
+
+def backend_error(q, k, v, lay: BlockLayout, ref: torch.Tensor, *, backend: str) -> float | str:
+    """Relative L2 error of one backend against the reference, or the error it raised (as text)."""
+    try:
+        return attention_error(sparse_attention(q, k, v, lay, backend=backend), ref).rel_l2
+    except Exception as exc:  # one failing backend must not hide the other results
+        return f"error: {type(exc).__name__}: {str(exc)[:120]}"
 
 
 def cuda_time(fn) -> float:
@@ -85,13 +95,15 @@ def cuda_time(fn) -> float:
 
 
 def speed(dev: torch.device, lengths: list[int], heads: int, d: int, repeats: int, lines: list[str]) -> None:
-    """Ours against FlexAttention without sparsity and dense SDPA at density 0.1."""
+    """Ours (Triton and FlexAttention paths) against FlexAttention without sparsity and dense SDPA."""
     lines += [
         "",
         f"bfloat16, B=1, H={heads}, d={d}, random block layouts of density 0.1, blocks 128x128",
         "",
-        "| N | dense SDPA ms | Flex dense ms | ours ms | vs SDPA | vs Flex dense | % of 1/density |",
-        "|---|---|---|---|---|---|---|",
+        "| N | dense SDPA ms | Flex dense ms | ours-flex ms | ours-triton ms | ours-flex vs SDPA "
+        "| ours-triton vs SDPA | ours-triton vs ours-flex | ours-flex % of 1/density "
+        "| ours-triton % of 1/density |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     flex = flex_attention_fn(device_type="cuda")
     for n in lengths:
@@ -102,24 +114,48 @@ def speed(dev: torch.device, lengths: list[int], heads: int, d: int, repeats: in
         fns = {
             "sdpa": lambda q=q, k=k, v=v: F.scaled_dot_product_attention(q, k, v),
             "flex": lambda q=q, k=k, v=v: flex(q, k, v),
-            "ours": lambda q=q, k=k, v=v, lay=lay: sparse_attention(q, k, v, lay, backend="flex"),
+            "ours-flex": lambda q=q, k=k, v=v, lay=lay: sparse_attention(q, k, v, lay, backend="flex"),
+            "ours-triton": lambda q=q, k=k, v=v, lay=lay: sparse_attention(q, k, v, lay, backend="triton"),
         }
-        for fn in fns.values():
-            fn()
-            fn()
+        for name, fn in list(fns.items()):
+            try:
+                fn()
+                fn()
+            except Exception as exc:  # keep timing the others; the row says why this one is missing
+                print(f"{name} at N={n} failed: {type(exc).__name__}: {exc}", flush=True)
+                del fns[name]
         torch.cuda.synchronize()
         times = {name: [] for name in fns}
         for _ in range(repeats):
             for name, fn in fns.items():
                 times[name].append(cuda_time(fn))
         med = {name: statistics.median(ts) for name, ts in times.items()}
-        sp = med["sdpa"] / med["ours"]
-        ours = f"{med['ours']:.2f} ({min(times['ours']):.2f}-{max(times['ours']):.2f})"
-        lines.append(
-            f"| {n} | {med['sdpa']:.2f} | {med['flex']:.2f} | {ours} | {sp:.2f}x | "
-            f"{med['flex'] / med['ours']:.2f}x | {100 * sp * dens:.0f}% |"
-        )
+        lines.append(speed_row(n, med, times, dens))
         print(lines[-1], flush=True)
+
+
+def speed_row(n: int, med: dict[str, float], times: dict[str, list[float]], dens: float) -> str:
+    """One markdown row: medians (ours with their spread), speed-ups, and % of the ideal 1/density."""
+
+    def ms(name: str) -> str:
+        if name not in med:
+            return "failed"
+        if not name.startswith("ours"):
+            return f"{med[name]:.2f}"
+        return f"{med[name]:.2f} ({min(times[name]):.2f}-{max(times[name]):.2f})"
+
+    def ratio(a: str, b: str) -> str:
+        return f"{med[a] / med[b]:.2f}x" if a in med and b in med else "n/a"
+
+    def ideal(name: str) -> str:
+        return f"{100 * med['sdpa'] / med[name] * dens:.0f}%" if name in med and "sdpa" in med else "n/a"
+
+    return (
+        f"| {n} | {ms('sdpa')} | {ms('flex')} | {ms('ours-flex')} | {ms('ours-triton')} "
+        f"| {ratio('sdpa', 'ours-flex')} | {ratio('sdpa', 'ours-triton')} "
+        f"| {ratio('ours-flex', 'ours-triton')} "
+        f"| {ideal('ours-flex')} | {ideal('ours-triton')} |"
+    )
 
 
 def main() -> None:

@@ -7,11 +7,15 @@ import torch
 from kernels.backends.cpu import cpu_sparse_attention
 from kernels.layout import BlockLayout
 
-BACKENDS = ("auto", "cpu", "flex")
+BACKENDS = ("auto", "cpu", "flex", "triton")
 
 
 def backend_resolve(*, backend: str, device: torch.device) -> str:
-    """The concrete backend: "auto" picks FlexAttention on CUDA and the gather kernel elsewhere."""
+    """The concrete backend: "auto" picks FlexAttention on CUDA and the gather kernel elsewhere.
+
+    "triton" (our block-sparse flash-attention kernel) is only used when asked for by name: nobody
+    has yet measured on a GPU whether it beats FlexAttention, so it is not the default by guess.
+    """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "auto":
@@ -25,6 +29,19 @@ def tokens_permute(*, x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return x.reshape(b * h, n, d).index_select(1, index).view(b, h, len(index), d)
 
 
+def triton_backend():
+    """The Triton backend's entry point, or ImportError saying that the triton package is missing."""
+    try:
+        from kernels.backends.triton_attention import triton_sparse_attention
+    except ImportError as exc:
+        if exc.name is not None and exc.name.split(".")[0] != "triton":
+            raise
+        raise ImportError(
+            "backend='triton' needs the triton package (pip install 'sparsebench[gpu]', triton==3.7.1)"
+        ) from exc
+    return triton_sparse_attention
+
+
 def sparse_attention(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout, *, backend: str = "auto"
 ) -> torch.Tensor:
@@ -32,6 +49,8 @@ def sparse_attention(
 
     Equals ``layout_attention_reference(q, k, v, layout)``: causal if the layout is, pooled levels
     with their logit bias, full heads dense, skipped heads and rows without blocks zero.
+    ``backend``: "auto" (see ``backend_resolve``), "cpu", "flex" or "triton" (CUDA, or CPU tensors
+    under ``TRITON_INTERPRET=1``; power-of-two blocks >= 16, d in 16/32/64/128).
     """
     bsz, heads, n_q, n_k = layout.shape
     if q.dim() != 4 or k.dim() != 4 or v.dim() != 4:
@@ -55,6 +74,8 @@ def sparse_attention(
         q, k, v = (tokens_permute(x=x, index=perm) for x in (q, k, v))
     if chosen == "cpu":
         out = cpu_sparse_attention(q, k, v, layout)
+    elif chosen == "triton":
+        out = triton_backend()(q, k, v, layout)
     else:
         from kernels.backends.gpu import flex_sparse_attention
 

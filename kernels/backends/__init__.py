@@ -1,1 +1,1 @@
-"""Attention backends: CPU gather + fused SDPA, GPU FlexAttention."""
+"""Attention backends: CPU gather + fused SDPA, GPU FlexAttention, Triton block-sparse kernel."""

@@ -7,6 +7,7 @@ import math
 import torch
 from torch.nn.attention.flex_attention import AuxRequest, BlockMask, flex_attention
 
+from kernels.backends.merge import lse_merge, mask_to_block_lists
 from kernels.layout import BlockLayout, causal_block_mask
 
 _COMPILED: dict[str, object] = {}
@@ -50,8 +51,8 @@ def layout_block_masks(layout: BlockLayout, *, device: torch.device) -> dict[int
             if causal
             else torch.zeros(n_q, n_k, dtype=torch.bool)
         )
-        part_num, part_idx = _to_kv(keep & cut)
-        full_num, full_idx = _to_kv(keep & ~cut)
+        part_num, part_idx = mask_to_block_lists(keep & cut)
+        full_num, full_idx = mask_to_block_lists(keep & ~cut)
         bm = BlockMask.from_kv_blocks(
             part_num.to(device),
             part_idx.to(device),
@@ -85,20 +86,8 @@ def flex_sparse_attention(
         if out is None:
             out, lse = o, lvl_lse
             continue
-        new = torch.logaddexp(lse, lvl_lse)
-        safe = torch.where(torch.isfinite(new), new, torch.zeros_like(new))
-        out = out * torch.exp(lse - safe).unsqueeze(-1).to(o.dtype) + o * torch.exp(lvl_lse - safe).unsqueeze(
-            -1
-        ).to(o.dtype)
-        lse = new
+        out, lse = lse_merge(out, lse, o, lvl_lse)
     return out
-
-
-def _to_kv(keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Boolean [B, H, n_q, n_k] block mask to FlexAttention (kv_num_blocks, kv_indices) int32."""
-    num = keep.sum(-1).to(torch.int32)
-    idx = torch.sort((~keep).to(torch.int8), dim=-1, stable=True).indices.to(torch.int32)
-    return num, idx
 
 
 def _partial_blocks(n_q: int, n_k: int, block_size: tuple[int, int], kv_offset: int) -> torch.Tensor:
