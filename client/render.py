@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from evaluator.contract import metric_text
+
 
 def table_text(*, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Left-aligned columns separated by two spaces, with a dashed rule under the header."""
@@ -13,16 +15,6 @@ def table_text(*, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
-
-
-def metric_text(*, value: float | None, fmt: str) -> str:
-    """A metric value in the benchmark's display format; None as n/a."""
-    if value is None:
-        return "n/a"
-    try:
-        return fmt.format(value)
-    except (ValueError, TypeError):
-        return str(value)
 
 
 def benchmarks_text(*, benchmarks: Sequence[dict]) -> str:

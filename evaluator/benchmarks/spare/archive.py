@@ -121,7 +121,7 @@ def png_header(*, data: bytes) -> PngHeader | None:
 
 def member_read(*, archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     """Read at most `limit` bytes of a member (ValueError when it is longer or unreadable)."""
-    try:
+    try:  # zipfile raises NotImplementedError for an unsupported compression method
         with archive.open(name) as fh:
             data = fh.read(limit + 1)
     except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError, ValueError) as exc:
