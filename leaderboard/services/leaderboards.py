@@ -19,15 +19,6 @@ def phase_splits(*, phase: Phase) -> list[str]:
     return [Score.Split.PUBLIC, Score.Split.PRIVATE] if phase.has_private_split else [Score.Split.PUBLIC]
 
 
-def _direction(phase: Phase) -> tuple[str, bool]:
-    benchmark = phase.benchmark
-    name = benchmark.ranking_metric
-    for spec in benchmark.metrics or []:
-        if spec.get("name") == name:
-            return name, bool(spec.get("higher_is_better", True))
-    return name, True
-
-
 def _clean(metrics: dict) -> dict[str, float]:
     """Only finite numeric values are kept: a missing key means n/a and sorts last in SQL."""
     out = {}
@@ -121,7 +112,8 @@ def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int
 
 def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
     """leaderboard_rebuild once the phase row is locked."""
-    metric, higher = _direction(phase)
+    spec = board_spec(benchmark=phase.benchmark)
+    metric, higher = spec.ranking, spec.higher(spec.ranking)
     listed = Submission.objects.filter(
         phase=phase, status=Submission.Status.SCORED, is_public=True, is_hidden=False
     )
@@ -147,7 +139,6 @@ def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
     for submission_id, split, metrics in scores:
         latest[(submission_id, split)] = _clean(metrics)
     adapt_time = connection.ops.adapt_datetimefield_value
-    spec = board_spec(benchmark=phase.benchmark)
     values, boards = [], {}
     for split in splits:
         rows = [dict(subs[sid], metrics=m) for (sid, sp), m in latest.items() if sp == split]
