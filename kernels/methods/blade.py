@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels.layout import BlockLayout
-from kernels.methods.common import cumulative_mass_count, topk_mask
+from kernels.methods.common import cumulative_mass_count, self_attention_length_check, topk_mask
 from kernels.methods.psa import sampled_block_importance, token_perm_for_grid
 
 
@@ -36,9 +36,7 @@ class BladeParams:
 def blade_build_layout(q: torch.Tensor, k: torch.Tensor, params: BladeParams) -> BlockLayout:
     """ASA block layout for q, k ``[B, H, N, d]`` (self-attention, N a multiple of block_size)."""
     b = params.block_size
-    n = q.shape[2]
-    if n % b or k.shape[2] != n:
-        raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {b}")
+    n = self_attention_length_check(q, k, block=b)
     perm = token_perm_for_grid(grid=params.grid, n_tokens=n)
     imp = sampled_block_importance(q, k, block=b, samples=params.sample_tokens, token_perm=perm).cpu()
     n_b = imp.shape[-1]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels.layout import BlockLayout
-from kernels.methods.common import topk_mask
+from kernels.methods.common import self_attention_length_check, topk_mask
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,7 @@ class BlockTopkParams:
 def block_topk_build_layout(q: torch.Tensor, k: torch.Tensor, params: BlockTopkParams) -> BlockLayout:
     """Block top-k layout for self-attention of q ``[B, H, N, d]`` over k ``[B, H_kv, N, d]``."""
     b = params.block_size
-    n = q.shape[2]
-    if n % b or k.shape[2] != n:
-        raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {b}")
+    self_attention_length_check(q, k, block=b)
     if k.shape[1] != q.shape[1]:
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
     qp = q.float().unflatten(2, (-1, b)).mean(3)

@@ -7,6 +7,14 @@ import torch
 from kernels.backends.threads import serial
 
 
+def self_attention_length_check(q: torch.Tensor, k: torch.Tensor, *, block: int) -> int:
+    """N of q, k ``[B, H, N, d]``; ValueError unless their lengths match and ``block`` divides N."""
+    n = q.shape[2]
+    if n % block or k.shape[2] != n:
+        raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {block}")
+    return n
+
+
 def block_sample_positions(*, n_blocks: int, block: int, samples: int) -> torch.Tensor:
     """Evenly spaced token positions, ``samples`` per block: int64 ``[n_blocks * samples]``."""
     if not 1 <= samples <= block:

@@ -11,7 +11,7 @@ import torch
 from kernels.backends.threads import serial, tasks_run
 from kernels.curves import hilbert_order
 from kernels.layout import BlockLayout
-from kernels.methods.common import block_sample_positions
+from kernels.methods.common import block_sample_positions, self_attention_length_check
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,7 @@ def _scratch(*, numel: int, device: torch.device) -> torch.Tensor:
 def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> BlockLayout:
     """PSA layout for q, k ``[B, H, N, d]`` (self-attention, N a multiple of block_size)."""
     b = params.block_size
-    n = q.shape[2]
-    if n % b or k.shape[2] != n:
-        raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {b}")
+    n = self_attention_length_check(q, k, block=b)
     perm = token_perm_for_grid(grid=params.grid, n_tokens=n)
     samples = params.sample_tokens or max(1, b // 4)
     imp = sampled_block_importance(q, k, block=b, samples=samples, token_perm=perm).cpu()
