@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import threading
 
 import torch
 import torch.nn.functional as F
 
 from kernels.backends.cpu_fold import layout_fold
 from kernels.backends.cpu_plan import CpuJob, cpu_plan_build
+from kernels.backends.scratch import scratch_buffer
 from kernels.backends.threads import tasks_run
 from kernels.layout import HEAD_FULL, HEAD_SKIP, BlockLayout
 
@@ -223,24 +223,14 @@ def _run_task(
     state.put(sel, o, lse, write)
 
 
-_SCRATCH = threading.local()
-
-
 def _gather(blocks: torch.Tensor, index: torch.Tensor, slot: str) -> torch.Tensor:
     """``blocks.index_select(0, index)`` into a per-thread scratch buffer, reused across tasks so that
     large gathers do not map fresh pages every time. The result is only valid until the next
     gather of the same slot on this thread."""
     shape = (len(index),) + tuple(blocks.shape[1:])
     numel = len(index) * blocks[0].numel()
-    key = (slot, blocks.dtype, blocks.device)
-    pool = getattr(_SCRATCH, "pool", None)
-    if pool is None:
-        pool = _SCRATCH.pool = {}
-    buf = pool.get(key)
-    if buf is None or buf.numel() < numel:
-        buf = pool[key] = torch.empty(numel, dtype=blocks.dtype, device=blocks.device)
-    out = buf[:numel].view(shape)
-    return torch.index_select(blocks, 0, index, out=out)
+    buf = scratch_buffer(key=("gather", slot), numel=numel, dtype=blocks.dtype, device=blocks.device)
+    return torch.index_select(blocks, 0, index, out=buf.view(shape))
 
 
 def _strided_view(base: torch.Tensor, job: CpuJob, t0: int, g: int, bk: int) -> torch.Tensor:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 
 import torch
 
+from kernels.backends.scratch import scratch_buffer
 from kernels.backends.threads import serial, tasks_run
 from kernels.curves import hilbert_order
 from kernels.layout import BlockLayout
@@ -79,7 +79,9 @@ def sampled_block_importance(
 
     def task(bh: int, i0: int, i1: int) -> None:
         """Query blocks i0..i1 of one head."""
-        s = _scratch(numel=(i1 - i0) * samples * n_b * samples, device=q.device).view(-1, n_b * samples)
+        numel = (i1 - i0) * samples * n_b * samples
+        s = scratch_buffer(key="psa-scores", numel=numel, dtype=torch.float32, device=q.device)
+        s = s.view(-1, n_b * samples)
         torch.mm(qs[bh, i0:i1].reshape(-1, qs.shape[-1]), ks_t[bh], out=s)
         torch._softmax(s, -1, False, out=s)  # in place: fused max, exp-sum and scale per row
         cols = s.view(i1 - i0, samples, n_b * samples).amax(1)  # max over the block's sampled queries
@@ -107,21 +109,6 @@ def _sampled_rows(
         ks = ks.view(bsz, k.shape[1], len(pos), d).repeat_interleave(heads // k.shape[1], dim=1)
         ks = ks.reshape(bsz * heads, len(pos), d)
     return qs, ks.transpose(1, 2).contiguous()
-
-
-_SCRATCH = threading.local()
-
-
-def _scratch(*, numel: int, device: torch.device) -> torch.Tensor:
-    """A float32 per-thread buffer of at least ``numel`` elements, reused across calls (no fresh pages
-    per chunk); valid until the next call on the same thread."""
-    pool = getattr(_SCRATCH, "pool", None)
-    if pool is None:
-        pool = _SCRATCH.pool = {}
-    buf = pool.get(device)
-    if buf is None or buf.numel() < numel:
-        buf = pool[device] = torch.empty(numel, device=device)
-    return buf[:numel]
 
 
 def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> BlockLayout:
