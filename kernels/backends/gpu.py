@@ -7,7 +7,7 @@ import math
 import torch
 from torch.nn.attention.flex_attention import AuxRequest, BlockMask, flex_attention
 
-from kernels.backends.merge import lse_merge, mask_to_block_lists
+from kernels.backends.merge import level_pooled, lse_merge, mask_to_block_lists
 from kernels.layout import BlockLayout, causal_block_mask
 
 _COMPILED: dict[str, object] = {}
@@ -76,11 +76,7 @@ def flex_sparse_attention(
     out = None
     lse = None
     for level, bm in layout_block_masks(layout, device=q.device).items():
-        pool = 2 ** (level - 1)
-        kp, vp = k, v
-        if pool > 1:
-            kp = k.unflatten(2, (-1, pool)).mean(3)
-            vp = v.unflatten(2, (-1, pool)).mean(3)
+        kp, vp = level_pooled(k, v, level)
         o, aux = fn(q, kp, vp, block_mask=bm, enable_gqa=gqa, return_aux=AuxRequest(lse=True))
         lvl_lse = aux.lse.float() + (level - 1) * math.log(2.0)
         if out is None:

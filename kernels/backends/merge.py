@@ -1,4 +1,4 @@
-"""Helpers shared by the GPU backends: block masks to index lists, and the exact log-sum-exp merge."""
+"""Helpers shared by the GPU backends: block lists, pooled levels and the exact log-sum-exp merge."""
 
 from __future__ import annotations
 
@@ -25,3 +25,11 @@ def lse_merge(
     a = torch.exp(lse - safe).unsqueeze(-1).to(out.dtype)
     b = torch.exp(part_lse - safe).unsqueeze(-1).to(part.dtype)
     return out * a + part * b, new
+
+
+def level_pooled(k: torch.Tensor, v: torch.Tensor, level: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keys and values ``[B, H, N, d]`` of pyramid ``level``: mean-pooled over 2**(level-1) tokens."""
+    pool = 2 ** (level - 1)
+    if pool == 1:
+        return k, v
+    return k.unflatten(2, (-1, pool)).mean(3), v.unflatten(2, (-1, pool)).mean(3)

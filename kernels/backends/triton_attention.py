@@ -24,7 +24,7 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels.backends.merge import lse_merge, mask_to_block_lists
+from kernels.backends.merge import level_pooled, lse_merge, mask_to_block_lists
 from kernels.layout import BlockLayout
 
 SUPPORTED_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
@@ -265,18 +265,14 @@ def triton_sparse_attention(
     b_q, b_k = layout.block_size
     out = lse = None
     for level, (num, idx) in layout_level_lists(layout, device=q.device).items():
-        pool = 2 ** (level - 1)
-        kp, vp = k, v
-        if pool > 1:
-            kp = k.unflatten(2, (-1, pool)).mean(3)
-            vp = v.unflatten(2, (-1, pool)).mean(3)
+        kp, vp = level_pooled(k, v, level)
         o, o_lse = block_sparse_forward(
             q,
             kp,
             vp,
             num,
             idx,
-            block_size=(b_q, b_k // pool),
+            block_size=(b_q, b_k // 2 ** (level - 1)),
             causal=layout.causal,
             kv_offset=layout.kv_offset,
         )
