@@ -1,4 +1,4 @@
-"""Speed of the CPU block-sparse kernel against dense SDPA (and estimator cost of ASA and PSA).
+"""Speed of the CPU block-sparse kernels against dense SDPA (and estimator cost of ASA and PSA).
 
 Usage: .venv/bin/python bench/kernels.py [--quick] [--repeats 7] [--heads 2]
 Prints markdown tables: dense and sparse times measured in one run with interleaved repeats on the
@@ -23,6 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kernels.api import sparse_attention  # noqa: E402
 from kernels.backends.cpu import cpu_sparse_attention  # noqa: E402
+from kernels.backends.native.attention import native_sparse_attention  # noqa: E402
+from kernels.backends.native.build import native_unavailable_reason  # noqa: E402
 from kernels.layout import BlockLayout  # noqa: E402
 from kernels.methods.blade import BladeParams, blade_build_layout  # noqa: E402
 from kernels.methods.psa import PsaParams, psa_build_layout  # noqa: E402
@@ -83,11 +85,19 @@ def spread(ts: list[float]) -> str:
     return f"{statistics.median(ts) * 1e3:.1f} ({min(ts) * 1e3:.0f}-{max(ts) * 1e3:.0f})"
 
 
-def speed_table(*, lengths, dims, densities, heads: int, repeats: int, block, chunk_bytes: int) -> None:
-    """Dense vs block-sparse on random layouts of exact density."""
+def speed_table(
+    *, lengths, dims, densities, heads: int, repeats: int, block, chunk_bytes: int, chunk_cols: int
+) -> None:
+    """Dense vs both CPU block-sparse backends (compiled "native", SDPA gather "cpu") on random layouts."""
     print(f"\n### Block-sparse vs dense, random layouts, B=1, H={heads}, blocks {block}, float32\n")
-    print("| N | d | density | dense ms | sparse ms | speedup | % of 1/density | load |")
-    print("|---|---|---|---|---|---|---|---|")
+    native = native_unavailable_reason() is None
+    if not native:
+        print(f"native backend n/a: {native_unavailable_reason()}\n")
+    print(
+        "| N | d | density | dense ms | native ms | native % of 1/density | cpu (SDPA) ms "
+        "| cpu % of 1/density | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in lengths:
         for d in dims:
             g = torch.Generator().manual_seed(n + d)
@@ -97,17 +107,27 @@ def speed_table(*, lengths, dims, densities, heads: int, repeats: int, block, ch
             }
             fns = {"dense": lambda q=q, k=k, v=v: F.scaled_dot_product_attention(q, k, v)}
             for dens, lay in layouts.items():
-                fns[dens] = lambda q=q, k=k, v=v, lay=lay: cpu_sparse_attention(
+                if native:
+                    fns[("native", dens)] = lambda q=q, k=k, v=v, lay=lay: native_sparse_attention(
+                        q, k, v, lay, chunk=chunk_cols
+                    )
+                fns[("cpu", dens)] = lambda q=q, k=k, v=v, lay=lay: cpu_sparse_attention(
                     q, k, v, lay, chunk_bytes=chunk_bytes
                 )
             times = interleaved(fns, repeats)
             dense = statistics.median(times["dense"])
             for dens, lay in layouts.items():
                 actual = layout_density(lay)
-                sp = dense / statistics.median(times[dens])
+                cells = []
+                for backend in ("native", "cpu"):
+                    if (backend, dens) not in times:
+                        cells += ["n/a", "n/a"]
+                        continue
+                    sp = dense / statistics.median(times[(backend, dens)])
+                    cells += [spread(times[(backend, dens)]), f"{100 * sp * actual:.0f}%"]
                 print(
-                    f"| {n} | {d} | {actual:.3f} | {spread(times['dense'])} | {spread(times[dens])} | "
-                    f"{sp:.2f}x | {100 * sp * actual:.0f}% | {load_average()} |",
+                    f"| {n} | {d} | {actual:.3f} | {spread(times['dense'])} | {' | '.join(cells)} | "
+                    f"{load_average()} |",
                     flush=True,
                 )
 
@@ -163,7 +183,8 @@ def main() -> None:
     ap.add_argument("--heads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--block", type=int, nargs=2, default=[256, 256], metavar=("B_Q", "B_K"))
-    ap.add_argument("--chunk-kib", type=int, default=2048, help="gathered K+V bytes per SDPA call")
+    ap.add_argument("--chunk-kib", type=int, default=2048, help="cpu backend: gathered K+V KiB per SDPA call")
+    ap.add_argument("--chunk-cols", type=int, default=512, help="native backend: key columns per score tile")
     ap.add_argument("--no-estimators", action="store_true")
     ap.add_argument("--estimator-dims", type=int, nargs="+", default=[64, 128], help="estimator head dims")
     ap.add_argument("--no-speed", action="store_true", help="estimator tables only")
@@ -184,6 +205,7 @@ def main() -> None:
             repeats=args.repeats,
             block=tuple(args.block),
             chunk_bytes=args.chunk_kib * 1024,
+            chunk_cols=args.chunk_cols,
         )
     if not args.no_estimators:
         for d in args.estimator_dims:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import torch
 
 from kernels.backends.cpu import cpu_sparse_attention
+from kernels.backends.native.attention import native_sparse_attention
+from kernels.backends.native.build import native_unavailable_reason
 from kernels.layout import BlockLayout
 
-BACKENDS = ("auto", "cpu", "flex", "triton")
+BACKENDS = ("auto", "native", "cpu", "flex", "triton")
 
 
-def backend_resolve(*, backend: str, device: torch.device) -> str:
-    """The concrete backend: "auto" picks FlexAttention on CUDA and the gather kernel elsewhere.
+def backend_resolve(*, backend: str, device: torch.device, dtype: torch.dtype = torch.float32) -> str:
+    """The concrete backend: "auto" picks FlexAttention on CUDA, the compiled kernel ("native") for
+    float32 on a CPU where it builds, and the SDPA gather kernel ("cpu") otherwise.
 
     "triton" (our block-sparse flash-attention kernel) is only used when asked for by name: nobody
     has yet measured on a GPU whether it beats FlexAttention, so it is not the default by guess.
@@ -19,7 +22,11 @@ def backend_resolve(*, backend: str, device: torch.device) -> str:
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "auto":
-        return "flex" if device.type == "cuda" else "cpu"
+        if device.type == "cuda":
+            return "flex"
+        if device.type == "cpu" and dtype == torch.float32 and native_unavailable_reason() is None:
+            return "native"
+        return "cpu"
     return backend
 
 
@@ -49,7 +56,8 @@ def sparse_attention(
 
     Equals ``layout_attention_reference(q, k, v, layout)``: causal if the layout is, pooled levels
     with their logit bias, full heads dense, skipped heads and rows without blocks zero.
-    ``backend``: "auto" (see ``backend_resolve``), "cpu", "flex" or "triton" (CUDA, or CPU tensors
+    ``backend``: "auto" (see ``backend_resolve``), "native" (compiled C, float32 CPU tensors), "cpu"
+    (any dtype), "flex" or "triton" (CUDA, or CPU tensors
     under ``TRITON_INTERPRET=1``; power-of-two blocks >= 16, d in 16/32/64/128).
     """
     bsz, heads, n_q, n_k = layout.shape
@@ -67,12 +75,14 @@ def sparse_attention(
         raise ValueError(f"query heads {heads} not a multiple of key/value heads {k.shape[1]}")
     if q.shape[-1] != k.shape[-1] or v.shape[-1] != q.shape[-1]:
         raise ValueError(f"head dims differ: q {q.shape[-1]}, k {k.shape[-1]}, v {v.shape[-1]}")
-    chosen = backend_resolve(backend=backend, device=q.device)
+    chosen = backend_resolve(backend=backend, device=q.device, dtype=q.dtype)
     perm = layout.token_perm
     if perm is not None:
         perm = perm.to(q.device)
         q, k, v = (tokens_permute(x=x, index=perm) for x in (q, k, v))
-    if chosen == "cpu":
+    if chosen == "native":
+        out = native_sparse_attention(q, k, v, layout)
+    elif chosen == "cpu":
         out = cpu_sparse_attention(q, k, v, layout)
     elif chosen == "triton":
         out = triton_backend()(q, k, v, layout)

@@ -139,7 +139,7 @@ def cpu_sparse_attention(
     out = state.out.view(bsz * heads, n_q_tok, d)
     modes = layout.head_modes.reshape(-1) if layout.head_modes is not None else None
     if modes is not None and bool((modes == HEAD_FULL).any()):
-        _run_full(torch.nonzero(modes == HEAD_FULL).flatten(), q, k, v, layout, out)
+        full_heads_attention(torch.nonzero(modes == HEAD_FULL).flatten(), q, k, v, layout, out)
     if modes is not None and bool((modes == HEAD_SKIP).any()):
         out[torch.nonzero(modes == HEAD_SKIP).flatten()] = 0
     return out.view(bsz, heads, n_q_tok, d)
@@ -255,7 +255,7 @@ def _partial_mask(delta: torch.Tensor, b_q: int, bk: int, dtype) -> tuple[torch.
     return mask, (hidden if bool(hidden.any()) else None)
 
 
-def _run_full(full_bh: torch.Tensor, q, k, v, layout: BlockLayout, out: torch.Tensor) -> None:
+def full_heads_attention(full_bh: torch.Tensor, q, k, v, layout: BlockLayout, out: torch.Tensor) -> None:
     """Dense attention for heads in full mode (causal if the layout is)."""
     bsz, heads, n, d = q.shape
     kv_heads = k.shape[1]

@@ -45,7 +45,9 @@ def _layouts(bs, seed):
     }
 
 
-@pytest.mark.parametrize("backend,bs", [("cpu", bs) for bs in BLOCKS] + [("flex", (64, 32))])
+@pytest.mark.parametrize(
+    "backend,bs", [(b, bs) for b in ("native", "cpu") for bs in BLOCKS] + [("flex", (64, 32))]
+)
 def test_sparse_attention_equals_float64_reference_for_every_layout_kind(backend, bs):
     q, k, v = _qkv(1)
     for name, layout in _layouts(bs, 2).items():
@@ -56,7 +58,7 @@ def test_sparse_attention_equals_float64_reference_for_every_layout_kind(backend
         assert err.rel_l2 <= TOL, (name, err)
 
 
-@pytest.mark.parametrize("backend", ["cpu", "flex"])
+@pytest.mark.parametrize("backend", ["native", "cpu", "flex"])
 def test_sparse_attention_supports_grouped_query_heads(backend):
     q, k, v = _qkv(3, kv_heads=2)
     layout = _layouts((64, 64), 4)["random-causal"]
