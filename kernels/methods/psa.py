@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import torch
 
+from kernels.backends.native.build import native_unavailable_reason
+from kernels.backends.native.importance import native_block_importance
 from kernels.backends.scratch import scratch_buffer
 from kernels.backends.threads import serial, tasks_run
 from kernels.curves import hilbert_order
@@ -59,23 +61,28 @@ def sampled_block_importance(
     samples: int,
     token_perm: torch.Tensor | None = None,
     chunk_bytes: int = 1 << 21,
+    native: bool = True,
 ) -> torch.Tensor:
     """S[b, h, i, j] = max over block tile (i, j) of the softmax of sampled query/key scores.
 
     Tokens are sampled in ``token_perm`` order when given (the order the layout's blocks refer to).
     The sampled scores are computed in cache-sized chunks of query blocks on one-thread workers,
     each into a per-thread scratch buffer, turned into the row softmax in place and max-pooled by
-    a reshape, so nothing of the size of the sampled score matrix is ever allocated.
+    a reshape, so nothing of the size of the sampled score matrix is ever allocated. With ``native``
+    (the default) CPU tensors go through the compiled kernel instead, where it builds.
     """
     n_b = q.shape[2] // block
     pos = block_sample_positions(n_blocks=n_b, block=block, samples=samples).to(q.device)
     if token_perm is not None:
         pos = token_perm.to(q.device)[pos]
     bsz, heads = q.shape[:2]
-    qs, ks_t = _sampled_rows(q=q, k=k, pos=pos)
-    qs = qs.view(bsz * heads, n_b, samples, -1)
-    out = torch.empty(bsz * heads, n_b, n_b, device=q.device)
+    qs, ks = _sampled_rows(q=q, k=k, pos=pos)
     rows = max(1, chunk_bytes // (4 * samples * n_b * samples))
+    if native and q.device.type == "cpu" and native_unavailable_reason() is None:
+        imp = native_block_importance(qs, ks, n_b=n_b, samples=samples, blocks_per_task=rows)
+        return imp.view(bsz, heads, n_b, n_b)
+    qs, ks_t = qs.view(bsz * heads, n_b, samples, -1), ks.transpose(1, 2)
+    out = torch.empty(bsz * heads, n_b, n_b, device=q.device)
 
     def task(bh: int, i0: int, i1: int) -> None:
         """Query blocks i0..i1 of one head."""
@@ -100,15 +107,15 @@ def sampled_block_importance(
 def _sampled_rows(
     *, q: torch.Tensor, k: torch.Tensor, pos: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sampled queries scaled by 1/sqrt(d) ``[B*H, S, d]`` and sampled keys transposed ``[B*H, d, S]``
-    (key heads repeated for grouped queries), gathered by index_select on 3-D views, single-threaded."""
+    """Sampled queries scaled by 1/sqrt(d) and sampled keys, ``[B*H, S, d]`` float32 each (key heads
+    repeated for grouped queries), gathered by index_select on 3-D views, single-threaded."""
     bsz, heads, n, d = q.shape
     qs = q.reshape(bsz * heads, n, d).index_select(1, pos).float().mul_(1.0 / math.sqrt(d))
     ks = k.reshape(bsz * k.shape[1], n, d).index_select(1, pos).float()
     if k.shape[1] != heads:
         ks = ks.view(bsz, k.shape[1], len(pos), d).repeat_interleave(heads // k.shape[1], dim=1)
         ks = ks.reshape(bsz * heads, len(pos), d)
-    return qs, ks.transpose(1, 2).contiguous()
+    return qs, ks.contiguous()
 
 
 def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> BlockLayout:

@@ -1,10 +1,20 @@
 """Specs for the sampled block importance shared by PSA and BLADE: float64 reference, token order, GQA."""
 
+import os
+
 import pytest
 import torch
 
+from kernels.backends.native.build import native_unavailable_reason
 from kernels.methods.common import block_sample_positions
 from kernels.methods.psa import sampled_block_importance
+
+
+def _require_native():
+    """Skip when the compiled kernel cannot build here, except under CI=true, where it must."""
+    reason = native_unavailable_reason()
+    if reason is not None and os.environ.get("CI") != "true":
+        pytest.skip(f"native kernel unavailable: {reason}")
 
 
 def _importance_reference(q, k, *, block, samples, perm=None):
@@ -26,10 +36,13 @@ def _qk(seed, *, b=2, h=4, kv_heads=4, n=512, d=16):
     return torch.randn(b, h, n, d, generator=g) * 2, torch.randn(b, kv_heads, n, d, generator=g) * 2
 
 
+@pytest.mark.parametrize("native", [True, False], ids=["native", "torch"])
 @pytest.mark.parametrize("chunk_bytes", [1, 1 << 12, 1 << 21])
-def test_sampled_importance_equals_float64_reference_for_any_chunking(chunk_bytes):
+def test_sampled_importance_equals_float64_reference_for_any_chunking(chunk_bytes, native):
+    if native:
+        _require_native()
     q, k = _qk(0)
-    got = sampled_block_importance(q, k, block=64, samples=16, chunk_bytes=chunk_bytes)
+    got = sampled_block_importance(q, k, block=64, samples=16, chunk_bytes=chunk_bytes, native=native)
     ref = _importance_reference(q, k, block=64, samples=16)
     assert torch.allclose(got.double(), ref, rtol=1e-5, atol=1e-9)
 
@@ -45,8 +58,11 @@ def test_sampled_importance_samples_tokens_in_the_given_order():
     assert not torch.allclose(got, sampled_block_importance(q, k, block=64, samples=16), rtol=1e-2)
 
 
-def test_sampled_importance_repeats_key_heads_for_grouped_queries():
+@pytest.mark.parametrize("native", [True, False], ids=["native", "torch"])
+def test_sampled_importance_repeats_key_heads_for_grouped_queries(native):
+    if native:
+        _require_native()
     q, k = _qk(3, kv_heads=2)
-    got = sampled_block_importance(q, k, block=64, samples=8)
+    got = sampled_block_importance(q, k, block=64, samples=8, native=native)
     ref = _importance_reference(q, k, block=64, samples=8)
     assert torch.allclose(got.double(), ref, rtol=1e-5, atol=1e-9)

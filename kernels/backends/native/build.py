@@ -1,4 +1,4 @@
-"""Compile the C block-sparse kernel once per machine and bind it to MKL's routines in torch's library."""
+"""Compile the C kernels once per machine and bind them to MKL's routines in torch's library."""
 
 from __future__ import annotations
 
@@ -13,14 +13,17 @@ from pathlib import Path
 
 import torch
 
-SOURCE = Path(__file__).with_name("block_sparse.c")
+HERE = Path(__file__).parent
+SOURCES = (HERE / "block_sparse.c", HERE / "block_importance.c")
+HEADERS = (HERE / "common.h",)
 # -fopenmp links libgomp.so.1, which resolves to the copy torch has already loaded: one thread team
 FLAGS = ("-O3", "-march=native", "-fopenmp", "-fPIC", "-shared")
 # MKL's C entry points, which torch's CPU library embeds and exports on x86-64 builds
 MKL_SYMBOLS = ("sgemm_", "MKL_Set_Num_Threads_Local")
 _P = ctypes.c_void_p
 _INT, _F32 = ctypes.c_int, ctypes.c_float
-_ARGTYPES = [_P] * 5 + [ctypes.c_int64] + [_P] * 5 + [_INT] * 4 + [_F32, _INT] + [_P] * 2
+_FORWARD_ARGS = [_P] * 5 + [ctypes.c_int64] + [_P] * 5 + [_INT] * 4 + [_F32, _INT] + [_P] * 2
+_IMPORTANCE_ARGS = [_P] * 3 + [ctypes.c_int64] + [_INT] * 5 + [_P] * 2
 
 
 class NativeUnavailable(RuntimeError):
@@ -29,9 +32,10 @@ class NativeUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class NativeLibrary:
-    """The bound ``block_sparse_forward`` and the addresses of the MKL routines it calls."""
+    """The bound kernels and the addresses of the MKL routines they call."""
 
-    forward: ctypes._CFuncPtr
+    forward: ctypes._CFuncPtr  # block_sparse_forward (block_sparse.c)
+    importance: ctypes._CFuncPtr  # block_importance (block_importance.c)
     sgemm: int
     mkl_threads_local: int
     path: Path
@@ -57,17 +61,20 @@ def _cpu_signature() -> str:
 
 
 def _compile(compiler: str, target: Path) -> None:
-    """Compile the source into ``target`` atomically (concurrent workers may race to build it)."""
+    """Compile the sources into ``target`` atomically (concurrent workers may race to build it)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
     try:
         proc = subprocess.run(
-            [compiler, *FLAGS, "-o", tmp, str(SOURCE), "-lm"], capture_output=True, text=True, timeout=120
+            [compiler, *FLAGS, f"-I{HERE}", "-o", tmp, *map(str, SOURCES), "-lm"],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         if proc.returncode != 0:
             message = proc.stderr.strip()[:800]
-            raise NativeUnavailable(f"compiling {SOURCE.name} with {compiler} failed: {message}")
+            raise NativeUnavailable(f"compiling the native kernels with {compiler} failed: {message}")
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -116,18 +123,19 @@ def _load() -> NativeLibrary:
     if compiler is None:
         raise NativeUnavailable("no C compiler (gcc or cc on PATH, or $CC) to build the native kernel")
     version = subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout
+    texts = [p.read_text() for p in (*SOURCES, *HEADERS)]
     digest = hashlib.sha256(
-        b"\0".join(x.encode() for x in (SOURCE.read_text(), " ".join(FLAGS), version, _cpu_signature()))
+        b"\0".join(x.encode() for x in (*texts, " ".join(FLAGS), version, _cpu_signature()))
     ).hexdigest()[:16]
-    target = cache_dir() / f"block_sparse-{digest}.so"
+    target = cache_dir() / f"sparsebench-native-{digest}.so"
     if not target.exists():
         _compile(compiler, target)
     lib = ctypes.CDLL(str(target))
-    forward = lib.block_sparse_forward
-    forward.argtypes = _ARGTYPES
-    forward.restype = ctypes.c_int
+    for fn, args in ((lib.block_sparse_forward, _FORWARD_ARGS), (lib.block_importance, _IMPORTANCE_ARGS)):
+        fn.argtypes, fn.restype = args, ctypes.c_int
     return NativeLibrary(
-        forward=forward,
+        forward=lib.block_sparse_forward,
+        importance=lib.block_importance,
         sgemm=_address(torch_lib.sgemm_),
         mkl_threads_local=_address(torch_lib.MKL_Set_Num_Threads_Local),
         path=target,
