@@ -1,0 +1,116 @@
+"""Build C sources into a shared library once per machine, cached, and remember failures per process."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+# torch first: its libgomp.so.1 must be the one every -fopenmp library of ours resolves to
+import torch  # noqa: F401
+
+# -fopenmp links libgomp.so.1, which resolves to the copy torch has already loaded: one thread team
+FLAGS = ("-O3", "-march=native", "-fopenmp", "-fPIC", "-shared")
+T = TypeVar("T")
+
+
+class NativeUnavailable(RuntimeError):
+    """A compiled kernel cannot be used on this machine (the message says why)."""
+
+
+def cache_dir() -> Path:
+    """Where built kernels live: $SPARSEBENCH_KERNEL_CACHE, else <XDG cache home>/sparsebench/kernels."""
+    explicit = os.environ.get("SPARSEBENCH_KERNEL_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sparsebench" / "kernels"
+
+
+def shared_library(*, name: str, sources: Sequence[Path], headers: Sequence[Path] = ()) -> ctypes.CDLL:
+    """``sources`` compiled with gcc (or $CC) into a cached library for this CPU, loaded.
+
+    The cache key covers the sources, headers, flags, compiler version and the CPU's model and flags
+    (``-march=native`` builds are only valid on the same CPU). Raises NativeUnavailable.
+    """
+    compiler = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        raise NativeUnavailable("no C compiler (gcc or cc on PATH, or $CC) to build the native kernels")
+    try:
+        version = subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout
+    except OSError as exc:
+        raise NativeUnavailable(f"the C compiler {compiler} cannot run: {exc}") from exc
+    texts = [p.read_text() for p in (*sources, *headers)]
+    parts = (*texts, " ".join(FLAGS), version, _cpu_signature())
+    digest = hashlib.sha256(b"\0".join(x.encode() for x in parts)).hexdigest()[:16]
+    target = cache_dir() / f"{name}-{digest}.so"
+    if not target.exists():
+        _compile(compiler, sources, target)
+    return ctypes.CDLL(str(target))
+
+
+def remembered(load: Callable[[], T]) -> Callable[[], T]:
+    """Decorator: call ``load`` once per process and return (or re-raise) its outcome afterwards."""
+    outcome: list = []
+
+    @functools.wraps(load)
+    def wrapper() -> T:
+        """The remembered result, or the remembered NativeUnavailable raised again."""
+        if not outcome:
+            try:
+                outcome.append(load())
+            except NativeUnavailable as exc:
+                outcome.append(exc)
+        if isinstance(outcome[0], NativeUnavailable):
+            raise outcome[0]
+        return outcome[0]
+
+    return wrapper
+
+
+def unavailable_reason(load: Callable[[], object]) -> str | None:
+    """None when ``load()`` succeeds, else the NativeUnavailable message."""
+    try:
+        load()
+    except NativeUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def _cpu_signature() -> str:
+    """The CPU's model and feature flags."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return os.uname().machine
+    keep = [ln for ln in lines if ln.startswith(("model name", "flags"))][:2]
+    return "\n".join(keep) or os.uname().machine
+
+
+def _compile(compiler: str, sources: Sequence[Path], target: Path) -> None:
+    """Compile into ``target`` atomically (concurrent workers may race to build it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+    os.close(fd)
+    include = {str(p.parent) for p in sources}
+    try:
+        proc = subprocess.run(
+            [compiler, *FLAGS, *(f"-I{d}" for d in sorted(include)), "-o", tmp, *map(str, sources), "-lm"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode != 0:
+            message = proc.stderr.strip()[:800]
+            raise NativeUnavailable(f"compiling {target.stem} with {compiler} failed: {message}")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
