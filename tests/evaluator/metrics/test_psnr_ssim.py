@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from evaluator.metrics import Box, psnr, ssim
+from evaluator.metrics.ssim import ssim_map, ssim_map_mean
+from evaluator.metrics.ssim_native import ssim_native_unavailable_reason
 
 
 def _pair(shape: tuple[int, int], seed: int, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -105,3 +108,30 @@ def test_psnr_with_empty_mask_is_none() -> None:
 def test_psnr_of_identical_images_is_infinite() -> None:
     pred, _ = _pair((20, 25), 9)
     assert psnr(pred, pred) == math.inf
+
+
+def _require_native_ssim() -> None:
+    """Skip when the compiled SSIM kernel cannot build here, except under CI=true, where it must."""
+    reason = ssim_native_unavailable_reason()
+    if reason is not None and os.environ.get("CI") != "true":
+        pytest.skip(f"compiled SSIM kernel unavailable: {reason}")
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["compiled", "scipy"])
+@pytest.mark.parametrize("pair", PAIRS)
+def test_both_ssim_map_paths_match_skimage(pair: tuple[np.ndarray, np.ndarray], native: bool) -> None:
+    if native:
+        _require_native_ssim()
+    pred, target = pair
+    value = ssim_map_mean(ssim_map(pred, target, native=native), box=None)
+    assert value == pytest.approx(_sk_ssim(pred, target), abs=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(11, 11), (12, 200), (200, 13), (129, 77)])
+def test_compiled_ssim_map_equals_the_scipy_map_everywhere_for_any_thread_count(shape) -> None:
+    _require_native_ssim()
+    pred, target = _pair(shape, 4)
+    scipy_map = ssim_map(pred, target, native=False)
+    for threads in (1, 3):
+        compiled = ssim_map(pred, target, native=True, threads=threads)
+        assert np.abs(compiled - scipy_map).max() <= 1e-12  # the borders included
