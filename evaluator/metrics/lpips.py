@@ -41,8 +41,14 @@ def lpips_checked(pred: np.ndarray, target: np.ndarray) -> float | None:
         return None
     import torch
 
+    from evaluator.metrics import native_ops
+
+    net = lpips_network()
     with torch.inference_mode():
-        return float(lpips_network().pair_distance(pair_tensor(pred, target))[0])
+        if native_ops.metrics_native_unavailable_reason() is None:
+            batch = native_ops.lpips_input_native(pred, target, shift=net.shift, scale=net.scale)
+            return float(net.scaled_pair_distance(batch, layer_sums=native_ops.lpips_layer_sums_native)[0])
+        return float(net.pair_distance(pair_tensor(pred, target))[0])
 
 
 @functools.lru_cache(maxsize=1)

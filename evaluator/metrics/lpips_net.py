@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 from torch import nn
@@ -13,6 +15,8 @@ from evaluator.metrics.lpips_weights import linear_weights, trunk_weights
 SHIFT = (-0.030, -0.088, -0.188)
 SCALE = (0.458, 0.448, 0.450)
 EPS = 1e-10
+#: (2 x C x h x w features of a pair, eps=) -> float64 (C,) spatial sums of the squared normalised difference
+LayerSums = Callable[..., torch.Tensor]
 
 
 class AlexTrunk(nn.Module):
@@ -73,23 +77,30 @@ class LpipsNet(nn.Module):
         return self.pair_distance(torch.cat([a, b]).contiguous(memory_format=torch.channels_last))
 
     def pair_distance(self, pairs: torch.Tensor) -> torch.Tensor:
-        """LPIPS of the batch [a; b] (2N x 3 x H x W in [-1, 1]; channels-last is fastest), (N,) float64.
+        """LPIPS of the batch [a; b] (2N x 3 x H x W in [-1, 1]; channels-last is fastest), (N,) float64."""
+        return self.scaled_pair_distance(pairs.sub(self.shift).div_(self.scale))
 
-        One batched trunk pass, the scaling and normalisation in place, and the linear head applied
-        after the spatial mean (they commute); the sum over layers is accumulated in float64.
+    def scaled_pair_distance(self, x: torch.Tensor, *, layer_sums: LayerSums | None = None) -> torch.Tensor:
+        """LPIPS of the already scaled batch [a; b], (N,) float64.
+
+        One batched trunk pass, the normalisation in place, and the linear head applied after the
+        spatial mean (they commute); the sum over layers is accumulated in float64. ``layer_sums``,
+        for a single pair, replaces the normalise-difference-square-sum step of each layer (C sums).
         """
-        count = pairs.shape[0] // 2
-        x = pairs.sub(self.shift).div_(self.scale)
+        count = x.shape[0] // 2
         total = torch.zeros(count, dtype=torch.float64, device=x.device)
         for index, (conv, lin) in enumerate(zip(self.trunk.convs(), self.lins, strict=True)):
             if index in (1, 2):
                 x = F.max_pool2d(x, kernel_size=3, stride=2)
             x = conv(x).relu_()
-            norm = torch.linalg.vector_norm(x, dim=1, keepdim=True).add_(EPS)
-            diff = x[:count] / norm[:count]
-            diff.sub_(x[count:] / norm[count:]).square_()
-            means = diff.sum(dim=(2, 3)).to(torch.float64) / (diff.shape[2] * diff.shape[3])
-            total += means @ lin.weight.view(-1).to(torch.float64)
+            if layer_sums is not None and count == 1:
+                sums = layer_sums(x, eps=EPS).view(1, -1)
+            else:
+                norm = torch.linalg.vector_norm(x, dim=1, keepdim=True).add_(EPS)
+                diff = x[:count] / norm[:count]
+                diff.sub_(x[count:] / norm[count:]).square_()
+                sums = diff.sum(dim=(2, 3)).to(torch.float64)
+            total += (sums / (x.shape[2] * x.shape[3])) @ lin.weight.view(-1).to(torch.float64)
         return total
 
     def spatial(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

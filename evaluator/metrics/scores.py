@@ -9,6 +9,7 @@ import numpy as np
 from evaluator.metrics.box import mask_box
 from evaluator.metrics.checks import mask_check, pair_check
 from evaluator.metrics.lpips import lpips_checked, lpips_network
+from evaluator.metrics.native_ops import metrics_native_unavailable_reason, squared_error_sums_native
 from evaluator.metrics.psnr import mse_psnr
 from evaluator.metrics.ssim import ssim_map, ssim_map_mean
 
@@ -30,15 +31,12 @@ class ImageScorer:
         pred, target = pair_check(pred, target)
         mask = mask_check(mask, shape=pred.shape[:2])
         box = mask_box(mask)
-        diff = pred.astype(np.float64) - target.astype(np.float64)
-        diff *= diff
-        pixel_sq = diff[..., 0] + diff[..., 1]
-        pixel_sq += diff[..., 2]
         count = int(np.count_nonzero(mask))
+        total, inside = _squared_error_sums(pred, target, mask)
         smap = ssim_map(pred, target, threads=self.ssim_threads)
         return {
-            "psnr": mse_psnr(mse=float(pixel_sq.mean() / 3.0)),
-            "psnr_m": None if count == 0 else mse_psnr(mse=float(pixel_sq[mask].sum() / (3.0 * count))),
+            "psnr": mse_psnr(mse=total / (3.0 * mask.size)),
+            "psnr_m": None if count == 0 else mse_psnr(mse=inside / (3.0 * count)),
             "ssim": ssim_map_mean(smap, box=None),
             "ssim_m": None if box is None else ssim_map_mean(smap, box=box),
             "lpips": lpips_checked(pred, target),
@@ -51,6 +49,17 @@ class ImageScorer:
         """Score (pred, target, mask) triples one at a time, holding only the current pair in memory."""
         for pred, target, mask in pairs:
             yield self.score(pred, target, mask=mask)
+
+
+def _squared_error_sums(pred: np.ndarray, target: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
+    """Float64 sums of (pred - target)^2 over all pixels and channels, and over the mask's pixels."""
+    if metrics_native_unavailable_reason() is None:
+        return squared_error_sums_native(pred, target, mask)
+    diff = pred.astype(np.float64) - target.astype(np.float64)
+    diff *= diff
+    pixel_sq = diff[..., 0] + diff[..., 1]
+    pixel_sq += diff[..., 2]
+    return float(pixel_sq.sum()), float(pixel_sq[mask].sum())
 
 
 def image_scores(pred: np.ndarray, target: np.ndarray, *, mask: np.ndarray) -> dict[str, float | None]:

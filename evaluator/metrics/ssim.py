@@ -10,7 +10,7 @@ from scipy import ndimage
 
 from evaluator.metrics.box import Box
 from evaluator.metrics.checks import pair_check
-from evaluator.metrics.ssim_native import ssim_map_native, ssim_native_unavailable_reason
+from evaluator.metrics.native_ops import metrics_native_unavailable_reason, ssim_map_native
 
 SIGMA = 1.5
 TRUNCATE = 3.5  # 2 * int(3.5 * 1.5 + 0.5) + 1 = 11 taps, as skimage
@@ -50,7 +50,7 @@ def ssim_map(
     height, width = pred.shape[:2]
     if height < WIN or width < WIN:
         raise ValueError(f"SSIM needs images of at least {WIN} x {WIN} pixels, got {height} x {width}")
-    if native and ssim_native_unavailable_reason() is None:
+    if native and metrics_native_unavailable_reason() is None:
         return ssim_map_native(pred, target, sigma=SIGMA, radius=HALF, c1=C1, c2=C2, threads=threads)
     out = np.empty((height, width), dtype=np.float64)
     starts = range(0, height, _STRIP_ROWS)

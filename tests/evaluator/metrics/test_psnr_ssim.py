@@ -10,8 +10,8 @@ import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from evaluator.metrics import Box, psnr, ssim
+from evaluator.metrics.native_ops import metrics_native_unavailable_reason
 from evaluator.metrics.ssim import ssim_map, ssim_map_mean
-from evaluator.metrics.ssim_native import ssim_native_unavailable_reason
 
 
 def _pair(shape: tuple[int, int], seed: int, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +112,7 @@ def test_psnr_of_identical_images_is_infinite() -> None:
 
 def _require_native_ssim() -> None:
     """Skip when the compiled SSIM kernel cannot build here, except under CI=true, where it must."""
-    reason = ssim_native_unavailable_reason()
+    reason = metrics_native_unavailable_reason()
     if reason is not None and os.environ.get("CI") != "true":
         pytest.skip(f"compiled SSIM kernel unavailable: {reason}")
 
