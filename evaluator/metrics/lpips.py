@@ -47,7 +47,7 @@ def lpips_checked(pred: np.ndarray, target: np.ndarray) -> float | None:
     with torch.inference_mode():
         if native_ops.metrics_native_unavailable_reason() is None:
             batch = native_ops.lpips_input_native(pred, target, shift=net.shift, scale=net.scale)
-            return float(net.scaled_pair_distance(batch, layer_sums=native_ops.lpips_layer_sums_native)[0])
+            return float(net.scaled_pair_distance(batch, passes=native_ops.COMPILED_PASSES)[0])
         return float(net.pair_distance(pair_tensor(pred, target))[0])
 
 

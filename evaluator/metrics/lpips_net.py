@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -15,8 +16,17 @@ from evaluator.metrics.lpips_weights import linear_weights, trunk_weights
 SHIFT = (-0.030, -0.088, -0.188)
 SCALE = (0.458, 0.448, 0.450)
 EPS = 1e-10
-#: (2 x C x h x w features of a pair, eps=) -> float64 (C,) spatial sums of the squared normalised difference
-LayerSums = Callable[..., torch.Tensor]
+
+
+@dataclass(frozen=True)
+class CompiledPasses:
+    """Faster equivalents of two steps of ``LpipsNet.scaled_pair_distance`` (see native_ops)."""
+
+    #: (2 x C x h x w features of one pair, eps=) -> float64 (C,) spatial sums of the squared
+    #: difference of the unit-normalised features
+    layer_sums: Callable[..., torch.Tensor]
+    #: (input, a 3x3 stride-1 padding-1 nn.Conv2d) -> ReLU(conv(input)), channels-last
+    conv3x3_relu: Callable[[torch.Tensor, nn.Conv2d], torch.Tensor]
 
 
 class AlexTrunk(nn.Module):
@@ -80,21 +90,24 @@ class LpipsNet(nn.Module):
         """LPIPS of the batch [a; b] (2N x 3 x H x W in [-1, 1]; channels-last is fastest), (N,) float64."""
         return self.scaled_pair_distance(pairs.sub(self.shift).div_(self.scale))
 
-    def scaled_pair_distance(self, x: torch.Tensor, *, layer_sums: LayerSums | None = None) -> torch.Tensor:
+    def scaled_pair_distance(self, x: torch.Tensor, *, passes: CompiledPasses | None = None) -> torch.Tensor:
         """LPIPS of the already scaled batch [a; b], (N,) float64.
 
         One batched trunk pass, the normalisation in place, and the linear head applied after the
-        spatial mean (they commute); the sum over layers is accumulated in float64. ``layer_sums``,
-        for a single pair, replaces the normalise-difference-square-sum step of each layer (C sums).
+        spatial mean (they commute); the sum over layers is accumulated in float64. ``passes``, for
+        a single pair, replace the 3x3 convolutions and each layer's normalise-difference-square-sum.
         """
         count = x.shape[0] // 2
         total = torch.zeros(count, dtype=torch.float64, device=x.device)
         for index, (conv, lin) in enumerate(zip(self.trunk.convs(), self.lins, strict=True)):
             if index in (1, 2):
                 x = F.max_pool2d(x, kernel_size=3, stride=2)
-            x = conv(x).relu_()
-            if layer_sums is not None and count == 1:
-                sums = layer_sums(x, eps=EPS).view(1, -1)
+            if passes is not None and conv.kernel_size == (3, 3):
+                x = passes.conv3x3_relu(x, conv)
+            else:
+                x = conv(x).relu_()
+            if passes is not None and count == 1:
+                sums = passes.layer_sums(x, eps=EPS).view(1, -1)
             else:
                 norm = torch.linalg.vector_norm(x, dim=1, keepdim=True).add_(EPS)
                 diff = x[:count] / norm[:count]

@@ -8,28 +8,37 @@ from __future__ import annotations
 
 import ctypes
 import os
+import weakref
 from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
+import kernels.backends.native
+from evaluator.metrics.lpips_net import CompiledPasses
+from kernels.backends.native.build import mkl_routines
 from kernels.backends.native.compile import remembered, shared_library, unavailable_reason
 
 HERE = Path(__file__).parent / "native"
-SOURCES = (HERE / "ssim_map.c", HERE / "psnr_sums.c", HERE / "lpips_ops.c")
+SOURCES = (HERE / "ssim_map.c", HERE / "psnr_sums.c", HERE / "lpips_ops.c", HERE / "winograd.c")
+HEADERS = (Path(kernels.backends.native.__file__).parent / "common.h",)
 _P, _I64, _F64, _F32, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_float, ctypes.c_int
 _SIGNATURES = {
     "ssim_map": ([_P, _P, _P, _I64, _I64, _P, _F64, _F64, _INT], _INT),
     "squared_error_sums": ([_P, _P, _P, _I64, _P, _P, _INT], None),
     "lpips_prep": ([_P, _P, _I64, _P, _I64, _I64, _P, _P, _INT], None),
     "lpips_layer_sums": ([_P, _I64, _INT, _F32, _P, _INT], _INT),
+    "winograd_conv3x3_relu": ([_P] * 4 + [_I64] * 6 + [_INT, _P, _P], _INT),
 }
+WINOGRAD_BAND = 2  # tile rows per task: 2 x 50 tiles at 99 pixels wide keep V and M near the L2
+_G = ((1.0, 0.0, 0.0), (0.5, 0.5, 0.5), (0.5, -0.5, 0.5), (0.0, 0.0, 1.0))
 
 
 @remembered
 def metrics_library() -> ctypes.CDLL:
     """The compiled metric kernels, built on first use; raises NativeUnavailable saying why not."""
-    lib = shared_library(name="sparsebench-metrics", sources=SOURCES)
+    lib = shared_library(name="sparsebench-metrics", sources=SOURCES, headers=HEADERS)
     for name, (args, result) in _SIGNATURES.items():
         fn = getattr(lib, name)
         fn.argtypes, fn.restype = args, result
@@ -37,8 +46,8 @@ def metrics_library() -> ctypes.CDLL:
 
 
 def metrics_native_unavailable_reason() -> str | None:
-    """None when the compiled metric kernels can be used here, else why not."""
-    return unavailable_reason(metrics_library)
+    """None when the compiled metric kernels (and MKL, for the convolution) can be used here, else why not."""
+    return unavailable_reason(metrics_library) or unavailable_reason(mkl_routines)
 
 
 def _threads(threads: int | None) -> int:
@@ -137,3 +146,37 @@ def lpips_layer_sums_native(features: torch.Tensor, *, eps: float) -> torch.Tens
     if status != 0:
         raise MemoryError("compiled LPIPS kernel: could not allocate its accumulators")
     return sums
+
+
+_FILTERS: weakref.WeakKeyDictionary[nn.Conv2d, torch.Tensor] = weakref.WeakKeyDictionary()
+
+
+def winograd_filter(conv: nn.Conv2d) -> torch.Tensor:
+    """U = G g G^T of a 3x3 convolution's weights, float32 [16, C, K], computed in float64 once per module."""
+    if conv not in _FILTERS:
+        g = torch.tensor(_G, dtype=torch.float64)
+        u = torch.einsum("ai,kcij,bj->abck", g, conv.weight.detach().double(), g)
+        _FILTERS[conv] = u.reshape(16, conv.in_channels, conv.out_channels).float().contiguous()
+    return _FILTERS[conv]
+
+
+def conv3x3_relu_native(x: torch.Tensor, conv: nn.Conv2d) -> torch.Tensor:
+    """ReLU(conv(x)) of a float32 N x C x H x W batch by Winograd F(2x2, 3x3), channels-last result."""
+    if conv.kernel_size != (3, 3) or conv.stride != (1, 1) or conv.padding != (1, 1) or conv.groups != 1:
+        raise ValueError(f"the Winograd kernel takes 3x3 convolutions, stride 1, padding 1: got {conv}")
+    lib = metrics_library()
+    sgemm, mkl_threads_local = mkl_routines()
+    inp = x.float().contiguous(memory_format=torch.channels_last)
+    n, c, h, w = inp.shape
+    out = torch.empty((n, h, w, conv.out_channels), dtype=torch.float32)
+    bias = conv.bias.detach().float().contiguous()
+    status = lib.winograd_conv3x3_relu(
+        inp.data_ptr(), winograd_filter(conv).data_ptr(), bias.data_ptr(), out.data_ptr(), n, h, w, c,
+        conv.out_channels, WINOGRAD_BAND, torch.get_num_threads(), sgemm, mkl_threads_local,
+    )  # fmt: skip
+    if status != 0:
+        raise MemoryError("compiled Winograd kernel: could not allocate its tile buffers")
+    return out.permute(0, 3, 1, 2)
+
+
+COMPILED_PASSES = CompiledPasses(layer_sums=lpips_layer_sums_native, conv3x3_relu=conv3x3_relu_native)

@@ -20,7 +20,13 @@ _P, _INT, _F32 = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
 _FORWARD_ARGS = [_P] * 5 + [ctypes.c_int64] + [_P] * 5 + [_INT] * 4 + [_F32, _INT] + [_P] * 2
 _IMPORTANCE_ARGS = [_P] * 3 + [ctypes.c_int64] + [_INT] * 5 + [_P] * 2
 
-__all__ = ["NativeLibrary", "NativeUnavailable", "native_library", "native_unavailable_reason"]
+__all__ = [
+    "NativeLibrary",
+    "NativeUnavailable",
+    "mkl_routines",
+    "native_library",
+    "native_unavailable_reason",
+]
 
 
 @dataclass(frozen=True)
@@ -47,22 +53,29 @@ def _address(fn) -> int:
     return ctypes.cast(fn, ctypes.c_void_p).value
 
 
-def load_attention_kernels() -> NativeLibrary:
-    """Check the prerequisites, compile the kernels unless a build for this machine is cached, bind them."""
+@remembered
+def mkl_routines() -> tuple[int, int]:
+    """Addresses of MKL's ``sgemm_`` and ``MKL_Set_Num_Threads_Local`` in torch's CPU library."""
     if os.uname().machine != "x86_64":
-        raise NativeUnavailable(f"the native kernel needs x86-64 (torch's MKL), not {os.uname().machine}")
+        raise NativeUnavailable(f"the native kernels need x86-64 (torch's MKL), not {os.uname().machine}")
     torch_lib = _torch_cpu_library()
     missing = [name for name in MKL_SYMBOLS if not hasattr(torch_lib, name)]
     if missing:
         raise NativeUnavailable(f"torch's CPU library does not export MKL's {', '.join(missing)}")
+    return _address(torch_lib.sgemm_), _address(torch_lib.MKL_Set_Num_Threads_Local)
+
+
+def load_attention_kernels() -> NativeLibrary:
+    """Check the prerequisites, compile the kernels unless a build for this machine is cached, bind them."""
+    sgemm, mkl_threads_local = mkl_routines()
     lib = shared_library(name="sparsebench-attention", sources=SOURCES, headers=HEADERS)
     for fn, args in ((lib.block_sparse_forward, _FORWARD_ARGS), (lib.block_importance, _IMPORTANCE_ARGS)):
         fn.argtypes, fn.restype = args, ctypes.c_int
     return NativeLibrary(
         forward=lib.block_sparse_forward,
         importance=lib.block_importance,
-        sgemm=_address(torch_lib.sgemm_),
-        mkl_threads_local=_address(torch_lib.MKL_Set_Num_Threads_Local),
+        sgemm=sgemm,
+        mkl_threads_local=mkl_threads_local,
         path=Path(lib._name),
     )
 

@@ -52,7 +52,7 @@ def shared_library(*, name: str, sources: Sequence[Path], headers: Sequence[Path
     digest = hashlib.sha256(b"\0".join(x.encode() for x in parts)).hexdigest()[:16]
     target = cache_dir() / f"{name}-{digest}.so"
     if not target.exists():
-        _compile(compiler, sources, target)
+        _compile(compiler, sources, headers, target)
     return ctypes.CDLL(str(target))
 
 
@@ -94,12 +94,13 @@ def _cpu_signature() -> str:
     return "\n".join(keep) or os.uname().machine
 
 
-def _compile(compiler: str, sources: Sequence[Path], target: Path) -> None:
-    """Compile into ``target`` atomically (concurrent workers may race to build it)."""
+def _compile(compiler: str, sources: Sequence[Path], headers: Sequence[Path], target: Path) -> None:
+    """Compile into ``target`` atomically (concurrent workers may race to build it); the folders of
+    the sources and headers are on the include path."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(fd)
-    include = {str(p.parent) for p in sources}
+    include = {str(p.parent) for p in (*sources, *headers)}
     try:
         proc = subprocess.run(
             [compiler, *FLAGS, *(f"-I{d}" for d in sorted(include)), "-o", tmp, *map(str, sources), "-lm"],

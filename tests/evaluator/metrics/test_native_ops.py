@@ -62,8 +62,33 @@ def test_lpips_through_the_compiled_passes_equals_the_torch_path():
     with torch.inference_mode():
         plain = float(net.pair_distance(pair_tensor(a, b))[0])
         batch = native_ops.lpips_input_native(a, b, shift=net.shift, scale=net.scale)
-        compiled = float(net.scaled_pair_distance(batch, layer_sums=native_ops.lpips_layer_sums_native)[0])
+        compiled = float(net.scaled_pair_distance(batch, passes=native_ops.COMPILED_PASSES)[0])
     assert compiled == pytest.approx(plain, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(1, 16, 24, 10), (2, 8, 7, 9), (2, 24, 31, 40)])
+def test_winograd_conv_relu_is_as_close_to_float64_as_the_direct_convolution(shape):
+    n, c, h, w = shape
+    g = torch.Generator().manual_seed(h * w)
+    conv = torch.nn.Conv2d(c, 12, kernel_size=3, padding=1)
+    with torch.no_grad():
+        conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) / (3 * c**0.5))
+        conv.bias.copy_(torch.randn(12, generator=g) * 0.1)
+    x = torch.randn(shape, generator=g).relu()
+    with torch.inference_mode():
+        weight, bias = conv.weight.double(), conv.bias.double()
+        exact = torch.nn.functional.conv2d(x.double(), weight, bias, padding=1).relu()
+        direct = conv(x).relu()
+        got = native_ops.conv3x3_relu_native(x, conv)
+    assert got.shape == exact.shape
+    err = float((got.double() - exact).norm() / exact.norm())
+    assert err <= max(2.0 * float((direct.double() - exact).norm() / exact.norm()), 1e-7), err
+
+
+def test_winograd_refuses_other_convolutions_by_name():
+    with pytest.raises(ValueError, match="3x3 convolutions, stride 1, padding 1"):
+        strided = torch.nn.Conv2d(3, 4, kernel_size=3, stride=2)
+        native_ops.conv3x3_relu_native(torch.zeros(1, 3, 8, 8), strided)
 
 
 def test_squared_error_sums_equal_numpy_over_the_image_and_the_mask():
