@@ -37,12 +37,17 @@ class NativePlan:
     longest: int  # tokens of the longest entry
 
 
-@serial
 def native_plan_build(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
-    """Flatten the layout's valid entries of sparse heads into per-row CSR lists (cached on the layout)."""
+    """The layout's plan for ``kv_heads`` key/value heads, built once and cached on the layout."""
     key = ("native_plan", kv_heads)
-    if key in layout.cache:
-        return layout.cache[key]
+    if key not in layout.cache:  # checked before going single-threaded: a cache hit costs nothing
+        layout.cache[key] = _plan_compute(layout, kv_heads=kv_heads)
+    return layout.cache[key]
+
+
+@serial
+def _plan_compute(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
+    """Flatten the layout's valid entries of sparse heads into per-row CSR lists."""
     bsz, heads, n_q, n_k = layout.shape
     if heads % kv_heads != 0:
         raise ValueError(f"query heads {heads} not a multiple of key/value heads {kv_heads}")
@@ -63,7 +68,7 @@ def native_plan_build(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
     length = b_k // pool
     cost = torch.where(valid, length, 0).sum(-1)
     rows = torch.nonzero(sparse_row).flatten()
-    plan = NativePlan(
+    return NativePlan(
         order=rows[torch.argsort(cost[rows], descending=True, stable=True)],
         row_ptr=torch.cat([torch.zeros(1, dtype=torch.long), num.cumsum(0)]),
         ent_token=token[valid].contiguous(),
@@ -73,8 +78,6 @@ def native_plan_build(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
         levels=tuple(int(x) for x in torch.unique(lev[valid]).tolist()) or (1,),
         longest=b_k,
     )
-    layout.cache[key] = plan
-    return plan
 
 
 def native_sparse_attention(

@@ -34,17 +34,7 @@ static void importance_task(ImportanceWork *w, int64_t h, int i0, int i1, float 
         for (int c = 0; c < cols; c++) colmax[c] = 0.0f;
         for (int r = 0; r < samples; r++) {
             float *row = s + ((int64_t)(i - i0) * samples + r) * cols;
-            float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
-            for (int c = 0; c < cols; c++) mx = row[c] > mx ? row[c] : mx;
-            float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-            for (int c = 0; c < cols; c++) {
-                float p = exp_fast(row[c] - mx);
-                row[c] = p;
-                sum += p;
-            }
-            const float inv = 1.0f / sum;
+            const float inv = 1.0f / exp_shifted_sum(row, cols, row_max(row, cols));
 #pragma omp simd
             for (int c = 0; c < cols; c++) {
                 float p = row[c] * inv;

@@ -69,18 +69,10 @@ static void row_attend(Work *w, int64_t r, float *s, float *m, float *l, float *
         /* online softmax over the chunk: P = exp(S - new row max), in place, and its row sums */
         for (int t = 0; t < bq; t++) {
             float *row = s + (int64_t)t * cols;
-            float mx = -INFINITY;
-#pragma omp simd reduction(max : mx)
-            for (int c = 0; c < cols; c++) mx = row[c] > mx ? row[c] : mx;
-            float m_new = mx > m[t] ? mx : m[t];
-            float shift = m_new == -INFINITY ? 0.0f : m_new;
-            float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-            for (int c = 0; c < cols; c++) {
-                float p = exp_fast(row[c] - shift);
-                row[c] = p;
-                sum += p;
-            }
+            const float mx = row_max(row, cols);
+            const float m_new = mx > m[t] ? mx : m[t];
+            const float shift = m_new == -INFINITY ? 0.0f : m_new;
+            const float sum = exp_shifted_sum(row, cols, shift);
             float alpha = m[t] == -INFINITY ? 0.0f : expf(m[t] - shift);
             if (alpha != 1.0f) {
                 float *a = acc + (int64_t)t * dv;

@@ -2,6 +2,7 @@
 #ifndef SPARSEBENCH_NATIVE_COMMON_H
 #define SPARSEBENCH_NATIVE_COMMON_H
 
+#include <math.h>
 #include <stdint.h>
 
 typedef void (*sgemm_fn)(const char *, const char *, const int *, const int *, const int *, const float *,
@@ -28,6 +29,26 @@ static inline float exp_fast(float x) {
     union { int32_t i; float f; } two_n;
     two_n.i = ((int32_t)n + 127) << 23;
     return x < lo ? 0.0f : p * two_n.f;
+}
+
+/* The largest of row[0..n) (-inf for an empty or all -inf row). */
+static inline float row_max(const float *row, int n) {
+    float mx = -INFINITY;
+#pragma omp simd reduction(max : mx)
+    for (int c = 0; c < n; c++) mx = row[c] > mx ? row[c] : mx;
+    return mx;
+}
+
+/* row[c] = exp(row[c] - shift) in place for c < n (shift >= every entry); returns their sum. */
+static inline float exp_shifted_sum(float *row, int n, float shift) {
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int c = 0; c < n; c++) {
+        const float p = exp_fast(row[c] - shift);
+        row[c] = p;
+        sum += p;
+    }
+    return sum;
 }
 
 #endif
