@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import torch
 
@@ -13,6 +15,7 @@ HEAD_FULL = 1
 HEAD_SKIP = 2
 HEAD_MODE_NAMES = {HEAD_SPARSE: "sparse", HEAD_FULL: "full", HEAD_SKIP: "skip"}
 MAX_LEVEL = 4
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +57,14 @@ class BlockLayout:
     def shape(self) -> tuple[int, int, int, int]:
         """(B, H, n_q, n_k)."""
         return tuple(self.kv_indices.shape)  # type: ignore[return-value]
+
+    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The backend data cached under ``key``, built by ``build()`` (single-threaded) on first use.
+
+        A hit costs a dict lookup; only a miss changes torch's thread count for the build."""
+        if key not in self.cache:
+            self.cache[key] = serial(build)()
+        return self.cache[key]
 
     @classmethod
     @serial

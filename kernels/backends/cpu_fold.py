@@ -6,7 +6,6 @@ import math
 
 import torch
 
-from kernels.backends.threads import serial
 from kernels.layout import HEAD_SPARSE, BlockLayout
 
 
@@ -23,14 +22,9 @@ def layout_fold(
     of both layouts. Cached on the layout.
     """
     key = ("fold", min_query_tokens, min_common)
-    if key in layout.cache:
-        return layout.cache[key]
-    result = _fold(layout, min_query_tokens, min_common)
-    layout.cache[key] = result
-    return result
+    return layout.cached(key, lambda: _fold(layout, min_query_tokens, min_common))
 
 
-@serial
 def _fold(layout: BlockLayout, min_query_tokens: int, min_common: float):
     """Compute the fold (uncached)."""
     b_q, b_k = layout.block_size

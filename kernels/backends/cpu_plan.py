@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import torch
 
-from kernels.backends.threads import serial
 from kernels.layout import HEAD_SPARSE, BlockLayout
 
 SEG_FULL = 0  # level-1 blocks fully visible
@@ -38,12 +37,14 @@ class CpuPlan:
     merge: bool  # several segments per row: merge by log-sum-exp
 
 
-@serial
 def cpu_plan_build(layout: BlockLayout, *, kv_heads: int, shared_min_rows: int = 2) -> CpuPlan:
-    """Split the layout rows into segments and the segments into jobs (cached on the layout)."""
+    """The layout's CPU plan, built once and cached on the layout."""
     key = ("cpu_plan", kv_heads, shared_min_rows)
-    if key in layout.cache:
-        return layout.cache[key]
+    return layout.cached(key, lambda: _plan_compute(layout, kv_heads, shared_min_rows))
+
+
+def _plan_compute(layout: BlockLayout, kv_heads: int, shared_min_rows: int) -> CpuPlan:
+    """Split the layout rows into segments and the segments into jobs."""
     bsz, heads, n_q, n_k = layout.shape
     if heads % kv_heads != 0:
         raise ValueError(f"query heads {heads} not a multiple of key/value heads {kv_heads}")
@@ -86,13 +87,11 @@ def cpu_plan_build(layout: BlockLayout, *, kv_heads: int, shared_min_rows: int =
                     )
                 )
         offset = offset + count
-    plan = CpuPlan(
+    return CpuPlan(
         jobs=tuple(jobs),
         first_segment=present[0] if present else (1, False),
         merge=len(present) > 1,
     )
-    layout.cache[key] = plan
-    return plan
 
 
 def _bucket_jobs(rows, keys, delta, kv_bh, level: int, partial: bool, n_k: int, shared_min_rows: int):

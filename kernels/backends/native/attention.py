@@ -11,7 +11,6 @@ import torch
 from kernels.backends.cpu import full_heads_attention
 from kernels.backends.merge import level_pooled
 from kernels.backends.native.build import native_library
-from kernels.backends.threads import serial
 from kernels.layout import HEAD_FULL, HEAD_SKIP, HEAD_SPARSE, MAX_LEVEL, BlockLayout
 
 NO_MASK = 2**63 - 1  # entry delta meaning "not cut by the causal diagonal"
@@ -39,13 +38,9 @@ class NativePlan:
 
 def native_plan_build(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
     """The layout's plan for ``kv_heads`` key/value heads, built once and cached on the layout."""
-    key = ("native_plan", kv_heads)
-    if key not in layout.cache:  # checked before going single-threaded: a cache hit costs nothing
-        layout.cache[key] = _plan_compute(layout, kv_heads=kv_heads)
-    return layout.cache[key]
+    return layout.cached(("native_plan", kv_heads), lambda: _plan_compute(layout, kv_heads=kv_heads))
 
 
-@serial
 def _plan_compute(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
     """Flatten the layout's valid entries of sparse heads into per-row CSR lists."""
     bsz, heads, n_q, n_k = layout.shape
