@@ -8,6 +8,7 @@ import torch
 from kernels.api import backend_resolve, sparse_attention
 from kernels.backends.native import build
 from kernels.backends.native.attention import native_sparse_attention
+from kernels.backends.native.compile import library_path
 from kernels.layout import BlockLayout
 from kernels.metrics import attention_error
 from kernels.reference import layout_attention_reference
@@ -111,3 +112,19 @@ def test_native_build_is_cached_per_machine(tmp_path, monkeypatch):
     assert [p.suffix for p in built] == [".so"] and first.path == built[0]
     mtime = built[0].stat().st_mtime_ns
     assert build.load_attention_kernels().path == first.path and first.path.stat().st_mtime_ns == mtime
+
+
+def test_unwritable_kernel_cache_is_reported_not_raised_as_a_crash(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("SPARSEBENCH_KERNEL_CACHE", str(blocker / "kernels"))
+    with pytest.raises(build.NativeUnavailable, match="cannot write the kernel cache .*KERNEL_CACHE"):
+        build.load_attention_kernels()
+
+
+def test_damaged_cache_entry_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARSEBENCH_KERNEL_CACHE", str(tmp_path))
+    path = library_path(name="sparsebench-attention", sources=build.SOURCES, headers=build.HEADERS)
+    path.write_bytes(b"not an ELF file")  # say, a copy cut short by a full disk
+    assert build.load_attention_kernels().path == path
+    assert path.read_bytes()[:4] == b"\x7fELF"

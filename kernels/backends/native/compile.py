@@ -22,6 +22,7 @@ import torch  # noqa: F401
 FLAGS = ("-O3", "-fno-trapping-math", "-fopenmp", "-fPIC", "-shared")
 #: the -march target, "native" unless $SPARSEBENCH_NATIVE_MARCH says otherwise (say x86-64-v3, AVX2 only)
 MARCH_ENV = "SPARSEBENCH_NATIVE_MARCH"
+COMPILE_TIMEOUT_S = 120
 T = TypeVar("T")
 
 
@@ -44,9 +45,24 @@ def shared_library(*, name: str, sources: Sequence[Path], headers: Sequence[Path
     The cache key covers the sources, headers, flags, compiler version and the CPU's model and flags
     (``-march=native`` builds are only valid on the same CPU). Raises NativeUnavailable.
     """
-    compiler = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
-    if compiler is None:
-        raise NativeUnavailable("no C compiler (gcc or cc on PATH, or $CC) to build the native kernels")
+    compiler = _compiler()
+    target = library_path(name=name, sources=sources, headers=headers)
+    if not target.exists():
+        _compile(compiler, sources, headers, target)
+    try:
+        return ctypes.CDLL(str(target))
+    except OSError:  # a damaged cache entry (a truncated copy, a full disk): build it once more
+        target.unlink(missing_ok=True)
+        _compile(compiler, sources, headers, target)
+    try:
+        return ctypes.CDLL(str(target))
+    except OSError as exc:
+        raise NativeUnavailable(f"the freshly built {target} does not load: {exc}") from exc
+
+
+def library_path(*, name: str, sources: Sequence[Path], headers: Sequence[Path] = ()) -> Path:
+    """Where the build of ``sources`` for this compiler, these flags and this CPU is cached."""
+    compiler = _compiler()
     try:
         version = subprocess.run([compiler, "--version"], capture_output=True, text=True).stdout
     except OSError as exc:
@@ -54,10 +70,15 @@ def shared_library(*, name: str, sources: Sequence[Path], headers: Sequence[Path
     texts = [p.read_text() for p in (*sources, *headers)]
     parts = (*texts, " ".join(_flags()), version, _cpu_signature())
     digest = hashlib.sha256(b"\0".join(x.encode() for x in parts)).hexdigest()[:16]
-    target = cache_dir() / f"{name}-{digest}.so"
-    if not target.exists():
-        _compile(compiler, sources, headers, target)
-    return ctypes.CDLL(str(target))
+    return cache_dir() / f"{name}-{digest}.so"
+
+
+def _compiler() -> str:
+    """$CC, else gcc or cc on PATH; NativeUnavailable when there is none."""
+    compiler = os.environ.get("CC") or shutil.which("gcc") or shutil.which("cc")
+    if compiler is None:
+        raise NativeUnavailable("no C compiler (gcc or cc on PATH, or $CC) to build the native kernels")
+    return compiler
 
 
 def remembered(load: Callable[[], T]) -> Callable[[], T]:
@@ -106,17 +127,22 @@ def _cpu_signature() -> str:
 def _compile(compiler: str, sources: Sequence[Path], headers: Sequence[Path], target: Path) -> None:
     """Compile into ``target`` atomically (concurrent workers may race to build it); the folders of
     the sources and headers are on the include path."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
-    os.close(fd)
-    include = {str(p.parent) for p in (*sources, *headers)}
     try:
-        proc = subprocess.run(
-            [compiler, *_flags(), *(f"-I{d}" for d in sorted(include)), "-o", tmp, *map(str, sources), "-lm"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+    except OSError as exc:
+        raise NativeUnavailable(
+            f"cannot write the kernel cache {target.parent} ({exc}); point $SPARSEBENCH_KERNEL_CACHE "
+            "at a writable folder"
+        ) from exc
+    os.close(fd)
+    include = [f"-I{d}" for d in sorted({str(p.parent) for p in (*sources, *headers)})]
+    command = [compiler, *_flags(), *include, "-o", tmp, *map(str, sources), "-lm"]
+    try:
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=COMPILE_TIMEOUT_S)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise NativeUnavailable(f"compiling {target.stem} with {compiler} did not finish: {exc}") from exc
         if proc.returncode != 0:
             message = proc.stderr.strip()[:800]
             raise NativeUnavailable(f"compiling {target.stem} with {compiler} failed: {message}")
