@@ -58,6 +58,7 @@ static void importance_worker(ImportanceWork *w) {
     float *s = malloc(sizeof(float) * (size_t)w->blocks_per_task * w->samples * cols);
     float *colmax = malloc(sizeof(float) * (size_t)cols);
     if (!s || !colmax) {
+#pragma omp atomic write
         w->failed = 1;
     } else {
         for (;;) {

@@ -49,7 +49,7 @@ static void row_attend(Work *w, int64_t r, float *s, float *m, float *l, float *
         for (int64_t j = e0; j < e; j++) {
             int n = w->ent_len[j];
             const float *kp = w->keys[w->ent_level[j] - 1] + w->ent_token[j] * (int64_t)d;
-            /* S[:, c0:c0+n] = scale * Q K^T  (column-major: S^T = K^T' Q) */
+            /* S[:, c0:c0+n] = scale Q K^T, i.e. column-major S^T (n x b_q) = scale K (n x d) Q^T */
             w->sgemm("T", "N", &n, &bq, &d, &w->scale, kp, &d, q, &d, &zero, s + c0, &cols);
             float bias = (float)(w->ent_level[j] - 1) * 0.69314718055994530942f;
             int64_t delta = w->ent_delta[j];
@@ -111,6 +111,7 @@ static void worker(Work *w) {
     float *l = malloc(sizeof(float) * bq);
     float *acc = malloc(sizeof(float) * bq * (size_t)w->dv);
     if (!s || !m || !l || !acc) {
+#pragma omp atomic write
         w->failed = 1;
     } else {
         for (;;) {
