@@ -18,8 +18,11 @@ from pathlib import Path
 import pytest
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
-IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 SUPPORT_DIR = Path(__file__).resolve().parent / "support"
+if str(SUPPORT_DIR) not in sys.path:
+    sys.path.insert(0, str(SUPPORT_DIR))
+
+from sb_ci import IN_CI  # noqa: E402
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -63,8 +66,6 @@ os.environ["SPARSEBENCH_VAR_DIR"] = str(VAR_DIR)
 os.environ["DATABASE_URL"] = _choose_database()
 os.environ["CELERY_BROKER_URL"] = "memory://"
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production")
-if str(SUPPORT_DIR) not in sys.path:
-    sys.path.insert(0, str(SUPPORT_DIR))
 
 
 def _reload_settings() -> None:

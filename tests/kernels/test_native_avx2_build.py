@@ -5,16 +5,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from sb_ci import skip_unless_ci
 
 from kernels.backends.native.build import native_unavailable_reason
 
 CHILD = Path(__file__).with_name("avx2_child.py")
-REASON = native_unavailable_reason()
-SKIP = REASON is not None and os.environ.get("CI") != "true"
 
 
-@pytest.mark.skipif(SKIP, reason=f"no native build: {REASON}")
+@skip_unless_ci(native_unavailable_reason())
 def test_kernels_built_for_x86_64_v3_match_their_references(tmp_path):
     env = dict(os.environ, SPARSEBENCH_NATIVE_MARCH="x86-64-v3", SPARSEBENCH_KERNEL_CACHE=str(tmp_path))
     root = Path(__file__).resolve().parents[2]

@@ -1,9 +1,9 @@
 """Specs of the compiled CPU kernel: exactness, thread and chunk independence, dispatch and build errors."""
 
-import os
 
 import pytest
 import torch
+from sb_ci import skip_unless_ci
 
 from kernels.api import backend_resolve, sparse_attention
 from kernels.backends.native import build
@@ -16,9 +16,7 @@ from kernels.reference import layout_attention_reference
 TOL = 1e-5
 REASON = build.native_unavailable_reason()
 # gcc is part of every machine this project runs on: missing it skips here, but fails under CI=true
-pytestmark = pytest.mark.skipif(
-    REASON is not None and os.environ.get("CI") != "true", reason=f"native kernel unavailable: {REASON}"
-)
+pytestmark = skip_unless_ci(REASON)
 
 
 def _qkv(seed, *, h=2, n=512, kv_n=None, d=32, kv_heads=None):

@@ -1,9 +1,9 @@
 """Specs for the sampled block importance shared by PSA and BLADE: float64 reference, token order, GQA."""
 
-import os
 
 import pytest
 import torch
+from sb_ci import skip_now_unless_ci
 
 from kernels.backends.native.build import native_unavailable_reason
 from kernels.methods.common import block_sample_positions
@@ -12,9 +12,7 @@ from kernels.methods.psa import sampled_block_importance
 
 def _require_native():
     """Skip when the compiled kernel cannot build here, except under CI=true, where it must."""
-    reason = native_unavailable_reason()
-    if reason is not None and os.environ.get("CI") != "true":
-        pytest.skip(f"native kernel unavailable: {reason}")
+    skip_now_unless_ci(native_unavailable_reason())
 
 
 def _importance_reference(q, k, *, block, samples, perm=None):

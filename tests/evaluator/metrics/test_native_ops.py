@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 import torch
+from sb_ci import skip_unless_ci
 
 from evaluator.metrics import native_ops
 from evaluator.metrics.lpips import lpips_network, pair_tensor
@@ -14,10 +13,7 @@ from evaluator.metrics.lpips_net import EPS
 
 REASON = native_ops.metrics_native_unavailable_reason()
 # gcc is on every machine this project runs on: missing it skips here, but fails under CI=true
-pytestmark = pytest.mark.skipif(
-    REASON is not None and os.environ.get("CI") != "true",
-    reason=f"compiled metric kernels unavailable: {REASON}",
-)
+pytestmark = skip_unless_ci(REASON)
 
 
 def _pair(shape, seed):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 import pytest
+from sb_ci import skip_now_unless_ci
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from evaluator.metrics import Box, psnr, ssim
@@ -112,9 +112,7 @@ def test_psnr_of_identical_images_is_infinite() -> None:
 
 def _require_native_ssim() -> None:
     """Skip when the compiled SSIM kernel cannot build here, except under CI=true, where it must."""
-    reason = metrics_native_unavailable_reason()
-    if reason is not None and os.environ.get("CI") != "true":
-        pytest.skip(f"compiled SSIM kernel unavailable: {reason}")
+    skip_now_unless_ci(metrics_native_unavailable_reason())
 
 
 @pytest.mark.parametrize("native", [True, False], ids=["compiled", "scipy"])
