@@ -29,6 +29,9 @@ class ImageScorer:
     def score(self, pred: np.ndarray, target: np.ndarray, *, mask: np.ndarray) -> dict[str, float | None]:
         """The six metrics (METRIC_KEYS) of one pair; the masked ones are None for an empty mask."""
         pred, target = pair_check(pred, target)
+        # one contiguous float64 copy (none for float64 inputs) instead of one per metric below;
+        # float32 values survive the round trip exactly, so LPIPS sees the same float32 inputs
+        pred, target = (np.ascontiguousarray(x, dtype=np.float64) for x in (pred, target))
         mask = mask_check(mask, shape=pred.shape[:2])
         box = mask_box(mask)
         count = int(np.count_nonzero(mask))

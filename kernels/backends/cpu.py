@@ -137,11 +137,7 @@ def cpu_sparse_attention(
     for tasks in phases:
         tasks_run(tasks, threads=workers)
     out = state.out.view(bsz * heads, n_q_tok, d)
-    modes = layout.head_modes.reshape(-1) if layout.head_modes is not None else None
-    if modes is not None and bool((modes == HEAD_FULL).any()):
-        full_heads_attention(torch.nonzero(modes == HEAD_FULL).flatten(), q, k, v, layout, out)
-    if modes is not None and bool((modes == HEAD_SKIP).any()):
-        out[torch.nonzero(modes == HEAD_SKIP).flatten()] = 0
+    non_sparse_heads_fill(q, k, v, layout, out)
     return out.view(bsz, heads, n_q_tok, d)
 
 
@@ -253,6 +249,17 @@ def _partial_mask(delta: torch.Tensor, b_q: int, bk: int, dtype) -> tuple[torch.
     mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill(~allowed, float("-inf"))
     hidden = (delta.max(dim=1).values.view(-1, 1) + torch.arange(b_q).view(1, -1)) < 0
     return mask, (hidden if bool(hidden.any()) else None)
+
+
+def non_sparse_heads_fill(q, k, v, layout: BlockLayout, out: torch.Tensor) -> None:
+    """Write the heads whose mode is not sparse into ``out`` ([B*H, N, d]): full heads dense, skipped zero."""
+    if layout.head_modes is None:
+        return
+    modes = layout.head_modes.reshape(-1)
+    if bool((modes == HEAD_FULL).any()):
+        full_heads_attention(torch.nonzero(modes == HEAD_FULL).flatten(), q, k, v, layout, out)
+    if bool((modes == HEAD_SKIP).any()):
+        out[torch.nonzero(modes == HEAD_SKIP).flatten()] = 0
 
 
 def full_heads_attention(full_bh: torch.Tensor, q, k, v, layout: BlockLayout, out: torch.Tensor) -> None:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import torch
 
-from kernels.backends.cpu import full_heads_attention
+from kernels.backends.cpu import non_sparse_heads_fill
 from kernels.backends.merge import level_pooled
 from kernels.backends.native.build import native_library
-from kernels.layout import HEAD_FULL, HEAD_SKIP, HEAD_SPARSE, MAX_LEVEL, BlockLayout
+from kernels.layout import HEAD_SPARSE, MAX_LEVEL, BlockLayout
 
 NO_MASK = 2**63 - 1  # entry delta meaning "not cut by the causal diagonal"
 DEFAULT_CHUNK = 512  # key columns per score tile (a 256 x 512 float32 tile is 512 KiB)
@@ -117,10 +117,5 @@ def native_sparse_attention(
     )  # fmt: skip
     if status != 0:
         raise MemoryError("native kernel: could not allocate its per-thread score tiles")
-    modes = layout.head_modes.reshape(-1) if layout.head_modes is not None else None
-    flat = out.view(bsz * heads, n, dv)
-    if modes is not None and bool((modes == HEAD_FULL).any()):
-        full_heads_attention(torch.nonzero(modes == HEAD_FULL).flatten(), q, k, v, layout, flat)
-    if modes is not None and bool((modes == HEAD_SKIP).any()):
-        flat[torch.nonzero(modes == HEAD_SKIP).flatten()] = 0
+    non_sparse_heads_fill(q, k, v, layout, out.view(bsz * heads, n, dv))
     return out
