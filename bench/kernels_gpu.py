@@ -9,6 +9,8 @@ Usage: python bench/kernels_gpu.py [--quick] [--out results.md]
    against FlexAttention without block sparsity and dense SDPA (flash), interleaved repeats timed
    with CUDA events, median and spread. "auto" stays on FlexAttention until these figures show
    which GPU path is faster.
+3. The Triton tiles the tuner chose per shape (each candidate timed once, on its first call), with
+   the default tiles' time beside them. ``SPARSEBENCH_TRITON_TUNE=0`` runs the default tiles only.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.kernels import random_layout  # noqa: E402
 from kernels.api import sparse_attention  # noqa: E402
 from kernels.backends.gpu import flex_attention_fn  # noqa: E402
+from kernels.backends.triton_tiles import tile_default  # noqa: E402
 from kernels.layout import BlockLayout  # noqa: E402
 from kernels.methods.blade import BladeParams, blade_build_layout  # noqa: E402
 from kernels.methods.block_topk import BlockTopkParams, block_topk_build_layout  # noqa: E402
@@ -158,6 +161,27 @@ def speed_row(n: int, med: dict[str, float], times: dict[str, list[float]], dens
     )
 
 
+def tiles_table(lines: list[str]) -> None:
+    """What the Triton tile tuner chose for each shape it saw, against the default tiles."""
+    from kernels.backends.triton_attention import TILES
+
+    lines += [
+        "",
+        "| b_q | b_k | d | dtype | causal | candidates timed | chosen (m, n, warps, stages) | chosen ms "
+        "| default ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, best in TILES.chosen.items():
+        _, b_q, b_k, d, dtype, causal, _ = key
+        timings = TILES.timings[key]
+        default = timings.get(tile_default(b_q=b_q, b_k=b_k, dtype=dtype))
+        lines.append(
+            f"| {b_q} | {b_k} | {d} | {str(dtype).removeprefix('torch.')} | {causal} | {len(timings)} "
+            f"| {best.block_m}, {best.block_n}, {best.num_warps}, {best.num_stages} | {timings[best]:.3f} "
+            f"| {'failed' if default is None else f'{default:.3f}'} |"
+        )
+
+
 def main() -> None:
     """Run the checks and timings, print and optionally save the markdown."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -177,6 +201,7 @@ def main() -> None:
     ok = correctness(dev, lines)
     print("\n".join(lines), flush=True)
     speed(dev, [32768] if args.quick else args.lengths, args.heads, args.dim, args.repeats, lines)
+    tiles_table(lines)
     lines.append(f"\ncorrectness {'passed' if ok else 'FAILED'}; total {time.perf_counter() - t0:.0f} s")
     print(lines[-1])
     if args.out:

@@ -18,18 +18,25 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
 
 import torch
 import triton
 import triton.language as tl
 
 from kernels.backends.merge import level_pooled, lse_merge, mask_to_block_lists
+from kernels.backends.triton_tiles import (
+    MIN_TILE,
+    TileChooser,
+    TileConfig,
+    cuda_launch_ms,
+    tile_candidates,
+    tile_default,
+    tuning_enabled,
+)
 from kernels.layout import BlockLayout
 
 SUPPORTED_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 SUPPORTED_HEAD_DIMS = (16, 32, 64, 128)
-MIN_TILE = 16  # tl.dot needs every tile dimension >= 16
 _LOG2E = 1.4426950408889634
 
 
@@ -135,24 +142,6 @@ def _kernel():
     return _JITTED[mode]
 
 
-@dataclass(frozen=True)
-class TileConfig:
-    """Launch parameters for one kernel call."""
-
-    block_m: int
-    block_n: int
-    num_warps: int
-    num_stages: int
-
-
-def tile_config(*, b_q: int, b_k: int, dtype: torch.dtype) -> TileConfig:
-    """Tiles within a query block / pooled key block (at least 16 for tl.dot); smaller for float32."""
-    wide = dtype == torch.float32
-    block_m = min(b_q, 64 if wide else 128)
-    block_n = max(MIN_TILE, min(b_k, 32 if wide else 64))
-    return TileConfig(block_m, block_n, num_warps=8 if block_m >= 128 else 4, num_stages=2 if wide else 3)
-
-
 def triton_check_inputs(q: torch.Tensor, layout: BlockLayout) -> None:
     """ValueError naming a parameter the kernel does not support; RuntimeError for an unusable device."""
     b_q, b_k = layout.block_size
@@ -194,6 +183,9 @@ def layout_level_lists(
     return out
 
 
+TILES = TileChooser(timer=cuda_launch_ms, skipped=(triton.errors.TritonError,))
+
+
 def block_sparse_forward(
     q: torch.Tensor,
     k: torch.Tensor,
@@ -208,18 +200,35 @@ def block_sparse_forward(
     """One kernel launch: (output like q, float32 natural-log lse ``[B, H, N]``) over the listed blocks.
 
     ``block_size`` is (query block, key block) in the tokens of ``k``/``v`` (pooled for levels > 1).
+    Tiles: on CUDA the fastest of ``tile_candidates`` for this shape, timed on its first call (see
+    ``TileChooser``; ``$SPARSEBENCH_TRITON_TUNE=0`` turns that off), else ``tile_default``.
     """
     bsz, heads, n, d = q.shape
-    kv_heads = k.shape[1]
     b_q, b_k = block_size
     q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
     out = torch.empty_like(q)
     lse = torch.empty(bsz, heads, n, dtype=torch.float32, device=q.device)
-    cfg = tile_config(b_q=b_q, b_k=b_k, dtype=q.dtype)
+
+    def launch(cfg: TileConfig) -> None:
+        args = (q, k, v, out, lse, kv_num_blocks, kv_indices)
+        _launch(*args, cfg=cfg, block_size=block_size, causal=causal, kv_offset=kv_offset)
+
+    tile = tile_default(b_q=b_q, b_k=b_k, dtype=q.dtype)
+    if q.device.type == "cuda" and tuning_enabled():
+        key = (torch.cuda.get_device_name(q.device), b_q, b_k, d, q.dtype, bool(causal), n.bit_length())
+        tile = TILES.choose(key, tile_candidates(b_q=b_q, b_k=b_k, head_dim=d, dtype=q.dtype), launch)
+    launch(tile)
+    return out, lse
+
+
+def _launch(q, k, v, out, lse, kv_num_blocks, kv_indices, *, cfg: TileConfig, block_size, causal, kv_offset):
+    """Launch the kernel once with tiles ``cfg``, writing ``out`` and ``lse``."""
+    heads, n, d = q.shape[1], q.shape[2], q.shape[3]
+    b_q, b_k = block_size
     # the interpreter multiplies bfloat16 bit patterns in tl.dot (triton-lang/triton#11584): there the
     # bfloat16 operands are widened to float32 first, which gives the same products (exact in float32)
     dot_fp32 = q.dtype == torch.bfloat16 and interpreter_enabled()
-    grid = (n // cfg.block_m, bsz * heads)
+    grid = (n // cfg.block_m, q.shape[0] * heads)
     _kernel()[grid](
         q,
         k,
@@ -230,7 +239,7 @@ def block_sparse_forward(
         kv_indices,
         _LOG2E / math.sqrt(d),
         heads,
-        heads // kv_heads,
+        heads // k.shape[1],
         kv_num_blocks.shape[-1],
         kv_indices.shape[-1],
         kv_offset,
@@ -254,7 +263,6 @@ def block_sparse_forward(
         num_warps=cfg.num_warps,
         num_stages=cfg.num_stages,
     )
-    return out, lse
 
 
 def triton_sparse_attention(

@@ -110,6 +110,37 @@ def _empty_rows() -> dict:
     return result
 
 
+def _every_candidate_tile(name: str, bs: tuple[int, int], dtype=torch.float32) -> dict:
+    """The layout through the Triton backend once per tile candidate (every level's pooled width too):
+    the worst error over all of them, and how many distinct (shape, tile) pairs ran."""
+    import kernels.backends.triton_attention as backend
+    from kernels.backends.triton_tiles import tile_candidates
+
+    q, k, v = _qkv(21, h=1, dtype=dtype)
+    layout = _layout(name, bs, 22, h=1)
+    ref = layout_attention_reference(q, k, v, layout)
+    tried, worst = set(), 0.0
+    rounds = max(
+        len(tile_candidates(b_q=bs[0], b_k=bs[1] >> s, head_dim=q.shape[-1], dtype=dtype)) for s in range(4)
+    )
+    default = backend.tile_default
+    try:
+        for index in range(rounds):
+
+            def pick(*, b_q, b_k, dtype, index=index):
+                found = tile_candidates(b_q=b_q, b_k=b_k, head_dim=q.shape[-1], dtype=dtype)
+                cfg = found[min(index, len(found) - 1)]
+                tried.add((b_q, b_k, cfg))
+                return cfg
+
+            backend.tile_default = pick
+            out = sparse_attention(q, k, v, layout, backend="triton")
+            worst = max(worst, attention_error(out.double(), ref).rel_l2)
+    finally:
+        backend.tile_default = default
+    return {"rel_l2": worst, "configs": len(tried)}
+
+
 def _case_table() -> dict:
     """Case name -> (function computing the results, tolerance on rel_l2)."""
     cases = {}
@@ -138,6 +169,16 @@ def _case_table() -> dict:
                 lambda name=name, dtype=dtype: _rel_l2(*_qkv(11, dtype=dtype), _layout(name, (64, 32), 12)),
                 HALF_TOL[dtype],
             )
+    # whichever tiles the GPU tuner picks must be correct: every candidate, on pooled widths too
+    for name, bs in (("levels", (64, 32)), ("random-causal", (128, 128)), ("levels", (128, 64))):
+        cases[f"tiles-{name}-{bs[0]}x{bs[1]}"] = (
+            lambda name=name, bs=bs: _every_candidate_tile(name, bs),
+            TOL,
+        )
+    cases["tiles-fp16-random-causal-64x64"] = (
+        lambda: _every_candidate_tile("random-causal", (64, 64), torch.float16),
+        HALF_TOL[torch.float16],
+    )
     return cases
 
 
@@ -176,6 +217,12 @@ def test_triton_backend_equals_float64_reference_under_the_interpreter(interpret
     result = interpreter_results[name]
     assert "error" not in result, result["error"]
     assert result["rel_l2"] <= CASES[name][1], result
+
+
+def test_triton_backend_tile_cases_ran_every_candidate(interpreter_results):
+    for name in CASES:
+        if name.startswith("tiles-"):
+            assert interpreter_results[name].get("configs", 0) >= 8, (name, interpreter_results[name])
 
 
 def test_triton_backend_rows_without_blocks_output_zero_with_minus_infinite_lse(interpreter_results):
