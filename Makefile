@@ -34,6 +34,7 @@ lint: install
 
 bench: install
 	$(PY) bench/kernels.py --quick
+	$(PY) bench/methods.py
 	$(PY) bench/metrics.py
 	$(PY) bench/sparse_search.py
 	$(PY) bench/spare_build.py

@@ -1,0 +1,203 @@
+"""Measure a method config on given inputs the way the workers do: density, error, recall and speed.
+
+Nothing is taken from the method: density is counted from the layout (or kept cache) it produced,
+error and mass recall are computed against dense attention on the same inputs, and the estimator,
+the sparse attention and dense attention are timed here, interleaved, on the same tensors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from kernels.api import backend_resolve, sparse_attention
+from kernels.layout import BlockLayout
+from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, MethodConfig
+from kernels.methods import LAYOUT_METHODS
+from kernels.methods.snapkv import kv_selection_attention, snapkv_select
+from kernels.metrics import attention_error, layout_density, mass_recall
+
+
+@dataclass(frozen=True)
+class VideoGeometry:
+    """Token layout of video inputs: frame-major (frames, height, width) tokens, then text tokens."""
+
+    frames: int
+    height: int
+    width: int
+    text_tokens: int = 0
+
+    @property
+    def frame_tokens(self) -> int:
+        """Tokens per frame."""
+        return self.height * self.width
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Median and range of one timed step over the repeats, in milliseconds."""
+
+    median_ms: float
+    min_ms: float
+    max_ms: float
+
+
+@dataclass(frozen=True)
+class MethodMeasurement:
+    """What the harness measured of one method on one input (errors against dense attention)."""
+
+    method: str
+    backend: str
+    density: float
+    rel_l2: float
+    cosine: float
+    max_abs: float
+    mass_recall: float | None
+    estimator: Timing
+    attention: Timing
+    dense: Timing
+
+    @property
+    def speedup(self) -> float:
+        """Dense time over the method's whole time (estimator plus sparse attention).
+
+        For SnapKV and Ada-SnapKV the estimator is the eviction, run once per prompt and not at
+        every decode step: compare their ``kernel_speedup`` instead."""
+        return self.dense.median_ms / (self.estimator.median_ms + self.attention.median_ms)
+
+    @property
+    def kernel_speedup(self) -> float:
+        """Dense time over the sparse attention alone."""
+        return self.dense.median_ms / self.attention.median_ms
+
+
+def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
+    """The method's params: the config's settings plus the fields the harness derives from the inputs.
+
+    Sparse-vDiT takes the frame and text geometry; PSA and BLADE order the video tokens along their
+    space-filling curve (as in the papers, for generation) and PSA keeps text key blocks at level 1.
+    """
+    cls = config.params_class
+    derived: dict = {}
+    if config.method in EVICTION_METHODS:
+        derived["adaptive"] = config.method == "ada_snapkv"
+    elif config.method in ("sparse_vdit", "psa", "blade_asa"):
+        if geometry is None:
+            raise ValueError(f"{config.method} needs the inputs' video geometry (frames, height, width)")
+        grid = (geometry.frames, geometry.height, geometry.width)
+        if config.method == "sparse_vdit":
+            derived.update(frames=geometry.frames, frame_tokens=geometry.frame_tokens)
+            derived["text_tokens"] = geometry.text_tokens
+        else:
+            derived["grid"] = grid
+        if config.method == "psa" and geometry.text_tokens:
+            block = config.settings.get("block_size", cls.__dataclass_fields__["block_size"].default)
+            video = geometry.frames * geometry.frame_tokens
+            derived["forced_blocks"] = tuple(range(video // block, (video + geometry.text_tokens) // block))
+    return cls(**config.settings, **derived)
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    """(milliseconds, result) of one call."""
+    start = time.perf_counter()
+    result = fn()
+    return (time.perf_counter() - start) * 1000.0, result
+
+
+def _timing(times: list[float]) -> Timing:
+    """Median and range of a list of milliseconds."""
+    return Timing(statistics.median(times), min(times), max(times))
+
+
+def dense_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, causal: bool) -> torch.Tensor:
+    """Dense SDPA; ``causal`` aligns the last query with the last key (decode queries end the cache)."""
+    gqa = q.shape[1] != k.shape[1]
+    if not causal:
+        return F.scaled_dot_product_attention(q, k, v, enable_gqa=gqa)
+    if q.shape[2] == k.shape[2]:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
+    offset = k.shape[2] - q.shape[2]
+    rows = torch.arange(q.shape[2], device=q.device)[:, None] + offset
+    mask = torch.arange(k.shape[2], device=q.device)[None, :] <= rows
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
+
+
+def method_measure(
+    config: MethodConfig,
+    *,
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    decode_q: torch.Tensor | None = None,
+    geometry: VideoGeometry | None = None,
+    repeats: int = 5,
+    backend: str = "auto",
+) -> MethodMeasurement:
+    """Run ``config`` on ``[B, H, N, d]`` inputs ``repeats`` times after a warm-up, dense interleaved.
+
+    Prefill and video methods attend q over k, v. Quest and the eviction methods serve ``decode_q``
+    (new queries after the cache k, v); the eviction methods estimate from the prefill q.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    if config.method in DECODE_METHODS and decode_q is None:
+        raise ValueError(f"{config.method} serves decode queries: pass decode_q")
+    params = method_params(config, geometry=geometry)
+    queries = decode_q if config.method in DECODE_METHODS else q
+    estimate, attend = _steps(config.method, params, q=q, k=k, v=v, decode_q=decode_q, backend=backend)
+    rounds = {"estimator": [], "attention": [], "dense": []}
+    for round_index in range(repeats + 1):  # the first round warms up (kernel builds, plan caches)
+        est_ms, chosen = _timed(estimate)
+        att_ms, out = _timed(lambda chosen=chosen: attend(chosen))
+        causal = isinstance(chosen, BlockLayout) and chosen.causal
+        dense_ms, ref = _timed(lambda causal=causal: dense_attention(queries, k, v, causal=causal))
+        if round_index:
+            for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
+                rounds[name].append(ms)
+    error = attention_error(out, ref)
+    if isinstance(chosen, BlockLayout):
+        density, recall = layout_density(chosen), mass_recall(queries, k, chosen)
+    else:
+        density, recall = chosen.kept_fraction, None
+    return MethodMeasurement(
+        method=config.method,
+        backend=backend_resolve(backend=backend, device=q.device, dtype=q.dtype),
+        density=density,
+        rel_l2=error.rel_l2,
+        cosine=error.cosine,
+        max_abs=error.max_abs,
+        mass_recall=recall,
+        estimator=_timing(rounds["estimator"]),
+        attention=_timing(rounds["attention"]),
+        dense=_timing(rounds["dense"]),
+    )
+
+
+def _steps(method: str, params, *, q, k, v, decode_q, backend: str):
+    """(estimate() -> layout or kept cache, attend(chosen) -> output) for one method."""
+    if method in EVICTION_METHODS:
+        return (
+            lambda: snapkv_select(q, k, params),
+            lambda selection: kv_selection_attention(decode_q, k, v, selection),
+        )
+    build = LAYOUT_METHODS[method][1]
+    queries = decode_q if method == "quest" else q
+    return (
+        lambda: build(queries, k, params),
+        lambda layout: sparse_attention(queries, k, v, layout, backend=backend),
+    )
+
+
+def measurement_row(m: MethodMeasurement) -> dict[str, float | str | None]:
+    """The measurement as a flat dict (for tables and JSON)."""
+    row = dataclasses.asdict(m)
+    for step in ("estimator", "attention", "dense"):
+        row[f"{step}_ms"] = row.pop(step)["median_ms"]
+    row.update(speedup=m.speedup, kernel_speedup=m.kernel_speedup)
+    return row

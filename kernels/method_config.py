@@ -1,0 +1,135 @@
+"""Method configs as submitted (JSON): parsed into a method's params dataclass, problems named by field."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kernels.methods import LAYOUT_METHODS
+from kernels.methods.snapkv import SnapKvParams
+
+EVICTION_METHODS = ("snapkv", "ada_snapkv")
+DECODE_METHODS = ("quest", *EVICTION_METHODS)
+METHOD_NAMES = (*LAYOUT_METHODS, *EVICTION_METHODS)
+# set by the harness from the inputs (token grid, text tokens, eviction variant), never by a submission
+INPUT_FIELDS = frozenset({"frames", "frame_tokens", "text_tokens", "grid", "forced_blocks", "adaptive"})
+TOP_KEYS = frozenset({"method", "params"})
+
+
+class ConfigError(ValueError):
+    """A method config that cannot be used; ``field`` names the offending key (dotted path)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class MethodConfig:
+    """A validated method config: the method's name and its own settings (JSON values, checked)."""
+
+    method: str
+    settings: Mapping[str, Any]
+
+    @property
+    def params_class(self) -> type:
+        """The frozen params dataclass of the method."""
+        return params_class(self.method)
+
+
+def params_class(method: str) -> type:
+    """The params dataclass of ``method`` (SnapKV and Ada-SnapKV share one)."""
+    if method in EVICTION_METHODS:
+        return SnapKvParams
+    return LAYOUT_METHODS[method][0]
+
+
+def settable_fields(method: str) -> dict[str, Any]:
+    """The fields a submission may set for ``method``, with their types."""
+    hints = typing.get_type_hints(params_class(method))
+    return {
+        f.name: hints[f.name] for f in dataclasses.fields(params_class(method)) if f.name not in INPUT_FIELDS
+    }
+
+
+def method_config_parse(data: Any) -> MethodConfig:
+    """``{"method": name, "params": {field: value}}`` checked field by field; ConfigError names the field.
+
+    Input fields (token grid, text tokens, the eviction variant) are refused: the harness derives
+    them from the inputs it measures on. The params' own range checks run here too.
+    """
+    if not isinstance(data, Mapping):
+        raise ConfigError("config", f"must be a JSON object, got {type(data).__name__}")
+    extra = sorted(set(data) - TOP_KEYS)
+    if extra:
+        raise ConfigError(extra[0], f"unknown key; a config has only {sorted(TOP_KEYS)}")
+    method = data.get("method")
+    if method not in METHOD_NAMES:
+        raise ConfigError("method", f"must be one of {list(METHOD_NAMES)}, got {method!r}")
+    raw = data.get("params", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError("params", f"must be a JSON object, got {type(raw).__name__}")
+    allowed = settable_fields(method)
+    settings = {}
+    for name, value in raw.items():
+        field = f"params.{name}"
+        if name in INPUT_FIELDS:
+            raise ConfigError(field, "is set by the benchmark from its inputs, not by a submission")
+        if name not in allowed:
+            raise ConfigError(field, f"unknown for {method}; settable: {sorted(allowed)}")
+        settings[name] = json_value(value, allowed[name], field=field)
+    config = MethodConfig(method=method, settings=types.MappingProxyType(settings))
+    try:
+        params_class(method)(**defaults_for_check(method), **settings)
+    except ValueError as exc:
+        raise ConfigError("params", str(exc)) from exc
+    return config
+
+
+def defaults_for_check(method: str) -> dict[str, Any]:
+    """Stand-in input fields that let a params class be built for its range checks alone."""
+    if method == "sparse_vdit":
+        return {"frames": 1, "frame_tokens": 0}
+    return {}
+
+
+def json_value(value: Any, hint: Any, *, field: str) -> Any:
+    """``value`` checked against the type ``hint`` (int, float, bool, str, X | None, tuples), converted."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return json_value(value, inner, field=field)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(field, f"must be a list, got {type(value).__name__}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(json_value(v, args[0], field=f"{field}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            raise ConfigError(field, f"must hold {len(args)} values, got {len(value)}")
+        return tuple(
+            json_value(v, a, field=f"{field}[{i}]") for i, (v, a) in enumerate(zip(value, args, strict=True))
+        )
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(field, f"must be true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(field, f"must be an integer, got {value!r}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ConfigError(field, f"must be a finite number, got {value!r}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(field, f"must be a string, got {value!r}")
+        return value
+    raise ConfigError(field, f"has a type the config format does not carry ({hint})")

@@ -1,0 +1,134 @@
+"""Specs for the measuring harness: what it reports is recomputed here independently, per method."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from kernels.api import sparse_attention
+from kernels.harness import VideoGeometry, dense_attention, measurement_row, method_measure, method_params
+from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, METHOD_NAMES, method_config_parse
+from kernels.methods import LAYOUT_METHODS
+from kernels.methods.snapkv import kv_selection_attention, snapkv_select
+from kernels.metrics import attention_error, layout_density, mass_recall
+from kernels.reference import dense_attention_reference
+from kernels.workloads import WorkloadSpec, workload_generate
+
+GEOMETRY = VideoGeometry(frames=4, height=8, width=16, text_tokens=128)
+SMALL = {
+    "vertical_slash": {"last_queries": 64, "n_vertical": 128, "n_slash": 128},
+    "flexprefill": {"last_queries": 64, "min_budget": 128},
+    "block_topk": {"top_k": 3},
+    "quest": {"token_budget": 128},
+    "snapkv": {"capacity": 128, "window": 64, "recent": 32},
+    "ada_snapkv": {"capacity": 128, "window": 64, "recent": 32},
+}
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    spec = WorkloadSpec(frames=4, height=8, width=16, text_tokens=128, head_dim=32, value_scale=8.0)
+    work = workload_generate(spec=spec)
+    decode_q = torch.randn(1, 4, 16, 32, generator=torch.Generator().manual_seed(3))
+    return work.q, work.k, work.v, decode_q
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_harness_figures_match_an_independent_recomputation(inputs, method):
+    q, k, v, decode_q = inputs
+    config = method_config_parse({"method": method, "params": SMALL.get(method, {})})
+    m = method_measure(config, q=q, k=k, v=v, decode_q=decode_q, geometry=GEOMETRY, repeats=2)
+    params = method_params(config, geometry=GEOMETRY)
+    queries = decode_q if method in DECODE_METHODS else q
+    if method in EVICTION_METHODS:
+        kept = snapkv_select(q, k, params)
+        out = kv_selection_attention(decode_q, k, v, kept)
+        mask = kept.keep[:, :, None, :].expand(-1, -1, decode_q.shape[2], -1)
+        assert m.density == kept.kept_fraction and m.mass_recall is None
+        reference = dense_attention_reference(decode_q, k, v)
+        assert attention_error(out, dense_attention_reference(decode_q, k, v, mask)).rel_l2 < 1e-5
+    else:
+        layout = LAYOUT_METHODS[method][1](queries, k, params)
+        out = sparse_attention(queries, k, v, layout)
+        assert m.density == layout_density(layout)
+        assert m.mass_recall == pytest.approx(mass_recall(queries, k, layout), abs=1e-9)
+        reference = dense_attention_reference(
+            queries, k, v, causal_mask(queries, k) if layout.causal else None
+        )
+    expected = attention_error(out, reference)
+    assert m.rel_l2 == pytest.approx(expected.rel_l2, rel=1e-4, abs=1e-6)
+    assert m.cosine == pytest.approx(expected.cosine, abs=1e-5)
+    assert 0.0 < m.density <= 1.0
+    for step in (m.estimator, m.attention, m.dense):
+        assert 0.0 < step.min_ms <= step.median_ms <= step.max_ms
+    assert m.speedup == pytest.approx(m.dense.median_ms / (m.estimator.median_ms + m.attention.median_ms))
+    row = measurement_row(m)
+    assert row["method"] == method and row["density"] == m.density and "dense_ms" in row
+
+
+def causal_mask(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Bottom-right aligned causal mask: query i sees keys up to i + (N_k - N_q)."""
+    offset = k.shape[2] - q.shape[2]
+    return torch.arange(k.shape[2])[None, :] <= torch.arange(q.shape[2])[:, None] + offset
+
+
+@pytest.mark.parametrize("n_q", [16, 1152])
+def test_dense_attention_aligns_causal_queries_with_the_end_of_the_cache(inputs, n_q):
+    q, k, v, _ = inputs
+    queries = q[:, :, -n_q:]
+    out = dense_attention(queries, k[:, :2], v[:, :2], causal=True)
+    ref = dense_attention_reference(queries, k[:, :2], v[:, :2], causal_mask(queries, k))
+    assert attention_error(out, ref).rel_l2 < 1e-5
+
+
+def test_a_method_keeping_every_block_measures_density_one_and_no_error(inputs):
+    q, k, v, _ = inputs
+    config = method_config_parse({"method": "block_topk", "params": {"top_k": 100, "causal": False}})
+    m = method_measure(config, q=q, k=k, v=v, repeats=1)
+    assert m.density == 1.0 and m.rel_l2 < 1e-5 and m.mass_recall == pytest.approx(1.0, abs=1e-6)
+
+
+def test_harness_derives_input_fields_from_the_geometry():
+    vdit = method_params(method_config_parse({"method": "sparse_vdit"}), geometry=GEOMETRY)
+    assert (vdit.frames, vdit.frame_tokens, vdit.text_tokens) == (4, 128, 128)
+    psa = method_params(
+        method_config_parse({"method": "psa", "params": {"block_size": 64}}), geometry=GEOMETRY
+    )
+    assert psa.grid == (4, 8, 16) and psa.forced_blocks == (8, 9)
+    assert method_params(method_config_parse({"method": "ada_snapkv"}), geometry=None).adaptive
+    assert not method_params(method_config_parse({"method": "snapkv"}), geometry=None).adaptive
+
+
+def test_harness_refuses_missing_inputs_by_name(inputs):
+    q, k, v, _ = inputs
+    with pytest.raises(ValueError, match="video geometry"):
+        method_measure(method_config_parse({"method": "psa"}), q=q, k=k, v=v)
+    with pytest.raises(ValueError, match="decode_q"):
+        method_measure(method_config_parse({"method": "quest"}), q=q, k=k, v=v)
+    with pytest.raises(ValueError, match="repeats"):
+        method_measure(method_config_parse({"method": "block_topk"}), q=q, k=k, v=v, repeats=0)
+
+
+def test_measured_speedups_are_ratios_of_the_measured_medians(inputs):
+    q, k, v, _ = inputs
+    m = method_measure(method_config_parse({"method": "block_topk"}), q=q, k=k, v=v, repeats=3)
+    assert math.isclose(m.kernel_speedup, m.dense.median_ms / m.attention.median_ms)
+
+
+@pytest.mark.parametrize("method", ["quest", "ada_snapkv", "block_topk"])
+def test_harness_measures_grouped_query_heads_against_dense(inputs, method):
+    q, k, v, decode_q = inputs
+    kg, vg = k[:, :2].contiguous(), v[:, :2].contiguous()
+    config = method_config_parse({"method": method, "params": SMALL[method]})
+    m = method_measure(config, q=q, k=kg, v=vg, decode_q=decode_q, repeats=1)
+    params = method_params(config, geometry=None)
+    if method == "ada_snapkv":
+        out = kv_selection_attention(decode_q, kg, vg, snapkv_select(q, kg, params))
+        reference = dense_attention_reference(decode_q, kg, vg)
+    else:
+        queries = decode_q if method == "quest" else q
+        out = sparse_attention(queries, kg, vg, LAYOUT_METHODS[method][1](queries, kg, params))
+        reference = dense_attention_reference(queries, kg, vg, causal_mask(queries, kg))
+    assert m.rel_l2 == pytest.approx(attention_error(out, reference).rel_l2, rel=1e-4, abs=1e-6)
