@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from kernels.backends.scratch import scratch_buffer
 from kernels.layout import BlockLayout
 from kernels.methods.common import last_query_probs
 
@@ -36,14 +37,27 @@ def vertical_slash_scores(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Column scores ``[B, H, N_k]`` and diagonal scores ``[B, H, N_k]`` (offset = query pos - key pos)."""
     p = last_query_probs(q=q, k=k, last=last, causal=True)
-    n_q, n_k = q.shape[2], k.shape[2]
-    a = p.shape[2]
-    vertical = p.sum(2)
-    qpos = torch.arange(n_q - a, n_q).view(-1, 1) + (n_k - n_q)
-    offset = (qpos - torch.arange(n_k).view(1, -1)).clamp_min(0).to(p.device)  # masked entries are 0 anyway
-    slash = torch.zeros_like(vertical)
-    slash.scatter_add_(-1, offset.reshape(1, 1, -1).expand(*p.shape[:2], -1), p.reshape(*p.shape[:2], -1))
-    return vertical, slash
+    return p.sum(2), diagonal_sums(p)
+
+
+def diagonal_sums(p: torch.Tensor) -> torch.Tensor:
+    """Per offset o = query pos - key pos, the sum of ``p[..., i, j]`` over the diagonal (``[B, H, N_k]``).
+
+    Row i of the last ``a`` queries sits at key position N_k - a + i. Copied into a zeroed buffer of
+    rows N_k + a wide, row i shifted right by a - 1 - i, every diagonal becomes one column
+    (column c holds offset N_k - 1 - c), so a column sum gives every diagonal at once. Entries of
+    negative offset (future keys) fall in columns past N_k - 1 and are dropped; causal
+    probabilities are zero there.
+    """
+    bsz, heads, a, n_k = p.shape
+    width = n_k + a
+    skewed = scratch_buffer(
+        key="diagonal_sums", numel=bsz * heads * a * width, dtype=p.dtype, device=p.device
+    )
+    skewed.zero_()
+    rows = skewed.as_strided((bsz, heads, a, n_k), (heads * a * width, a * width, width - 1, 1), a - 1)
+    rows.copy_(p)
+    return skewed.view(bsz, heads, a, width).sum(2)[..., :n_k].flip(-1)
 
 
 def columns_and_diagonals_layout(
