@@ -17,8 +17,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))  # run as a script: the child
+
 import pytest
 import torch
+from sb_method_cases import CASES as METHOD_CASES
+from sb_method_cases import method_case_inputs
 
 from kernels.api import backend_resolve, sparse_attention
 from kernels.layout import BlockLayout
@@ -169,6 +173,11 @@ def _case_table() -> dict:
                 lambda name=name, dtype=dtype: _rel_l2(*_qkv(11, dtype=dtype), _layout(name, (64, 32), 12)),
                 HALF_TOL[dtype],
             )
+    for index, (method, settings) in enumerate(METHOD_CASES):
+        cases[f"method-{method}-{index}"] = (
+            lambda method=method, settings=settings: _rel_l2(*method_case_inputs(method, settings)),
+            TOL,
+        )
     # whichever tiles the GPU tuner picks must be correct: every candidate, on pooled widths too
     for name, bs in (("levels", (64, 32)), ("random-causal", (128, 128)), ("levels", (128, 64))):
         cases[f"tiles-{name}-{bs[0]}x{bs[1]}"] = (
