@@ -103,10 +103,13 @@ def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
     return cls(**config.settings, **derived)
 
 
-def _timed(fn: Callable[[], object]) -> tuple[float, object]:
-    """(milliseconds, result) of one call."""
+def _timed(fn: Callable[[], object], *, device: torch.device) -> tuple[float, object]:
+    """(milliseconds, result) of one call; on CUDA the queued work is waited for before and after."""
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync()
     start = time.perf_counter()
     result = fn()
+    sync()
     return (time.perf_counter() - start) * 1000.0, result
 
 
@@ -153,10 +156,12 @@ def method_measure(
     estimate, attend = _steps(config.method, params, q=q, k=k, v=v, decode_q=decode_q, backend=backend)
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up (kernel builds, plan caches)
-        est_ms, chosen = _timed(estimate)
-        att_ms, out = _timed(lambda chosen=chosen: attend(chosen))
+        est_ms, chosen = _timed(estimate, device=q.device)
+        att_ms, out = _timed(lambda chosen=chosen: attend(chosen), device=q.device)
         causal = isinstance(chosen, BlockLayout) and chosen.causal
-        dense_ms, ref = _timed(lambda causal=causal: dense_attention(queries, k, v, causal=causal))
+        dense_ms, ref = _timed(
+            lambda causal=causal: dense_attention(queries, k, v, causal=causal), device=q.device
+        )
         if round_index:
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
                 rounds[name].append(ms)
