@@ -9,13 +9,16 @@ Usage: python bench/kernels_gpu.py [--quick] [--out results.md]
    against FlexAttention without block sparsity and dense SDPA (flash), interleaved repeats timed
    with CUDA events, median and spread. "auto" stays on FlexAttention until these figures show
    which GPU path is faster.
-3. The Triton tiles the tuner chose per shape (each candidate timed once, on its first call), with
+3. Every method with its default settings through the measuring harness (kernels/harness.py) on
+   a synthetic video workload on the GPU (bench/methods.py's table).
+4. The Triton tiles the tuner chose per shape (each candidate timed once, on its first call), with
    the default tiles' time beside them. ``SPARSEBENCH_TRITON_TUNE=0`` runs the default tiles only.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import sys
 import time
@@ -26,17 +29,21 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import methods as methods_bench  # noqa: E402
 from bench.kernels import random_layout  # noqa: E402
 from kernels.api import sparse_attention  # noqa: E402
 from kernels.backends.gpu import flex_attention_fn  # noqa: E402
 from kernels.backends.triton_tiles import tile_default  # noqa: E402
+from kernels.harness import VideoGeometry  # noqa: E402
 from kernels.layout import BlockLayout  # noqa: E402
+from kernels.method_config import METHOD_NAMES  # noqa: E402
 from kernels.methods.blade import BladeParams, blade_build_layout  # noqa: E402
 from kernels.methods.block_topk import BlockTopkParams, block_topk_build_layout  # noqa: E402
 from kernels.methods.psa import PsaParams, psa_build_layout  # noqa: E402
 from kernels.methods.vertical_slash import VerticalSlashParams, vertical_slash_build_layout  # noqa: E402
 from kernels.metrics import attention_error, layout_density  # noqa: E402
 from kernels.reference import layout_attention_reference  # noqa: E402
+from kernels.workloads import WorkloadSpec, workload_generate  # noqa: E402
 
 
 def correctness(dev: torch.device, lines: list[str]) -> bool:
@@ -161,6 +168,27 @@ def speed_row(n: int, med: dict[str, float], times: dict[str, list[float]], dens
     )
 
 
+def methods_table(dev: torch.device, lines: list[str], *, frames: int = 16, repeats: int = 5) -> None:
+    """bench/methods.py's table for every method on a (frames, 32, 32) video workload on ``dev``."""
+    spec = WorkloadSpec(frames=frames, height=32, width=32, head_dim=64, temperature=0.5)
+    work = workload_generate(spec=spec)
+    work = dataclasses.replace(work, q=work.q.to(dev), k=work.k.to(dev), v=work.v.to(dev))
+    decode_q = work.q[:, :, -16:].contiguous()
+    lines += [
+        "",
+        f"Methods on {dev.type}: N={spec.n_tokens}, d=64, float32, heads {', '.join(spec.heads)}",
+        "",
+    ]
+    lines.append(methods_bench.HEADER)
+    configs = [{"method": name} for name in METHOD_NAMES]
+    geometry = VideoGeometry(frames, 32, 32)
+    for line in methods_bench.measured_rows(
+        configs, work=work, geometry=geometry, decode_q=decode_q, repeats=repeats
+    ):
+        lines.append(line)
+        print(line, flush=True)
+
+
 def tiles_table(lines: list[str]) -> None:
     """What the Triton tile tuner chose for each shape it saw, against the default tiles."""
     from kernels.backends.triton_attention import TILES
@@ -201,6 +229,7 @@ def main() -> None:
     ok = correctness(dev, lines)
     print("\n".join(lines), flush=True)
     speed(dev, [32768] if args.quick else args.lengths, args.heads, args.dim, args.repeats, lines)
+    methods_table(dev, lines)
     tiles_table(lines)
     lines.append(f"\ncorrectness {'passed' if ok else 'FAILED'}; total {time.perf_counter() - t0:.0f} s")
     print(lines[-1])

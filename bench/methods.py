@@ -93,16 +93,22 @@ def main() -> None:
         "interleaved repeats after a warm-up\n"
     )
     print(HEADER)
+    for line in measured_rows(configs, work=work, geometry=geometry, decode_q=decode_q, repeats=args.repeats):
+        print(line, flush=True)
+
+
+def measured_rows(configs: list, *, work, geometry: VideoGeometry, decode_q: torch.Tensor, repeats: int):
+    """One table row per config (a refused config gets a row saying why), measured on ``work``'s device."""
     for data in configs:
         try:
             config = method_config_parse(data)
         except ConfigError as exc:
-            print(f"| {data.get('method', '?') if isinstance(data, dict) else '?'} | refused: {exc} |")
+            yield f"| {data.get('method', '?') if isinstance(data, dict) else '?'} | refused: {exc} |"
             continue
         m = method_measure(
-            config, q=work.q, k=work.k, v=work.v, decode_q=decode_q, geometry=geometry, repeats=args.repeats
+            config, q=work.q, k=work.k, v=work.v, decode_q=decode_q, geometry=geometry, repeats=repeats
         )
-        print(row(m, dict(config.settings)), flush=True)
+        yield row(m, dict(config.settings))
 
 
 if __name__ == "__main__":

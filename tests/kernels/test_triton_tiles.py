@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
 
@@ -108,30 +106,3 @@ def test_tuning_switch_rejects_a_value_it_does_not_know(monkeypatch):
     monkeypatch.setenv(TUNE_ENV, "sometimes")
     with pytest.raises(ValueError, match=TUNE_ENV):
         tuning_enabled()
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("triton") is None, reason="triton is not installed (the dev extra)"
-)
-def test_gpu_bench_reports_the_chosen_tiles_against_the_default(monkeypatch):
-    from bench.kernels_gpu import tiles_table
-    from kernels.backends import triton_attention
-
-    found = tile_candidates(b_q=128, b_k=128, head_dim=128, dtype=torch.bfloat16)
-    ms = {cfg: 1.0 + index / 10 for index, cfg in enumerate(reversed(found))}  # the last one is fastest
-    launched: list[TileConfig] = []
-
-    def timer(run) -> float:
-        run()
-        return ms[launched[-1]]
-
-    chooser = TileChooser(timer=timer, skipped=())
-    monkeypatch.setattr(triton_attention, "TILES", chooser)
-    chooser.choose(("H200", 128, 128, 128, torch.bfloat16, True, 16), found, launched.append)
-    lines: list[str] = []
-    tiles_table(lines)
-    best = found[-1]
-    assert lines[-1] == (
-        f"| 128 | 128 | 128 | bfloat16 | True | {len(found)} | {best.block_m}, {best.block_n}, "
-        f"{best.num_warps}, {best.num_stages} | 1.000 | {ms[found[0]]:.3f} |"
-    )

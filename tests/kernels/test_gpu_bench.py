@@ -1,0 +1,48 @@
+"""Specs for the GPU check script's tables, run on the CPU (the GPU runs them for real)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import torch
+
+from kernels.backends.triton_tiles import TileChooser, TileConfig, tile_candidates
+from kernels.method_config import METHOD_NAMES
+
+
+def test_gpu_bench_measures_every_method_through_the_harness():
+    from bench.kernels_gpu import methods_table
+
+    lines: list[str] = []
+    methods_table(torch.device("cpu"), lines, frames=1, repeats=1)
+    rows = [line for line in lines if line.startswith("| ") and not line.startswith("| method")]
+    assert [row.split(" | ")[0].removeprefix("| ") for row in rows] == list(METHOD_NAMES)
+    assert not any("refused" in row for row in rows)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("triton") is None, reason="triton is not installed (the dev extra)"
+)
+def test_gpu_bench_reports_the_chosen_tiles_against_the_default(monkeypatch):
+    from bench.kernels_gpu import tiles_table
+    from kernels.backends import triton_attention
+
+    found = tile_candidates(b_q=128, b_k=128, head_dim=128, dtype=torch.bfloat16)
+    ms = {cfg: 1.0 + index / 10 for index, cfg in enumerate(reversed(found))}  # the last one is fastest
+    launched: list[TileConfig] = []
+
+    def timer(run) -> float:
+        run()
+        return ms[launched[-1]]
+
+    chooser = TileChooser(timer=timer, skipped=())
+    monkeypatch.setattr(triton_attention, "TILES", chooser)
+    chooser.choose(("H200", 128, 128, 128, torch.bfloat16, True, 16), found, launched.append)
+    lines: list[str] = []
+    tiles_table(lines)
+    best = found[-1]
+    assert lines[-1] == (
+        f"| 128 | 128 | 128 | bfloat16 | True | {len(found)} | {best.block_m}, {best.block_n}, "
+        f"{best.num_warps}, {best.num_stages} | 1.000 | {ms[found[0]]:.3f} |"
+    )
