@@ -20,7 +20,8 @@ from kernels.api import backend_resolve, sparse_attention
 from kernels.layout import BlockLayout
 from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, MethodConfig
 from kernels.methods import LAYOUT_METHODS
-from kernels.methods.snapkv import kv_selection_attention, snapkv_select
+from kernels.methods.snapkv import KvSelection, kv_selection_attention, snapkv_select
+from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall
 
 
@@ -166,10 +167,7 @@ def method_measure(
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
                 rounds[name].append(ms)
     error = attention_error(out, ref)
-    if isinstance(chosen, BlockLayout):
-        density, recall = layout_density(chosen), mass_recall(queries, k, chosen)
-    else:
-        density, recall = chosen.kept_fraction, None
+    density, recall = _counted(chosen, queries=queries, k=k)
     return MethodMeasurement(
         method=config.method,
         backend=backend_resolve(backend=backend, device=q.device, dtype=q.dtype),
@@ -184,8 +182,28 @@ def method_measure(
     )
 
 
+def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
+    """(density, mass recall) of what the method chose: a layout, fused head groups or a kept cache."""
+    if isinstance(chosen, BlockLayout):
+        return layout_density(chosen), mass_recall(queries, k, chosen)
+    if isinstance(chosen, KvSelection):
+        return chosen.kept_fraction, None
+    recall = 0.0
+    for group in chosen:
+        idx = torch.tensor(group.heads, device=queries.device)
+        recall += mass_recall(queries[:, idx], k[:, idx], group.layout) * len(group.heads)
+    return vdit_groups_density(chosen), recall / queries.shape[1]
+
+
 def _steps(method: str, params, *, q, k, v, decode_q, backend: str):
-    """(estimate() -> layout or kept cache, attend(chosen) -> output) for one method."""
+    """(estimate() -> layout, fused head groups or kept cache; attend(chosen) -> output) for one method."""
+    if method == "sparse_vdit" and params.head_modes is not None:
+        if len(params.head_modes) != q.shape[1]:
+            raise ValueError(f"params.head_modes: {len(params.head_modes)} modes for {q.shape[1]} heads")
+        return (
+            lambda: vdit_plan_layouts(q, k, params=params, modes=params.head_modes),
+            lambda groups: vdit_attention(q, k, v, groups, backend=backend),
+        )
     if method in EVICTION_METHODS:
         return (
             lambda: snapkv_select(q, k, params),

@@ -23,7 +23,9 @@ class VditParams:
     """Geometry of a video token sequence (frame-major video tokens, then text) and one mode.
 
     ``band_blocks`` defaults to ceil(frame_tokens / (2 * block_size)); ``stripe_blocks`` (top key
-    blocks of the vertical stripe) defaults to an eighth of the video blocks.
+    blocks of the vertical stripe) defaults to an eighth of the video blocks. ``head_modes``, one
+    mode per head (a plan's entry for one step and layer), replaces ``mode`` where a caller runs
+    heads fused by mode (``vdit_plan_layouts``).
     """
 
     frames: int
@@ -34,11 +36,15 @@ class VditParams:
     band_blocks: int | None = None
     stripe_blocks: int | None = None
     stripe_queries: int = 64
+    head_modes: tuple[str, ...] | None = None
 
     def __post_init__(self):
-        """Check the mode and block alignment."""
+        """Check the modes and block alignment."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        unknown = sorted(set(self.head_modes or ()) - set(MODES))
+        if unknown or self.head_modes == ():
+            raise ValueError(f"head_modes must be a non-empty list of {MODES}, got {self.head_modes!r}")
         video = self.frames * self.frame_tokens
         if video % self.block_size or self.text_tokens % self.block_size:
             raise ValueError(

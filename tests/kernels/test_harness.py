@@ -12,6 +12,7 @@ from kernels.harness import VideoGeometry, dense_attention, measurement_row, met
 from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, METHOD_NAMES, method_config_parse
 from kernels.methods import LAYOUT_METHODS
 from kernels.methods.snapkv import kv_selection_attention, snapkv_select
+from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall
 from kernels.reference import dense_attention_reference
 from kernels.workloads import WorkloadSpec, workload_generate
@@ -132,3 +133,31 @@ def test_harness_measures_grouped_query_heads_against_dense(inputs, method):
         out = sparse_attention(queries, kg, vg, LAYOUT_METHODS[method][1](queries, kg, params))
         reference = dense_attention_reference(queries, kg, vg, causal_mask(queries, kg))
     assert m.rel_l2 == pytest.approx(attention_error(out, reference).rel_l2, rel=1e-4, abs=1e-6)
+
+
+def test_harness_runs_a_sparse_vdit_plan_with_heads_fused_by_mode(inputs):
+    q, k, v, _ = inputs
+    plan = ["diagonal", "multi_diagonal", "diagonal", "full"]
+    config = method_config_parse({"method": "sparse_vdit", "params": {"head_modes": plan}})
+    m = method_measure(config, q=q, k=k, v=v, geometry=GEOMETRY, repeats=1)
+    params = method_params(config, geometry=GEOMETRY)
+    groups = vdit_plan_layouts(q, k, params=params, modes=plan)
+    assert [(g.mode, g.heads) for g in groups] == [
+        ("full", (3,)),
+        ("diagonal", (0, 2)),
+        ("multi_diagonal", (1,)),
+    ]
+    assert m.density == vdit_groups_density(groups)
+    expected = attention_error(vdit_attention(q, k, v, groups), dense_attention_reference(q, k, v))
+    assert m.rel_l2 == pytest.approx(expected.rel_l2, rel=1e-4, abs=1e-6)
+    recall = sum(
+        mass_recall(q[:, list(g.heads)], k[:, list(g.heads)], g.layout) * len(g.heads) for g in groups
+    )
+    assert m.mass_recall == pytest.approx(recall / 4, abs=1e-9)
+
+
+def test_harness_refuses_a_plan_for_the_wrong_number_of_heads(inputs):
+    q, k, v, _ = inputs
+    config = method_config_parse({"method": "sparse_vdit", "params": {"head_modes": ["diagonal", "full"]}})
+    with pytest.raises(ValueError, match="params.head_modes: 2 modes for 4 heads"):
+        method_measure(config, q=q, k=k, v=v, geometry=GEOMETRY, repeats=1)

@@ -68,6 +68,13 @@ def config_field(method: str, name: str) -> dataclasses.Field:
         ({"method": "blade_asa", "params": {"tau": 1.5}}, "params", "tau must lie in"),
         ({"method": "psa", "params": {"thresholds": [0.6, 0.4]}}, "params", "increasing"),
         ({"method": "sparse_vdit", "params": {"mode": "spiral"}}, "params", "mode must be one of"),
+        (
+            {"method": "sparse_vdit", "params": {"head_modes": ["diagonal", "x"]}},
+            "params",
+            "head_modes must be",
+        ),
+        ({"method": "sparse_vdit", "params": {"head_modes": []}}, "params", "head_modes must be"),
+        ({"method": "sparse_vdit", "params": {"head_modes": "full"}}, "params.head_modes", "must be a list"),
     ],
 )
 def test_method_config_errors_name_the_field(data, field, message):
