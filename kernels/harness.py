@@ -84,7 +84,6 @@ def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
     Sparse-vDiT takes the frame and text geometry; PSA and BLADE order the video tokens along their
     space-filling curve (as in the papers, for generation) and PSA keeps text key blocks at level 1.
     """
-    cls = config.params_class
     derived: dict = {}
     if config.method in EVICTION_METHODS:
         derived["adaptive"] = config.method == "ada_snapkv"
@@ -97,11 +96,12 @@ def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
             derived["text_tokens"] = geometry.text_tokens
         else:
             derived["grid"] = grid
-        if config.method == "psa" and geometry.text_tokens:
-            block = config.settings.get("block_size", cls.__dataclass_fields__["block_size"].default)
-            video = geometry.frames * geometry.frame_tokens
-            derived["forced_blocks"] = tuple(range(video // block, (video + geometry.text_tokens) // block))
-    return cls(**config.settings, **derived)
+    params = config.params_class(**config.settings, **derived)
+    if config.method == "psa" and geometry.text_tokens:
+        video, block = geometry.frames * geometry.frame_tokens, params.block_size
+        text_blocks = tuple(range(video // block, (video + geometry.text_tokens) // block))
+        params = dataclasses.replace(params, forced_blocks=text_blocks)
+    return params
 
 
 def _timed(fn: Callable[[], object], *, device: torch.device) -> tuple[float, object]:
@@ -170,7 +170,11 @@ def method_measure(
     density, recall = _counted(chosen, queries=queries, k=k)
     return MethodMeasurement(
         method=config.method,
-        backend=backend_resolve(backend=backend, device=q.device, dtype=q.dtype),
+        backend=(
+            "sdpa (kept cache)"
+            if config.method in EVICTION_METHODS
+            else backend_resolve(backend=backend, device=q.device, dtype=q.dtype)
+        ),
         density=density,
         rel_l2=error.rel_l2,
         cosine=error.cosine,

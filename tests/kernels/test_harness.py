@@ -67,6 +67,7 @@ def test_harness_figures_match_an_independent_recomputation(inputs, method):
     assert m.speedup == pytest.approx(m.dense.median_ms / (m.estimator.median_ms + m.attention.median_ms))
     row = measurement_row(m)
     assert row["method"] == method and row["density"] == m.density and "dense_ms" in row
+    assert m.backend == ("sdpa (kept cache)" if method in EVICTION_METHODS else "native")
 
 
 def causal_mask(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
