@@ -3,7 +3,8 @@
 ``LAYOUT_METHODS`` maps a method name to its (params class, builder). SnapKV and Ada-SnapKV evict
 keys and values instead: ``snapkv_select(q, k, SnapKvParams(...)) -> KvSelection``, then
 ``kv_selection_attention``. Sparse-vDiT also has per-head plans: ``vdit_search_heads``,
-``vdit_plan_layouts`` and ``vdit_attention``.
+``vdit_plan_layouts`` and ``vdit_attention``, and plans over (step, layer, head) with the search
+and inference passes in ``vdit_plan``.
 """
 
 from kernels.methods.blade import BladeParams, blade_build_layout
