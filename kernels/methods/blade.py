@@ -27,6 +27,8 @@ class BladeParams:
 
     def __post_init__(self):
         """Check ranges."""
+        if self.block_size < 1 or not 1 <= self.sample_tokens <= self.block_size:
+            raise ValueError(f"need block_size >= 1 and 1 <= sample_tokens <= block_size: {self}")
         if not 0 < self.tau <= 1:
             raise ValueError(f"tau must lie in (0, 1], got {self.tau}")
         if not 0 <= self.min_retention <= self.max_retention <= 1:

@@ -32,6 +32,9 @@ class PsaParams:
 
     def __post_init__(self):
         """Check thresholds and sizes."""
+        samples = 1 if self.sample_tokens is None else self.sample_tokens
+        if self.block_size < 1 or not 1 <= samples <= self.block_size:
+            raise ValueError(f"need block_size >= 1 and 1 <= sample_tokens <= block_size: {self}")
         t = self.thresholds
         if not 1 <= len(t) <= 4 or any(b <= a for a, b in zip(t, t[1:], strict=False)) or not 0 < t[-1] <= 1:
             raise ValueError(f"thresholds must be 1-4 increasing values in (0, 1], got {t}")

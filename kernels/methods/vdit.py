@@ -42,6 +42,12 @@ class VditParams:
         """Check the modes and block alignment."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
+        if min(self.block_size, self.stripe_queries) < 1 or self.frames < 1 or self.frame_tokens < 0:
+            raise ValueError(f"block_size, stripe_queries and frames must be >= 1: {self}")
+        if (self.band_blocks is not None and self.band_blocks < 0) or (
+            self.stripe_blocks is not None and self.stripe_blocks < 1
+        ):
+            raise ValueError(f"band_blocks must be >= 0 and stripe_blocks >= 1: {self}")
         unknown = sorted(set(self.head_modes or ()) - set(MODES))
         if unknown or self.head_modes == ():
             raise ValueError(f"head_modes must be a non-empty list of {MODES}, got {self.head_modes!r}")
