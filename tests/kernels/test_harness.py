@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import math
+import typing
 
 import pytest
 import torch
 
 from kernels.api import backend_resolve, sparse_attention
 from kernels.harness import VideoGeometry, dense_attention, measurement_row, method_measure, method_params
-from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, METHOD_NAMES, method_config_parse
+from kernels.method_config import (
+    DECODE_METHODS,
+    EVICTION_METHODS,
+    METHOD_NAMES,
+    ConfigError,
+    method_config_parse,
+    settable_fields,
+)
 from kernels.methods import LAYOUT_METHODS
 from kernels.methods.snapkv import kv_selection_attention, snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
@@ -163,3 +171,30 @@ def test_harness_refuses_a_plan_for_the_wrong_number_of_heads(inputs):
     config = method_config_parse({"method": "sparse_vdit", "params": {"head_modes": ["diagonal", "full"]}})
     with pytest.raises(ValueError, match="params.head_modes: 2 modes for 4 heads"):
         method_measure(config, q=q, k=k, v=v, geometry=GEOMETRY, repeats=1)
+
+
+HOSTILE = {int: [0, -1, 3, 10**9], float: [0.0, -1.0, 2.0, 1e30, 1e-30], bool: [True, False]}
+
+
+def _plain_type(hint):
+    """The non-None type of an optional field's hint."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    return args[0] if type(None) in typing.get_args(hint) else hint
+
+
+@pytest.mark.parametrize("method", METHOD_NAMES)
+def test_hostile_settings_are_refused_by_name_or_measured_never_crash(inputs, method):
+    q, k, v, decode_q = inputs
+    for name, hint in settable_fields(method).items():
+        for value in HOSTILE.get(_plain_type(hint), []):
+            try:
+                config = method_config_parse({"method": method, "params": {name: value}})
+            except ConfigError as exc:
+                assert exc.field in (f"params.{name}", "params")
+                continue
+            try:
+                m = method_measure(config, q=q, k=k, v=v, decode_q=decode_q, geometry=GEOMETRY, repeats=1)
+            except ValueError as exc:  # the inputs do not fit the settings (block sizes): said in words
+                assert str(exc), (name, value)
+                continue
+            assert 0.0 <= m.density <= 1.0 and math.isfinite(m.rel_l2), (name, value)
