@@ -20,6 +20,7 @@ from kernels.api import backend_resolve, sparse_attention
 from kernels.layout import BlockLayout
 from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, MethodConfig
 from kernels.methods import LAYOUT_METHODS
+from kernels.methods.quest import quest_build_layout, quest_page_bounds
 from kernels.methods.snapkv import KvSelection, kv_selection_attention, snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall
@@ -146,7 +147,8 @@ def method_measure(
     """Run ``config`` on ``[B, H, N, d]`` inputs ``repeats`` times after a warm-up, dense interleaved.
 
     Prefill and video methods attend q over k, v. Quest and the eviction methods serve ``decode_q``
-    (new queries after the cache k, v); the eviction methods estimate from the prefill q.
+    (new queries after the cache k, v); the eviction methods estimate from the prefill q. Quest's
+    page bounds are computed once, outside the timed estimator: Quest keeps them beside the cache.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
@@ -213,11 +215,16 @@ def _steps(method: str, params, *, q, k, v, decode_q, backend: str):
             lambda: snapkv_select(q, k, params),
             lambda selection: kv_selection_attention(decode_q, k, v, selection),
         )
+    if method == "quest":  # the page bounds live beside the cache, updated as pages fill: not per step
+        bounds = quest_page_bounds(k, page_size=params.page_size)
+        return (
+            lambda: quest_build_layout(decode_q, k, params, bounds=bounds),
+            lambda layout: sparse_attention(decode_q, k, v, layout, backend=backend),
+        )
     build = LAYOUT_METHODS[method][1]
-    queries = decode_q if method == "quest" else q
     return (
-        lambda: build(queries, k, params),
-        lambda layout: sparse_attention(queries, k, v, layout, backend=backend),
+        lambda: build(q, k, params),
+        lambda layout: sparse_attention(q, k, v, layout, backend=backend),
     )
 
 

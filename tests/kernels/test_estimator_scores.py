@@ -1,4 +1,4 @@
-"""Specs for the shared estimation step of the long-context methods, against float64 loops."""
+"""Specs for the estimation steps of the long-context methods, against float64 references."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from kernels.methods.common import last_query_probs
+from kernels.methods.quest import quest_page_bounds, quest_page_scores
 from kernels.methods.vertical_slash import vertical_slash_scores
 
 
@@ -50,3 +51,18 @@ def test_vertical_slash_scores_sum_columns_and_diagonals(n_q, n_k):
         for offset in range(pos + 1):  # key pos - offset, offsets 0 (the query's own key) to pos
             expected[..., offset] += p[:, :, i, pos - offset]
     assert torch.allclose(slash.double(), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("n_decode,kv_heads", [(1, 2), (16, 4), (8, 1)])
+def test_quest_page_scores_equal_the_elementwise_bound_in_float64(n_decode, kv_heads):
+    g = torch.Generator().manual_seed(n_decode)
+    q = torch.randn(1, 4, n_decode, 16, generator=g)
+    k = torch.randn(1, kv_heads, 256, 16, generator=g)
+    pages = k.double().view(1, kv_heads, 16, 16, 16)  # [B, H_kv, page, token, d]
+    kmin, kmax = pages.amin(3), pages.amax(3)
+    qg = q.double().view(1, kv_heads, 4 // kv_heads, n_decode, 1, 16)
+    expected = torch.maximum(qg * kmin[:, :, None, None], qg * kmax[:, :, None, None]).sum(-1).sum((2, 3))
+    got = quest_page_scores(q, k, page_size=16)
+    assert torch.allclose(got.double(), expected, atol=1e-4, rtol=1e-5)
+    bounds = quest_page_bounds(k, page_size=16)
+    assert torch.equal(quest_page_scores(q, k, page_size=16, bounds=bounds), got)
