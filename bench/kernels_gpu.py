@@ -18,7 +18,9 @@ Usage: python bench/kernels_gpu.py [--quick] [--out results.md]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import os
 import statistics
 import sys
 import time
@@ -33,7 +35,7 @@ from bench import methods as methods_bench  # noqa: E402
 from bench.kernels import random_layout  # noqa: E402
 from kernels.api import sparse_attention  # noqa: E402
 from kernels.backends.gpu import flex_attention_fn  # noqa: E402
-from kernels.backends.triton_tiles import tile_default  # noqa: E402
+from kernels.backends.triton_tiles import TUNE_ENV, tile_default  # noqa: E402
 from kernels.harness import VideoGeometry  # noqa: E402
 from kernels.layout import BlockLayout  # noqa: E402
 from kernels.method_config import METHOD_NAMES  # noqa: E402
@@ -44,6 +46,47 @@ from kernels.methods.vertical_slash import VerticalSlashParams, vertical_slash_b
 from kernels.metrics import attention_error, layout_density  # noqa: E402
 from kernels.reference import layout_attention_reference  # noqa: E402
 from kernels.workloads import WorkloadSpec, workload_generate  # noqa: E402
+
+
+class Report(list):
+    """The markdown report's lines: each printed and appended to the output file as it comes, so a
+    run cut short (device time is scarce) still leaves everything measured so far."""
+
+    def __init__(self, out: Path | None):
+        super().__init__()
+        self.out = out
+        if out is not None:
+            out.write_text("")
+
+    def append(self, line: str) -> None:
+        """Keep, print and save one line."""
+        super().append(line)
+        print(line, flush=True)
+        if self.out is not None:
+            with self.out.open("a") as handle:
+                handle.write(line + "\n")
+
+    def extend(self, lines) -> None:
+        """Keep, print and save several lines."""
+        for line in lines:
+            self.append(line)
+
+    def __iadd__(self, lines):
+        self.extend(lines)
+        return self
+
+
+@contextlib.contextmanager
+def tiles_tuned(on: bool):
+    """Triton tile tuning on or off for a section, unless $SPARSEBENCH_TRITON_TUNE was set by hand."""
+    before = os.environ.get(TUNE_ENV)
+    if before is None:
+        os.environ[TUNE_ENV] = "1" if on else "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(TUNE_ENV, None)
 
 
 def correctness(dev: torch.device, lines: list[str]) -> bool:
@@ -112,8 +155,8 @@ def speed(dev: torch.device, lengths: list[int], heads: int, d: int, repeats: in
         "",
         "| N | dense SDPA ms | Flex dense ms | ours-flex ms | ours-triton ms | ours-flex vs SDPA "
         "| ours-triton vs SDPA | ours-triton vs ours-flex | ours-flex % of 1/density "
-        "| ours-triton % of 1/density |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| ours-triton % of 1/density | triton vs flex outputs (rel L2) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     flex = flex_attention_fn(device_type="cuda")
     for n in lengths:
@@ -140,11 +183,19 @@ def speed(dev: torch.device, lengths: list[int], heads: int, d: int, repeats: in
             for name, fn in fns.items():
                 times[name].append(cuda_time(fn))
         med = {name: statistics.median(ts) for name, ts in times.items()}
-        lines.append(speed_row(n, med, times, dens))
-        print(lines[-1], flush=True)
+        lines.append(speed_row(n, med, times, dens, agree=agreement(fns)))
 
 
-def speed_row(n: int, med: dict[str, float], times: dict[str, list[float]], dens: float) -> str:
+def agreement(fns: dict) -> str:
+    """Relative L2 distance between the two GPU paths' outputs on the timed inputs, or n/a."""
+    if "ours-flex" not in fns or "ours-triton" not in fns:
+        return "n/a"
+    return f"{attention_error(fns['ours-triton']().float(), fns['ours-flex']().float()).rel_l2:.1e}"
+
+
+def speed_row(
+    n: int, med: dict[str, float], times: dict[str, list[float]], dens: float, *, agree: str
+) -> str:
     """One markdown row: medians (ours with their spread), speed-ups, and % of the ideal 1/density."""
 
     def ms(name: str) -> str:
@@ -164,7 +215,7 @@ def speed_row(n: int, med: dict[str, float], times: dict[str, list[float]], dens
         f"| {n} | {ms('sdpa')} | {ms('flex')} | {ms('ours-flex')} | {ms('ours-triton')} "
         f"| {ratio('sdpa', 'ours-flex')} | {ratio('sdpa', 'ours-triton')} "
         f"| {ratio('ours-flex', 'ours-triton')} "
-        f"| {ideal('ours-flex')} | {ideal('ours-triton')} |"
+        f"| {ideal('ours-flex')} | {ideal('ours-triton')} | {agree} |"
     )
 
 
@@ -182,11 +233,9 @@ def methods_table(dev: torch.device, lines: list[str], *, frames: int = 16, repe
     lines.append(methods_bench.HEADER)
     configs = [{"method": name} for name in METHOD_NAMES]
     geometry = VideoGeometry(frames, 32, 32)
-    for line in methods_bench.measured_rows(
-        configs, work=work, geometry=geometry, decode_q=decode_q, repeats=repeats
-    ):
-        lines.append(line)
-        print(line, flush=True)
+    lines.extend(
+        methods_bench.measured_rows(configs, work=work, geometry=geometry, decode_q=decode_q, repeats=repeats)
+    )
 
 
 def tiles_table(lines: list[str]) -> None:
@@ -218,23 +267,33 @@ def main() -> None:
     ap.add_argument("--heads", type=int, default=8)
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=None, help="markdown file, written line by line")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         print("n/a: no CUDA device on this machine")
         sys.exit(2)
     dev = torch.device("cuda")
-    lines = [f"GPU: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", ""]
+    lines = Report(args.out)
+    lines += [f"GPU: {torch.cuda.get_device_name(0)}, torch {torch.__version__}", ""]
     t0 = time.perf_counter()
-    ok = correctness(dev, lines)
-    print("\n".join(lines), flush=True)
-    speed(dev, [32768] if args.quick else args.lengths, args.heads, args.dim, args.repeats, lines)
-    methods_table(dev, lines)
-    tiles_table(lines)
-    lines.append(f"\ncorrectness {'passed' if ok else 'FAILED'}; total {time.perf_counter() - t0:.0f} s")
-    print(lines[-1])
-    if args.out:
-        args.out.write_text("\n".join(lines) + "\n")
+    lengths = [32768] if args.quick else args.lengths
+    sections = (  # correctness with the default tiles (every candidate is checked on the CPU), then tuned
+        ("correctness", False, lambda: correctness(dev, lines)),
+        ("speed", True, lambda: speed(dev, lengths, args.heads, args.dim, args.repeats, lines)),
+        ("methods", True, lambda: methods_table(dev, lines)),
+        ("tiles", True, lambda: tiles_table(lines)),
+    )
+    ok = True
+    for name, tuned, run in sections:
+        try:
+            with tiles_tuned(tuned):
+                ok &= run() is not False
+        except Exception as exc:  # report it and go on: the other sections still measure something
+            ok = False
+            lines.append(f"\n{name} section failed: {type(exc).__name__}: {exc}")
+    lines.append(
+        f"\nall sections {'passed' if ok else 'did NOT all pass'}; total {time.perf_counter() - t0:.0f} s"
+    )
     sys.exit(0 if ok else 1)
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -46,3 +50,44 @@ def test_gpu_bench_reports_the_chosen_tiles_against_the_default(monkeypatch):
         f"| 128 | 128 | 128 | bfloat16 | True | {len(found)} | {best.block_m}, {best.block_n}, "
         f"{best.num_warps}, {best.num_stages} | 1.000 | {ms[found[0]]:.3f} |"
     )
+
+
+def test_gpu_bench_report_saves_every_line_as_it_comes(tmp_path, capsys):
+    from bench.kernels_gpu import Report
+
+    out = tmp_path / "gpu.md"
+    report = Report(out)
+    report += ["# GPU", ""]
+    assert out.read_text() == "# GPU\n\n"
+    report.append("| row |")
+    assert out.read_text().endswith("| row |\n") and report[-1] == "| row |"
+    assert capsys.readouterr().out == "# GPU\n\n| row |\n"
+
+
+def test_gpu_bench_tunes_tiles_per_section_unless_set_by_hand(monkeypatch):
+    from bench.kernels_gpu import tiles_tuned
+    from kernels.backends.triton_tiles import TUNE_ENV, tuning_enabled
+
+    monkeypatch.delenv(TUNE_ENV, raising=False)
+    with tiles_tuned(False):
+        assert not tuning_enabled()
+    with tiles_tuned(True):
+        assert tuning_enabled()
+    assert TUNE_ENV not in os.environ
+    monkeypatch.setenv(TUNE_ENV, "0")
+    with tiles_tuned(True):
+        assert not tuning_enabled()
+
+
+def test_gpu_bench_says_na_without_a_gpu():
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present: the script would run for real")
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "bench/kernels_gpu.py", "--quick"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2 and "n/a: no CUDA device" in proc.stdout
