@@ -55,7 +55,8 @@ def diagonal_sums(p: torch.Tensor) -> torch.Tensor:
         key="diagonal_sums", numel=bsz * heads * a * width, dtype=p.dtype, device=p.device
     )
     skewed.zero_()
-    rows = skewed.as_strided((bsz, heads, a, n_k), (heads * a * width, a * width, width - 1, 1), a - 1)
+    strides = (heads * a * width, a * width, width - 1, 1)
+    rows = skewed.as_strided((bsz, heads, a, n_k), strides, skewed.storage_offset() + a - 1)
     rows.copy_(p)
     return skewed.view(bsz, heads, a, width).sum(2)[..., :n_k].flip(-1)
 
