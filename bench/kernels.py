@@ -148,9 +148,7 @@ def estimator_table(*, n: int, d: int, heads: int, repeats: int) -> None:
     q, k, v = work.q, work.k, work.v
     grid = (spec.frames, spec.height, spec.width)
     print(f"\n### Estimator time vs dense attention, N={spec.n_tokens}, d={d}, H={q.shape[1]}, blocks 128\n")
-    print(
-        f"Synthetic video workload {grid}, heads {', '.join(spec.heads)}, Hilbert token order.\n"
-    )
+    print(f"Synthetic video workload {grid}, heads {', '.join(spec.heads)}, Hilbert token order.\n")
     print("| method | estimator ms | dense ms | estimator / dense | density | sparse attention ms | load |")
     print("|---|---|---|---|---|---|---|")
     methods = {

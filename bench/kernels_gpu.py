@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import os
 import statistics
 import sys
@@ -36,7 +35,6 @@ from bench.kernels import random_layout  # noqa: E402
 from kernels.api import sparse_attention  # noqa: E402
 from kernels.backends.gpu import flex_attention_fn  # noqa: E402
 from kernels.backends.triton_tiles import TUNE_ENV, tile_default  # noqa: E402
-from kernels.harness import VideoGeometry  # noqa: E402
 from kernels.layout import BlockLayout  # noqa: E402
 from kernels.method_config import METHOD_NAMES  # noqa: E402
 from kernels.methods.blade import BladeParams, blade_build_layout  # noqa: E402
@@ -45,7 +43,8 @@ from kernels.methods.psa import PsaParams, psa_build_layout  # noqa: E402
 from kernels.methods.vertical_slash import VerticalSlashParams, vertical_slash_build_layout  # noqa: E402
 from kernels.metrics import attention_error, layout_density  # noqa: E402
 from kernels.reference import layout_attention_reference  # noqa: E402
-from kernels.workloads import WorkloadSpec, workload_generate  # noqa: E402
+from kernels.workloads import WorkloadSpec  # noqa: E402
+from kernels.workloads_text import TextWorkloadSpec  # noqa: E402
 
 
 class Report(list):
@@ -220,21 +219,20 @@ def speed_row(
 
 
 def methods_table(dev: torch.device, lines: list[str], *, frames: int = 16, repeats: int = 5) -> None:
-    """bench/methods.py's table for every method on a (frames, 32, 32) video workload on ``dev``."""
-    spec = WorkloadSpec(frames=frames, height=32, width=32, head_dim=64, temperature=0.5)
-    work = workload_generate(spec=spec)
-    work = dataclasses.replace(work, q=work.q.to(dev), k=work.k.to(dev), v=work.v.to(dev))
-    decode_q = work.q[:, :, -16:].contiguous()
-    lines += [
-        "",
-        f"Methods on {dev.type}: N={spec.n_tokens}, d=64, float32, heads {', '.join(spec.heads)}",
-        "",
-    ]
-    lines.append(methods_bench.HEADER)
-    configs = [{"method": name} for name in METHOD_NAMES]
-    geometry = VideoGeometry(frames, 32, 32)
+    """bench/methods.py's tables for every method on ``dev``: video methods on a (frames, 32, 32)
+    video workload, the long-context methods on a text workload of the same length."""
+    video_spec = WorkloadSpec(frames=frames, height=32, width=32, head_dim=64, temperature=0.5)
+    text_spec = TextWorkloadSpec(n_tokens=video_spec.n_tokens, head_dim=64, temperature=0.5)
+    lines += ["", f"Methods on {dev.type}, float32"]
     lines.extend(
-        methods_bench.measured_rows(configs, work=work, geometry=geometry, decode_q=decode_q, repeats=repeats)
+        methods_bench.method_tables(
+            [{"method": name} for name in METHOD_NAMES],
+            video_spec=video_spec,
+            text_spec=text_spec,
+            decode=16,
+            repeats=repeats,
+            device=dev,
+        )
     )
 
 

@@ -1,17 +1,20 @@
-"""Measure method configs through the harness (kernels/harness.py) on a synthetic video workload.
+"""Measure method configs through the harness (kernels/harness.py) on synthetic workloads.
 
-Usage: .venv/bin/python bench/methods.py [--frames 8 --height 32 --width 32 --text 0] [--repeats 5]
-                                         [--config my_method.json ...]
+Usage: .venv/bin/python bench/methods.py [--frames 8 --height 32 --width 32 --text 0]
+                                         [--text-tokens 8192] [--repeats 5] [--config my.json ...]
 Without --config, every method runs with its default settings (the papers' parameters). A config
-file holds {"method": ..., "params": {...}}, as a submission would. Decode methods (Quest, SnapKV,
-Ada-SnapKV) serve the workload's last --decode queries over the whole sequence as the cache. The
-long-context methods run on the same video-like workload, so their figures describe that workload
-only. Prints one markdown row per config: what the harness measured, never what the method claims.
+file holds {"method": ..., "params": {...}}, as a submission would. The video methods (Sparse-vDiT,
+PSA, BLADE) run on a synthetic video workload (kernels/workloads.py); the long-context methods on a
+synthetic causal text workload (kernels/workloads_text.py: local, sink, vertical, slash and
+retrieval heads). Decode methods (Quest, SnapKV, Ada-SnapKV) serve the last --decode queries over
+the whole sequence as the cache. Prints one markdown row per config: what the harness measured,
+never what the method claims.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -24,6 +27,9 @@ from bench.kernels import hardware_fingerprint, load_average  # noqa: E402
 from kernels.harness import MethodMeasurement, VideoGeometry, method_measure  # noqa: E402
 from kernels.method_config import EVICTION_METHODS, METHOD_NAMES, ConfigError, method_config_parse  # noqa: E402
 from kernels.workloads import WorkloadSpec, workload_generate  # noqa: E402
+from kernels.workloads_text import TextWorkloadSpec, text_workload_generate  # noqa: E402
+
+VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
 
 HEADER = (
     "| method | settings | density | rel L2 to dense | cosine | mass recall | estimator ms | attention ms "
@@ -66,6 +72,7 @@ def main() -> None:
     ap.add_argument("--height", type=int, default=32)
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--text", type=int, default=0, help="text tokens after the video tokens")
+    ap.add_argument("--text-tokens", type=int, default=8192, help="length of the long-context workload")
     ap.add_argument("--dim", type=int, default=64)
     ap.add_argument("--decode", type=int, default=16, help="decode queries for Quest and SnapKV")
     ap.add_argument("--temperature", type=float, default=0.5)
@@ -81,23 +88,72 @@ def main() -> None:
         head_dim=args.dim,
         temperature=args.temperature,
     )
-    work = workload_generate(spec=spec)
-    geometry = VideoGeometry(args.frames, args.height, args.width, args.text)
-    decode_q = work.q[:, :, -args.decode :].contiguous()
+    text_spec = TextWorkloadSpec(n_tokens=args.text_tokens, head_dim=args.dim, temperature=args.temperature)
     print(f"Machine: {hardware_fingerprint()}")
     print(f"Command: bench/methods.py {' '.join(sys.argv[1:])}".rstrip())
     print(
-        f"\nWorkload: {spec.frames}x{spec.height}x{spec.width} video tokens + {spec.text_tokens} text "
-        f"(N={spec.n_tokens}), heads {', '.join(spec.heads)}, d={spec.head_dim}, temperature "
-        f"{spec.temperature}, float32, {torch.get_num_threads()} threads; median of {args.repeats} "
-        "interleaved repeats after a warm-up\n"
+        f"\nfloat32, {torch.get_num_threads()} threads; median of {args.repeats} interleaved repeats after "
+        f"a warm-up; decode methods serve the last {args.decode} queries"
     )
-    print(HEADER)
-    for line in measured_rows(configs, work=work, geometry=geometry, decode_q=decode_q, repeats=args.repeats):
+    lines = method_tables(
+        configs,
+        video_spec=spec,
+        text_spec=text_spec,
+        decode=args.decode,
+        repeats=args.repeats,
+        text=args.text,
+    )
+    for line in lines:
         print(line, flush=True)
 
 
-def measured_rows(configs: list, *, work, geometry: VideoGeometry, decode_q: torch.Tensor, repeats: int):
+def method_tables(
+    configs: list,
+    *,
+    video_spec: WorkloadSpec,
+    text_spec: TextWorkloadSpec,
+    decode: int,
+    repeats: int,
+    text: int = 0,
+    device: torch.device | None = None,
+):
+    """The lines of both tables: video methods on the video workload, the others on the text one."""
+    device = device or torch.device("cpu")
+    tables = (
+        (
+            f"Video workload: {video_spec.frames}x{video_spec.height}x{video_spec.width} video tokens + "
+            f"{video_spec.text_tokens} text (N={video_spec.n_tokens}), heads {', '.join(video_spec.heads)}, "
+            f"d={video_spec.head_dim}",
+            lambda: workload_generate(spec=video_spec),
+            VideoGeometry(video_spec.frames, video_spec.height, video_spec.width, text),
+            [c for c in configs if is_video(c)],
+        ),
+        (
+            f"Long-context workload (causal): N={text_spec.n_tokens}, heads {', '.join(text_spec.heads)}, "
+            f"d={text_spec.head_dim}",
+            lambda: text_workload_generate(spec=text_spec),
+            None,
+            [c for c in configs if not is_video(c)],
+        ),
+    )
+    for title, build, geometry, chosen in tables:
+        if not chosen:
+            continue
+        yield from ("", title, "", *HEADER.split("\n"))
+        work = build()
+        work = dataclasses.replace(work, q=work.q.to(device), k=work.k.to(device), v=work.v.to(device))
+        decode_q = work.q[:, :, -decode:].contiguous()
+        yield from measured_rows(chosen, work=work, geometry=geometry, decode_q=decode_q, repeats=repeats)
+
+
+def is_video(config) -> bool:
+    """Whether a config names one of the video methods (run on the video workload)."""
+    return isinstance(config, dict) and config.get("method") in VIDEO_METHODS
+
+
+def measured_rows(
+    configs: list, *, work, geometry: VideoGeometry | None, decode_q: torch.Tensor, repeats: int
+):
     """One table row per config (a refused config gets a row saying why), measured on ``work``'s device."""
     for data in configs:
         try:

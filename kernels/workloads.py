@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
+
+if TYPE_CHECKING:
+    from kernels.workloads_text import TextWorkloadSpec
 
 PATTERNS = ("diagonal", "multi_diagonal", "vertical_stripe", "full")
 
@@ -55,7 +59,7 @@ class Workload:
     q: torch.Tensor
     k: torch.Tensor
     v: torch.Tensor
-    spec: WorkloadSpec
+    spec: WorkloadSpec | TextWorkloadSpec
 
 
 def workload_generate(*, spec: WorkloadSpec) -> Workload:
@@ -88,10 +92,10 @@ def _head(pattern: str, spec: WorkloadSpec, g: torch.Generator) -> tuple[torch.T
     d, n_video, ft = spec.head_dim, spec.video_tokens, spec.frame_tokens
     peak = 8.0 / spec.temperature  # logit gap between the attended keys and the rest
     if pattern == "diagonal":
-        q, k = _rbf_pair(torch.arange(n_video).float(), length=ft / 3.0, d=d, peak=peak, g=g)
+        q, k = rbf_pair(torch.arange(n_video).float(), length=ft / 3.0, d=d, peak=peak, g=g)
     elif pattern == "multi_diagonal":
         pos = (torch.arange(n_video) % ft).float()
-        q, k = _rbf_pair(pos, length=max(1.0, ft / 64.0), d=d, peak=peak, g=g)
+        q, k = rbf_pair(pos, length=max(1.0, ft / 64.0), d=d, peak=peak, g=g)
     elif pattern == "vertical_stripe":
         u = torch.randn(d, generator=g)
         u = u / u.norm()
@@ -108,10 +112,23 @@ def _head(pattern: str, spec: WorkloadSpec, g: torch.Generator) -> tuple[torch.T
     return torch.cat([q, text_q]), torch.cat([k, text_k])
 
 
-def _rbf_pair(pos: torch.Tensor, *, length: float, d: int, peak: float, g: torch.Generator):
-    """Random Fourier features: q.k/sqrt(d) ~ peak * exp(-(pos_i - pos_j)^2 / (2 length^2))."""
+def rbf_pair(
+    pos: torch.Tensor,
+    *,
+    length: float,
+    d: int,
+    peak: float,
+    g: torch.Generator,
+    key_pos: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random Fourier features: q_i.k_j/sqrt(d) ~ peak * exp(-(pos_i - key_pos_j)^2 / (2 length^2)).
+
+    Queries sit at ``pos``, keys at ``key_pos`` (default: the same positions)."""
     omega = torch.randn(d // 2, generator=g) / length
-    phase = pos.view(-1, 1) * omega.view(1, -1)
-    feats = torch.cat([torch.cos(phase), torch.sin(phase)], dim=1) / math.sqrt(d // 2)
+
+    def feats(at: torch.Tensor) -> torch.Tensor:
+        phase = at.view(-1, 1) * omega.view(1, -1)
+        return torch.cat([torch.cos(phase), torch.sin(phase)], dim=1) / math.sqrt(d // 2)
+
     scale = math.sqrt(peak) * d**0.25
-    return feats * scale, feats * scale
+    return feats(pos) * scale, feats(pos if key_pos is None else key_pos) * scale
