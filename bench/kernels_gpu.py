@@ -221,7 +221,9 @@ def speed_row(
 def methods_table(dev: torch.device, lines: list[str], *, frames: int = 16, repeats: int = 5) -> None:
     """bench/methods.py's tables for every method on ``dev``: video methods on a (frames, 32, 32)
     video workload, the long-context methods on a text workload of the same length."""
-    video_spec = WorkloadSpec(frames=frames, height=32, width=32, head_dim=64, temperature=0.5)
+    video_spec = WorkloadSpec(
+        frames=frames, height=32, width=32, head_dim=64, temperature=0.5, value_scale=8.0
+    )
     text_spec = TextWorkloadSpec(n_tokens=video_spec.n_tokens, head_dim=64, temperature=0.5)
     lines += ["", f"Methods on {dev.type}, float32"]
     lines.extend(

@@ -58,6 +58,7 @@ class MethodMeasurement:
     backend: str
     density: float
     rel_l2: float
+    rel_l2_per_head: tuple[float, ...]
     cosine: float
     max_abs: float
     mass_recall: float | None
@@ -179,6 +180,7 @@ def method_measure(
         ),
         density=density,
         rel_l2=error.rel_l2,
+        rel_l2_per_head=tuple(attention_error(out[:, h], ref[:, h]).rel_l2 for h in range(out.shape[1])),
         cosine=error.cosine,
         max_abs=error.max_abs,
         mass_recall=recall,

@@ -68,6 +68,8 @@ def test_harness_figures_match_an_independent_recomputation(inputs, method):
         )
     expected = attention_error(out, reference)
     assert m.rel_l2 == pytest.approx(expected.rel_l2, rel=1e-4, abs=1e-6)
+    per_head = [attention_error(out[:, h], reference[:, h]).rel_l2 for h in range(out.shape[1])]
+    assert m.rel_l2_per_head == pytest.approx(per_head, rel=1e-4, abs=1e-6)
     assert m.cosine == pytest.approx(expected.cosine, abs=1e-5)
     assert 0.0 < m.density <= 1.0
     for step in (m.estimator, m.attention, m.dense):
