@@ -105,12 +105,7 @@ def main() -> None:
         f"a warm-up; decode methods serve the last {args.decode} queries"
     )
     lines = method_tables(
-        configs,
-        video_spec=spec,
-        text_spec=text_spec,
-        decode=args.decode,
-        repeats=args.repeats,
-        text=args.text,
+        configs, video_spec=spec, text_spec=text_spec, decode=args.decode, repeats=args.repeats
     )
     for line in lines:
         print(line, flush=True)
@@ -123,21 +118,20 @@ def method_tables(
     text_spec: TextWorkloadSpec,
     decode: int,
     repeats: int,
-    text: int = 0,
     device: torch.device | None = None,
 ):
     """The lines of both tables: video methods on the video workload, the others on the text one."""
     device = device or torch.device("cpu")
     if {"method": "sparse_vdit"} in configs:  # Sparse-vDiT as designed: per-head modes from a search
         at = configs.index({"method": "sparse_vdit"}) + 1
-        configs = [*configs[:at], searched_vdit_config(video_spec, text=text), *configs[at:]]
+        configs = [*configs[:at], searched_vdit_config(video_spec), *configs[at:]]
     tables = (
         (
             f"Video workload: {video_spec.frames}x{video_spec.height}x{video_spec.width} video tokens + "
             f"{video_spec.text_tokens} text (N={video_spec.n_tokens}), heads {', '.join(video_spec.heads)}, "
             f"d={video_spec.head_dim}",
             lambda: workload_generate(spec=video_spec),
-            VideoGeometry(video_spec.frames, video_spec.height, video_spec.width, text),
+            VideoGeometry(video_spec.frames, video_spec.height, video_spec.width, video_spec.text_tokens),
             [c for c in configs if is_video(c)],
         ),
         (
@@ -158,11 +152,13 @@ def method_tables(
         yield from measured_rows(chosen, work=work, geometry=geometry, decode_q=decode_q, repeats=repeats)
 
 
-def searched_vdit_config(video_spec: WorkloadSpec, *, text: int) -> dict:
+def searched_vdit_config(video_spec: WorkloadSpec) -> dict:
     """A Sparse-vDiT config whose head modes come from the offline search on a calibration workload
     (the next seed), as the method intends: the measured inputs themselves are never searched."""
     calibration = workload_generate(spec=dataclasses.replace(video_spec, seed=video_spec.seed + 1))
-    params = VditParams(frames=video_spec.frames, frame_tokens=video_spec.frame_tokens, text_tokens=text)
+    params = VditParams(
+        frames=video_spec.frames, frame_tokens=video_spec.frame_tokens, text_tokens=video_spec.text_tokens
+    )
     found = vdit_search_heads(calibration.q, calibration.k, calibration.v, params=params)
     return {"method": "sparse_vdit", "params": {"head_modes": list(found.modes)}}
 
