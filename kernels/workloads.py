@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -73,18 +74,23 @@ def workload_generate(*, spec: WorkloadSpec) -> Workload:
         raise ValueError(f"unknown head patterns {unknown}; choose from {PATTERNS}")
     if spec.head_dim % 2:
         raise ValueError(f"head_dim must be even, got {spec.head_dim}")
+    return workload_assemble(spec=spec, head=lambda pattern, g: _head(pattern, spec, g))
+
+
+def workload_assemble(*, spec, head: Callable[[str, torch.Generator], tuple[torch.Tensor, torch.Tensor]]):
+    """q and k of every (batch, head) from ``head(pattern, generator)``, then random values, all drawn
+    from one generator seeded with ``spec.seed`` (any spec with batch, heads, n_tokens, head_dim,
+    value_scale and seed)."""
     g = torch.Generator().manual_seed(spec.seed)
     qs, ks = [], []
     for _ in range(spec.batch):
         for pattern in spec.heads:
-            q, k = _head(pattern, spec, g)
+            q, k = head(pattern, g)
             qs.append(q)
             ks.append(k)
     shape = (spec.batch, len(spec.heads), spec.n_tokens, spec.head_dim)
-    q = torch.stack(qs).view(shape)
-    k = torch.stack(ks).view(shape)
     v = torch.randn(shape, generator=g) * spec.value_scale
-    return Workload(q=q, k=k, v=v, spec=spec)
+    return Workload(q=torch.stack(qs).view(shape), k=torch.stack(ks).view(shape), v=v, spec=spec)
 
 
 def _head(pattern: str, spec: WorkloadSpec, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import torch
 
-from kernels.workloads import Workload, rbf_pair
+from kernels.workloads import Workload, rbf_pair, workload_assemble
 
 TEXT_PATTERNS = ("local", "sink_local", "vertical", "slash", "retrieval")
 
@@ -49,16 +49,7 @@ def text_workload_generate(*, spec: TextWorkloadSpec) -> Workload:
         raise ValueError(f"need n_tokens >= 2 * retrieval_block, an even head_dim, temperature > 0: {spec}")
     if spec.needles * spec.needle_tokens > spec.retrieval_block:
         raise ValueError(f"the needles must fit in the first retrieval block: {spec}")
-    g = torch.Generator().manual_seed(spec.seed)
-    qs, ks = [], []
-    for _ in range(spec.batch):
-        for pattern in spec.heads:
-            q, k = _text_head(pattern, spec, g)
-            qs.append(q)
-            ks.append(k)
-    shape = (spec.batch, len(spec.heads), spec.n_tokens, spec.head_dim)
-    v = torch.randn(shape, generator=g) * spec.value_scale
-    return Workload(q=torch.stack(qs).view(shape), k=torch.stack(ks).view(shape), v=v, spec=spec)
+    return workload_assemble(spec=spec, head=lambda pattern, g: _text_head(pattern, spec, g))
 
 
 def _text_head(pattern: str, spec: TextWorkloadSpec, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
