@@ -49,20 +49,27 @@ def topk_mask(*, scores: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
 def last_query_probs(*, q: torch.Tensor, k: torch.Tensor, last: int, causal: bool) -> torch.Tensor:
     """Softmax ``[B, H, last, N]`` of the last ``last`` queries over all keys (causal if asked).
 
-    Computed in place in a per-thread scratch buffer, so that no large temporary maps fresh pages:
-    the result is valid until the next call on this thread.
+    On the CPU it is computed in place in a per-thread scratch buffer, so that no large temporary
+    maps fresh pages: the result is valid until the next call on this thread. Elsewhere (CUDA's
+    caching allocator has no such cost) it is a fresh tensor.
     """
     n_q, n_k, d = q.shape[2], k.shape[2], q.shape[-1]
     last = min(last, n_q)
     if k.shape[1] != q.shape[1]:
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
-    shape = (q.shape[0], q.shape[1], last, n_k)
-    s = scratch_buffer(key="last_query_probs", numel=math.prod(shape), dtype=torch.float32, device=q.device)
-    s = s.view(shape)
-    torch.matmul(q[:, :, n_q - last :].float() * (1.0 / math.sqrt(d)), k.float().transpose(-1, -2), out=s)
+    queries = q[:, :, n_q - last :].float() * (1.0 / math.sqrt(d))
+    in_place = q.device.type == "cpu"
+    if in_place:
+        shape = (q.shape[0], q.shape[1], last, n_k)
+        s = scratch_buffer(
+            key="last_query_probs", numel=math.prod(shape), dtype=torch.float32, device=q.device
+        )
+        s = torch.matmul(queries, k.float().transpose(-1, -2), out=s.view(shape))
+    else:
+        s = queries @ k.float().transpose(-1, -2)
     if causal:  # query i sits at key position n_k - last + i: only the last `last` columns are masked
         start = max(0, n_k - last)
         qpos = torch.arange(n_q - last, n_q, device=s.device).view(-1, 1) + (n_k - n_q)
         future = torch.arange(start, n_k, device=s.device).view(1, -1) > qpos
         s[..., start:].masked_fill_(future, float("-inf"))
-    return torch.softmax(s, dim=-1, out=s)
+    return torch.softmax(s, dim=-1, out=s) if in_place else torch.softmax(s, dim=-1)
