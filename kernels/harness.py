@@ -83,8 +83,9 @@ class MethodMeasurement:
 def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
     """The method's params: the config's settings plus the fields the harness derives from the inputs.
 
-    Sparse-vDiT takes the frame and text geometry; PSA and BLADE order the video tokens along their
-    space-filling curve (as in the papers, for generation) and PSA keeps text key blocks at level 1.
+    Sparse-vDiT takes the frame and text geometry. PSA and BLADE order the video tokens along a
+    space-filling curve (PSA's paper does so for generation; BLADE's makes it optional, and the
+    harness applies it to both alike), and PSA keeps the text key blocks at level 1.
     """
     derived: dict = {}
     if config.method in EVICTION_METHODS:
@@ -92,12 +93,12 @@ def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
     elif config.method in ("sparse_vdit", "psa", "blade_asa"):
         if geometry is None:
             raise ValueError(f"{config.method} needs the inputs' video geometry (frames, height, width)")
-        grid = (geometry.frames, geometry.height, geometry.width)
         if config.method == "sparse_vdit":
-            derived.update(frames=geometry.frames, frame_tokens=geometry.frame_tokens)
-            derived["text_tokens"] = geometry.text_tokens
+            derived.update(
+                frames=geometry.frames, frame_tokens=geometry.frame_tokens, text_tokens=geometry.text_tokens
+            )
         else:
-            derived["grid"] = grid
+            derived["grid"] = (geometry.frames, geometry.height, geometry.width)
     params = config.params_class(**config.settings, **derived)
     if config.method == "psa" and geometry.text_tokens:
         video, block = geometry.frames * geometry.frame_tokens, params.block_size
