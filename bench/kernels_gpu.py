@@ -10,7 +10,8 @@ Usage: python bench/kernels_gpu.py [--quick] [--out results.md]
    with CUDA events, median and spread. "auto" stays on FlexAttention until these figures show
    which GPU path is faster.
 3. Every method with its default settings through the measuring harness (kernels/harness.py) on
-   a synthetic video workload on the GPU (bench/methods.py's table).
+   the GPU: the video methods on a synthetic video workload, the long-context methods on a
+   synthetic text workload (bench/methods.py's tables).
 4. The Triton tiles the tuner chose per shape (each candidate timed once, on its first call), with
    the default tiles' time beside them. ``SPARSEBENCH_TRITON_TUNE=0`` runs the default tiles only.
 """
@@ -34,7 +35,7 @@ from bench import methods as methods_bench  # noqa: E402
 from bench.kernels import random_layout  # noqa: E402
 from kernels.api import sparse_attention  # noqa: E402
 from kernels.backends.gpu import flex_attention_fn  # noqa: E402
-from kernels.backends.triton_tiles import TUNE_ENV, tile_default  # noqa: E402
+from kernels.backends.triton_tiles import TUNE_ENV, cuda_event_ms, tile_default  # noqa: E402
 from kernels.layout import BlockLayout  # noqa: E402
 from kernels.method_config import METHOD_NAMES  # noqa: E402
 from kernels.methods.blade import BladeParams, blade_build_layout  # noqa: E402
@@ -136,16 +137,6 @@ def backend_error(q, k, v, lay: BlockLayout, ref: torch.Tensor, *, backend: str)
         return f"error: {type(exc).__name__}: {str(exc)[:120]}"
 
 
-def cuda_time(fn) -> float:
-    """Milliseconds of one call, by CUDA events."""
-    start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    fn()
-    stop.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(stop)
-
-
 def speed(dev: torch.device, lengths: list[int], heads: int, d: int, repeats: int, lines: list[str]) -> None:
     """Ours (Triton and FlexAttention paths) against FlexAttention without sparsity and dense SDPA."""
     lines += [
@@ -180,7 +171,7 @@ def speed(dev: torch.device, lengths: list[int], heads: int, d: int, repeats: in
         times = {name: [] for name in fns}
         for _ in range(repeats):
             for name, fn in fns.items():
-                times[name].append(cuda_time(fn))
+                times[name].append(cuda_event_ms(fn))
         med = {name: statistics.median(ts) for name, ts in times.items()}
         lines.append(speed_row(n, med, times, dens, agree=agreement(fns)))
 

@@ -73,19 +73,21 @@ def tuning_enabled() -> bool:
     return value in ("1", "true", "yes", "on")
 
 
+def cuda_event_ms(run: Callable[[], object]) -> float:
+    """Milliseconds of one ``run()`` on the current CUDA stream, by CUDA events."""
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    run()
+    end.record()
+    end.synchronize()
+    return start.elapsed_time(end)
+
+
 def cuda_launch_ms(launch: Callable[[], None], *, repeats: int = 3) -> float:
     """Median milliseconds of ``launch()`` on the current CUDA stream, after one warm-up (compilation)."""
     launch()
     torch.cuda.synchronize()
-    times = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        launch()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times)
+    return statistics.median(cuda_event_ms(launch) for _ in range(repeats))
 
 
 class TileChooser:
