@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from evaluator.benchmarks.spare import SpareBenchmark, SpareConfig  # noqa: E402
 from evaluator.hardware import hardware_fingerprint  # noqa: E402
+from evaluator.hidden import throwaway_seeds  # noqa: E402
 
 
 def _rss_mib() -> float:
@@ -54,7 +55,7 @@ def main() -> None:
         load = os.getloadavg()[0]
         cpu0 = _cpu_s()
         start = time.perf_counter()
-        bench.build(out, seed=0)
+        bench.build(out, seeds=throwaway_seeds(public=0))
         build_s = time.perf_counter() - start
         build_cpu = _cpu_s() - cpu0
         files, size = _tree_size(out)

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evaluator.hidden import BuildSeeds, HiddenKey
+
 #: progress(fraction in [0, 1], stage text) -> None; called by score() and build() as work advances.
 ProgressFn = Callable[[float, str], None]
 
@@ -90,6 +92,10 @@ class BenchmarkSpec:
     needs_gpu: bool = False
     soft_time_limit_s: int = 600
     default_seed: int = 0
+    #: True when a submission stays meaningful on new data (a method config, a mask): when the data in
+    #: service changes (a new version, an import), the platform re-scores it. False when it answers one
+    #: build's public bundle (renders of its scenes): it stays marked as scored on the retired data.
+    rescore_on_new_data: bool = False
 
     def metric(self, name: str) -> MetricSpec:
         """Return the metric called `name`; ValueError names it when unknown."""
@@ -171,8 +177,13 @@ class Benchmark(abc.ABC):
     spec: BenchmarkSpec
 
     @abc.abstractmethod
-    def build(self, out_dir: Path, *, seed: int, progress: ProgressFn = no_progress) -> None:
-        """Generate or import the data: writes out_dir/"public" and out_dir/"hidden"."""
+    def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
+        """Generate the data into out_dir/"public" and out_dir/"hidden".
+
+        Public items may derive from ``seeds.public``; every hidden item (test scenes, evaluation seeds,
+        test orders, leaderboard halves) must derive from ``seeds.hidden``, the deployment secret scoped to
+        this benchmark and version, and nothing under public/ may name a seed that determines hidden data.
+        """
 
     @abc.abstractmethod
     def validate(self, payload: Payload) -> list[Problem]:
@@ -186,6 +197,10 @@ class Benchmark(abc.ABC):
     def baselines(self) -> list[Baseline]:
         """Reference entries scored by the platform and listed as baselines."""
 
-    def import_data(self, source: Path, out_dir: Path, *, progress: ProgressFn = no_progress) -> None:
-        """Import a real dataset from `source` into the build layout; ValueError lists every problem."""
+    def import_data(
+        self, source: Path, out_dir: Path, *, hidden: HiddenKey, progress: ProgressFn = no_progress
+    ) -> None:
+        """Import a real dataset from `source` into the build layout (hidden choices from `hidden`).
+
+        ValueError lists every problem."""
         raise ValueError(f"benchmark {self.spec.slug!r} has no import path for external data")

@@ -57,6 +57,20 @@ def env_path(name: str, default: Path) -> Path:
     return Path(env_str(name, str(default))).expanduser().resolve()
 
 
+def env_hex_secret(name: str, *, min_bytes: int) -> bytes | None:
+    """A secret given as hex digits (at least `min_bytes` bytes), or None when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = bytes.fromhex(raw)
+    except ValueError:
+        raise ConfigError(f"{name} is not hexadecimal (generate one with: openssl rand -hex 32)") from None
+    if len(value) < min_bytes:
+        raise ConfigError(f"{name} holds {len(value)} bytes; at least {min_bytes} are required")
+    return value
+
+
 def secret_key(name: str, key_file: Path) -> str:
     """The secret key from `name`, else from `key_file` (created with a random key on first use)."""
     value = os.environ.get(name, "").strip()

@@ -51,6 +51,11 @@ class Benchmark(models.Model):
         max_length=500, blank=True, help_text="generated:<seed> or imported:<path>"
     )
     data_error = models.TextField(blank=True)
+    data_id = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="identity of the data in service: <version>+<hash of origin and secret>; empty before any",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -126,6 +131,9 @@ class Submission(models.Model):
     payload_config = models.JSONField(null=True, blank=True)
     payload_sha256 = models.CharField(max_length=64)
     payload_size = models.PositiveBigIntegerField(default=0)
+    data_id = models.CharField(
+        max_length=64, blank=True, help_text="the benchmark data this submission answers (Benchmark.data_id)"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     enqueued_at = models.DateTimeField(null=True, blank=True, help_text="when the last task message was sent")
     dispatches = models.PositiveIntegerField(
@@ -161,6 +169,11 @@ class Submission(models.Model):
         return f"#{self.pk} {self.method_name} ({self.status})"
 
     @property
+    def data_retired(self) -> bool:
+        """Whether this submission answers data its benchmark no longer serves (scores not on the board)."""
+        return self.data_id != self.phase.benchmark.data_id
+
+    @property
     def is_terminal(self) -> bool:
         """Whether the submission reached scored, failed or cancelled."""
         return self.status in {self.Status.SCORED, self.Status.FAILED, self.Status.CANCELLED}
@@ -176,6 +189,9 @@ class Score(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
     split = models.CharField(max_length=16, choices=Split.choices)
     protocol_version = models.CharField(max_length=32)
+    data_id = models.CharField(
+        max_length=64, blank=True, help_text="the data scored against (Benchmark.data_id)"
+    )
     metrics = models.JSONField(default=dict)
     na_reasons = models.JSONField(default=dict)
     items = models.JSONField(default=list)

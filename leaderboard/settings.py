@@ -5,7 +5,16 @@ from __future__ import annotations
 from importlib.util import find_spec
 from pathlib import Path
 
-from leaderboard.env import database_url, env_bool, env_int, env_list, env_path, env_str, secret_key
+from leaderboard.env import (
+    database_url,
+    env_bool,
+    env_hex_secret,
+    env_int,
+    env_list,
+    env_path,
+    env_str,
+    secret_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = env_path("SPARSEBENCH_VAR_DIR", BASE_DIR / "var")
@@ -83,7 +92,11 @@ MEDIA_URL = "media/"
 # Private storage: never under MEDIA_ROOT or STATIC_ROOT, never served by any URL.
 DATA_ROOT = env_path("SPARSEBENCH_DATA_ROOT", VAR_DIR / "private" / "data")
 SUBMISSION_ROOT = env_path("SPARSEBENCH_SUBMISSION_ROOT", VAR_DIR / "private" / "submissions")
+# Public seed of the generated data (training scenes, public splits, samples). Hidden items derive from
+# the deployment secret instead: SPARSEBENCH_HIDDEN_SECRET (hex, >= 32 bytes) or, unset, a random one
+# created on first start in DATA_ROOT/.hidden-secret (mode 0600). Django's error pages mask it by name.
 BUILD_SEED = env_int("SPARSEBENCH_BUILD_SEED", 0)
+HIDDEN_SECRET = env_hex_secret("SPARSEBENCH_HIDDEN_SECRET", min_bytes=32)  # evaluator.hidden.SECRET_MIN_BYTES
 
 # Upload limits (per phase limits come from the phase row; this is the global ceiling).
 UPLOAD_MAX_BYTES = env_int("SPARSEBENCH_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)

@@ -115,6 +115,7 @@ class ScoreSerializer(serializers.Serializer):
 
     split = serializers.CharField()
     protocol_version = serializers.CharField()
+    data_id = serializers.CharField(allow_blank=True, help_text="the data the score was computed on")
     metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
     na_reasons = serializers.DictField(child=serializers.CharField())
     items = serializers.ListField(child=serializers.DictField())
@@ -142,6 +143,10 @@ class SubmissionSerializer(serializers.Serializer):
     failure_kind = serializers.CharField(allow_blank=True, help_text="validation, platform, timeout or empty")
     error = serializers.CharField(source="error_message", allow_blank=True, help_text="problems, a line each")
     attempts = serializers.IntegerField()
+    data_id = serializers.CharField(allow_blank=True, help_text="the benchmark data this submission answers")
+    data_retired = serializers.BooleanField(
+        help_text="true when the benchmark's data was replaced since: the scores are not on the leaderboard"
+    )
     is_baseline = serializers.BooleanField()
     is_public = serializers.BooleanField()
     is_anonymous = serializers.BooleanField()

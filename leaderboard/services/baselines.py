@@ -47,7 +47,8 @@ def _submit_one(*, owner, phase: Phase, baseline, public_dir: Path) -> Submissio
 
 
 def baselines_submit(*, slug: str | None = None) -> list[Submission]:
-    """Create the missing baseline submissions of one benchmark (or all with ready data); idempotent."""
+    """Create the missing baseline submissions of one benchmark (or all with ready data) for the data in
+    service; idempotent."""
     owner = baseline_owner()
     benchmarks = Benchmark.objects.filter(data_status=Benchmark.DataStatus.READY)
     if slug is not None:
@@ -56,10 +57,11 @@ def baselines_submit(*, slug: str | None = None) -> list[Submission]:
     for benchmark in benchmarks:
         public_dir = benchmark_data_dir(benchmark=benchmark) / "public"
         phases = {p.slug: p for p in benchmark.phases.select_related("benchmark")}
+        # Baselines made for retired data stay as they are; the data in service gets its own.
         existing = set(
-            Submission.objects.filter(phase__benchmark=benchmark, owner=owner, is_baseline=True).values_list(
-                "phase__slug", "method_name"
-            )
+            Submission.objects.filter(
+                phase__benchmark=benchmark, owner=owner, is_baseline=True, data_id=benchmark.data_id
+            ).values_list("phase__slug", "method_name")
         )
         for baseline in benchmark_get(benchmark.slug).baselines():
             for phase_slug in baseline.phases:

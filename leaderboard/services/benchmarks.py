@@ -13,9 +13,17 @@ from django.conf import settings
 from django.db import transaction
 
 from evaluator.contract import BenchmarkSpec, ProgressFn, no_progress
+from evaluator.hidden import BuildSeeds
 from evaluator.registry import benchmark_get, benchmark_slugs
 from leaderboard.models import Benchmark, Phase
+from leaderboard.services.data_changes import benchmark_data_changed, data_id_for
 from leaderboard.services.errors import BenchmarkDataError
+from leaderboard.services.hidden_secret import (
+    BuildRecord,
+    build_record_write,
+    hidden_key,
+    hidden_secret_check,
+)
 
 logger = logging.getLogger(__name__)
 DataStatus = Benchmark.DataStatus
@@ -62,10 +70,15 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
                 setattr(benchmark, name, value)
         data_dir = benchmark_data_dir(benchmark=benchmark)
         ready = (data_dir / "public").is_dir() and (data_dir / "hidden").is_dir()
+        if ready:
+            hidden_secret_check(data_dir=data_dir)
         if benchmark.data_status == DataStatus.READY and not ready:
             benchmark.data_status = DataStatus.MISSING
         elif benchmark.data_status == DataStatus.MISSING and ready:
             benchmark.data_status = DataStatus.READY
+        previous_data_id = benchmark.data_id
+        in_service = benchmark.data_status == DataStatus.READY
+        benchmark.data_id = data_id_for(version=benchmark.version, data_dir=data_dir) if in_service else ""
         benchmark.save()
         for order, phase_spec in enumerate(spec.phases):
             phase, phase_created = Phase.objects.get_or_create(
@@ -87,6 +100,8 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
             ):
                 phase.title, phase.description = phase_spec.title, phase_spec.description
                 phase.save(update_fields=["title", "description"])
+    if benchmark.data_id != previous_data_id:
+        benchmark_data_changed(benchmark=benchmark)
     return benchmark
 
 
@@ -98,12 +113,17 @@ def benchmark_sync_all() -> list[Benchmark]:
     ]
 
 
-def _produce(*, slug: str, force: bool, origin: str, make: Callable[[Path], None]) -> Benchmark:
-    """Run `make` into a staging folder, then swap it in as the data dir (previous data kept on failure)."""
+def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Path], None]) -> Benchmark:
+    """Run `make` into a staging folder, then swap it in as the data dir (previous data kept on failure).
+
+    The data folder gets its build record; when the data in service changed, boards and carried-over
+    submissions follow (benchmark_data_changed)."""
     benchmark = Benchmark.objects.get(slug=slug)
     target = benchmark_data_dir(benchmark=benchmark)
     if target.exists() and not force and benchmark.data_status == DataStatus.READY:
         return benchmark
+    if target.exists():
+        hidden_secret_check(data_dir=target)
     Benchmark.objects.filter(pk=benchmark.pk).update(data_status=DataStatus.BUILDING, data_error="")
     staging = target.parent / f".staging-{benchmark.version}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
@@ -111,6 +131,7 @@ def _produce(*, slug: str, force: bool, origin: str, make: Callable[[Path], None
         make(staging)
         if not (staging / "public").is_dir() or not (staging / "hidden").is_dir():
             raise BenchmarkDataError(f"{slug}: the build wrote no public/ and hidden/ folders")
+        build_record_write(data_dir=staging, record=record)
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
@@ -122,22 +143,28 @@ def _produce(*, slug: str, force: bool, origin: str, make: Callable[[Path], None
         if isinstance(exc, BenchmarkDataError):
             raise
         raise BenchmarkDataError(f"{slug}: {exc}") from exc
+    data_id = data_id_for(version=benchmark.version, data_dir=target)
     Benchmark.objects.filter(pk=benchmark.pk).update(
-        data_status=DataStatus.READY, data_origin=origin[:500], data_error=""
+        data_status=DataStatus.READY, data_origin=record.origin[:500], data_error="", data_id=data_id
     )
+    if data_id != benchmark.data_id:
+        benchmark_data_changed(benchmark=benchmark)
     benchmark.refresh_from_db()
     return benchmark
 
 
 def benchmark_data_build(*, slug: str, force: bool = False, progress: ProgressFn | None = None) -> Benchmark:
-    """Build the benchmark's data with seed BUILD_SEED into DATA_ROOT/<slug>/<version>/ (skip if ready)."""
+    """Build the benchmark's data into DATA_ROOT/<slug>/<version>/ (skip if ready): public items from
+    BUILD_SEED, hidden items from the deployment secret scoped to the benchmark and version."""
     plugin = benchmark_get(slug)
     seed = int(settings.BUILD_SEED)
+    key = hidden_key(slug=slug, version=plugin.spec.version)
+    record = BuildRecord(origin=f"generated:{seed}", public_seed=seed, secret_id=key.key_id)
 
     def make(out_dir: Path) -> None:
-        plugin.build(out_dir, seed=seed, progress=progress or no_progress)
+        plugin.build(out_dir, seeds=BuildSeeds(public=seed, hidden=key), progress=progress or no_progress)
 
-    return _produce(slug=slug, force=force, origin=f"generated:{seed}", make=make)
+    return _produce(slug=slug, force=force, record=record, make=make)
 
 
 def benchmark_data_import(*, slug: str, source: Path, progress: ProgressFn | None = None) -> Benchmark:
@@ -146,8 +173,10 @@ def benchmark_data_import(*, slug: str, source: Path, progress: ProgressFn | Non
     source = Path(source).resolve()
     if not source.is_dir():
         raise BenchmarkDataError(f"{source} is not a directory")
+    key = hidden_key(slug=slug, version=plugin.spec.version)
+    record = BuildRecord(origin=f"imported:{source}", public_seed=None, secret_id=key.key_id)
 
     def make(out_dir: Path) -> None:
-        plugin.import_data(source, out_dir, progress=progress or no_progress)
+        plugin.import_data(source, out_dir, hidden=key, progress=progress or no_progress)
 
-    return _produce(slug=slug, force=True, origin=f"imported:{source}", make=make)
+    return _produce(slug=slug, force=True, record=record, make=make)

@@ -75,9 +75,15 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
         plugin = benchmark_get(submission.phase.benchmark.slug)
     except ValueError as exc:
         raise PlatformProblem(str(exc)) from None
-    data_dir = benchmark_data_dir(benchmark=submission.phase.benchmark)
+    benchmark = submission.phase.benchmark
+    data_dir = benchmark_data_dir(benchmark=benchmark)
     if not (data_dir / "public").is_dir() or not (data_dir / "hidden").is_dir():
-        raise PlatformProblem(f"the data of benchmark {submission.phase.benchmark.slug!r} is not built")
+        raise PlatformProblem(f"the data of benchmark {benchmark.slug!r} is not built")
+    if submission.data_id != benchmark.data_id and not plugin.spec.rescore_on_new_data:
+        raise PlatformProblem(
+            f"this submission answers data {submission.data_id or 'n/a'}, which was replaced by"
+            f" {benchmark.data_id} after it was made; download the new bundle and submit again"
+        )
     payload = _payload(submission, data_dir / "public")
     keeper.progress(0.0, "validating")
     run_log.add("validating the payload")
@@ -102,7 +108,11 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
         raise EvaluationAborted("lease lost while scoring")
     run_log.add(f"scored: splits {', '.join(report.splits)}; protocol {report.protocol_version}")
     if not submission_record_scores(
-        submission_id=submission.pk, worker_id=worker_id, report=report, log_tail=run_log.tail()
+        submission_id=submission.pk,
+        worker_id=worker_id,
+        report=report,
+        log_tail=run_log.tail(),
+        data_id=benchmark.data_id,
     ):
         raise EvaluationAborted("lease lost before the scores were written")
 

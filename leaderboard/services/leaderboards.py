@@ -7,7 +7,7 @@ import math
 
 from django.db import connection, transaction
 
-from leaderboard.models import LeaderboardEntry, LeaderboardPosition, Phase, Score, Submission
+from leaderboard.models import Benchmark, LeaderboardEntry, LeaderboardPosition, Phase, Score, Submission
 from leaderboard.services.rankings import CHART_TOP, board_spec, chart_groups, metric_orders
 
 ANONYMOUS = "anonymous"
@@ -100,7 +100,8 @@ def positions_values(
 
 
 def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int:
-    """Rewrite the phase's entries for `splits` (default all) from scored, listed submissions.
+    """Rewrite the phase's entries for `splits` (default all) from scored, listed submissions' scores on
+    the benchmark's current data (Benchmark.data_id).
 
     Rebuilds of one phase are serialised by a lock on its row, taken before anything is read: a
     second worker finishing at the same time waits, then reads the first one's committed scores.
@@ -131,8 +132,10 @@ def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
         )
     }
     latest: dict[tuple[int, str], dict] = {}
+    # Only scores on the data in service (read now, not from a cached row): retired data is never mixed in.
+    data_id = Benchmark.objects.filter(pk=phase.benchmark_id).values_list("data_id", flat=True).get()
     scores = (
-        Score.objects.filter(submission__in=listed, split__in=splits)
+        Score.objects.filter(submission__in=listed, split__in=splits, data_id=data_id)
         .order_by("created_at", "id")
         .values_list("submission_id", "split", "metrics")
     )

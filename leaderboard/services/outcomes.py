@@ -45,11 +45,12 @@ def _split_fields(split: SplitScore) -> dict:
 
 
 def submission_record_scores(
-    *, submission_id: int, worker_id: str, report: ScoreReport, log_tail: str
+    *, submission_id: int, worker_id: str, report: ScoreReport, log_tail: str, data_id: str
 ) -> bool:
     """Write every split's Score and the scored state atomically, only while this worker holds the lease.
 
-    Idempotent: a score of the same (submission, split, protocol) is replaced, never duplicated."""
+    `data_id` names the data the report was computed on (Benchmark.data_id). Idempotent: a score of the
+    same (submission, split, protocol) is replaced, never duplicated."""
     now = timezone.now()
     with transaction.atomic():
         owned = Submission.objects.filter(pk=submission_id, status=Status.RUNNING, worker_id=worker_id)
@@ -63,6 +64,7 @@ def submission_record_scores(
                 failure_kind="",
                 error_message="",
                 log_tail=log_tail,
+                data_id=data_id,
                 updated_at=now,
             )
             != 1
@@ -76,7 +78,7 @@ def submission_record_scores(
                 submission_id=submission_id,
                 split=split,
                 protocol_version=report.protocol_version,
-                defaults={**_split_fields(split_score), "hardware": hardware},
+                defaults={**_split_fields(split_score), "hardware": hardware, "data_id": data_id},
             )
         submission = Submission.objects.select_related("phase__benchmark").get(pk=submission_id)
         leaderboard_rebuild(phase=submission.phase)

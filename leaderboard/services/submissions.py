@@ -188,6 +188,7 @@ def _insert(
             payload_config=config if kind == "config" else None,
             payload_sha256=stored.sha256,
             payload_size=stored.size,
+            data_id=phase.benchmark.data_id,
             quota_charged=not is_baseline,
             is_baseline=is_baseline,
             created_at=now,

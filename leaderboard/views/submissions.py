@@ -59,6 +59,7 @@ def submission_scores(*, submission: Submission, viewer: Any) -> list[dict[str, 
             {
                 "split": score.split,
                 "protocol_version": score.protocol_version,
+                "data_id": score.data_id,
                 "hardware": score.hardware or {},
                 "metrics": list(zip(metrics, cells, strict=True)),
                 "item_metrics": item_metrics,

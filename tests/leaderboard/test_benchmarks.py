@@ -44,7 +44,7 @@ def test_benchmark_data_build_writes_version_dir_and_marks_ready(tiny):
 
 
 def test_benchmark_data_build_failure_keeps_previous_data(tiny, monkeypatch):
-    def broken(self, out_dir, *, seed, progress=None):
+    def broken(self, out_dir, *, seeds, progress=None):
         (out_dir / "public").mkdir()
         raise OSError("disk full")
 
@@ -57,7 +57,7 @@ def test_benchmark_data_build_failure_keeps_previous_data(tiny, monkeypatch):
 
 
 def test_benchmark_data_build_first_failure_marks_failed_and_leaves_nothing(tiny, monkeypatch):
-    def broken(self, out_dir, *, seed, progress=None):
+    def broken(self, out_dir, *, seeds, progress=None):
         (out_dir / "public").mkdir()
         raise OSError("disk full")
 

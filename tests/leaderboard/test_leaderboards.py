@@ -23,9 +23,11 @@ def _scored(phase, owner, name, accuracy, density, **fields):
         status=fields.pop("status", Submission.Status.SCORED),
         **fields,
     )
-    metrics = {"accuracy": accuracy, "density": density}
-    Score.objects.create(submission=submission, split="public", protocol_version="tiny-1", metrics=metrics)
-    Score.objects.create(submission=submission, split="private", protocol_version="tiny-1", metrics=metrics)
+    metrics, data_id = {"accuracy": accuracy, "density": density}, phase.benchmark.data_id
+    for split in ("public", "private"):
+        Score.objects.create(
+            submission=submission, split=split, protocol_version="tiny-1", metrics=metrics, data_id=data_id
+        )
     return submission
 
 

@@ -33,7 +33,11 @@ def test_concurrent_scorings_of_one_phase_both_land_on_a_consistent_board(
     for name, sub in subs.items():
         assert submission_claim(submission_id=sub.pk, worker_id=f"w-{name}")
     assert submission_record_scores(
-        submission_id=subs["earlier"].pk, worker_id="w-earlier", report=_report(0.25), log_tail=""
+        submission_id=subs["earlier"].pk,
+        worker_id="w-earlier",
+        report=_report(0.25),
+        log_tail="",
+        data_id=phase.benchmark.data_id,
     )
     first_written, release = threading.Event(), threading.Event()
     results: dict[str, object] = {}
@@ -43,7 +47,11 @@ def test_concurrent_scorings_of_one_phase_both_land_on_a_consistent_board(
         try:
             with transaction.atomic():
                 results[name] = submission_record_scores(
-                    submission_id=subs[name].pk, worker_id=f"w-{name}", report=_report(accuracy), log_tail=""
+                    submission_id=subs[name].pk,
+                    worker_id=f"w-{name}",
+                    report=_report(accuracy),
+                    log_tail="",
+                    data_id=phase.benchmark.data_id,
                 )
                 if hold:
                     first_written.set()

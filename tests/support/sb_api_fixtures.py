@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import empty
 from rest_framework.test import APIClient
+from sb_seeds import seeds_for
 
 from evaluator import registry
 from leaderboard import services
@@ -56,7 +57,7 @@ def tiny_registered(monkeypatch):
 def benchmark(db, tiny_registered) -> Benchmark:
     """The tiny benchmark synced from its spec, with its data built under the private data root."""
     row = services.benchmark_sync(spec=tiny_registered.spec)
-    tiny_registered.build(services.benchmark_data_dir(benchmark=row), seed=0)
+    tiny_registered.build(services.benchmark_data_dir(benchmark=row), seeds=seeds_for())
     row.data_status = Benchmark.DataStatus.READY
     row.save(update_fields=["data_status"])
     return row

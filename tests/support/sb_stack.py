@@ -20,6 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sb_seeds import seeds_for
+
 REPO = Path(__file__).resolve().parents[2]
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DB = 14
@@ -327,7 +329,7 @@ def stack_start(*, backend: str, root: Path) -> Stack:
     plugin = SpareBenchmark(SpareConfig(**SPARE_SIZE))
     data_dir = var_dir / "private" / "data" / SLUG / plugin.spec.version
     data_dir.mkdir(parents=True)
-    plugin.build(data_dir, seed=0)
+    plugin.build(data_dir, seeds=seeds_for())
     stack.manage("migrate", "--noinput")
     stack.manage("benchmark_sync")  # finds the built data: spare is ready
     stack.manage("collectstatic", "--noinput")

@@ -53,7 +53,7 @@ class TinyBenchmark(Benchmark):
 
     spec = BenchmarkSpec(**SPEC_KWARGS)
 
-    def build(self, out_dir: Path, *, seed: int, progress=no_progress) -> None:
+    def build(self, out_dir: Path, *, seeds, progress=no_progress) -> None:
         """Write the public questions of both phases and the hidden answers."""
         for phase in ("dev", "test"):
             (out_dir / "public" / phase).mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluator.contract import ProgressFn
+from evaluator.hidden import BuildSeeds, HiddenKey
 
 from .cameras import Camera, cameras_write, rig_adjacent, rig_cameras
 from .config import PHASES, SCORED_LIGHT, TRACK_INPUTS, SpareConfig
@@ -26,6 +27,11 @@ from .scenes import condition_lights, scene_sample
 from .splits import scenes_halves, views_choose
 from .views import boxes_write, view_write
 
+#: What the manifest says of its public seed.
+PUBLIC_SEED_NOTE = (
+    "public_seed determines the training scenes only; the phase scenes, their view choice and the"
+    " leaderboard halves derive from a per-deployment secret"
+)
 #: The top face of the platform, n . x + d = 0 with n = +z.
 PLATFORM_PLANE = (0.0, 0.0, 1.0, 0.0)
 
@@ -37,7 +43,7 @@ class SceneJob:
     index: int
     name: str
     role: str
-    seed: int
+    entropy: tuple[int, ...]  # seed material of the scene: public for training scenes, hidden otherwise
     config: SpareConfig
     split: SceneSplit | None
     public_dir: Path
@@ -58,9 +64,7 @@ def scene_names(*, config: SpareConfig) -> tuple[list[str], dict[str, list[str]]
 def scene_job_run(job: SceneJob) -> str:
     """Render and write one scene: all views for training, inputs public and tests hidden otherwise."""
     cfg = job.config
-    scene = scene_sample(
-        name=job.name, rng=np.random.default_rng([job.seed, job.index, 0]), lights=cfg.lights
-    )
+    scene = scene_sample(name=job.name, rng=np.random.default_rng(list(job.entropy)), lights=cfg.lights)
     cameras = rig_cameras(cameras=cfg.cameras, width=cfg.width, height=cfg.height)
     public = job.public_dir / job.role / job.name
     cameras_write(folder=public / "cameras", cameras=cameras, width=cfg.width, height=cfg.height)
@@ -87,44 +91,45 @@ def scene_job_run(job: SceneJob) -> str:
 
 
 def _phase_splits(
-    *, config: SpareConfig, seed: int, phases: dict[str, list[str]], cameras: list[Camera]
+    *, config: SpareConfig, hidden: HiddenKey, phases: dict[str, list[str]], cameras: list[Camera]
 ) -> dict[str, dict[str, SceneSplit]]:
-    """Input/test views of every phase scene, chosen deterministically from the seed."""
+    """Input/test views of every phase scene, drawn from the hidden key (then published in split files)."""
     centres = np.stack([camera.centre for camera in cameras])
     adjacent = rig_adjacent(cameras=config.cameras)
     result: dict[str, dict[str, SceneSplit]] = {}
-    offset = config.train_scenes
     for phase, track, _ in PHASES:
         result[phase] = {}
         for name in phases[phase]:
-            rng = np.random.default_rng([seed, offset, 1])
             result[phase][name] = views_choose(
                 centres=centres,
                 adjacent=adjacent,
                 inputs=TRACK_INPUTS[track],
                 tests=config.test_views,
-                rng=rng,
+                rng=hidden.rng("views", phase, name),
             )
-            offset += 1
     return result
 
 
-def dataset_build(*, out_dir: Path, config: SpareConfig, seed: int, progress: ProgressFn) -> None:
-    """Generate the whole dataset into out_dir/public and out_dir/hidden (refuses a non-empty target)."""
+def dataset_build(*, out_dir: Path, config: SpareConfig, seeds: BuildSeeds, progress: ProgressFn) -> None:
+    """Generate the whole dataset into out_dir/public and out_dir/hidden (refuses a non-empty target).
+
+    Training scenes derive from the public seed (default_rng([public, index, 0])); every phase scene,
+    its view choice and the leaderboard halves derive from the hidden key, so the hidden test views
+    cannot be re-rendered from anything public."""
     public_dir, hidden_dir = out_dir / "public", out_dir / "hidden"
     for folder in (public_dir, hidden_dir):
         if folder.exists() and any(folder.iterdir()):
             raise ValueError(f"{folder} is not empty; build into a fresh version folder")
     train, phases = scene_names(config=config)
     cameras = rig_cameras(cameras=config.cameras, width=config.width, height=config.height)
-    splits = _phase_splits(config=config, seed=seed, phases=phases, cameras=cameras)
+    splits = _phase_splits(config=config, hidden=seeds.hidden, phases=phases, cameras=cameras)
     (public_dir / TRAIN_DIR).mkdir(parents=True, exist_ok=True)
     jobs = [
         SceneJob(
             index=i,
             name=name,
             role=TRAIN_DIR,
-            seed=seed,
+            entropy=(seeds.public, i, 0),
             config=config,
             split=None,
             public_dir=public_dir,
@@ -140,7 +145,7 @@ def dataset_build(*, out_dir: Path, config: SpareConfig, seed: int, progress: Pr
                     index=len(jobs),
                     name=name,
                     role=phase,
-                    seed=seed,
+                    entropy=seeds.hidden.entropy("scene", phase, name),
                     config=config,
                     split=splits[phase][name],
                     public_dir=public_dir,
@@ -158,7 +163,10 @@ def dataset_build(*, out_dir: Path, config: SpareConfig, seed: int, progress: Pr
         with concurrent.futures.ProcessPoolExecutor(config.workers, mp_context=context) as pool:
             for done, name in enumerate(pool.map(scene_job_run, jobs), 1):
                 progress(done / len(jobs), f"rendered {name}")
-    halves = {phase: scenes_halves(scenes=phases[phase], seed=seed) for phase, _, _ in PHASES}
+    halves = {
+        phase: scenes_halves(scenes=phases[phase], rng=seeds.hidden.rng("halves", phase))
+        for phase, _, _ in PHASES
+    }
     leaderboard_splits_write(hidden_dir=hidden_dir, halves=halves)
     manifest = Manifest(
         width=config.width,
@@ -170,4 +178,8 @@ def dataset_build(*, out_dir: Path, config: SpareConfig, seed: int, progress: Pr
         phase_scenes={phase: tuple(scenes) for phase, scenes in phases.items()},
         platform_plane=PLATFORM_PLANE,
     )
-    manifest_write(public_dir=public_dir, manifest=manifest, extra={"seed": seed})
+    manifest_write(
+        public_dir=public_dir,
+        manifest=manifest,
+        extra={"public_seed": seeds.public, "seeds": PUBLIC_SEED_NOTE},
+    )

@@ -20,6 +20,7 @@ from pathlib import Path
 from PIL import Image
 
 from evaluator.contract import ProgressFn
+from evaluator.hidden import HiddenKey
 
 from .archive import png_header
 from .cameras import Camera, camera_from_projection, cameras_write, projection_read
@@ -38,8 +39,6 @@ from .layout import (
 )
 from .splits import scenes_halves
 from .views import boxes_write, mask_read, view_write
-
-HALVES_SEED = 0
 
 
 def _image_candidates(index: int) -> list[str]:
@@ -211,8 +210,10 @@ def _plan(source: Path) -> tuple[dict, dict, list[str], list[tuple[int, int]]]:
     return plan, train, problems, size
 
 
-def real_data_import(*, source: Path, out_dir: Path, progress: ProgressFn) -> None:
-    """Check the whole source first (ValueError lists every problem), then write public/ and hidden/."""
+def real_data_import(*, source: Path, out_dir: Path, hidden: HiddenKey, progress: ProgressFn) -> None:
+    """Check the whole source first (ValueError lists every problem), then write public/ and hidden/.
+
+    The public/private leaderboard halves of each phase are drawn from the hidden key."""
     plan, train, problems, size = _plan(source)
     if problems:
         raise ValueError(f"cannot import {source}:\n" + "\n".join(problems))
@@ -241,7 +242,10 @@ def real_data_import(*, source: Path, out_dir: Path, progress: ProgressFn) -> No
         progress(done / len(jobs), f"imported {role}/{name}")
     for phase, scenes in plan.items():
         split_write(public_dir=public_dir, phase=phase, splits={n: s for n, (_, s) in scenes.items()})
-    halves = {phase: scenes_halves(scenes=list(scenes), seed=HALVES_SEED) for phase, scenes in plan.items()}
+    halves = {
+        phase: scenes_halves(scenes=list(scenes), rng=hidden.rng("halves", phase))
+        for phase, scenes in plan.items()
+    }
     leaderboard_splits_write(hidden_dir=hidden_dir, halves=halves)
     cameras = max(len(scene.cameras) for scenes in plan.values() for scene, _ in scenes.values())
     manifest = Manifest(

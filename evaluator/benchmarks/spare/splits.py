@@ -31,9 +31,9 @@ def views_choose(
     return SceneSplit(input_views=tuple(sorted(chosen)), test_views=tuple(picked))
 
 
-def scenes_halves(*, scenes: list[str], seed: int) -> dict[str, list[str]]:
-    """A fixed half (rounded up) of the scenes for the public leaderboard, the rest for the private one."""
+def scenes_halves(*, scenes: list[str], rng: np.random.Generator) -> dict[str, list[str]]:
+    """A half (rounded up) of the scenes for the public leaderboard, the rest for the private one."""
     order = sorted(scenes)
-    perm = np.random.default_rng(seed).permutation(len(order))
+    perm = rng.permutation(len(order))
     public = sorted(order[i] for i in perm[: (len(order) + 1) // 2])
     return {"public": public, "private": sorted(set(order) - set(public))}

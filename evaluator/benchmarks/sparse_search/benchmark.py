@@ -41,6 +41,7 @@ from evaluator.contract import (
     no_progress,
 )
 from evaluator.hardware import hardware_fingerprint
+from evaluator.hidden import BuildSeeds
 
 
 class SparseSearchBenchmark(Benchmark):
@@ -51,11 +52,14 @@ class SparseSearchBenchmark(Benchmark):
         self.config = config or SearchConfig()
         self.spec = spec_build(config=self.config)
 
-    def build(self, out_dir: Path, *, seed: int, progress: ProgressFn = no_progress) -> None:
-        """Write public/ (data, protocol, samples, README) and hidden/ (test split, seeds, reference)."""
-        config = self.config
+    def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
+        """Write public/ (data, protocol, samples, README) and hidden/ (test split, seeds, reference).
+
+        The public split and the sample submission follow the public seed; the test order, the training
+        seeds and the reference's random masks follow the hidden key."""
+        config, seed, hidden = self.config, seeds.public, seeds.hidden
         public_dir, hidden_dir = Path(out_dir) / "public", Path(out_dir) / "hidden"
-        data, test = digits_split(config=config, seed=seed)
+        data, test = digits_split(config=config, seed=seed, test_rng=hidden.rng("test-order"))
         public_data_write(public_dir=public_dir, data=data)
         json_write(path=public_dir / "protocol.json", value=protocol_json(config=config))
         (public_dir / "README.md").write_text(protocol_text(config=config), encoding="utf-8")
@@ -63,12 +67,24 @@ class SparseSearchBenchmark(Benchmark):
         for name in ("sample_submission.npz", "sample_submission.json"):
             submission_write(config=config, path=public_dir / name, submission=sample)
         hidden_test_write(hidden_dir=hidden_dir, test=test)
-        seeds = hidden_seeds_draw(seed=seed, count=config.n_hidden_seeds)
+        train_seeds = hidden_seeds_draw(rng=hidden.rng("training-seeds"), count=config.n_hidden_seeds)
         with torch_deterministic(threads=config.torch_threads):
             ref = reference_build(
-                config=config, data=data, test=test, seed=seed, seeds=seeds, progress=progress
+                config=config,
+                data=data,
+                test=test,
+                mask_rng=hidden.rng("reference-masks"),
+                seeds=train_seeds,
+                progress=progress,
             )
-        reference_write(hidden_dir=hidden_dir, config=config, seed=seed, seeds=seeds, ref=ref)
+        reference_write(
+            hidden_dir=hidden_dir,
+            config=config,
+            public_seed=seed,
+            key_id=hidden.key_id,
+            seeds=train_seeds,
+            ref=ref,
+        )
         progress(1.0, "build complete")
 
     def validate(self, payload: Payload) -> list[Problem]:

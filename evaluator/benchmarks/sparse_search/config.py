@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 #: Protocol version recorded with every score; bump whenever a number below changes meaning.
-PROTOCOL_VERSION = "sparse-search-1"
+PROTOCOL_VERSION = "sparse-search-2"
 
 
 @dataclass(frozen=True)

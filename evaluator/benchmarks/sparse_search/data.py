@@ -17,8 +17,13 @@ HIDDEN_TEST = "test.npz"
 DIGITS_IMAGES = 1797
 
 
-def digits_split(*, config: SearchConfig, seed: int) -> tuple[SplitData, tuple[np.ndarray, np.ndarray]]:
-    """Shuffle sklearn digits with default_rng([seed, 7]); test, validation, then train (pixels / 16)."""
+def digits_split(
+    *, config: SearchConfig, seed: int, test_rng: np.random.Generator
+) -> tuple[SplitData, tuple[np.ndarray, np.ndarray]]:
+    """Shuffle sklearn digits with default_rng([seed, 7]): test, validation, then train (pixels / 16).
+
+    The public seed fixes which images are public (train, validation); the test images' order is a
+    permutation drawn from `test_rng`, which the build derives from the deployment secret."""
     digits = load_digits()
     x = (digits.data / 16.0).astype(np.float32)
     y = digits.target.astype(np.int64)
@@ -29,7 +34,7 @@ def digits_split(*, config: SearchConfig, seed: int) -> tuple[SplitData, tuple[n
     if config.n_test + config.n_val >= len(y):
         raise ValueError(f"n_test + n_val = {config.n_test + config.n_val} leaves no training examples")
     order = np.random.default_rng([seed, 7]).permutation(len(y))
-    test_idx = order[: config.n_test]
+    test_idx = test_rng.permutation(order[: config.n_test])
     val_idx = order[config.n_test : config.n_test + config.n_val]
     train_idx = np.sort(order[config.n_test + config.n_val :])
     data = SplitData(x_train=x[train_idx], y_train=y[train_idx], x_val=x[val_idx], y_val=y[val_idx])

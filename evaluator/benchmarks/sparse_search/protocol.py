@@ -39,7 +39,9 @@ trained as physically smaller dense layers. Optimiser: Adam (lr {config.learning
 numpy default_rng([t, 1]). float32 on CPU, {config.torch_threads} torch thread(s), deterministic algorithms.
 The final network (after the last epoch) is tested; no early stopping.
 
-Hidden seeds: {config.n_hidden_seeds} training seeds per build. Public leaderboard split = the first
+Hidden seeds: {config.n_hidden_seeds} training seeds per build, drawn (like the test order and the
+reference's random masks) from a per-deployment secret: nothing public determines them. Public leaderboard
+split = the first
 {config.n_public_seeds} of them; private split = all {config.n_hidden_seeds} (the final ranking uses every
 seed). Reference (precomputed at build on the same seeds): the dense parent and {config.n_random_masks}
 uniformly random masks per level (uniform over all valid masks of that exact node count).

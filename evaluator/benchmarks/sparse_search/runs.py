@@ -42,9 +42,8 @@ class Reference:
     random_masks: np.ndarray  # (levels, masks, 2, hidden) bool
 
 
-def hidden_seeds_draw(*, seed: int, count: int) -> list[int]:
-    """The hidden training seeds of a build: `count` distinct integers from default_rng([seed, 11])."""
-    rng = np.random.default_rng([seed, 11])
+def hidden_seeds_draw(*, rng: np.random.Generator, count: int) -> list[int]:
+    """The hidden training seeds of a build: `count` distinct integers in [0, 2**31 - 1) drawn from `rng`."""
     return [int(s) for s in rng.choice(2**31 - 1, size=count, replace=False)]
 
 
@@ -113,12 +112,12 @@ def reference_build(
     config: SearchConfig,
     data: SplitData,
     test: tuple[np.ndarray, np.ndarray],
-    seed: int,
+    mask_rng: np.random.Generator,
     seeds: Sequence[int],
     progress: ProgressFn = no_progress,
 ) -> Reference:
-    """Train the dense parent and n_random_masks random masks per level (rng [seed, 13]) on `seeds`."""
-    rng = np.random.default_rng([seed, 13])
+    """Train the dense parent and n_random_masks random masks per level (drawn from mask_rng) on `seeds`."""
+    rng = mask_rng
     random_masks = np.stack(
         [
             np.stack([mask_random(config=config, level=level, rng=rng) for _ in range(config.n_random_masks)])
@@ -143,7 +142,13 @@ def reference_build(
 
 
 def reference_write(
-    *, hidden_dir: Path, config: SearchConfig, seed: int, seeds: Sequence[int], ref: Reference
+    *,
+    hidden_dir: Path,
+    config: SearchConfig,
+    public_seed: int,
+    key_id: str,
+    seeds: Sequence[int],
+    ref: Reference,
 ) -> None:
     """Write the hidden seeds, the reference distributions and a manifest of the build."""
     json_write(
@@ -163,7 +168,8 @@ def reference_write(
         path=hidden_dir / MANIFEST,
         value={
             "protocol_version": PROTOCOL_VERSION,
-            "build_seed": seed,
+            "public_seed": public_seed,
+            "secret_id": key_id,
             "config": config.as_dict(),
         },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sb_seeds import seeds_for
 
 from evaluator.benchmarks.spare import SpareBenchmark, SpareConfig
 
@@ -20,7 +21,7 @@ def small_bench() -> SpareBenchmark:
 
 @pytest.fixture(scope="session")
 def built(small_bench: SpareBenchmark, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """out_dir of a small dataset built with seed 0 (holds public/ and hidden/)."""
-    out = tmp_path_factory.mktemp("spare") / "spare" / "1.0"
-    small_bench.build(out, seed=0)
+    """out_dir of a small dataset built with public seed 0 and the test secret (public/ and hidden/)."""
+    out = tmp_path_factory.mktemp("spare") / "spare" / small_bench.spec.version
+    small_bench.build(out, seeds=seeds_for())
     return out

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PIL import Image
+from sb_seeds import seeds_for
 
 from evaluator.benchmarks.spare import SpareBenchmark, SpareConfig
 from evaluator.benchmarks.spare.cameras import camera_from_projection, projection_read, rig_adjacent
@@ -88,10 +89,12 @@ def test_build_halves_split_each_phase_into_public_and_private_scenes(built):
         assert len(halves[phase]["public"]) == len(halves[phase]["private"]) == 1
 
 
-def test_build_is_deterministic_per_seed_and_independent_of_worker_count(tmp_path):
+def test_build_is_deterministic_per_seeds_and_independent_of_worker_count(tmp_path):
     config = SpareConfig(width=32, height=24, train_scenes=0, scenes_per_phase=2, test_views=2, workers=1)
-    for name, seed, workers in (("a", 5, 1), ("b", 5, 2), ("c", 6, 1)):
-        SpareBenchmark(replace(config, workers=workers)).build(tmp_path / name, seed=seed)
+    other = bytes(range(1, 33))
+    for name, secret, workers in (("a", None, 1), ("b", None, 2), ("c", other, 1)):
+        seeds = seeds_for(public=5) if secret is None else seeds_for(public=5, secret=secret)
+        SpareBenchmark(replace(config, workers=workers)).build(tmp_path / name, seeds=seeds)
 
     def files(root):
         return {p.relative_to(root): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
@@ -102,7 +105,7 @@ def test_build_is_deterministic_per_seed_and_independent_of_worker_count(tmp_pat
 
 def test_build_refuses_a_non_empty_target(built, small_bench):
     with pytest.raises(ValueError, match="not empty"):
-        small_bench.build(built, seed=0)
+        small_bench.build(built, seeds=seeds_for())
 
 
 def test_config_rejects_bad_sizes():

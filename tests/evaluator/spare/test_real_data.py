@@ -8,6 +8,7 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
+from sb_seeds import seeds_for
 
 from evaluator.benchmarks.spare import SpareBenchmark
 from evaluator.benchmarks.spare.cameras import projection_write, rig_cameras
@@ -57,7 +58,7 @@ def test_import_then_validate_and_score_a_baseline(tmp_path, dtu):
     source = _write_source(tmp_path / "src", dtu=dtu)
     bench = SpareBenchmark()
     out = tmp_path / "data" / "spare" / "real"
-    bench.import_data(source, out)
+    bench.import_data(source, out, hidden=seeds_for().hidden)
     manifest = json.loads((out / "public" / "manifest.json").read_text())
     assert (manifest["width"], manifest["height"], manifest["source"]) == (W, H, "imported")
     hidden_mask = np.asarray(Image.open(out / "hidden" / "track1-dev" / "scanA" / "masks" / "cam_005.png"))
@@ -79,7 +80,7 @@ def test_import_of_an_identity_submission_scores_perfect_psnr(tmp_path):
     source = _write_source(tmp_path / "src", dtu=False)
     bench = SpareBenchmark(scores_fn=lambda p, t, *, mask: {"psnr": float(np.abs(p - t).max())})
     out = tmp_path / "out"
-    bench.import_data(source, out)
+    bench.import_data(source, out, hidden=seeds_for().hidden)
     import zipfile
 
     with zipfile.ZipFile(tmp_path / "sub.zip", "w") as archive:
@@ -104,7 +105,7 @@ def test_import_lists_every_problem_with_its_file(tmp_path):
     (source / "scanD" / "cameras" / "pos_001.txt").write_text("1 2 3")
     shutil.rmtree(source / "scanD" / "images")
     with pytest.raises(ValueError) as info:
-        SpareBenchmark().import_data(source, tmp_path / "out")
+        SpareBenchmark().import_data(source, tmp_path / "out", hidden=seeds_for().hidden)
     text = str(info.value)
     assert "Track1_split_test.json: split file missing" in text
     assert "scanA: mask of test view 4 missing" in text
@@ -120,4 +121,4 @@ def test_import_rejects_a_bad_split_document(tmp_path):
         json.dumps({"../x": {"input_views": [1], "test_views": [1]}})
     )
     with pytest.raises(ValueError, match="not a plain folder name"):
-        SpareBenchmark().import_data(source, tmp_path / "out")
+        SpareBenchmark().import_data(source, tmp_path / "out", hidden=seeds_for().hidden)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sb_seeds import seeds_for
 
 from evaluator.benchmarks.sparse_search import SparseSearchBenchmark
 from evaluator.benchmarks.sparse_search.config import SearchConfig
@@ -27,8 +28,8 @@ TINY = SearchConfig(
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> tuple[SparseSearchBenchmark, Path]:
     bench = SparseSearchBenchmark(config=TINY)
-    out = tmp_path_factory.mktemp("sparse") / "sparse-search" / "1"
-    bench.build(out, seed=4)
+    out = tmp_path_factory.mktemp("sparse") / "sparse-search" / bench.spec.version
+    bench.build(out, seeds=seeds_for(public=4))
     return bench, out
 
 
@@ -56,12 +57,17 @@ def test_build_writes_every_public_path_and_the_hidden_reference(built):
         assert str(seed) not in public_text
 
 
-def test_build_is_byte_deterministic_per_seed_and_differs_across_seeds(built, tmp_path):
+def test_build_is_byte_deterministic_per_seeds_and_its_hidden_part_follows_the_secret(built, tmp_path):
     bench, out = built
-    bench.build(tmp_path / "again", seed=4)
+    bench.build(tmp_path / "again", seeds=seeds_for(public=4))
     assert _files(tmp_path / "again") == _files(out)
-    bench.build(tmp_path / "other", seed=5)
-    assert _files(tmp_path / "other")["hidden/test.npz"] != _files(out)["hidden/test.npz"]
+    bench.build(tmp_path / "other", seeds=seeds_for(public=4, secret=bytes(range(1, 33))))
+    other = _files(tmp_path / "other")
+    assert {k: v for k, v in other.items() if k.startswith("public/")} == {
+        k: v for k, v in _files(out).items() if k.startswith("public/")
+    }
+    assert other["hidden/test.npz"] != _files(out)["hidden/test.npz"]
+    assert other["hidden/seeds.json"] != _files(out)["hidden/seeds.json"]
 
 
 def test_validate_accepts_both_sample_submissions_using_only_public_files(built, tmp_path):
@@ -157,3 +163,25 @@ def test_registry_instantiates_the_default_protocol():
     assert bench.spec.ranking_metric == "diff_vs_random"
     assert bench.spec.pareto_axes == ("weight_density", "acc_mean")
     assert bench.config == SearchConfig()
+
+
+def test_no_public_seed_rebuilds_the_hidden_seeds_the_test_order_or_the_reference_masks(built):
+    """The red team's attack on protocol 1: find the build seed from data.npz, derive the hidden items."""
+    from evaluator.benchmarks.sparse_search.data import digits_split
+    from evaluator.benchmarks.sparse_search.runs import hidden_seeds_draw
+
+    _, out = built
+    hidden_seeds = json.loads((out / "hidden" / "seeds.json").read_text())["hidden_seeds"]
+    with np.load(out / "hidden" / "test.npz") as test:
+        hidden_y = test["y_test"]
+    with np.load(out / "public" / "data.npz") as data:
+        public_y = data["y_train"]
+    matched_public = []
+    for seed in range(64):
+        data, test = digits_split(config=TINY, seed=seed, test_rng=np.random.default_rng([seed, 7]))
+        if np.array_equal(data.y_train, public_y):
+            matched_public.append(seed)  # the public part is found, as it may be
+            assert not np.array_equal(test[1], hidden_y)
+        for rng in (np.random.default_rng([seed, 11]), np.random.default_rng(seed)):
+            assert hidden_seeds_draw(rng=rng, count=TINY.n_hidden_seeds) != hidden_seeds
+    assert matched_public == [4]

@@ -1,0 +1,75 @@
+"""When a benchmark's data changes: boards from the new data only, carried-over submissions re-scored."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from evaluator.registry import benchmark_get
+from leaderboard.models import Benchmark, Submission
+from leaderboard.queueing import submission_enqueue
+from leaderboard.services.hidden_secret import build_record_read
+from leaderboard.services.leaderboards import leaderboard_rebuild
+
+Status = Submission.Status
+
+
+def data_id_for(*, version: str, data_dir: Path) -> str:
+    """<version>+<10 hex of the origin and secret fingerprint>; the bare version for unrecorded data."""
+    record = build_record_read(data_dir=data_dir)
+    if record is None:
+        return version
+    digest = hashlib.sha256(f"{record.origin}\n{record.secret_id}".encode()).hexdigest()[:10]
+    return f"{version}+{digest}"
+
+
+def _requeue_fields(*, data_id: str, now) -> dict:
+    """The UPDATE that puts a finished submission back in the queue to be scored on `data_id`."""
+    return dict(
+        status=Status.QUEUED,
+        data_id=data_id,
+        attempts=0,
+        progress=0.0,
+        stage="re-scoring on new benchmark data",
+        lease_expires_at=None,
+        worker_id="",
+        failure_kind="",
+        error_message="",
+        started_at=None,
+        finished_at=None,
+        enqueued_at=now,
+        dispatches=1,
+        updated_at=now,
+    )
+
+
+def submissions_carry_over(*, benchmark: Benchmark) -> int:
+    """Requeue the scored submissions of a re-scorable benchmark that were scored on other data.
+
+    Queued ones simply move to the new data. Quotas are not charged again. Returns how many were requeued."""
+    if not benchmark.data_id or not benchmark_get(benchmark.slug).spec.rescore_on_new_data:
+        return 0
+    now = timezone.now()
+    stale = Submission.objects.filter(phase__benchmark=benchmark).exclude(data_id=benchmark.data_id)
+    with transaction.atomic():
+        stale.filter(status=Status.QUEUED).update(data_id=benchmark.data_id, updated_at=now)
+        ids = list(stale.filter(status=Status.SCORED).values_list("pk", flat=True))
+        requeued = Submission.objects.filter(pk__in=ids, status=Status.SCORED).update(
+            **_requeue_fields(data_id=benchmark.data_id, now=now)
+        )
+        for submission in Submission.objects.filter(pk__in=ids, status=Status.QUEUED).select_related(
+            "phase__benchmark"
+        ):
+            submission_enqueue(submission=submission)
+    return requeued
+
+
+def benchmark_data_changed(*, benchmark: Benchmark) -> int:
+    """Rebuild every phase's board from scores on the data in service, then carry submissions over."""
+    benchmark.refresh_from_db()
+    for phase in benchmark.phases.all():
+        leaderboard_rebuild(phase=phase)
+    return submissions_carry_over(benchmark=benchmark)
