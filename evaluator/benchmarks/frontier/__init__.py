@@ -1,0 +1,1 @@
+"""The Sparse Frontier's long-context tasks: generators, closed tokenizer, scorers (pure Python)."""
