@@ -62,4 +62,4 @@ def test_sample_make_rejects_unknown_task_and_bad_arguments():
 
 def test_cwe_rejects_a_length_beyond_its_word_list():
     with pytest.raises(ValueError, match="cwe_words.txt"):
-        sample_make(task="ruler_cwe", index=0, seed=DEV_SEED, length=60000)
+        sample_make(task="ruler_cwe", index=0, seed=DEV_SEED, length=200000)
