@@ -103,6 +103,10 @@ class WordTokenizer:
         object.__setattr__(self, "_letter_base", layout["letters"])
         object.__setattr__(self, "_silent", frozenset((0, 2, 3)))
 
+    def __repr__(self) -> str:
+        """A short form: the size and digest, not the word list."""
+        return f"WordTokenizer(vocab_size={self.vocab_size}, digest={self.digest[:12]})"
+
     @property
     def vocab_size(self) -> int:
         """The number of token ids."""
