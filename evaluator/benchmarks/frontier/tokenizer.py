@@ -86,7 +86,12 @@ class WordTokenizer:
     words: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        """Build the lookup tables (a frozen dataclass, so through object.__setattr__)."""
+        """Check the word list and build the lookup tables (through object.__setattr__: frozen)."""
+        bad = [w for w in self.words if not isinstance(w, str) or not _WORD.fullmatch(w)]
+        if bad:
+            raise ValueError(f"vocabulary words must be letter runs, got {bad[:5]!r}")
+        if list(self.words) != sorted(set(self.words)):
+            raise ValueError("vocabulary words must be sorted and unique")
         fixed = SPECIALS + TAGS + SPACES + PUNCT + DIGITS + LETTERS + PAIRS
         strings = list(fixed) + list(self.words) + [" " + w for w in self.words]
         layout: dict[str, int] = {}

@@ -73,3 +73,10 @@ def test_tokenizer_decode_skips_padding_and_rejects_bad_ids():
         tok.decode(ids=[tok.vocab_size])
     with pytest.raises(ValueError, match="not in the vocabulary"):
         tok.token_id(token="zzzzqq")
+
+
+def test_tokenizer_rejects_a_malformed_word_list():
+    with pytest.raises(ValueError, match="letter runs"):
+        WordTokenizer(words=("apple", "ice-cream"))
+    with pytest.raises(ValueError, match="sorted and unique"):
+        WordTokenizer(words=("pear", "apple"))
