@@ -10,6 +10,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
     from django.core.management import execute_from_command_line
 
+    from leaderboard.env import ConfigError
+
+    try:
+        import leaderboard.settings  # noqa: F401  (a malformed variable is reported in one line)
+    except ConfigError as exc:
+        sys.exit(f"configuration error: {exc}")
     execute_from_command_line(sys.argv)
 
 

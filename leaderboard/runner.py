@@ -88,6 +88,27 @@ def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
             proc.wait()
 
 
+def runner_address() -> tuple[str, int]:
+    """(host, port) from SPARSEBENCH_HOST and SPARSEBENCH_PORT; ConfigError names a malformed one."""
+    from leaderboard.env import ConfigError, env_int, env_str
+
+    port = env_int("SPARSEBENCH_PORT", 8000, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"SPARSEBENCH_PORT={port} is above the highest port 65535")
+    return env_str("SPARSEBENCH_HOST", "127.0.0.1"), port
+
+
+def main() -> int:
+    """Entry point of `python -m leaderboard.runner`: a malformed variable is one line, not a traceback."""
+    from leaderboard.env import ConfigError
+
+    try:
+        host, port = runner_address()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    return stack_run(host=host, port=port)
+
+
 if __name__ == "__main__":
-    sys.exit(stack_run(host=os.environ.get("SPARSEBENCH_HOST", "127.0.0.1"),
-                       port=int(os.environ.get("SPARSEBENCH_PORT", "8000"))))
+    sys.exit(main())
