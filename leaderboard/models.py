@@ -103,6 +103,15 @@ class Phase(models.Model):
         return self.has_private_split and self.show_private_after_close and closed
 
 
+def submitter_label(*, is_baseline: bool, is_anonymous: bool, username: str) -> str:
+    """How a submission's author is shown publicly: "baseline", "anonymous" or the username."""
+    if is_baseline:
+        return "baseline"
+    if is_anonymous:
+        return "anonymous"
+    return username
+
+
 class Submission(models.Model):
     """One submission: its payload, its place in the lifecycle and what the worker reported."""
 
@@ -167,6 +176,13 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.method_name} ({self.status})"
+
+    @property
+    def submitter(self) -> str:
+        """The author as shown publicly (see submitter_label)."""
+        return submitter_label(
+            is_baseline=self.is_baseline, is_anonymous=self.is_anonymous, username=self.owner.username
+        )
 
     @property
     def data_retired(self) -> bool:

@@ -130,6 +130,7 @@ class SubmissionSerializer(serializers.Serializer):
     benchmark = serializers.SlugField(source="phase.benchmark.slug")
     phase = serializers.SlugField(source="phase.slug")
     method_name = serializers.CharField()
+    submitter = serializers.CharField(help_text='username, "anonymous" or "baseline"')
     description = serializers.CharField(allow_blank=True)
     paper_url = serializers.CharField(allow_blank=True)
     code_url = serializers.CharField(allow_blank=True)

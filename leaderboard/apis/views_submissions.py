@@ -28,9 +28,16 @@ from leaderboard.apis.throttles import SubmitRateThrottle
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
 
 
+#: What only the owner and staff see of a submission; others see a public entry without them.
+INSIDER_FIELDS = ("payload_name", "payload_sha256", "error", "attempts", "stage")
+
+
 def submission_body(*, submission, viewer) -> dict:
-    """A submission with the scores `viewer` may see."""
+    """A submission with the scores `viewer` may see (payload and error details to insiders only)."""
     body = SubmissionSerializer(submission).data
+    if not selectors.submission_viewer_is_insider(submission=submission, viewer=viewer):
+        for name in INSIDER_FIELDS:
+            body[name] = 0 if name == "attempts" else ""
     scores = selectors.scores_visible(submission=submission, viewer=viewer)
     body["scores"] = ScoreSerializer(scores, many=True).data
     return body

@@ -23,7 +23,9 @@ from leaderboard.selectors.quotas import QuotaStatus, quota_status
 from leaderboard.selectors.submissions import (
     scores_visible,
     submission_get_for_viewer,
+    submission_is_listed,
     submission_list_for_user,
+    submission_viewer_is_insider,
 )
 
 __all__ = [
@@ -50,5 +52,7 @@ __all__ = [
     "quota_status",
     "scores_visible",
     "submission_get_for_viewer",
+    "submission_is_listed",
     "submission_list_for_user",
+    "submission_viewer_is_insider",
 ]

@@ -12,21 +12,32 @@ def submission_list_for_user(*, user) -> QuerySet[Submission]:
     """The user's submissions, newest first, with phase and benchmark loaded."""
     return (
         Submission.objects.filter(owner_id=user.pk)
-        .select_related("phase__benchmark")
+        .select_related("phase__benchmark", "owner")
         .order_by("-created_at", "-id")
     )
 
 
+def submission_viewer_is_insider(*, submission: Submission, viewer) -> bool:
+    """Whether `viewer` owns the submission or is staff (sees its payload, errors and log)."""
+    authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
+    return bool(authenticated and (viewer.is_staff or viewer.pk == submission.owner_id))
+
+
+def submission_is_listed(*, submission: Submission) -> bool:
+    """Whether the submission is a public leaderboard entry: scored, listed publicly, not hidden by a host."""
+    return submission.status == Submission.Status.SCORED and submission.is_public and not submission.is_hidden
+
+
 def submission_get_for_viewer(*, submission_id: int, viewer) -> Submission:
-    """The submission if `viewer` owns it, is staff, or it is a baseline; SubmissionNotFound otherwise."""
+    """The submission if `viewer` owns it or is staff, or it is a baseline or a public leaderboard entry;
+    SubmissionNotFound otherwise (private, hidden, unscored entries of others do not exist for them)."""
     try:
         submission = Submission.objects.select_related("phase__benchmark", "owner").get(pk=submission_id)
     except (Submission.DoesNotExist, ValueError, TypeError):
         raise SubmissionNotFound(f"no submission {submission_id!r}") from None
-    authenticated = viewer is not None and getattr(viewer, "is_authenticated", False)
-    if submission.is_baseline:
+    if submission.is_baseline or submission_is_listed(submission=submission):
         return submission
-    if authenticated and (viewer.is_staff or viewer.pk == submission.owner_id):
+    if submission_viewer_is_insider(submission=submission, viewer=viewer):
         return submission
     raise SubmissionNotFound(f"no submission {submission_id!r}")
 

@@ -7,11 +7,16 @@ import math
 
 from django.db import connection, transaction
 
-from leaderboard.models import Benchmark, LeaderboardEntry, LeaderboardPosition, Phase, Score, Submission
+from leaderboard.models import (
+    Benchmark,
+    LeaderboardEntry,
+    LeaderboardPosition,
+    Phase,
+    Score,
+    Submission,
+    submitter_label,
+)
 from leaderboard.services.rankings import CHART_TOP, board_spec, chart_groups, metric_orders
-
-ANONYMOUS = "anonymous"
-BASELINE = "baseline"
 
 
 def phase_splits(*, phase: Phase) -> list[str]:
@@ -189,8 +194,7 @@ def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
 
 
 def _submitter(row: dict) -> str:
-    if row["is_baseline"]:
-        return BASELINE
-    if row["is_anonymous"]:
-        return ANONYMOUS
-    return row["owner__username"]
+    """The public author label of a board row (one rule with Submission.submitter)."""
+    return submitter_label(
+        is_baseline=row["is_baseline"], is_anonymous=row["is_anonymous"], username=row["owner__username"]
+    )

@@ -23,10 +23,11 @@ MATRIX = [
     ("post", "/api/v1/submissions/", {"benchmark": "tiny", "phase": "dev", "method_name": "m",
                                       "config": '{"guess": 2}'}, (401, 429, 201, 201)),
     ("get", "/api/v1/submissions/", None, (401, 200, 200, 200)),
-    ("get", "/api/v1/submissions/{mine}/", None, (404, 200, 404, 200)),
+    ("get", "/api/v1/submissions/{mine}/", None, (200, 200, 200, 200)),  # a public leaderboard entry
+    ("get", "/api/v1/submissions/{queued}/", None, (404, 200, 404, 200)),  # not an entry: insiders only
     ("get", "/api/v1/submissions/{baseline}/", None, (200, 200, 200, 200)),
     ("post", "/api/v1/submissions/{queued}/cancel/", None, (401, 200, 404, 200)),
-    ("post", "/api/v1/submissions/{mine}/cancel/", None, (401, 409, 404, 409)),
+    ("post", "/api/v1/submissions/{mine}/cancel/", None, (401, 409, 403, 409)),
     ("delete", "/api/v1/auth/token/", None, (401, 204, 204, 204)),
     ("get", "/api/v1/schema/", None, (200, 200, 200, 200)),
     ("get", "/api/v1/docs/", None, (200, 200, 200, 200)),
@@ -57,6 +58,15 @@ def test_api_refusals_leave_every_row_unchanged(clients, entries, queued, role):
     assert sorted(Submission.objects.values_list("id", "status", "method_name")) == before
 
 
-def test_api_other_users_submission_detail_does_not_leak_its_fields(clients, entries):
-    response = clients["other"].get(f"/api/v1/submissions/{entries['mine'].pk}/")
-    assert response.status_code == 404 and "OliveNet" not in response.content.decode()
+def test_api_a_public_entry_is_shown_to_others_without_its_payload_and_error_fields(clients, entries):
+    body = clients["other"].get(f"/api/v1/submissions/{entries['mine'].pk}/").json()
+    assert body["method_name"] == "OliveNet" and body["submitter"] == "olive" and body["scores"]
+    assert (body["payload_name"], body["payload_sha256"], body["error"], body["stage"]) == ("", "", "", "")
+
+
+@pytest.mark.parametrize("change", [{"is_public": False}, {"is_hidden": True}, {"status": "failed"}])
+def test_api_an_unlisted_submission_of_another_user_does_not_exist_for_them(clients, entries, change):
+    Submission.objects.filter(pk=entries["mine"].pk).update(**change)
+    for role in ("other", "anonymous"):
+        response = clients[role].get(f"/api/v1/submissions/{entries['mine'].pk}/")
+        assert response.status_code == 404 and "OliveNet" not in response.content.decode()

@@ -53,7 +53,20 @@ def test_submission_detail_shows_metrics_na_reason_items_and_log_to_owner(client
     assert "Cancel this submission" not in html
 
 
-def test_submission_detail_is_404_for_other_users_and_anonymous(client, users, entries):
+def test_submission_detail_of_a_public_entry_is_public_without_its_internals(client, users, entries):
+    url = f"/submissions/{entries['mine'].pk}/"
+    for viewer in (None, users["other"]):
+        if viewer is not None:
+            client.force_login(viewer)
+        html = client.get(url).content.decode()
+        assert "OliveSplat" in html and "30.50" in html and "cam_001" in html
+        assert 'id="submitter">olive<' in html
+        assert "all done" not in html and "sha256" not in html  # log tail and payload stay private
+    assert client.get(url + "items.csv").status_code == 200
+
+
+def test_submission_detail_of_an_unlisted_entry_is_404_for_other_users_and_anonymous(client, users, entries):
+    Submission.objects.filter(pk=entries["mine"].pk).update(is_public=False)
     url = f"/submissions/{entries['mine'].pk}/"
     assert client.get(url).status_code == 404
     client.force_login(users["other"])
