@@ -74,6 +74,9 @@ class PhaseSpec:
     daily_limit: int = 5
     total_limit: int = 100
     has_private_split: bool = True
+    #: This phase's workloads need a CUDA device (e.g. 32k-token attention): its submissions go to the
+    #: gpu queue even when the benchmark's other phases run on CPU workers.
+    needs_gpu: bool = False
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class Phase(models.Model):
     total_limit = models.PositiveIntegerField(default=100)
     max_upload_bytes = models.PositiveBigIntegerField(default=64 * 1024 * 1024)
     has_private_split = models.BooleanField(default=True)
+    needs_gpu = models.BooleanField(default=False, help_text="declared by the benchmark: runs on GPU workers")
     show_private_after_close = models.BooleanField(default=False)
     is_visible = models.BooleanField(default=True)
     display_order = models.PositiveIntegerField(default=0)

@@ -31,7 +31,7 @@ def submission_dispatch(*, submission: Submission) -> Dispatch:
     soft = max(1, int(benchmark.soft_time_limit_s))
     return Dispatch(
         submission_id=submission.pk,
-        queue="gpu" if benchmark.needs_gpu else "cpu",
+        queue="gpu" if benchmark.needs_gpu or submission.phase.needs_gpu else "cpu",
         soft_time_limit=soft,
         time_limit=soft + max(HARD_LIMIT_MARGIN_S, soft // 10),
     )

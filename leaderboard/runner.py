@@ -22,8 +22,13 @@ class ProcessSpec:
     argv: list[str]
 
 
-def stack_processes(*, host: str, port: int, var_dir: Path) -> list[ProcessSpec]:
-    """The web server, one worker on both queues, and the beat scheduler."""
+def worker_queues(*, cuda: bool) -> str:
+    """The embedded worker's queues: the gpu queue only where a CUDA device is present."""
+    return "cpu,gpu" if cuda else "cpu"
+
+
+def stack_processes(*, host: str, port: int, var_dir: Path, cuda: bool = False) -> list[ProcessSpec]:
+    """The web server, one worker (on the gpu queue too where CUDA is present), and the beat scheduler."""
     return [
         ProcessSpec(
             "web",
@@ -32,8 +37,8 @@ def stack_processes(*, host: str, port: int, var_dir: Path) -> list[ProcessSpec]
         ),
         ProcessSpec(
             "worker",
-            [str(BIN / "celery"), "-A", "workers", "worker", "--queues", "cpu,gpu", "--concurrency", "1",
-             "--loglevel", "INFO", "--hostname", "embedded@%h"],
+            [str(BIN / "celery"), "-A", "workers", "worker", "--queues", worker_queues(cuda=cuda),
+             "--concurrency", "1", "--loglevel", "INFO", "--hostname", "embedded@%h"],
         ),
         ProcessSpec(
             "scheduler",
@@ -49,11 +54,14 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     manage = [sys.executable, str(ROOT / "manage.py")]
     for step in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["bootstrap"]):
         subprocess.run(manage + step, cwd=ROOT, check=True)
+    import torch
     from django.conf import settings
 
-    var_dir = Path(settings.VAR_DIR)
+    var_dir, cuda = Path(settings.VAR_DIR), torch.cuda.is_available()
     procs = {spec.name: subprocess.Popen(spec.argv, cwd=ROOT, start_new_session=True)
-             for spec in stack_processes(host=host, port=port, var_dir=var_dir)}
+             for spec in stack_processes(host=host, port=port, var_dir=var_dir, cuda=cuda)}
+    if not cuda:
+        print("no CUDA device: phases that need a GPU wait for a GPU worker (see the README)", flush=True)
     print(f"Sparsebench is running at http://{host}:{port}/ (Ctrl-C stops everything)", flush=True)
     stopping = False
 

@@ -144,6 +144,11 @@ class SubmissionSerializer(serializers.Serializer):
     failure_kind = serializers.CharField(allow_blank=True, help_text="validation, platform, timeout or empty")
     error = serializers.CharField(source="error_message", allow_blank=True, help_text="problems, a line each")
     attempts = serializers.IntegerField()
+    waiting = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text='why a queued submission cannot start yet, e.g. "waiting for a GPU worker"',
+    )
     data_id = serializers.CharField(allow_blank=True, help_text="the benchmark data this submission answers")
     data_retired = serializers.BooleanField(
         help_text="true when the benchmark's data was replaced since: the scores are not on the leaderboard"

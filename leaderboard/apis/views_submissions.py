@@ -35,6 +35,7 @@ INSIDER_FIELDS = ("payload_name", "payload_sha256", "error", "attempts", "stage"
 def submission_body(*, submission, viewer) -> dict:
     """A submission with the scores `viewer` may see (payload and error details to insiders only)."""
     body = SubmissionSerializer(submission).data
+    body["waiting"] = selectors.submission_waiting(submission=submission)
     if not selectors.submission_viewer_is_insider(submission=submission, viewer=viewer):
         for name in INSIDER_FIELDS:
             body[name] = 0 if name == "attempts" else ""

@@ -21,11 +21,13 @@ from leaderboard.selectors.leaderboards import (
 )
 from leaderboard.selectors.quotas import QuotaStatus, quota_status
 from leaderboard.selectors.submissions import (
+    gpu_workers_connected,
     scores_visible,
     submission_get_for_viewer,
     submission_is_listed,
     submission_list_for_user,
     submission_viewer_is_insider,
+    submission_waiting,
 )
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "WorkerView",
     "benchmark_get_visible",
     "benchmark_list_visible",
+    "gpu_workers_connected",
     "health_status",
     "leaderboard_rows",
     "leaderboard_visible_splits",
@@ -55,4 +58,5 @@ __all__ = [
     "submission_is_listed",
     "submission_list_for_user",
     "submission_viewer_is_insider",
+    "submission_waiting",
 ]

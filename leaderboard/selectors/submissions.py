@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
 
-from leaderboard.models import Score, Submission
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from leaderboard.models import Score, Submission, WorkerHeartbeat
 from leaderboard.selectors.errors import SubmissionNotFound
 
 
@@ -49,3 +53,24 @@ def scores_visible(*, submission: Submission, viewer) -> list[Score]:
     if not (staff or submission.phase.private_visible()):
         scores = scores.filter(split=Score.Split.PUBLIC)
     return list(scores)
+
+
+def worker_live_window() -> dt.timedelta:
+    """How recent a worker's heartbeat must be for it to count as connected (three heartbeats, >= 30 s)."""
+    return dt.timedelta(seconds=max(30, 3 * int(settings.HEARTBEAT_SECONDS)))
+
+
+def gpu_workers_connected(*, now: dt.datetime | None = None) -> int:
+    """Workers consuming the gpu queue whose heartbeat is recent."""
+    since = (now or timezone.now()) - worker_live_window()
+    return WorkerHeartbeat.objects.filter(queues__regex=r"(^|,)gpu(,|$)", last_seen__gte=since).count()
+
+
+def submission_waiting(*, submission: Submission) -> str:
+    """Why a queued submission cannot start now ("" when nothing blocks it): a GPU phase, no GPU worker."""
+    if submission.status != Submission.Status.QUEUED:
+        return ""
+    phase = submission.phase
+    if not (phase.needs_gpu or phase.benchmark.needs_gpu) or gpu_workers_connected():
+        return ""
+    return "waiting for a GPU worker: none is connected; it starts as soon as one connects"

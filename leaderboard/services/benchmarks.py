@@ -91,15 +91,14 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
                     "total_limit": phase_spec.total_limit,
                     "max_upload_bytes": phase_spec.max_upload_bytes,
                     "has_private_split": phase_spec.has_private_split,
+                    "needs_gpu": phase_spec.needs_gpu,
                     "display_order": order,
                 },
             )
-            if not phase_created and (phase.title, phase.description) != (
-                phase_spec.title,
-                phase_spec.description,
-            ):
-                phase.title, phase.description = phase_spec.title, phase_spec.description
-                phase.save(update_fields=["title", "description"])
+            declared = (phase_spec.title, phase_spec.description, phase_spec.needs_gpu)
+            if not phase_created and (phase.title, phase.description, phase.needs_gpu) != declared:
+                phase.title, phase.description, phase.needs_gpu = declared
+                phase.save(update_fields=["title", "description", "needs_gpu"])
     if benchmark.data_id != previous_data_id:
         benchmark_data_changed(benchmark=benchmark)
     return benchmark

@@ -25,6 +25,7 @@ def submission_status_json(submission: Submission) -> dict[str, Any]:
         "status": submission.status,
         "progress": round(float(submission.progress or 0.0), 4),
         "stage": submission.stage,
+        "waiting": selectors.submission_waiting(submission=submission),
         "is_terminal": submission.is_terminal,
     }
 
@@ -84,6 +85,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         "splits": submission_scores(submission=submission, viewer=request.user),
         "can_cancel": can_cancel,
         "show_internals": is_owner or request.user.is_staff,
+        "waiting": selectors.submission_waiting(submission=submission),
     }
     return render(request, "submission_detail.html", context)
 

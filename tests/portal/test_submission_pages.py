@@ -118,6 +118,7 @@ def test_status_json_reports_live_fields(client, users, queued):
         "status": "queued",
         "progress": 0.25,
         "stage": "rendering lego",
+        "waiting": "",
         "is_terminal": False,
     }
 

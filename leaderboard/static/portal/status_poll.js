@@ -1,4 +1,4 @@
-// Polls the status of submissions still in progress and updates status, progress bar and stage in place.
+// Polls the status of submissions still in progress and updates status, progress bar, stage and wait reason.
 (function () {
   "use strict";
   var INTERVAL_MS = 1500;
@@ -8,9 +8,11 @@
     var status = el.querySelector('[data-field="status"]');
     var bar = el.querySelector('[data-field="bar"]');
     var stage = el.querySelector('[data-field="stage"]');
+    var waiting = el.querySelector('[data-field="waiting"]');
     if (status) { status.textContent = info.status; status.className = "status status-" + info.status; }
     if (bar) { bar.style.width = Math.round(100 * Math.max(0, Math.min(1, info.progress))) + "%"; }
     if (stage) { stage.textContent = info.stage || ""; }
+    if (waiting) { waiting.textContent = info.waiting || ""; }
   }
 
   function poll(el) {
