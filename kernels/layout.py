@@ -313,10 +313,8 @@ def columns_check(
     valid = torch.arange(width).view(1, 1, 1, width) < cnt.unsqueeze(-1)
     if bool(((col < 0) | (col >= kv_len))[valid].any()):
         raise ValueError(f"col_indices must lie in [0, {kv_len}) for valid entries")
-    marked = torch.where(valid, col.long(), kv_len)
-    hits = torch.zeros(bsz, heads, n_q, kv_len + 1, dtype=torch.int64)
-    hits.scatter_add_(-1, marked, torch.ones_like(marked))
-    if bool((hits[..., :kv_len] > 1).any()):
+    marked = torch.sort(torch.where(valid, col.long(), kv_len + torch.arange(width)), dim=-1).values
+    if bool((marked[..., 1:] == marked[..., :-1]).any()):
         raise ValueError("col_indices lists a key token twice in one row")
     listed = torch.zeros(bsz, heads, n_q, n_k + 1, dtype=torch.bool)
     in_row = torch.arange(n_k).view(1, 1, 1, n_k) < kv_num_blocks.unsqueeze(-1)
