@@ -33,9 +33,10 @@ from kernels.workloads_text import TextWorkloadSpec, text_workload_generate  # n
 VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
 
 HEADER = (
-    "| method | settings | density | rel L2 to dense | rel L2 per head | cosine | mass recall | estimator ms "
-    "| attention ms | dense ms | speedup (whole) | attention % of 1/density | load |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    "| method | settings | density | density (Sparse Frontier count) | rel L2 to dense | rel L2 per head "
+    "| cosine | mass recall | estimator ms | attention ms | dense ms | speedup (whole) "
+    "| attention % of 1/density | load |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -44,9 +45,10 @@ def row(m: MethodMeasurement, settings: dict) -> str:
     recall = "n/a (evicts keys)" if m.mass_recall is None else f"{m.mass_recall:.3f}"
     ideal = 100.0 * m.kernel_speedup * m.density
     shown = json.dumps(settings) if settings else "defaults"
+    reference = "n/a" if m.density_reference is None else f"{m.density_reference:.3f}"
     whole = "n/a (evicts once per prompt)" if m.method in EVICTION_METHODS else f"{m.speedup:.2f}x"
     return (
-        f"| {m.method} | {shown} | {m.density:.3f} | {m.rel_l2:.3f} "
+        f"| {m.method} | {shown} | {m.density:.3f} | {reference} | {m.rel_l2:.3f} "
         f"| {' / '.join(f'{e:.3f}' for e in m.rel_l2_per_head)} "
         f"| {m.cosine:.3f} | {recall} | {m.estimator.median_ms:.1f} | {m.attention.median_ms:.1f} "
         f"({m.attention.min_ms:.1f}-{m.attention.max_ms:.1f}) | {m.dense.median_ms:.1f} | {whole} "

@@ -2,7 +2,7 @@
 
 from kernels.api import sparse_attention
 from kernels.layout import HEAD_FULL, HEAD_SKIP, HEAD_SPARSE, BlockLayout
-from kernels.metrics import AttentionError, attention_error, layout_density, mass_recall
+from kernels.metrics import AttentionError, attention_error, layout_density, mass_recall, reference_density
 from kernels.reference import dense_attention_reference, layout_attention_reference, layout_token_mask
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "layout_density",
     "layout_token_mask",
     "mass_recall",
+    "reference_density",
     "sparse_attention",
 ]

@@ -23,7 +23,7 @@ from kernels.methods import LAYOUT_METHODS
 from kernels.methods.quest import quest_build_layout, quest_page_bounds
 from kernels.methods.snapkv import KvSelection, kv_selection_attention, snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
-from kernels.metrics import attention_error, layout_density, mass_recall
+from kernels.metrics import attention_error, layout_density, mass_recall, reference_density
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,18 @@ class Timing:
 
 @dataclass(frozen=True)
 class MethodMeasurement:
-    """What the harness measured of one method on one input (errors against dense attention)."""
+    """What the harness measured of one method on one input (errors against dense attention).
+
+    ``density``: the work executed, as ``layout_density`` counts it (whole tiles and key-token strips
+    over the causal tiles). ``density_reference``: Sparse Frontier's own count of the same layout
+    (``reference_density``: b_q x b_k per block plus b_q per column, over the causal cells); None
+    where the method returns no single layout (the eviction methods, Sparse-vDiT's fused head groups).
+    """
 
     method: str
     backend: str
     density: float
+    density_reference: float | None
     rel_l2: float
     rel_l2_per_head: tuple[float, ...]
     cosine: float
@@ -172,6 +179,7 @@ def method_measure(
                 rounds[name].append(ms)
     error = attention_error(out, ref)
     density, recall = _counted(chosen, queries=queries, k=k)
+    density_ref = reference_density(chosen) if isinstance(chosen, BlockLayout) else None
     return MethodMeasurement(
         method=config.method,
         backend=(
@@ -180,6 +188,7 @@ def method_measure(
             else backend_resolve(backend=backend, device=q.device, dtype=q.dtype)
         ),
         density=density,
+        density_reference=density_ref,
         rel_l2=error.rel_l2,
         rel_l2_per_head=tuple(attention_error(out[:, h], ref[:, h]).rel_l2 for h in range(out.shape[1])),
         cosine=error.cosine,

@@ -37,8 +37,14 @@ class BlockLayout:
       blocks; listed blocks must not lie entirely in the masked future.
     - ``token_perm``: optional int64 ``[N]`` (self-attention only): the layout describes attention
       over the tokens ``x[..., token_perm, :]``; outputs are returned in the original order.
+    - ``col_counts`` / ``col_indices``: optional key-token columns (1 x ``b_q`` strips) per query
+      block, next to its key blocks: int32 ``[B, H, n_q]`` and int32 ``[B, H, n_q, max_cols]``; the
+      first ``col_counts[b, h, i]`` entries of row ``i`` are key token positions it also attends to
+      (distinct, full resolution, none inside one of the row's listed key blocks, and with
+      ``causal`` none after the block's last query; tokens after a query are masked for it). Only
+      sparse heads use them; they cannot be combined with pooled levels. ``None`` means no columns.
 
-    Query rows with no key block (and skipped heads) output zeros. Build with
+    Query rows with no key block or column (and skipped heads) output zeros. Build with
     ``from_kv_blocks``, ``from_block_mask`` or ``from_level_map``; do not mutate the tensors.
     """
 
@@ -51,6 +57,8 @@ class BlockLayout:
     head_modes: torch.Tensor | None = None
     causal: bool = False
     token_perm: torch.Tensor | None = None
+    col_counts: torch.Tensor | None = None
+    col_indices: torch.Tensor | None = None
     cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -80,8 +88,10 @@ class BlockLayout:
         head_modes: torch.Tensor | None = None,
         causal: bool = False,
         token_perm: torch.Tensor | None = None,
+        col_counts: torch.Tensor | None = None,
+        col_indices: torch.Tensor | None = None,
     ) -> BlockLayout:
-        """Build a layout from FlexAttention-style block counts and indices, checking them."""
+        """Build a layout from FlexAttention-style block counts and indices (and columns), checking them."""
         b_q, b_k = _check_block_size(block_size)
         if kv_indices.dim() != 4:
             raise ValueError(f"kv_indices must be [B, H, n_q, n_k], got shape {tuple(kv_indices.shape)}")
@@ -139,7 +149,18 @@ class BlockLayout:
                 raise ValueError("token_perm is not a permutation of range(N)")
         if causal:
             _check_causal(num, idx, valid, b_q, b_k, kv_len - q_len)
-        return cls((b_q, b_k), num, idx, q_len, kv_len, lev, modes, bool(causal), perm)
+        cols = None
+        if col_counts is not None or col_indices is not None:
+            if col_counts is None or col_indices is None:
+                raise ValueError("col_counts and col_indices must be given together")
+            if lev is not None:
+                raise ValueError("key-token columns cannot be combined with pooled levels")
+            cols = columns_check(
+                col_counts, col_indices, kv_num_blocks=num, kv_indices=idx, block_size=(b_q, b_k),
+                kv_len=kv_len, causal=causal,
+            )  # fmt: skip
+        cc, ci = cols if cols is not None else (None, None)
+        return cls((b_q, b_k), num, idx, q_len, kv_len, lev, modes, bool(causal), perm, cc, ci)
 
     @classmethod
     def from_block_mask(
@@ -151,6 +172,8 @@ class BlockLayout:
         head_modes: torch.Tensor | None = None,
         token_perm: torch.Tensor | None = None,
         kv_offset: int = 0,
+        col_counts: torch.Tensor | None = None,
+        col_indices: torch.Tensor | None = None,
     ) -> BlockLayout:
         """Build from a boolean ``[B, H, n_q, n_k]`` block mask (with causal, future blocks are dropped)."""
         if mask.dtype != torch.bool or mask.dim() != 4:
@@ -164,6 +187,8 @@ class BlockLayout:
             head_modes=head_modes,
             token_perm=token_perm,
             kv_offset=kv_offset,
+            col_counts=col_counts,
+            col_indices=col_indices,
         )
 
     @classmethod
@@ -177,6 +202,8 @@ class BlockLayout:
         head_modes: torch.Tensor | None = None,
         token_perm: torch.Tensor | None = None,
         kv_offset: int = 0,
+        col_counts: torch.Tensor | None = None,
+        col_indices: torch.Tensor | None = None,
     ) -> BlockLayout:
         """Build from an integer ``[B, H, n_q, n_k]`` map: 0 skip, h >= 1 the pyramid level."""
         if level_map.dim() != 4:
@@ -200,6 +227,8 @@ class BlockLayout:
             token_perm=token_perm,
             q_len=lm.shape[2] * b_q,
             kv_len=lm.shape[3] * b_k,
+            col_counts=col_counts,
+            col_indices=col_indices,
         )
 
     @serial
@@ -222,6 +251,25 @@ class BlockLayout:
             )
         return out
 
+    @property
+    def has_columns(self) -> bool:
+        """Whether the layout lists key-token columns."""
+        return self.col_counts is not None
+
+    @serial
+    def column_mask(self) -> torch.Tensor:
+        """Boolean ``[B, H, n_q, kv_len]``: each query block's listed key-token columns (sparse heads)."""
+        bsz, heads, n_q, _ = self.shape
+        out = torch.zeros(bsz, heads, n_q, self.kv_len + 1, dtype=torch.bool)
+        if self.col_counts is None:
+            return out[..., :-1]
+        width = self.col_indices.shape[-1]
+        valid = torch.arange(width).view(1, 1, 1, width) < self.col_counts.unsqueeze(-1)
+        if self.head_modes is not None:
+            valid = valid & (self.head_modes == HEAD_SPARSE).view(bsz, heads, 1, 1)
+        out.scatter_(-1, torch.where(valid, self.col_indices.long(), self.kv_len), True)
+        return out[..., :-1]
+
     def block_mask(self) -> torch.Tensor:
         """Boolean ``[B, H, n_q, n_k]`` mask of executed blocks (any level)."""
         return self.level_map() > 0
@@ -234,6 +282,52 @@ class BlockLayout:
     def max_level(self) -> int:
         """Largest pyramid level used by a valid entry."""
         return 1 if self.levels is None else max(1, int(self.level_map().max()))
+
+
+def columns_check(
+    col_counts: torch.Tensor,
+    col_indices: torch.Tensor,
+    *,
+    kv_num_blocks: torch.Tensor,
+    kv_indices: torch.Tensor,
+    block_size: tuple[int, int],
+    kv_len: int,
+    causal: bool,
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Checked int32 (col_counts, col_indices), or None when no row lists a column."""
+    bsz, heads, n_q, n_k = kv_indices.shape
+    b_q, b_k = block_size
+    if col_indices.dim() != 4 or tuple(col_indices.shape[:3]) != (bsz, heads, n_q):
+        raise ValueError(
+            f"col_indices shape {tuple(col_indices.shape)} is not [{bsz}, {heads}, {n_q}, max_cols]"
+        )
+    if tuple(col_counts.shape) != (bsz, heads, n_q):
+        raise ValueError(f"col_counts shape {tuple(col_counts.shape)} != {(bsz, heads, n_q)}")
+    width = col_indices.shape[-1]
+    cnt = col_counts.detach().to("cpu", torch.int32).contiguous()
+    col = col_indices.detach().to("cpu", torch.int32).contiguous()
+    if bool((cnt < 0).any()) or bool((cnt > width).any()):
+        raise ValueError(f"col_counts must lie in [0, {width}]")
+    if not bool((cnt > 0).any()):
+        return None
+    valid = torch.arange(width).view(1, 1, 1, width) < cnt.unsqueeze(-1)
+    if bool(((col < 0) | (col >= kv_len))[valid].any()):
+        raise ValueError(f"col_indices must lie in [0, {kv_len}) for valid entries")
+    marked = torch.sort(torch.where(valid, col.long(), kv_len + torch.arange(width)), dim=-1).values
+    if bool((marked[..., 1:] == marked[..., :-1]).any()):
+        raise ValueError("col_indices lists a key token twice in one row")
+    listed = torch.zeros(bsz, heads, n_q, n_k + 1, dtype=torch.bool)
+    in_row = torch.arange(n_k).view(1, 1, 1, n_k) < kv_num_blocks.unsqueeze(-1)
+    listed.scatter_(-1, torch.where(in_row, kv_indices.long(), n_k), True)
+    listed[..., n_k] = False
+    inside = torch.gather(listed, -1, torch.where(valid, col.long() // b_k, n_k))
+    if bool(inside.any()):
+        raise ValueError("col_indices lists a key token inside one of the row's listed key blocks")
+    if causal:
+        last_q = (torch.arange(n_q) * b_q + b_q - 1 + kv_len - n_q * b_q).view(1, 1, n_q, 1)
+        if bool(((col > last_q) & valid).any()):
+            raise ValueError("causal layout lists a key column after the last query of its block")
+    return cnt, col
 
 
 def causal_block_mask(n_q: int, n_k: int, *, block_size: tuple[int, int], kv_offset: int = 0) -> torch.Tensor:

@@ -45,10 +45,14 @@ def layout_density(layout: BlockLayout) -> float:
     """FLOP-equivalent fraction of dense attention the layout executes (level h costs 2**-(h-1)).
 
     The denominator is every (query block, key block) pair, or with ``causal`` every pair holding
-    at least one visible token; full heads count all of them and skipped heads none.
+    at least one visible token; full heads count all of them and skipped heads none. Each executed
+    tile counts whole (the kernels compute it, then mask); a key-token column counts ``1 / b_k``
+    of a block (a ``b_q x 1`` strip).
     """
     lm = layout.level_map().to(torch.float64)
     cost = torch.where(lm > 0, torch.pow(2.0, -(lm - 1)), torch.zeros_like(lm)).sum()
+    if layout.has_columns:
+        cost = cost + float(layout.column_mask().sum()) / layout.block_size[1]
     bsz, heads, n_q, n_k = layout.shape
     if layout.causal:
         per_head = float(
@@ -59,8 +63,29 @@ def layout_density(layout: BlockLayout) -> float:
     return float(cost) / (bsz * heads * per_head)
 
 
+def reference_density(layout: BlockLayout) -> float:
+    """Sparse Frontier's count: ``b_q * b_k`` cells per executed block plus ``b_q`` per column, over
+    the causal cells (``L (L + 1) / 2`` for causal self-attention; every cell when not causal).
+
+    Pooled levels count at their cost, like ``layout_density``; the mean over batch and heads.
+    """
+    b_q, b_k = layout.block_size
+    lm = layout.level_map().to(torch.float64)
+    cells = torch.where(lm > 0, torch.pow(2.0, -(lm - 1)), torch.zeros_like(lm)).sum() * b_q * b_k
+    if layout.has_columns:
+        cells = cells + float(layout.column_mask().sum()) * b_q
+    bsz, heads = layout.shape[:2]
+    if layout.causal:
+        visible = torch.arange(layout.q_len, dtype=torch.float64) + layout.kv_offset + 1
+        visible = visible.clamp(0, layout.kv_len)
+        per_head = float(visible.sum())
+    else:
+        per_head = float(layout.q_len * layout.kv_len)
+    return float(cells) / (bsz * heads * per_head)
+
+
 def mass_recall(q: torch.Tensor, k: torch.Tensor, layout: BlockLayout, *, chunk_blocks: int = 4) -> float:
-    """Mean over query tokens of the dense softmax mass on executed blocks (any level), blockwise."""
+    """Mean over query tokens of the dense softmax mass on executed blocks (any level) and columns."""
     if chunk_blocks < 1:
         raise ValueError(f"chunk_blocks must be >= 1, got {chunk_blocks}")
     bsz, heads, n_q, n_k = layout.shape
@@ -73,6 +98,7 @@ def mass_recall(q: torch.Tensor, k: torch.Tensor, layout: BlockLayout, *, chunk_
     q = q.float()
     b_q, b_k = layout.block_size
     kept = layout.block_mask().to(q.device)
+    columns = layout.column_mask().to(q.device) if layout.has_columns else None
     scale = 1.0 / math.sqrt(q.shape[-1])
     kpos = torch.arange(layout.kv_len, device=q.device)
     total = torch.zeros((), dtype=torch.float64)
@@ -82,8 +108,11 @@ def mass_recall(q: torch.Tensor, k: torch.Tensor, layout: BlockLayout, *, chunk_
         if layout.causal:
             qpos = torch.arange(start * b_q, stop * b_q, device=q.device) + layout.kv_offset
             s = s.masked_fill(kpos.view(1, -1) > qpos.view(-1, 1), float("-inf"))
-        p = torch.softmax(s, dim=-1).unflatten(-1, (n_k, b_k)).sum(-1)
-        p = p.unflatten(2, (stop - start, b_q))
+        p_tok = torch.softmax(s, dim=-1)
+        p = p_tok.unflatten(-1, (n_k, b_k)).sum(-1).unflatten(2, (stop - start, b_q))
         keep = kept[:, :, start:stop].unsqueeze(3)
         total += (p * keep).sum().double().cpu()
+        if columns is not None:
+            p_tok = p_tok.unflatten(2, (stop - start, b_q))
+            total += (p_tok * columns[:, :, start:stop].unsqueeze(3)).sum().double().cpu()
     return float(total) / (bsz * heads * layout.q_len)

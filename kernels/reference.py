@@ -47,11 +47,14 @@ def dense_attention_reference(
 def layout_token_mask(
     layout: BlockLayout, *, level: int | None = None, original_order: bool = True
 ) -> torch.Tensor:
-    """Boolean ``[B, H, q_len, kv_len]`` token mask of the layout (entries of one level, or all)."""
+    """Boolean ``[B, H, q_len, kv_len]`` token mask of the layout (entries of one level, or all);
+    key-token columns are level-1 entries."""
     b_q, b_k = layout.block_size
     lm = layout.level_map()
     blocks = lm > 0 if level is None else lm == level
     mask = blocks.repeat_interleave(b_q, dim=2).repeat_interleave(b_k, dim=3)
+    if layout.has_columns and level in (None, 1):
+        mask = mask | layout.column_mask().repeat_interleave(b_q, dim=2)
     if layout.causal:
         qpos = torch.arange(layout.q_len).view(-1, 1) + layout.kv_offset
         mask = mask & (torch.arange(layout.kv_len).view(1, -1) <= qpos)

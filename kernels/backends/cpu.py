@@ -7,6 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from kernels.backends.cpu_columns import columns_attention
 from kernels.backends.cpu_fold import layout_fold
 from kernels.backends.cpu_plan import CpuJob, cpu_plan_build
 from kernels.backends.scratch import scratch_buffer
@@ -87,6 +88,7 @@ def cpu_sparse_attention(
     ``chunk_bytes``; tasks run on ``threads`` one-thread workers (default: torch's thread count),
     one segment (level, causal cut) after another so that log-sum-exp merges never race. With
     ``fold``, query blocks under 192 tokens are grouped into super-rows for their shared blocks.
+    Key-token columns run last, gathered per query block, and are merged by log-sum-exp.
     """
     bsz, heads, n_q_tok, d = q.shape
     kv_heads = k.shape[1]
@@ -133,9 +135,12 @@ def cpu_sparse_attention(
         for s in sorted(by_seg, key=lambda s, p=plan: s != p.first_segment):
             # largest first: workers pulling dynamically then finish close together
             phases.append([fn for _, fn in sorted(by_seg[s], key=lambda t: -t[0])])
-    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1, written)
+    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1 or layout.has_columns, written)
     for tasks in phases:
         tasks_run(tasks, threads=workers)
+    if layout.has_columns:
+        for rows, o, lse in columns_attention(q, k, v, layout):
+            state.put(rows, o, lse, False)
     out = state.out.view(bsz * heads, n_q_tok, d)
     non_sparse_heads_fill(q, k, v, layout, out)
     return out.view(bsz, heads, n_q_tok, d)

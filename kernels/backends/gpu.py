@@ -41,8 +41,13 @@ def layout_block_masks(layout: BlockLayout, *, device: torch.device) -> dict[int
         offset = layout.kv_offset
         causal = layout.causal
 
-        def block_mod(b, h, q_idx, kv_idx, table=table, bk=bk, offset=offset, causal=causal):
+        columns = layout.column_mask() if level == 1 and layout.has_columns else None
+        col_table = None if columns is None else columns.to(device)
+
+        def block_mod(b, h, q_idx, kv_idx, table=table, bk=bk, offset=offset, causal=causal, cols=col_table):
             inside = table[b, h, q_idx // b_q, kv_idx // bk]
+            if cols is not None:
+                inside = inside | cols[b, h, q_idx // b_q, kv_idx]
             return inside & (kv_idx <= q_idx + offset) if causal else inside
 
         # the mask_mod is the ground truth; the block lists let the kernel skip blocks
@@ -51,8 +56,10 @@ def layout_block_masks(layout: BlockLayout, *, device: torch.device) -> dict[int
             if causal
             else torch.zeros(n_q, n_k, dtype=torch.bool)
         )
-        part_num, part_idx = mask_to_block_lists(keep & cut)
-        full_num, full_idx = mask_to_block_lists(keep & ~cut)
+        # a key block holding a listed column is visited whole, as a partial block, masked by the mask_mod
+        with_cols = torch.zeros_like(keep) if columns is None else columns.view(*keep.shape, b_k).any(-1)
+        part_num, part_idx = mask_to_block_lists((keep & cut) | with_cols)
+        full_num, full_idx = mask_to_block_lists(keep & ~cut & ~with_cols)
         bm = BlockMask.from_kv_blocks(
             part_num.to(device),
             part_idx.to(device),
@@ -70,7 +77,10 @@ def layout_block_masks(layout: BlockLayout, *, device: torch.device) -> dict[int
 def flex_sparse_attention(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout
 ) -> torch.Tensor:
-    """Block-sparse attention (layout token order) by FlexAttention, levels merged by log-sum-exp."""
+    """Block-sparse attention (layout token order) by FlexAttention, levels merged by log-sum-exp.
+
+    Key-token columns go through the mask_mod: each key block holding one is computed whole as a
+    partial block and masked, so columns cost whole blocks here (exact, not faster)."""
     fn = flex_attention_fn(device_type=q.device.type)
     gqa = q.shape[1] != k.shape[1]
     out = None

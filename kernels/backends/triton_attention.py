@@ -5,8 +5,9 @@ block lists (``kv_num_blocks``/``kv_indices``), each in tiles of ``BLOCK_N`` key
 softmax in float32 (causal mask inside blocks, grouped-query heads read key/value head
 ``h // group``), and writes the output and the natural-log log-sum-exp (-inf, output zero, for rows
 that see no key). Pyramid levels run as one launch per level on mean-pooled keys and values and are
-merged exactly by log-sum-exp, in float32. Head modes act through ``BlockLayout.level_map`` (full
-heads list every block, skipped heads none), as in the FlexAttention backend.
+merged exactly by log-sum-exp, in float32; so are key-token columns (``triton_columns``). Head
+modes act through ``BlockLayout.level_map`` (full heads list every block, skipped heads none), as
+in the FlexAttention backend.
 
 The kernel is wrapped by ``triton.jit`` on first use, separately for compiled (CUDA) and
 interpreted (``TRITON_INTERPRET=1``, CPU tensors) mode. Triton's own library functions take their
@@ -24,6 +25,7 @@ import triton
 import triton.language as tl
 
 from kernels.backends.merge import level_pooled, lse_merge, mask_to_block_lists
+from kernels.backends.triton_columns import columns_forward
 from kernels.backends.triton_tiles import (
     MIN_TILE,
     TileChooser,
@@ -289,4 +291,7 @@ def triton_sparse_attention(
             out, lse = o, o_lse
         else:  # levels merge in float32: one rounding to the input dtype at the end
             out, lse = lse_merge(out.float(), lse, o.float(), o_lse)
+    if layout.has_columns:  # key-token columns: their own launch, merged the same way
+        o, o_lse = columns_forward(q, k, v, layout, interpreted=interpreter_enabled())
+        out, lse = lse_merge(out.float(), lse, o.float(), o_lse)
     return out.to(q.dtype)

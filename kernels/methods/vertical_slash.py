@@ -1,4 +1,4 @@
-"""Vertical-slash (MInference-style) prefill sparsity: top key columns and top diagonals, as blocks."""
+"""Vertical-slash (MInference) prefill sparsity: top key columns as strips, top diagonals as blocks."""
 
 from __future__ import annotations
 
@@ -9,20 +9,26 @@ import torch
 from kernels.backends.scratch import scratch_buffer
 from kernels.layout import BlockLayout
 from kernels.methods.common import last_query_probs
+from kernels.methods.vertical_slash_layout import COLUMN_FORMS, columns_and_diagonals_layout
 
 
 @dataclass(frozen=True)
 class VerticalSlashParams:
     """Estimate from the last ``last_queries`` queries; keep ``n_vertical`` key columns and ``n_slash``
     diagonals (token counts), with the first ``sink_tokens`` columns and ``local_tokens`` nearest
-    diagonals forced; executed causally on ``block_size`` blocks."""
+    diagonals forced; executed causally, diagonals as ``block_size`` blocks and columns as key-token
+    strips (``columns="blocks"``: our earlier variant, each kept column's whole key block).
+
+    The defaults are Sparse Frontier's (vertical_and_slash.yaml, and MInference's kernel: the first 4
+    columns and the 64 nearest diagonals forced)."""
 
     block_size: int = 64
     last_queries: int = 256
     n_vertical: int = 512
     n_slash: int = 512
-    sink_tokens: int = 64
+    sink_tokens: int = 4
     local_tokens: int = 64
+    columns: str = "strips"
 
     def __post_init__(self):
         """Check sizes."""
@@ -30,6 +36,8 @@ class VerticalSlashParams:
             raise ValueError(f"sizes must be positive: {self}")
         if min(self.sink_tokens, self.local_tokens) < 0:
             raise ValueError(f"sink_tokens and local_tokens must be >= 0: {self}")
+        if self.columns not in COLUMN_FORMS:
+            raise ValueError(f"columns must be one of {COLUMN_FORMS}, got {self.columns!r}")
 
 
 def vertical_slash_scores(
@@ -61,35 +69,6 @@ def diagonal_sums(p: torch.Tensor) -> torch.Tensor:
     return skewed.view(bsz, heads, a, width).sum(2)[..., :n_k].flip(-1)
 
 
-def columns_and_diagonals_layout(
-    cols: torch.Tensor, diags: torch.Tensor, *, block: int, q_len: int
-) -> BlockLayout:
-    """Causal block layout keeping every block holding a kept column or crossed by a kept diagonal."""
-    bsz, heads, n_k = cols.shape
-    if q_len % block or n_k % block:
-        raise ValueError(f"lengths {q_len}, {n_k} must be multiples of block_size {block}")
-    n_qb, n_kb = q_len // block, n_k // block
-    col_blocks = cols.view(bsz, heads, n_kb, block).any(-1)
-    off = torch.arange(n_k)
-    lo = (off // block).expand(bsz, heads, -1)  # a diagonal at offset o crosses block-diagonals
-    hi = ((off + block - 1) // block).expand(bsz, heads, -1)  # o // b and ceil(o / b)
-    d_any = torch.zeros(bsz, heads, n_kb + 1, dtype=torch.int32)
-    d_any.scatter_add_(-1, lo, diags.to(torch.int32))
-    d_any.scatter_add_(-1, hi, diags.to(torch.int32))
-    shift = n_k // block - n_qb  # query block i sits at key block i + shift
-    i = torch.arange(n_qb).view(-1, 1) + shift
-    j = torch.arange(n_kb).view(1, -1)
-    dist = (i - j).clamp(0, n_kb)
-    keep = col_blocks.view(bsz, heads, 1, n_kb) | (
-        torch.gather(
-            d_any.unsqueeze(2).expand(bsz, heads, n_qb, n_kb + 1), -1, dist.expand(bsz, heads, n_qb, n_kb)
-        )
-        > 0
-    )
-    keep = keep & (j <= i)
-    return BlockLayout.from_block_mask(keep, block_size=(block, block), causal=True, kv_offset=n_k - q_len)
-
-
 def vertical_slash_build_layout(q: torch.Tensor, k: torch.Tensor, params: VerticalSlashParams) -> BlockLayout:
     """Vertical-slash layout for causal prefill of q ``[B, H, N, d]`` over k ``[B, H_kv, N_k, d]``."""
     vertical, slash = vertical_slash_scores(q, k, last=params.last_queries)
@@ -100,7 +79,9 @@ def vertical_slash_build_layout(q: torch.Tensor, k: torch.Tensor, params: Vertic
     n_k = k.shape[2]
     cols = _top(vertical, min(n_k, max(params.n_vertical, params.sink_tokens)))
     diags = _top(slash, min(n_k, max(params.n_slash, params.local_tokens)))
-    return columns_and_diagonals_layout(cols, diags, block=params.block_size, q_len=q.shape[2])
+    return columns_and_diagonals_layout(
+        cols, diags, block=params.block_size, q_len=q.shape[2], columns=params.columns
+    )
 
 
 def _top(scores: torch.Tensor, count: int) -> torch.Tensor:

@@ -1,9 +1,14 @@
 """Specs: every backend equals the float64 dense reference for every layout feature."""
 
+import sys
 import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 import pytest
 import torch
+from sb_columns import random_columns
 
 from kernels.api import sparse_attention
 from kernels.backends.cpu import cpu_sparse_attention
@@ -42,7 +47,19 @@ def _layouts(bs, seed):
         "levels": BlockLayout.from_level_map(torch.randint(0, 5, (2, 4, nq, nk), generator=g), block_size=bs),
         "head-modes": BlockLayout.from_block_mask(rand, block_size=bs, causal=True, head_modes=modes),
         "permuted": BlockLayout.from_block_mask(rand, block_size=bs, token_perm=perm),
+        "columns": _with_columns(rand, bs, causal=False, seed=seed),
+        "columns-causal": _with_columns(rand, bs, causal=True, seed=seed),
+        "columns-head-modes": _with_columns(rand, bs, causal=True, seed=seed, head_modes=modes),
+        "columns-permuted": _with_columns(rand, bs, causal=False, seed=seed, token_perm=perm),
+        "columns-only": _with_columns(torch.zeros_like(rand), bs, causal=True, seed=seed),
     }
+
+
+def _with_columns(mask, bs, *, causal, seed, kv_offset=0, **kw):
+    counts, idx = random_columns(mask, block_size=bs, causal=causal, kv_offset=kv_offset, seed=seed)
+    return BlockLayout.from_block_mask(
+        mask, block_size=bs, causal=causal, kv_offset=kv_offset, col_counts=counts, col_indices=idx, **kw
+    )
 
 
 @pytest.mark.parametrize(
@@ -59,9 +76,24 @@ def test_sparse_attention_equals_float64_reference_for_every_layout_kind(backend
 
 
 @pytest.mark.parametrize("backend", ["native", "cpu", "flex"])
-def test_sparse_attention_supports_grouped_query_heads(backend):
+@pytest.mark.parametrize("kind", ["random-causal", "columns-causal"])
+def test_sparse_attention_supports_grouped_query_heads(backend, kind):
     q, k, v = _qkv(3, kv_heads=2)
-    layout = _layouts((64, 64), 4)["random-causal"]
+    layout = _layouts((64, 64), 4)[kind]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = sparse_attention(q, k, v, layout, backend=backend)
+    assert attention_error(out, layout_attention_reference(q, k, v, layout)).rel_l2 <= TOL
+
+
+@pytest.mark.parametrize("backend", ["native", "cpu", "flex"])
+def test_sparse_attention_columns_with_queries_shorter_than_keys(backend):
+    g = torch.Generator().manual_seed(15)
+    q = torch.randn(1, 2, 128, 16, generator=g)
+    k, v = torch.randn(1, 2, 256, 16, generator=g), torch.randn(1, 2, 256, 16, generator=g)
+    layout = _with_columns(
+        torch.rand(1, 2, 4, 8, generator=g) < 0.3, (32, 32), causal=True, seed=16, kv_offset=128
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = sparse_attention(q, k, v, layout, backend=backend)

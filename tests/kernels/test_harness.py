@@ -21,7 +21,7 @@ from kernels.method_config import (
 from kernels.methods import LAYOUT_METHODS
 from kernels.methods.snapkv import kv_selection_attention, snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
-from kernels.metrics import attention_error, layout_density, mass_recall
+from kernels.metrics import attention_error, layout_density, mass_recall, reference_density
 from kernels.reference import dense_attention_reference
 from kernels.workloads import WorkloadSpec, workload_generate
 
@@ -55,13 +55,14 @@ def test_harness_figures_match_an_independent_recomputation(inputs, method):
         kept = snapkv_select(q, k, params)
         out = kv_selection_attention(decode_q, k, v, kept)
         mask = kept.keep[:, :, None, :].expand(-1, -1, decode_q.shape[2], -1)
-        assert m.density == kept.kept_fraction and m.mass_recall is None
+        assert m.density == kept.kept_fraction and m.mass_recall is None and m.density_reference is None
         reference = dense_attention_reference(decode_q, k, v)
         assert attention_error(out, dense_attention_reference(decode_q, k, v, mask)).rel_l2 < 1e-5
     else:
         layout = LAYOUT_METHODS[method][1](queries, k, params)
         out = sparse_attention(queries, k, v, layout)
         assert m.density == layout_density(layout)
+        assert m.density_reference == reference_density(layout)
         assert m.mass_recall == pytest.approx(mass_recall(queries, k, layout), abs=1e-9)
         reference = dense_attention_reference(
             queries, k, v, causal_mask(queries, k) if layout.causal else None

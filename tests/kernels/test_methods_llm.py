@@ -8,11 +8,8 @@ from kernels.methods.block_topk import BlockTopkParams, block_topk_build_layout
 from kernels.methods.flexprefill import FlexPrefillParams, flexprefill_build_layout
 from kernels.methods.quest import QuestParams, quest_build_layout, quest_page_scores
 from kernels.methods.snapkv import KvSelection, SnapKvParams, kv_selection_attention, snapkv_select
-from kernels.methods.vertical_slash import (
-    VerticalSlashParams,
-    columns_and_diagonals_layout,
-    vertical_slash_build_layout,
-)
+from kernels.methods.vertical_slash import VerticalSlashParams, vertical_slash_build_layout
+from kernels.methods.vertical_slash_layout import columns_and_diagonals_layout
 from kernels.metrics import attention_error
 from kernels.reference import dense_attention_reference, layout_attention_reference, layout_token_mask
 
@@ -26,17 +23,32 @@ def _qkv(n=512, heads=4, kv_heads=2, d=16, seed=0):
     )
 
 
-def test_columns_and_diagonals_layout_covers_every_kept_token():
+@pytest.mark.parametrize("columns", ["strips", "blocks"])
+def test_columns_and_diagonals_layout_covers_every_kept_token(columns):
     cols = torch.zeros(1, 1, 256, dtype=torch.bool)
     cols[..., [5, 130]] = True
     diags = torch.zeros(1, 1, 256, dtype=torch.bool)
     diags[..., [0, 70]] = True
-    mask = layout_token_mask(columns_and_diagonals_layout(cols, diags, block=32, q_len=256))[0, 0]
+    layout = columns_and_diagonals_layout(cols, diags, block=32, q_len=256, columns=columns)
+    mask = layout_token_mask(layout)[0, 0]
     i, j = torch.meshgrid(torch.arange(256), torch.arange(256), indexing="ij")
     wanted = (cols[0, 0][j] | diags[0, 0][(i - j).clamp(0, 255)]) & (j <= i)
     assert bool(mask[wanted].all())
     assert not bool(mask[j > i].any())
     assert not bool(mask[200, 64])  # neither column, nor diagonal near 136
+    assert bool(mask[200, 6]) == (columns == "blocks")  # beside column 5: only its whole block keeps it
+
+
+def test_columns_and_diagonals_strips_are_exactly_the_columns_outside_diagonal_blocks():
+    cols = torch.zeros(1, 1, 256, dtype=torch.bool)
+    cols[..., [5, 130]] = True
+    diags = torch.zeros(1, 1, 256, dtype=torch.bool)
+    diags[..., 0] = True
+    layout = columns_and_diagonals_layout(cols, diags, block=32, q_len=256)
+    assert layout.block_mask()[0, 0].equal(torch.eye(8, dtype=torch.bool))
+    counts = layout.col_counts[0, 0].tolist()
+    assert counts == [0, 1, 1, 1, 1, 2, 2, 2]  # 5 from block 1 on (block 0 holds it), 130 from block 5
+    assert layout.col_indices[0, 0, 7, :2].tolist() == [5, 130]
 
 
 @pytest.mark.parametrize(
@@ -55,13 +67,20 @@ def test_prefill_layouts_are_causal_and_exact(build, params):
     assert attention_error(out, layout_attention_reference(q, k, v, layout)).rel_l2 <= 1e-5
 
 
-def test_vertical_slash_forces_sink_and_local_blocks():
+@pytest.mark.parametrize(
+    "build,params",
+    [
+        (vertical_slash_build_layout, VerticalSlashParams(last_queries=64, n_vertical=4, n_slash=64)),
+        (flexprefill_build_layout, FlexPrefillParams(last_queries=64, min_budget=4, alpha=0.01)),
+    ],
+)
+def test_vertical_slash_and_flexprefill_force_four_sink_columns_and_64_local_diagonals(build, params):
     q, k, _ = _qkv()
-    layout = vertical_slash_build_layout(q, k, VerticalSlashParams(last_queries=64, n_vertical=1, n_slash=1))
-    blocks = layout.block_mask()
-    n = blocks.shape[2]
-    assert bool(blocks[..., 0].all())
-    assert bool(blocks[..., torch.arange(n), torch.arange(n)].all())
+    layout = build(q, k, params)
+    mask = layout_token_mask(layout)
+    i, j = torch.meshgrid(torch.arange(512), torch.arange(512), indexing="ij")
+    assert bool(mask[..., ((j < 4) | (i - j < 64)) & (j <= i)].all())
+    assert layout.has_columns and int(layout.col_indices.max()) < 4  # the sinks are the only strips
 
 
 def test_block_topk_keeps_sink_diagonal_previous_and_k_more():

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))  # run 
 
 import pytest
 import torch
+from sb_columns import random_columns
 from sb_method_cases import CASES as METHOD_CASES
 from sb_method_cases import method_case_inputs
 
@@ -72,6 +73,13 @@ def _layout(name, bs, seed, *, b=1, h=2, n=256):
         return BlockLayout.from_block_mask(rand, block_size=bs, head_modes=modes)
     if name == "permuted":
         return BlockLayout.from_block_mask(rand, block_size=bs, token_perm=torch.randperm(n, generator=g))
+    if name.startswith("columns"):
+        causal = name == "columns-causal"
+        modes = torch.tensor([[0, 1]] * b, dtype=torch.int8) if name == "columns-head-modes" else None
+        counts, idx = random_columns(rand, block_size=bs, causal=causal, seed=seed, per_row=40)
+        return BlockLayout.from_block_mask(
+            rand, block_size=bs, causal=causal, head_modes=modes, col_counts=counts, col_indices=idx
+        )
     raise KeyError(name)
 
 
@@ -149,6 +157,7 @@ def _case_table() -> dict:
     """Case name -> (function computing the results, tolerance on rel_l2)."""
     cases = {}
     kinds = ("random", "random-causal", "stripe", "levels", "head-modes-full-skip", "head-modes-sparse-full")
+    kinds += ("columns", "columns-causal", "columns-head-modes")
     for name in kinds + ("permuted",):
         cases[f"{name}-64x32"] = (lambda name=name: _rel_l2(*_qkv(1), _layout(name, (64, 32), 2)), TOL)
     # b_q=128 splits a query block over two programs (float32 tiles are 64 queries), b_k=128 takes
@@ -168,7 +177,7 @@ def _case_table() -> dict:
         cases[f"gqa-short-queries{'-causal' if causal else ''}"] = (lambda c=causal: _grouped_heads(c), TOL)
     cases["empty-rows"] = (_empty_rows, TOL)
     for dtype, tag in ((torch.bfloat16, "bf16"), (torch.float16, "fp16")):
-        for name in ("random-causal", "levels"):
+        for name in ("random-causal", "levels", "columns-causal"):
             cases[f"{tag}-{name}"] = (
                 lambda name=name, dtype=dtype: _rel_l2(*_qkv(11, dtype=dtype), _layout(name, (64, 32), 12)),
                 HALF_TOL[dtype],

@@ -24,6 +24,8 @@ class NativePlan:
     Row r is the flat query block ``(b * H + h) * n_q + i``. Entry e of row r covers ``ent_len[e]``
     key tokens starting at ``ent_token[e]`` in the flattened ``[B * H_kv * N_level, d]`` keys of
     level ``ent_level[e]``; query token t sees key token s of the entry iff ``s - t <= ent_delta[e]``.
+    Row r's key-token columns are ``col_token[col_ptr[r]:col_ptr[r + 1]]`` (level-1 flat key rows),
+    seen by the block's query tokens ``t >= col_first``; ``col_ptr`` is None without columns.
     """
 
     order: torch.Tensor  # int64 [T] rows to compute, costliest first
@@ -34,6 +36,9 @@ class NativePlan:
     ent_delta: torch.Tensor  # int64 [E]
     levels: tuple[int, ...]  # pyramid levels present
     longest: int  # tokens of the longest entry
+    col_ptr: torch.Tensor | None = None  # int64 [R + 1]
+    col_token: torch.Tensor | None = None  # int64 [C]
+    col_first: torch.Tensor | None = None  # int32 [C]
 
 
 def native_plan_build(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
@@ -62,6 +67,9 @@ def _plan_compute(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
     delta = torch.where(layout.causal & (delta < b_k - 1), delta, NO_MASK)
     length = b_k // pool
     cost = torch.where(valid, length, 0).sum(-1)
+    columns = _columns_compute(layout, sparse_row=sparse_row, kv_bh=kv_bh.view(-1))
+    if columns is not None:
+        cost = cost + (columns[0][1:] - columns[0][:-1])
     rows = torch.nonzero(sparse_row).flatten()
     return NativePlan(
         order=rows[torch.argsort(cost[rows], descending=True, stable=True)],
@@ -72,6 +80,30 @@ def _plan_compute(layout: BlockLayout, *, kv_heads: int) -> NativePlan:
         ent_delta=delta[valid].contiguous(),
         levels=tuple(int(x) for x in torch.unique(lev[valid]).tolist()) or (1,),
         longest=b_k,
+        col_ptr=None if columns is None else columns[0],
+        col_token=None if columns is None else columns[1],
+        col_first=None if columns is None else columns[2],
+    )
+
+
+def _columns_compute(layout: BlockLayout, *, sparse_row: torch.Tensor, kv_bh: torch.Tensor):
+    """(col_ptr, col_token, col_first) of the sparse rows' key-token columns, or None without any."""
+    if not layout.has_columns:
+        return None
+    bsz, heads, n_q, _ = layout.shape
+    width = layout.col_indices.shape[-1]
+    count = torch.where(sparse_row, layout.col_counts.reshape(-1).long(), 0)
+    if not bool((count > 0).any()):
+        return None
+    col = layout.col_indices.reshape(-1, width).long()
+    valid = torch.arange(width).view(1, -1) < count.view(-1, 1)
+    token = kv_bh.view(-1, 1) * layout.kv_len + col
+    q_start = (torch.arange(n_q).repeat(bsz * heads) * layout.block_size[0] + layout.kv_offset).view(-1, 1)
+    first = (col - q_start).clamp_min(0) if layout.causal else torch.zeros_like(col)
+    return (
+        torch.cat([torch.zeros(1, dtype=torch.long), count.cumsum(0)]),
+        token[valid].contiguous(),
+        first[valid].to(torch.int32).contiguous(),
     )
 
 
@@ -112,6 +144,9 @@ def native_sparse_attention(
         plan.order.data_ptr(), len(plan.order),
         plan.row_ptr.data_ptr(), plan.ent_token.data_ptr(), plan.ent_len.data_ptr(),
         plan.ent_level.data_ptr(), plan.ent_delta.data_ptr(),
+        *(None, None, None) if plan.col_ptr is None else (
+            plan.col_ptr.data_ptr(), plan.col_token.data_ptr(), plan.col_first.data_ptr()
+        ),
         layout.block_size[0], d, dv, max(chunk, plan.longest), 1.0 / math.sqrt(d), workers,
         lib.sgemm, lib.mkl_threads_local,
     )  # fmt: skip

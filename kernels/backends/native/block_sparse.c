@@ -1,5 +1,6 @@
 /* Block-sparse flash-attention forward for float32 on the CPU: one online-softmax pass per query
- * block over its listed key blocks (any pyramid level), with MKL's sgemm as found in
+ * block over its listed key blocks (any pyramid level) and key-token columns (gathered into a
+ * per-thread tile), with MKL's sgemm as found in
  * PyTorch's own library (their addresses are passed in; nothing is linked). Rows are pulled from an
  * atomic counter by the threads of an OpenMP team; each keeps MKL single-threaded. */
 #include <math.h>
@@ -23,6 +24,9 @@ typedef struct {
     const int32_t *ent_len;      /* tokens in the entry */
     const int32_t *ent_level;    /* 1..4; logit bias (level - 1) ln 2 */
     const int64_t *ent_delta;    /* causal: key s visible to query t iff s - t <= delta; INT64_MAX = no mask */
+    const int64_t *col_ptr;      /* [rows + 1] CSR offsets into the column arrays, or NULL: no columns */
+    const int64_t *col_token;    /* key token of the column in the level-1 array */
+    const int32_t *col_first;    /* the first query t of the block that sees the column (0: all) */
     int64_t n_tasks;
     int b_q, d, dv, chunk;
     float scale;
@@ -32,8 +36,50 @@ typedef struct {
     int failed;
 } Work;
 
-/* Output of query block r: its entries in chunks of at most `chunk` key columns. */
-static void row_attend(Work *w, int64_t r, float *s, float *m, float *l, float *acc) {
+/* Online softmax over a chunk of `cols` score columns (row-major b_q x cols): P = exp(S - new row
+ * max) in place, the row sums into l and the rescaling of acc by the change of row max. */
+static void online_softmax(float *s, int cols, int bq, int dv, float *m, float *l, float *acc) {
+    for (int t = 0; t < bq; t++) {
+        float *row = s + (int64_t)t * cols;
+        const float mx = row_max(row, cols);
+        const float m_new = mx > m[t] ? mx : m[t];
+        const float shift = m_new == -INFINITY ? 0.0f : m_new;
+        const float sum = exp_shifted_sum(row, cols, shift);
+        float alpha = m[t] == -INFINITY ? 0.0f : expf(m[t] - shift);
+        if (alpha != 1.0f) {
+            float *a = acc + (int64_t)t * dv;
+            for (int c = 0; c < dv; c++) a[c] *= alpha;
+        }
+        l[t] = l[t] * alpha + sum;
+        m[t] = m_new;
+    }
+}
+
+/* The key-token columns of query block r, `chunk` at a time: keys and values gathered into the
+ * tiles kt, vt, then one score product, the causal cut per column, the softmax and one P V. */
+static void row_columns(Work *w, const float *q, int64_t r, float *s, float *m, float *l, float *acc,
+                        float *kt, float *vt) {
+    const int bq = w->b_q, d = w->d, dv = w->dv;
+    const float one = 1.0f, zero = 0.0f;
+    const float *keys = w->keys[0], *values = w->values[0];
+    for (int64_t c0 = w->col_ptr[r], end = w->col_ptr[r + 1]; c0 < end; c0 += w->chunk) {
+        int n = (int)(end - c0 < w->chunk ? end - c0 : w->chunk);
+        for (int c = 0; c < n; c++) {
+            memcpy(kt + (int64_t)c * d, keys + w->col_token[c0 + c] * d, sizeof(float) * d);
+            memcpy(vt + (int64_t)c * dv, values + w->col_token[c0 + c] * dv, sizeof(float) * dv);
+        }
+        w->sgemm("T", "N", &n, &bq, &d, &w->scale, kt, &d, q, &d, &zero, s, &n);
+        for (int c = 0; c < n; c++) {
+            int first = w->col_first[c0 + c];
+            for (int t = 0; t < first && t < bq; t++) s[(int64_t)t * n + c] = -INFINITY;
+        }
+        online_softmax(s, n, bq, dv, m, l, acc);
+        w->sgemm("N", "N", &dv, &bq, &n, &one, vt, &dv, s, &n, &one, acc, &dv);
+    }
+}
+
+/* Output of query block r: its entries in chunks of at most `chunk` key columns, then its columns. */
+static void row_attend(Work *w, int64_t r, float *s, float *m, float *l, float *acc, float *kt, float *vt) {
     const int bq = w->b_q, d = w->d, dv = w->dv, chunk = w->chunk;
     const float *q = w->q + r * (int64_t)bq * d;
     const float one = 1.0f, zero = 0.0f;
@@ -66,21 +112,7 @@ static void row_attend(Work *w, int64_t r, float *s, float *m, float *l, float *
             }
             c0 += n;
         }
-        /* online softmax over the chunk: P = exp(S - new row max), in place, and its row sums */
-        for (int t = 0; t < bq; t++) {
-            float *row = s + (int64_t)t * cols;
-            const float mx = row_max(row, cols);
-            const float m_new = mx > m[t] ? mx : m[t];
-            const float shift = m_new == -INFINITY ? 0.0f : m_new;
-            const float sum = exp_shifted_sum(row, cols, shift);
-            float alpha = m[t] == -INFINITY ? 0.0f : expf(m[t] - shift);
-            if (alpha != 1.0f) {
-                float *a = acc + (int64_t)t * dv;
-                for (int c = 0; c < dv; c++) a[c] *= alpha;
-            }
-            l[t] = l[t] * alpha + sum;
-            m[t] = m_new;
-        }
+        online_softmax(s, cols, bq, dv, m, l, acc);
         /* acc += P V, entry by entry (column-major: acc^T += V^T P^T) */
         c0 = 0;
         for (int64_t j = e0; j < e; j++) {
@@ -90,6 +122,7 @@ static void row_attend(Work *w, int64_t r, float *s, float *m, float *l, float *
             c0 += n;
         }
     }
+    if (w->col_ptr) row_columns(w, q, r, s, m, l, acc, kt, vt);
     float *o = w->out + r * (int64_t)bq * dv;
     for (int t = 0; t < bq; t++) {
         if (l[t] > 0.0f) {
@@ -110,30 +143,34 @@ static void worker(Work *w) {
     float *m = malloc(sizeof(float) * bq);
     float *l = malloc(sizeof(float) * bq);
     float *acc = malloc(sizeof(float) * bq * (size_t)w->dv);
-    if (!s || !m || !l || !acc) {
+    float *kt = w->col_ptr ? malloc(sizeof(float) * (size_t)max_cols * (size_t)w->d) : NULL;
+    float *vt = w->col_ptr ? malloc(sizeof(float) * (size_t)max_cols * (size_t)w->dv) : NULL;
+    if (!s || !m || !l || !acc || (w->col_ptr && (!kt || !vt))) {
 #pragma omp atomic write
         w->failed = 1;
     } else {
         for (;;) {
             int64_t i = atomic_fetch_add(&w->next, 1);
             if (i >= w->n_tasks) break;
-            row_attend(w, w->order[i], s, m, l, acc);
+            row_attend(w, w->order[i], s, m, l, acc, kt, vt);
         }
     }
-    free(s); free(m); free(l); free(acc);
+    free(s); free(m); free(l); free(acc); free(kt); free(vt);
     w->mkl_local(previous);
 }
 
-/* Attention of every task's query block over its entries, on `threads` threads (the caller's
- * included). Returns 0, or 1 when a scratch allocation failed. `chunk` must be at least the longest
- * entry. */
+/* Attention of every task's query block over its entries and columns, on `threads` threads (the
+ * caller's included). Returns 0, or 1 when a scratch allocation failed. `chunk` must be at least the
+ * longest entry. col_ptr NULL: no columns (col_token and col_first are then not read). */
 int block_sparse_forward(const float *q, const float *const *keys, const float *const *values, float *out,
                          const int64_t *order, int64_t n_tasks, const int64_t *row_ptr,
                          const int64_t *ent_token, const int32_t *ent_len, const int32_t *ent_level,
-                         const int64_t *ent_delta, int b_q, int d, int dv, int chunk, float scale, int threads,
-                         void *sgemm, void *mkl_local) {
-    Work w = {q, keys, values, out, order, row_ptr, ent_token, ent_len, ent_level, ent_delta, n_tasks,
-              b_q, d, dv, chunk, scale, (sgemm_fn)sgemm, (mkl_local_fn)mkl_local, 0, 0};
+                         const int64_t *ent_delta, const int64_t *col_ptr, const int64_t *col_token,
+                         const int32_t *col_first, int b_q, int d, int dv, int chunk, float scale,
+                         int threads, void *sgemm, void *mkl_local) {
+    Work w = {q, keys, values, out, order, row_ptr, ent_token, ent_len, ent_level, ent_delta, col_ptr,
+              col_token, col_first, n_tasks, b_q, d, dv, chunk, scale, (sgemm_fn)sgemm,
+              (mkl_local_fn)mkl_local, 0, 0};
     atomic_init(&w.next, 0);
     if (threads < 1) threads = 1;
     if (threads > n_tasks) threads = n_tasks > 0 ? (int)n_tasks : 1;
