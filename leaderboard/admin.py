@@ -8,7 +8,13 @@ from typing import Any
 from django.contrib import admin, messages
 
 from leaderboard.models import Benchmark, LeaderboardEntry, Phase, Score, Submission, WorkerHeartbeat
-from leaderboard.services import ServiceError, submission_cancel, submission_rerun, submission_set_hidden
+from leaderboard.services import (
+    ServiceError,
+    leaderboard_rebuild,
+    submission_cancel,
+    submission_rerun,
+    submission_set_hidden,
+)
 
 
 class NoAddMixin:
@@ -81,6 +87,12 @@ class PhaseAdmin(NoAddMixin, admin.ModelAdmin):
     )
     list_filter = ("benchmark", "is_visible")
     readonly_fields = ("benchmark", "slug")
+    def save_model(self, request, obj, form, change) -> None:
+        """Save, then rebuild the phase's board when its private-split policy changed."""
+        super().save_model(request, obj, form, change)
+        if change and "has_private_split" in form.changed_data:
+            leaderboard_rebuild(phase=obj)
+
     fields = (
         "benchmark",
         "slug",

@@ -250,6 +250,7 @@ class LeaderboardEntry(models.Model):
     )
 
     class Meta:
+        verbose_name_plural = "leaderboard entries"
         ordering = ["phase", "split", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["phase", "split", "submission"], name="entry_unique_submission")

@@ -24,6 +24,7 @@ from leaderboard.services.hidden_secret import (
     hidden_key,
     hidden_secret_check,
 )
+from leaderboard.services.leaderboards import benchmark_boards_rebuild
 
 logger = logging.getLogger(__name__)
 DataStatus = Benchmark.DataStatus
@@ -65,6 +66,7 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
         benchmark, created = Benchmark.objects.select_for_update().get_or_create(
             slug=spec.slug, defaults={**_spec_fields(spec), "display_order": display_order}
         )
+        board_inputs = _board_inputs(benchmark)
         if not created:
             for name, value in _spec_fields(spec).items():
                 setattr(benchmark, name, value)
@@ -101,7 +103,14 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
                 phase.save(update_fields=["title", "description", "needs_gpu"])
     if benchmark.data_id != previous_data_id:
         benchmark_data_changed(benchmark=benchmark)
+    elif _board_inputs(benchmark) != board_inputs:
+        benchmark_boards_rebuild(benchmark=benchmark)
     return benchmark
+
+
+def _board_inputs(benchmark: Benchmark) -> tuple:
+    """What a materialised board is computed from, besides the scores: metrics, ranking and axes."""
+    return (benchmark.metrics, benchmark.ranking_metric, benchmark.pareto_x, benchmark.pareto_y)
 
 
 def benchmark_sync_all() -> list[Benchmark]:

@@ -12,7 +12,7 @@ from evaluator.registry import benchmark_get
 from leaderboard.models import Benchmark, Submission
 from leaderboard.queueing import submission_enqueue
 from leaderboard.services.hidden_secret import build_record_read
-from leaderboard.services.leaderboards import leaderboard_rebuild
+from leaderboard.services.leaderboards import benchmark_boards_rebuild
 
 Status = Submission.Status
 
@@ -70,6 +70,5 @@ def submissions_carry_over(*, benchmark: Benchmark) -> int:
 def benchmark_data_changed(*, benchmark: Benchmark) -> int:
     """Rebuild every phase's board from scores on the data in service, then carry submissions over."""
     benchmark.refresh_from_db()
-    for phase in benchmark.phases.all():
-        leaderboard_rebuild(phase=phase)
+    benchmark_boards_rebuild(benchmark=benchmark)
     return submissions_carry_over(benchmark=benchmark)

@@ -116,8 +116,17 @@ def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int
         return _rebuild_locked(phase=phase, splits=splits or phase_splits(phase=phase))
 
 
+def benchmark_boards_rebuild(*, benchmark: Benchmark) -> int:
+    """Rebuild every phase's board of `benchmark`: the one call for every writer of a board's inputs
+    (ranking metric, axes, metrics, private-split policy, data in service)."""
+    return sum(leaderboard_rebuild(phase=phase) for phase in Phase.objects.filter(benchmark=benchmark))
+
+
 def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
-    """leaderboard_rebuild once the phase row is locked."""
+    """leaderboard_rebuild once the phase row is locked; entries of splits the phase no longer has go."""
+    gone = [s for s in Score.Split.values if s not in phase_splits(phase=phase)]
+    LeaderboardPosition.objects.filter(phase=phase, split__in=gone).delete()
+    LeaderboardEntry.objects.filter(phase=phase, split__in=gone).delete()
     spec = board_spec(benchmark=phase.benchmark)
     metric, higher = spec.ranking, spec.higher(spec.ranking)
     listed = Submission.objects.filter(
