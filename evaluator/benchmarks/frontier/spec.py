@@ -1,0 +1,91 @@
+"""The frontier benchmark's spec: phases, the JSON method-config submission, and its metrics."""
+
+from __future__ import annotations
+
+from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
+
+from .plan import DEV_FILE, PHASE_PLANS
+from .registry import TASKS, task_names
+from .submission import DENSE, FRONTIER_METHODS
+
+SLUG = "frontier"
+VERSION = "1"
+PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json")
+
+
+def _metric(name: str, label: str, unit: str, higher: bool, fmt: str, text: str) -> MetricSpec:
+    """One MetricSpec (positional shorthand)."""
+    return MetricSpec(name=name, label=label, unit=unit, higher_is_better=higher, fmt=fmt, description=text)
+
+
+def frontier_metrics() -> tuple[MetricSpec, ...]:
+    """Headline accuracy, measured sparsity and speed, then one accuracy per task."""
+    metrics = [
+        _metric("acc_worst", "Worst-task accuracy", "accuracy", True, "{:.3f}",
+                "The lowest of the six task accuracies (each the mean over lengths and samples)"),
+        _metric("acc_mean", "Mean accuracy", "accuracy", True, "{:.3f}", "Mean of the six task accuracies"),
+        _metric("sparsity", "Sparsity", "fraction", True, "{:.3f}",
+                "1 - density the platform counted: computed attention cells over causal cells, all layers, "
+                "heads and samples (decode methods: kept cache tokens per decode step)"),
+        _metric("sparsity_ref", "Sparsity (Sparse Frontier count)", "fraction", True, "{:.3f}",
+                "The reference harness's own count: 64x64 per block plus 64 per column, over L(L+1)/2"),
+        _metric("compression", "Compression ratio", "x", True, "{:.2f}", "1 / (1 - sparsity)"),
+        _metric("speedup", "Attention speedup", "x", True, "{:.2f}",
+                "Dense over sparse attention time (estimator included), measured interleaved in the job: "
+                "prefill for prefill methods, decode steps for Quest and the eviction methods"),
+        _metric("attn_rel_l2", "Attention error", "rel. L2", False, "{:.3f}",
+                "Relative L2 error of the attention outputs against dense attention on the same inputs"),
+    ]
+    for task in task_names():
+        metrics.append(
+            _metric(f"acc_{task}", f"Acc {task}", "accuracy", True, "{:.3f}", TASKS[task].summary)
+        )
+    return tuple(metrics)
+
+
+def frontier_spec() -> BenchmarkSpec:
+    """The whole spec; the test-long phase declares that it needs a GPU."""
+    phases = tuple(
+        PhaseSpec(
+            slug=plan.slug,
+            title=plan.title,
+            description=(
+                f"{plan.samples} samples per task at {', '.join(str(n) for n in plan.lengths)} tokens;"
+                + (" seeds hidden (from the deployment secret)." if plan.hidden else " seeds published.")
+                + (" Needs a GPU worker." if plan.needs_gpu else "")
+            ),
+            public_paths=PUBLIC_PATHS,
+            max_upload_bytes=64 * 1024,
+            needs_gpu=plan.needs_gpu,
+        )
+        for plan in PHASE_PLANS
+    )
+    methods = ", ".join((DENSE, *FRONTIER_METHODS))
+    return BenchmarkSpec(
+        slug=SLUG,
+        version=VERSION,
+        title="Long-context sparse attention (The Sparse Frontier's tasks)",
+        description=(
+            "Training-free sparse attention methods run inside a built-in long-context model on the six"
+            " controllable tasks of The Sparse Frontier (Nawrot et al., 2025): multi-key needle retrieval,"
+            " variable tracking, common-word extraction, and story retrieval, multi-hop and filtering."
+            " A submission names a method and its settings; the platform runs it on every attention call"
+            " of the model, scores the answers as the harness does, and measures sparsity and speed itself."
+        ),
+        phases=phases,
+        formats=(
+            SubmissionFormat(
+                kind=SubmissionKind.CONFIG,
+                description=(
+                    f'JSON {{"method": one of {methods}, "params": {{...}}, "target_sparsity": s}}; params'
+                    " as kernels/method_config.py documents them (target_sparsity, optional, replaces the"
+                    " method's budget and must be met within 0.01)"
+                ),
+            ),
+        ),
+        metrics=frontier_metrics(),
+        ranking_metric="acc_worst",
+        pareto_axes=("speedup", "acc_worst"),
+        soft_time_limit_s=900,
+        rescore_on_new_data=True,
+    )

@@ -1,0 +1,56 @@
+"""A frontier submission: dense, or a long-context method config as kernels/method_config.py parses it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from evaluator.contract import Problem
+from kernels.method_config import ConfigError, MethodConfig, method_config_parse
+
+DENSE = "dense"
+#: The kernels' long-context methods: prefill layouts, Quest's decode pages, KV eviction.
+PREFILL_METHODS = ("vertical_slash", "flexprefill", "block_topk")
+DECODE_METHODS = ("quest", "snapkv", "ada_snapkv")
+FRONTIER_METHODS = (*PREFILL_METHODS, *DECODE_METHODS)
+
+
+@dataclass(frozen=True)
+class FrontierSubmission:
+    """What a config asks for: dense attention (``method is None``) or one method config."""
+
+    method: MethodConfig | None
+
+    @property
+    def name(self) -> str:
+        """The method's name ("dense" for dense attention)."""
+        return DENSE if self.method is None else self.method.method
+
+    @property
+    def phase_kind(self) -> str:
+        """Where the method acts: "dense", "prefill" or "decode"."""
+        if self.method is None:
+            return DENSE
+        return "prefill" if self.method.method in PREFILL_METHODS else "decode"
+
+
+def submission_parse(*, config: Any) -> tuple[FrontierSubmission | None, list[Problem]]:
+    """The parsed submission, or None with every problem named by its config field."""
+    if not isinstance(config, Mapping):
+        return None, [Problem("config", f"must be a JSON object, got {type(config).__name__}")]
+    method = config.get("method")
+    if method == DENSE:
+        extra = sorted(set(config) - {"method"})
+        if extra:
+            return None, [Problem(f"config.{extra[0]}", "dense attention takes no other field")]
+        return FrontierSubmission(method=None), []
+    if method is not None and method not in FRONTIER_METHODS:
+        known = ", ".join((DENSE, *FRONTIER_METHODS))
+        message = f"{method!r} is not a long-context method; use one of {known}"
+        return None, [Problem("config.method", message)]
+    try:
+        parsed = method_config_parse(config)
+    except ConfigError as exc:
+        return None, [Problem(f"config.{exc.field}", str(exc).split(": ", 1)[-1])]
+    return FrontierSubmission(method=parsed), []
