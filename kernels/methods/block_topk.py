@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels.layout import BlockLayout
-from kernels.methods.common import self_attention_length_check, topk_mask
+from kernels.methods.common import self_attention_length_check
 
 FORCED_BLOCKS = 3  # sink, diagonal and previous block
 
@@ -29,11 +29,13 @@ class BlockTopkParams:
 
 
 def block_topk_scores(q: torch.Tensor, k: torch.Tensor, *, block_size: int) -> torch.Tensor:
-    """Pooled scores ``[B, H, n_b, n_b]``: mean query of each block dotted with mean key of each block."""
+    """Pooled scores ``[B, H, n_b, n_b]``: mean query of each block dotted with mean key of each block
+    (in float32, or float64 for float64 inputs)."""
     if k.shape[1] != q.shape[1]:
         k = k.repeat_interleave(q.shape[1] // k.shape[1], dim=1)
-    qp = q.float().unflatten(2, (-1, block_size)).mean(3)
-    kp = k.float().unflatten(2, (-1, block_size)).mean(3)
+    dtype = torch.float64 if q.dtype == torch.float64 else torch.float32
+    qp = q.to(dtype).unflatten(2, (-1, block_size)).mean(3)
+    kp = k.to(dtype).unflatten(2, (-1, block_size)).mean(3)
     return qp @ kp.transpose(-1, -2)
 
 
@@ -52,8 +54,10 @@ def block_topk_build_layout(q: torch.Tensor, k: torch.Tensor, params: BlockTopkP
     visible = j <= i if params.causal else torch.ones(n_b, n_b, dtype=torch.bool)
     forced = ((j == 0) | (j == i) | (j == i - 1)) & visible
     scores = scores.masked_fill(forced, float("inf")).masked_fill(~visible, float("-inf"))
-    counts = torch.minimum(torch.full((n_b,), params.top_k), visible.sum(-1)).expand(scores.shape[:-1])
-    keep = topk_mask(scores=scores, counts=counts.contiguous()) & visible
+    counts = torch.minimum(torch.full((n_b,), params.top_k), visible.sum(-1))
+    order = torch.argsort(scores, dim=-1, descending=True, stable=True)  # ties by position
+    ranked_in = (torch.arange(n_b).view(1, -1) < counts.view(-1, 1)).expand_as(order)
+    keep = torch.zeros_like(scores, dtype=torch.bool).scatter_(-1, order, ranked_in)
     return BlockLayout.from_block_mask(keep, block_size=(b, b), causal=params.causal)
 
 
