@@ -55,8 +55,9 @@ def block_topk_build_layout(q: torch.Tensor, k: torch.Tensor, params: BlockTopkP
     forced = ((j == 0) | (j == i) | (j == i - 1)) & visible
     scores = scores.masked_fill(forced, float("inf")).masked_fill(~visible, float("-inf"))
     counts = torch.minimum(torch.full((n_b,), params.top_k), visible.sum(-1))
-    order = torch.argsort(scores, dim=-1, descending=True, stable=True)  # ties by position
-    ranked_in = (torch.arange(n_b).view(1, -1) < counts.view(-1, 1)).expand_as(order)
+    top = min(params.top_k, n_b)
+    order = torch.topk(scores, top, dim=-1).indices  # best first: forced (+inf), then by score
+    ranked_in = (torch.arange(top).view(1, -1) < counts.view(-1, 1)).expand_as(order)
     keep = torch.zeros_like(scores, dtype=torch.bool).scatter_(-1, order, ranked_in)
     return BlockLayout.from_block_mask(keep, block_size=(b, b), causal=params.causal)
 

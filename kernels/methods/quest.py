@@ -132,6 +132,9 @@ def quest_step_attention(
 ) -> torch.Tensor:
     """One decode query q_step ``[B, H, 1, d]`` over the cache tokens ``tokens`` ``[B, H_kv, T]`` of
     k, v ``[B, H_kv, N, d]`` (gathered per KV head, as a paged kernel reads its block table)."""
-    idx = tokens.to(k.device).unsqueeze(-1).expand(-1, -1, -1, k.shape[-1])
-    ks, vs = k.gather(2, idx), v.gather(2, idx)
+    bsz, kv_heads, n, d = k.shape
+    rows = torch.arange(bsz * kv_heads, device=tokens.device).view(bsz, kv_heads, 1) * n
+    flat = (tokens + rows).flatten().to(k.device)
+    ks = k.reshape(-1, d).index_select(0, flat).view(bsz, kv_heads, -1, d)
+    vs = v.reshape(-1, d).index_select(0, flat).view(bsz, kv_heads, -1, d)
     return F.scaled_dot_product_attention(q_step, ks, vs, enable_gqa=q_step.shape[1] != k.shape[1])
