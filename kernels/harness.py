@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 
 from kernels.api import backend_resolve, sparse_attention
+from kernels.budget import budget_for_target
 from kernels.decode import decode_counted, decode_dense_step, decode_steps_plan
 from kernels.layout import BlockLayout
-from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, MethodConfig
+from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, TARGET_KNOBS, MethodConfig
 from kernels.methods import LAYOUT_METHODS
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall
@@ -64,6 +65,7 @@ class MethodMeasurement:
     estimator: Timing
     attention: Timing
     dense: Timing
+    budget: dict[str, float] | None = None
 
     @property
     def speedup(self) -> float:
@@ -155,8 +157,22 @@ def method_measure(
     if config.method in DECODE_METHODS and decode_steps is None:
         raise ValueError(f"{config.method} serves decode steps: pass decode_steps")
     params = method_params(config, geometry=geometry)
+    budget = None
+    if config.target_sparsity is not None:  # the budget whose counted density is closest to the target
+        choice = budget_for_target(
+            config.method,
+            params,
+            target_sparsity=config.target_sparsity,
+            q=q,
+            k=k,
+            v=v,
+            decode_steps=decode_steps,
+        )
+        params = choice.params
+        budget = {name: getattr(params, name) for name in TARGET_KNOBS[config.method]}
     if config.method in DECODE_METHODS:
-        return _decode_measure(config.method, params, q=q, k=k, v=v, steps=decode_steps, repeats=repeats)
+        m = _decode_measure(config.method, params, q=q, k=k, v=v, steps=decode_steps, repeats=repeats)
+        return dataclasses.replace(m, budget=budget)
     estimate, attend = _steps(config.method, params, q=q, k=k, v=v, backend=backend)
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up (kernel builds, plan caches)
@@ -168,7 +184,7 @@ def method_measure(
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
                 rounds[name].append(ms)
     density, recall = _counted(chosen, queries=q, k=k)
-    return _measurement(
+    m = _measurement(
         config.method,
         backend_resolve(backend=backend, device=q.device, dtype=q.dtype),
         out=out,
@@ -176,6 +192,7 @@ def method_measure(
         counted=(density, recall),
         rounds=rounds,
     )
+    return dataclasses.replace(m, budget=budget)
 
 
 def _measurement(method: str, backend: str, *, out, ref, counted, rounds) -> MethodMeasurement:
