@@ -50,7 +50,7 @@ def quest_reference(
 ) -> torch.Tensor:
     """Kept cache tokens ``[B, H_kv, position + 1]`` of one decode query at ``position``: the top
     ``token_budget // page_size + 1`` complete pages by the summed bound over the GQA group, the last
-    of them replaced by the current page (kept up to the query)."""
+    of them replaced by the current page (kept up to the query); every page for a shorter cache."""
     bsz, heads, _, d = q_step.shape
     kv_heads = k.shape[1]
     group = heads // kv_heads
@@ -67,8 +67,11 @@ def quest_reference(
                     qv = q_step[b, h * group + g, 0].double()
                     total += float(sum(max(qv[i] * lo[i], qv[i] * hi[i]) for i in range(d)))
                 scores.append((total, page))
-            pages = _ranked(scores)[: token_budget // page_size + 1]
-            pages[-1] = current
+            if current > token_budget // page_size:  # the reference's top budget + 1, the last replaced
+                pages = _ranked(scores)[: token_budget // page_size + 1]
+                pages[-1] = current
+            else:  # a cache within the budget: every page
+                pages = list(range(current + 1))
             for page in pages:
                 keep[b, h, page * page_size : min((page + 1) * page_size, position + 1)] = True
     return keep

@@ -147,8 +147,11 @@ def test_quest_step_keeps_budget_pages_then_the_current_page_cut_at_the_query():
     assert attention_error(out, ref).rel_l2 <= 1e-5
 
 
-def test_quest_step_refuses_a_cache_with_too_few_pages():
+def test_quest_step_keeps_every_page_of_a_cache_within_its_budget():
     q, k, _ = _qkv()
     bounds = quest_page_bounds(k, page_size=16)
-    with pytest.raises(ValueError, match="complete pages"):
-        quest_step_select(q[:, :, 64:65], bounds, position=64, params=QuestParams(token_budget=64))
+    pages = quest_step_select(q[:, :, 70:71], bounds, position=70, params=QuestParams(token_budget=1024))
+    assert pages.shape == (1, 2, 5) and pages.sort(-1).values.tolist() == [[[0, 1, 2, 3, 4]] * 2]
+    assert quest_step_tokens(pages, position=70, page_size=16).sort(-1).values.tolist() == [
+        [list(range(71))] * 2
+    ]

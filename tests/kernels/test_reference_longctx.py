@@ -74,14 +74,15 @@ def _served(method: str, params, q, k, v, steps: int):
 
 
 @pytest.mark.parametrize("inputs", INPUTS)
-def test_quest_keeps_the_reference_pages_at_every_step(inputs):
+@pytest.mark.parametrize("budget", [64, 1024])  # 1024: a cache within the budget keeps every page
+def test_quest_keeps_the_reference_pages_at_every_step(inputs, budget):
     q, k, v = INPUTS[inputs]()
-    params = QuestParams(page_size=16, token_budget=64)
+    params = QuestParams(page_size=16, token_budget=budget)
     prompt, kept, density = _served("quest", params, q, k, v, steps=4)
     expected = []
     for t, got in enumerate(kept):
         p = prompt + t
-        ref = quest_reference(q[:, :, p : p + 1], k, position=p, page_size=16, token_budget=64)
+        ref = quest_reference(q[:, :, p : p + 1], k, position=p, page_size=16, token_budget=budget)
         assert torch.equal(got, ref), t
         expected.append(float(ref.double().mean()))
     assert density == pytest.approx(sum(expected) / len(expected), abs=1e-12)
