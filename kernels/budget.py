@@ -63,10 +63,12 @@ def budget_for_target(
     if method in DECODE_METHODS:
 
         def density(value: float) -> float:
+            """Decode density at this budget."""
             return _decode_density(method, with_value(value), q=q, k=k, v=v, steps=decode_steps)
     else:
 
         def density(value: float) -> float:
+            """Layout density at this budget."""
             return layout_density(LAYOUT_METHODS[method][1](q, k, with_value(value)))
 
     value, found = budget_bisect(

@@ -100,12 +100,19 @@ def evicted_step_attention(
 
 
 def decode_steps_plan(
-    method: str, params, *, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, steps: int
+    method: str,
+    params: QuestParams | SnapKvParams,
+    *,
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    steps: int,
 ) -> DecodeSteps:
     """How Quest, SnapKV or Ada-SnapKV decode the last ``steps`` tokens of ``[B, H, N, d]`` inputs."""
     prompt = decode_split(n_tokens=q.shape[2], steps=steps)
 
     def query(t: int) -> torch.Tensor:
+        """Step t's query ``[B, H, 1, d]``."""
         return q[:, :, prompt + t : prompt + t + 1]
 
     if method in EVICTION_METHODS:
@@ -113,12 +120,14 @@ def decode_steps_plan(
             raise ValueError(f"{method} takes SnapKvParams, got {type(params).__name__}")
 
         def prepare() -> EvictedCache:
+            """Evict from the prompt alone and pack what is kept."""
             selection = snapkv_select(q[:, :, :prompt], k[:, :, :prompt], params)
             return evicted_cache_build(
                 k=k[:, :, :prompt], v=v[:, :, :prompt], selection=selection, steps=steps, heads=q.shape[1]
             )
 
         def kept_evicted(cache: EvictedCache, t: int) -> torch.Tensor:
+            """The kept prompt tokens, then every decode token up to step t."""
             keep = cache.selection.keep
             return torch.cat([keep, keep.new_ones(*keep.shape[:2], t + 1)], dim=-1)
 
@@ -139,6 +148,7 @@ def decode_steps_plan(
     bounds = quest_page_bounds(k[:, :, :whole], page_size=ps)
 
     def kept_quest(tokens: torch.Tensor, t: int) -> torch.Tensor:
+        """The tokens of the pages step t selected, as a mask over the visible cache."""
         mask = torch.zeros(*tokens.shape[:2], prompt + t + 1, dtype=torch.bool)
         return mask.scatter_(-1, tokens.cpu(), True)
 
