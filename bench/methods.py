@@ -6,9 +6,9 @@ Without --config, every method runs with its default settings (the papers' param
 file holds {"method": ..., "params": {...}}, as a submission would. The video methods (Sparse-vDiT,
 PSA, BLADE) run on a synthetic video workload (kernels/workloads.py); the long-context methods on a
 synthetic causal text workload (kernels/workloads_text.py: local, sink, vertical, slash and
-retrieval heads). Decode methods (Quest, SnapKV, Ada-SnapKV) serve the last --decode queries over
-the whole sequence as the cache. Prints one markdown row per config: what the harness measured,
-never what the method claims.
+retrieval heads). Decode methods (Quest, SnapKV, Ada-SnapKV) decode the last --decode tokens one
+step at a time after the prompt before them (kernels/decode.py); times are summed over the steps.
+Prints one markdown row per config: what the harness measured, never what the method claims.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def main() -> None:
     print(f"Command: bench/methods.py {' '.join(sys.argv[1:])}".rstrip())
     print(
         f"\nfloat32, {torch.get_num_threads()} threads; median of {args.repeats} interleaved repeats after "
-        f"a warm-up; decode methods serve the last {args.decode} queries"
+        f"a warm-up; decode methods decode the last {args.decode} tokens step by step"
     )
     lines = method_tables(
         configs, video_spec=spec, text_spec=text_spec, decode=args.decode, repeats=args.repeats
@@ -150,8 +150,7 @@ def method_tables(
         yield from ("", title, "", *HEADER.split("\n"))
         work = build()
         work = dataclasses.replace(work, q=work.q.to(device), k=work.k.to(device), v=work.v.to(device))
-        decode_q = work.q[:, :, -decode:].contiguous()
-        yield from measured_rows(chosen, work=work, geometry=geometry, decode_q=decode_q, repeats=repeats)
+        yield from measured_rows(chosen, work=work, geometry=geometry, decode=decode, repeats=repeats)
 
 
 def searched_vdit_config(video_spec: WorkloadSpec) -> dict:
@@ -170,9 +169,7 @@ def is_video(config) -> bool:
     return isinstance(config, dict) and config.get("method") in VIDEO_METHODS
 
 
-def measured_rows(
-    configs: list, *, work, geometry: VideoGeometry | None, decode_q: torch.Tensor, repeats: int
-):
+def measured_rows(configs: list, *, work, geometry: VideoGeometry | None, decode: int, repeats: int):
     """One table row per config (a refused config gets a row saying why), measured on ``work``'s device."""
     for data in configs:
         try:
@@ -181,9 +178,12 @@ def measured_rows(
             yield f"| {data.get('method', '?') if isinstance(data, dict) else '?'} | refused: {exc} |"
             continue
         m = method_measure(
-            config, q=work.q, k=work.k, v=work.v, decode_q=decode_q, geometry=geometry, repeats=repeats
+            config, q=work.q, k=work.k, v=work.v, decode_steps=decode, geometry=geometry, repeats=repeats
         )
-        yield row(m, dict(config.settings))
+        settings = dict(config.settings)
+        if config.target_sparsity is not None:
+            settings.update(target_sparsity=config.target_sparsity, chosen=m.budget)
+        yield row(m, settings)
 
 
 if __name__ == "__main__":

@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 
 from kernels.api import backend_resolve, sparse_attention
+from kernels.budget import budget_for_target
+from kernels.decode import decode_counted, decode_dense_step, decode_steps_plan
 from kernels.layout import BlockLayout
-from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, MethodConfig
+from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, TARGET_KNOBS, MethodConfig
 from kernels.methods import LAYOUT_METHODS
-from kernels.methods.quest import quest_build_layout, quest_page_bounds
-from kernels.methods.snapkv import KvSelection, kv_selection_attention, snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall, reference_density
 
@@ -72,6 +72,7 @@ class MethodMeasurement:
     estimator: Timing
     attention: Timing
     dense: Timing
+    budget: dict[str, float] | None = None
 
     @property
     def speedup(self) -> float:
@@ -148,64 +149,120 @@ def method_measure(
     q: torch.Tensor,
     k: torch.Tensor,
     v: torch.Tensor,
-    decode_q: torch.Tensor | None = None,
+    decode_steps: int | None = None,
     geometry: VideoGeometry | None = None,
     repeats: int = 5,
     backend: str = "auto",
 ) -> MethodMeasurement:
     """Run ``config`` on ``[B, H, N, d]`` inputs ``repeats`` times after a warm-up, dense interleaved.
 
-    Prefill and video methods attend q over k, v. Quest and the eviction methods serve ``decode_q``
-    (new queries after the cache k, v); the eviction methods estimate from the prefill q. Quest's
-    page bounds are computed once, outside the timed estimator: Quest keeps them beside the cache.
+    Prefill and video methods attend q over k, v. Quest and the eviction methods decode the last
+    ``decode_steps`` tokens one step at a time after the prompt before them (``kernels.decode``).
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
-    if config.method in DECODE_METHODS and decode_q is None:
-        raise ValueError(f"{config.method} serves decode queries: pass decode_q")
+    if config.method in DECODE_METHODS and decode_steps is None:
+        raise ValueError(f"{config.method} serves decode steps: pass decode_steps")
     params = method_params(config, geometry=geometry)
-    queries = decode_q if config.method in DECODE_METHODS else q
-    estimate, attend = _steps(config.method, params, q=q, k=k, v=v, decode_q=decode_q, backend=backend)
+    budget = None
+    if config.target_sparsity is not None:  # the budget whose counted density is closest to the target
+        choice = budget_for_target(
+            config.method,
+            params,
+            target_sparsity=config.target_sparsity,
+            q=q,
+            k=k,
+            v=v,
+            decode_steps=decode_steps,
+        )
+        params = choice.params
+        budget = {name: getattr(params, name) for name in TARGET_KNOBS[config.method]}
+    if config.method in DECODE_METHODS:
+        m = _decode_measure(config.method, params, q=q, k=k, v=v, steps=decode_steps, repeats=repeats)
+        return dataclasses.replace(m, budget=budget)
+    estimate, attend = _steps(config.method, params, q=q, k=k, v=v, backend=backend)
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up (kernel builds, plan caches)
         est_ms, chosen = _timed(estimate, device=q.device)
         att_ms, out = _timed(lambda chosen=chosen: attend(chosen), device=q.device)
         causal = isinstance(chosen, BlockLayout) and chosen.causal
-        dense_ms, ref = _timed(
-            lambda causal=causal: dense_attention(queries, k, v, causal=causal), device=q.device
-        )
+        dense_ms, ref = _timed(lambda causal=causal: dense_attention(q, k, v, causal=causal), device=q.device)
         if round_index:
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
                 rounds[name].append(ms)
+    density, recall = _counted(chosen, queries=q, k=k)
+    m = _measurement(
+        config.method,
+        backend_resolve(backend=backend, device=q.device, dtype=q.dtype),
+        out=out,
+        ref=ref,
+        counted=(density, recall),
+        rounds=rounds,
+        density_reference=reference_density(chosen) if isinstance(chosen, BlockLayout) else None,
+    )
+    return dataclasses.replace(m, budget=budget)
+
+
+def _measurement(
+    method: str, backend: str, *, out, ref, counted, rounds, density_reference: float | None = None
+) -> MethodMeasurement:
+    """The measurement from the last round's output and reference and every round's times."""
     error = attention_error(out, ref)
-    density, recall = _counted(chosen, queries=queries, k=k)
-    density_ref = reference_density(chosen) if isinstance(chosen, BlockLayout) else None
     return MethodMeasurement(
-        method=config.method,
-        backend=(
-            "sdpa (kept cache)"
-            if config.method in EVICTION_METHODS
-            else backend_resolve(backend=backend, device=q.device, dtype=q.dtype)
-        ),
-        density=density,
-        density_reference=density_ref,
+        method=method,
+        backend=backend,
+        density=counted[0],
+        density_reference=density_reference,
         rel_l2=error.rel_l2,
         rel_l2_per_head=tuple(attention_error(out[:, h], ref[:, h]).rel_l2 for h in range(out.shape[1])),
         cosine=error.cosine,
         max_abs=error.max_abs,
-        mass_recall=recall,
+        mass_recall=counted[1],
         estimator=_timing(rounds["estimator"]),
         attention=_timing(rounds["attention"]),
         dense=_timing(rounds["dense"]),
     )
 
 
+def _decode_measure(method: str, params, *, q, k, v, steps: int, repeats: int) -> MethodMeasurement:
+    """Serve the last ``steps`` tokens step by step, each step's selection, attention and dense
+    attention timed on its own and summed over the steps (the eviction is timed with the estimator)."""
+    plan = decode_steps_plan(method, params, q=q, k=k, v=v, steps=steps)
+    rounds = {"estimator": [], "attention": [], "dense": []}
+    for round_index in range(repeats + 1):  # the first round warms up
+        times = {"estimator": 0.0, "attention": 0.0, "dense": 0.0}
+        times["estimator"], state = _timed(plan.prepare, device=q.device)
+        outs, refs, kept = [], [], []
+        for t in range(steps):
+            sel_ms, chosen = _timed(lambda t=t, state=state: plan.select(state, t), device=q.device)
+            att_ms, out = _timed(lambda t=t, chosen=chosen: plan.attend(chosen, t), device=q.device)
+            dense_ms, ref = _timed(
+                lambda t=t: decode_dense_step(q, k, v, position=plan.prompt + t), device=q.device
+            )
+            for name, ms in (("estimator", sel_ms), ("attention", att_ms), ("dense", dense_ms)):
+                times[name] += ms
+            outs.append(out)
+            refs.append(ref)
+            kept.append(plan.kept(chosen, t))
+        if round_index:
+            for name, ms in times.items():
+                rounds[name].append(ms)
+    counted = decode_counted(q=q, k=k, kept=kept, prompt=plan.prompt)
+    backend = "sdpa (kept cache)" if method in EVICTION_METHODS else "sdpa (gathered pages)"
+    return _measurement(
+        method,
+        backend,
+        out=torch.cat(outs, dim=2),
+        ref=torch.cat(refs, dim=2),
+        counted=counted,
+        rounds=rounds,
+    )
+
+
 def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
-    """(density, mass recall) of what the method chose: a layout, fused head groups or a kept cache."""
+    """(density, mass recall) of what the method chose: a layout or fused head groups."""
     if isinstance(chosen, BlockLayout):
         return layout_density(chosen), mass_recall(queries, k, chosen)
-    if isinstance(chosen, KvSelection):
-        return chosen.kept_fraction, None
     recall = 0.0
     for group in chosen:
         idx = torch.tensor(group.heads, device=queries.device)
@@ -213,25 +270,14 @@ def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, 
     return vdit_groups_density(chosen), recall / queries.shape[1]
 
 
-def _steps(method: str, params, *, q, k, v, decode_q, backend: str):
-    """(estimate() -> layout, fused head groups or kept cache; attend(chosen) -> output) for one method."""
+def _steps(method: str, params, *, q, k, v, backend: str):
+    """(estimate() -> layout or fused head groups; attend(chosen) -> output) for one prefill method."""
     if method == "sparse_vdit" and params.head_modes is not None:
         if len(params.head_modes) != q.shape[1]:
             raise ValueError(f"params.head_modes: {len(params.head_modes)} modes for {q.shape[1]} heads")
         return (
             lambda: vdit_plan_layouts(q, k, params=params, modes=params.head_modes),
             lambda groups: vdit_attention(q, k, v, groups, backend=backend),
-        )
-    if method in EVICTION_METHODS:
-        return (
-            lambda: snapkv_select(q, k, params),
-            lambda selection: kv_selection_attention(decode_q, k, v, selection),
-        )
-    if method == "quest":  # the page bounds live beside the cache, updated as pages fill: not per step
-        bounds = quest_page_bounds(k, page_size=params.page_size)
-        return (
-            lambda: quest_build_layout(decode_q, k, params, bounds=bounds),
-            lambda layout: sparse_attention(decode_q, k, v, layout, backend=backend),
         )
     build = LAYOUT_METHODS[method][1]
     return (

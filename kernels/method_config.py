@@ -18,7 +18,16 @@ DECODE_METHODS = ("quest", *EVICTION_METHODS)
 METHOD_NAMES = (*LAYOUT_METHODS, *EVICTION_METHODS)
 # set by the harness from the inputs (token grid, text tokens, eviction variant), never by a submission
 INPUT_FIELDS = frozenset({"frames", "frame_tokens", "text_tokens", "grid", "forced_blocks", "adaptive"})
-TOP_KEYS = frozenset({"method", "params"})
+TOP_KEYS = frozenset({"method", "params", "target_sparsity"})
+# the long-context methods' budget fields that "target_sparsity" chooses (kernels/budget.py)
+TARGET_KNOBS = {
+    "block_topk": ("top_k",),
+    "quest": ("token_budget",),
+    "snapkv": ("capacity",),
+    "ada_snapkv": ("capacity",),
+    "vertical_slash": ("n_vertical", "n_slash"),
+    "flexprefill": ("alpha",),
+}
 
 
 class ConfigError(ValueError):
@@ -31,10 +40,12 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class MethodConfig:
-    """A validated method config: the method's name and its own settings (JSON values, checked)."""
+    """A validated method config: the method's name and its own settings (JSON values, checked);
+    ``target_sparsity``, when given, has the harness choose the method's budget (``TARGET_KNOBS``)."""
 
     method: str
     settings: Mapping[str, Any]
+    target_sparsity: float | None = None
 
     @property
     def params_class(self) -> type:
@@ -58,10 +69,13 @@ def settable_fields(method: str) -> dict[str, Any]:
 
 
 def method_config_parse(data: Any) -> MethodConfig:
-    """``{"method": name, "params": {field: value}}`` checked field by field; ConfigError names the field.
+    """``{"method": name, "params": {field: value}, "target_sparsity": s}`` checked field by field;
+    ConfigError names the field.
 
     Input fields (token grid, text tokens, the eviction variant) are refused: the harness derives
-    them from the inputs it measures on. The params' own range checks run here too.
+    them from the inputs it measures on. The params' own range checks run here too. The optional
+    ``target_sparsity`` (in (0, 1), long-context methods only) replaces the budget fields, which the
+    config must then leave out.
     """
     if not isinstance(data, Mapping):
         raise ConfigError("config", f"must be a JSON object, got {type(data).__name__}")
@@ -83,12 +97,29 @@ def method_config_parse(data: Any) -> MethodConfig:
         if name not in allowed:
             raise ConfigError(field, f"unknown for {method}; settable: {sorted(allowed)}")
         settings[name] = json_value(value, allowed[name], field=field)
-    config = MethodConfig(method=method, settings=types.MappingProxyType(settings))
+    target = target_sparsity_parse(data, method=method, settings=settings)
+    config = MethodConfig(method=method, settings=types.MappingProxyType(settings), target_sparsity=target)
     try:
         params_class(method)(**defaults_for_check(method), **settings)
     except ValueError as exc:
         raise ConfigError("params", str(exc)) from exc
     return config
+
+
+def target_sparsity_parse(data: Mapping, *, method: str, settings: Mapping[str, Any]) -> float | None:
+    """The config's target sparsity, checked: a number in (0, 1), for a method with a budget knob,
+    whose budget fields the params leave to it."""
+    if "target_sparsity" not in data:
+        return None
+    value = json_value(data["target_sparsity"], float, field="target_sparsity")
+    if not 0.0 < value < 1.0:
+        raise ConfigError("target_sparsity", f"must lie in (0, 1), got {value}")
+    if method not in TARGET_KNOBS:
+        raise ConfigError("target_sparsity", f"is not offered for {method}; only for {sorted(TARGET_KNOBS)}")
+    for name in TARGET_KNOBS[method]:
+        if name in settings:
+            raise ConfigError(f"params.{name}", "is chosen from target_sparsity: set one or the other")
+    return value
 
 
 def defaults_for_check(method: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from kernels.api import backend_resolve, sparse_attention
+from kernels.decode import decode_split
 from kernels.harness import VideoGeometry, dense_attention, measurement_row, method_measure, method_params
 from kernels.method_config import (
     DECODE_METHODS,
@@ -19,7 +20,8 @@ from kernels.method_config import (
     settable_fields,
 )
 from kernels.methods import LAYOUT_METHODS
-from kernels.methods.snapkv import kv_selection_attention, snapkv_select
+from kernels.methods.quest import quest_page_bounds, quest_step_select, quest_step_tokens
+from kernels.methods.snapkv import snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall, reference_density
 from kernels.reference import dense_attention_reference
@@ -40,33 +42,57 @@ SMALL = {
 def inputs():
     spec = WorkloadSpec(frames=4, height=8, width=16, text_tokens=128, head_dim=32, value_scale=8.0)
     work = workload_generate(spec=spec)
-    decode_q = torch.randn(1, 4, 16, 32, generator=torch.Generator().manual_seed(3))
-    return work.q, work.k, work.v, decode_q
+    return work.q, work.k, work.v, STEPS
+
+
+STEPS = 16
+
+
+def decode_recomputed(method: str, params, q, k, v, steps: int):
+    """Outputs, density and recall of ``steps`` decode steps, recomputed with dense masked attention
+    in float64 (the prompt's eviction or each step's pages give the mask of each step)."""
+    prompt = decode_split(n_tokens=q.shape[2], steps=steps)
+    group = q.shape[1] // k.shape[1]
+    outs, refs, density, recall = [], [], 0.0, 0.0
+    for t in range(steps):
+        p = prompt + t
+        if method in EVICTION_METHODS:
+            keep = snapkv_select(q[:, :, :prompt], k[:, :, :prompt], params).keep
+            keep = torch.cat([keep, torch.ones(*keep.shape[:2], t + 1, dtype=torch.bool)], dim=-1)
+        else:
+            bounds = quest_page_bounds(k[:, :, : k.shape[2] // 16 * 16], page_size=params.page_size)
+            pages = quest_step_select(q[:, :, p : p + 1], bounds, position=p, params=params)
+            tokens = quest_step_tokens(pages, position=p, page_size=params.page_size)
+            keep = torch.zeros(*tokens.shape[:2], p + 1, dtype=torch.bool).scatter_(-1, tokens, True)
+        mask = keep.repeat_interleave(group, dim=1).unsqueeze(2)
+        qs, ks, vs = q[:, :, p : p + 1].double(), k[:, :, : p + 1].double(), v[:, :, : p + 1].double()
+        outs.append(dense_attention_reference(qs, ks, vs, mask))
+        refs.append(dense_attention_reference(qs, ks, vs))
+        density += float(mask.double().mean())
+        ks = ks.repeat_interleave(group, dim=1)
+        probs = torch.softmax((qs @ ks.transpose(-1, -2)) / q.shape[-1] ** 0.5, dim=-1)
+        recall += float((probs * mask).sum(-1).mean())
+    return torch.cat(outs, dim=2), torch.cat(refs, dim=2), density / steps, recall / steps
 
 
 @pytest.mark.parametrize("method", METHOD_NAMES)
 def test_harness_figures_match_an_independent_recomputation(inputs, method):
-    q, k, v, decode_q = inputs
+    q, k, v, steps = inputs
     config = method_config_parse({"method": method, "params": SMALL.get(method, {})})
-    m = method_measure(config, q=q, k=k, v=v, decode_q=decode_q, geometry=GEOMETRY, repeats=2)
+    m = method_measure(config, q=q, k=k, v=v, decode_steps=steps, geometry=GEOMETRY, repeats=2)
     params = method_params(config, geometry=GEOMETRY)
-    queries = decode_q if method in DECODE_METHODS else q
-    if method in EVICTION_METHODS:
-        kept = snapkv_select(q, k, params)
-        out = kv_selection_attention(decode_q, k, v, kept)
-        mask = kept.keep[:, :, None, :].expand(-1, -1, decode_q.shape[2], -1)
-        assert m.density == kept.kept_fraction and m.mass_recall is None and m.density_reference is None
-        reference = dense_attention_reference(decode_q, k, v)
-        assert attention_error(out, dense_attention_reference(decode_q, k, v, mask)).rel_l2 < 1e-5
+    if method in DECODE_METHODS:
+        out, reference, density, recall = decode_recomputed(method, params, q, k, v, steps)
+        assert m.density == pytest.approx(density, abs=1e-12)
+        assert m.mass_recall == pytest.approx(recall, abs=1e-9)
+        assert m.density_reference is None
     else:
-        layout = LAYOUT_METHODS[method][1](queries, k, params)
-        out = sparse_attention(queries, k, v, layout)
+        layout = LAYOUT_METHODS[method][1](q, k, params)
+        out = sparse_attention(q, k, v, layout)
         assert m.density == layout_density(layout)
         assert m.density_reference == reference_density(layout)
-        assert m.mass_recall == pytest.approx(mass_recall(queries, k, layout), abs=1e-9)
-        reference = dense_attention_reference(
-            queries, k, v, causal_mask(queries, k) if layout.causal else None
-        )
+        assert m.mass_recall == pytest.approx(mass_recall(q, k, layout), abs=1e-9)
+        reference = dense_attention_reference(q, k, v, causal_mask(q, k) if layout.causal else None)
     expected = attention_error(out, reference)
     assert m.rel_l2 == pytest.approx(expected.rel_l2, rel=1e-4, abs=1e-6)
     per_head = [attention_error(out[:, h], reference[:, h]).rel_l2 for h in range(out.shape[1])]
@@ -79,7 +105,8 @@ def test_harness_figures_match_an_independent_recomputation(inputs, method):
     row = measurement_row(m)
     assert row["method"] == method and row["density"] == m.density and "dense_ms" in row
     resolved = backend_resolve(backend="auto", device=q.device, dtype=q.dtype)
-    assert m.backend == ("sdpa (kept cache)" if method in EVICTION_METHODS else resolved)
+    decode_backend = "sdpa (kept cache)" if method in EVICTION_METHODS else "sdpa (gathered pages)"
+    assert m.backend == (decode_backend if method in DECODE_METHODS else resolved)
 
 
 def causal_mask(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
@@ -119,7 +146,7 @@ def test_harness_refuses_missing_inputs_by_name(inputs):
     q, k, v, _ = inputs
     with pytest.raises(ValueError, match="video geometry"):
         method_measure(method_config_parse({"method": "psa"}), q=q, k=k, v=v)
-    with pytest.raises(ValueError, match="decode_q"):
+    with pytest.raises(ValueError, match="decode_steps"):
         method_measure(method_config_parse({"method": "quest"}), q=q, k=k, v=v)
     with pytest.raises(ValueError, match="repeats"):
         method_measure(method_config_parse({"method": "block_topk"}), q=q, k=k, v=v, repeats=0)
@@ -133,18 +160,17 @@ def test_measured_speedups_are_ratios_of_the_measured_medians(inputs):
 
 @pytest.mark.parametrize("method", ["quest", "ada_snapkv", "block_topk"])
 def test_harness_measures_grouped_query_heads_against_dense(inputs, method):
-    q, k, v, decode_q = inputs
+    q, k, v, steps = inputs
     kg, vg = k[:, :2].contiguous(), v[:, :2].contiguous()
     config = method_config_parse({"method": method, "params": SMALL[method]})
-    m = method_measure(config, q=q, k=kg, v=vg, decode_q=decode_q, repeats=1)
+    m = method_measure(config, q=q, k=kg, v=vg, decode_steps=steps, repeats=1)
     params = method_params(config, geometry=None)
-    if method == "ada_snapkv":
-        out = kv_selection_attention(decode_q, kg, vg, snapkv_select(q, kg, params))
-        reference = dense_attention_reference(decode_q, kg, vg)
+    if method in DECODE_METHODS:
+        out, reference, density, _ = decode_recomputed(method, params, q, kg, vg, steps)
+        assert m.density == pytest.approx(density, abs=1e-12)
     else:
-        queries = decode_q if method == "quest" else q
-        out = sparse_attention(queries, kg, vg, LAYOUT_METHODS[method][1](queries, kg, params))
-        reference = dense_attention_reference(queries, kg, vg, causal_mask(queries, kg))
+        out = sparse_attention(q, kg, vg, LAYOUT_METHODS[method][1](q, kg, params))
+        reference = dense_attention_reference(q, kg, vg, causal_mask(q, kg))
     assert m.rel_l2 == pytest.approx(attention_error(out, reference).rel_l2, rel=1e-4, abs=1e-6)
 
 
@@ -187,7 +213,7 @@ def _plain_type(hint):
 
 @pytest.mark.parametrize("method", METHOD_NAMES)
 def test_hostile_settings_are_refused_by_name_or_measured_never_crash(inputs, method):
-    q, k, v, decode_q = inputs
+    q, k, v, steps = inputs
     for name, hint in settable_fields(method).items():
         for value in HOSTILE.get(_plain_type(hint), []):
             try:
@@ -196,7 +222,7 @@ def test_hostile_settings_are_refused_by_name_or_measured_never_crash(inputs, me
                 assert exc.field in (f"params.{name}", "params")
                 continue
             try:
-                m = method_measure(config, q=q, k=k, v=v, decode_q=decode_q, geometry=GEOMETRY, repeats=1)
+                m = method_measure(config, q=q, k=k, v=v, decode_steps=steps, geometry=GEOMETRY, repeats=1)
             except ValueError as exc:  # the inputs do not fit the settings (block sizes): said in words
                 assert str(exc), (name, value)
                 continue

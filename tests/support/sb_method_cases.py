@@ -15,7 +15,7 @@ SETTINGS = {
     "blade_asa": [{"tau": 0.8}],
     "vertical_slash": [{"last_queries": 64, "n_vertical": 64, "n_slash": 64}],
     "flexprefill": [{"last_queries": 64, "min_budget": 64, "alpha": 0.5}],
-    "block_topk": [{"top_k": 2}],
+    "block_topk": [{"top_k": 3}],
     "quest": [{"token_budget": 128}],
 }
 CASES = [(method, settings) for method in LAYOUT_METHODS for settings in SETTINGS[method]]
