@@ -1,0 +1,100 @@
+"""The frontier model's attention under a method: counted cells and outputs against dense references."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from evaluator.benchmarks.frontier.attention import MethodAttention, layout_cells
+from evaluator.benchmarks.frontier.submission import submission_parse
+from kernels.harness import method_params
+from kernels.layout import BlockLayout
+from kernels.reference import layout_token_mask
+
+
+def _attention(config: dict) -> MethodAttention:
+    submission, problems = submission_parse(config=config)
+    assert not problems
+    params = None if submission.method is None else method_params(submission.method, geometry=None)
+    return MethodAttention(submission=submission, params=params)
+
+
+def _qkv(n: int, *, heads: int = 4, kv_heads: int = 2, d: int = 16, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(1, heads, n, d, generator=g)
+    return q, torch.randn(1, kv_heads, n, d, generator=g), torch.randn(1, kv_heads, n, d, generator=g)
+
+
+@pytest.mark.parametrize("rows", [256, 250, 129])
+def test_layout_cells_equal_the_causal_token_mask_counted_over_real_rows(rows):
+    g = torch.Generator().manual_seed(rows)
+    blocks = torch.rand(1, 2, 4, 4, generator=g) < 0.5
+    blocks |= torch.eye(4, dtype=torch.bool)
+    counts = torch.zeros(1, 2, 4, dtype=torch.int32)
+    cols = torch.zeros(1, 2, 4, 3, dtype=torch.int32)
+    for h in range(2):
+        for i in range(1, 4):
+            free = [t for t in range(i * 64) if not blocks[0, h, i, t // 64]]
+            pick = free[:: max(1, len(free) // 3)][:3]
+            counts[0, h, i] = len(pick)
+            cols[0, h, i, : len(pick)] = torch.tensor(pick, dtype=torch.int32)
+    layout = BlockLayout.from_block_mask(
+        blocks, block_size=(64, 64), causal=True, col_counts=counts, col_indices=cols
+    )
+    computed, reference = layout_cells(layout, rows=rows)
+    assert computed == float(layout_token_mask(layout)[:, :, :rows].sum())
+    real_blocks = -(-rows // 64)
+    tril = torch.tril(torch.ones(4, 4, dtype=torch.bool))
+    expected = float((blocks & tril)[:, :, :real_blocks].sum()) * 64 * 64
+    expected += float(counts[:, :, :real_blocks].sum()) * 64
+    assert reference == expected
+
+
+def test_dense_prefill_and_decode_count_every_causal_cell():
+    attention = _attention({"method": "dense"})
+    q, k, v = _qkv(200)
+    out = attention.prefill(q, k, v, layer=0)
+    assert torch.allclose(out, F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True))
+    attention.decode(q[:, :, -1:], k, v, layer=0, position=199)
+    assert attention.tally.density == 1.0 and attention.tally.calls == 2
+
+
+def test_a_layout_method_that_keeps_every_block_equals_dense_attention_on_unpadded_rows():
+    attention = _attention({"method": "block_topk", "params": {"top_k": 64}})
+    q, k, v = _qkv(300)
+    out = attention.prefill(q, k, v, layer=0)
+    dense = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    assert out.shape == dense.shape and torch.allclose(out, dense, atol=1e-5)
+    assert attention.tally.density == pytest.approx(1.0)
+
+
+def test_a_sparse_layout_method_counts_fewer_cells_than_dense():
+    attention = _attention({"method": "block_topk", "params": {"top_k": 4}})
+    q, k, v = _qkv(1000)
+    attention.prefill(q, k, v, layer=0)
+    assert 0.0 < attention.tally.density < 0.5
+    assert 0.0 < attention.tally.density_reference < 0.6
+
+
+def test_quest_with_a_budget_over_the_cache_equals_dense_decode():
+    attention = _attention({"method": "quest", "params": {"token_budget": 4096}})
+    q, k, v = _qkv(257)
+    out = attention.decode(q[:, :, -1:], k, v, layer=0, position=256)
+    dense = F.scaled_dot_product_attention(q[:, :, -1:], k, v, enable_gqa=True)
+    assert torch.allclose(out, dense, atol=1e-6) and attention.tally.density == 1.0
+
+
+def test_snapkv_decodes_over_the_tokens_it_kept_after_the_prompt():
+    attention = _attention({"method": "snapkv", "params": {"capacity": 160}})
+    q, k, v = _qkv(400)
+    attention.prefill(q[:, :, :399], k[:, :, :399], v[:, :, :399], layer=3)
+    keep = attention.kept[3].keep
+    assert int(keep.sum(-1).max()) == 160
+    out = attention.decode(q[:, :, -1:], k, v, layer=3, position=399)
+    mask = torch.cat([keep, torch.ones(1, 2, 1, dtype=torch.bool)], dim=-1)
+    mask = mask.repeat_interleave(2, dim=1).unsqueeze(2)
+    k4, v4 = k.repeat_interleave(2, 1), v.repeat_interleave(2, 1)
+    expected = F.scaled_dot_product_attention(q[:, :, -1:], k4, v4, attn_mask=mask)
+    assert torch.allclose(out, expected, atol=1e-6)
+    assert attention.tally.density == pytest.approx(161 / 400)
