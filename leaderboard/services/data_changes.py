@@ -13,6 +13,7 @@ from leaderboard.models import Benchmark, Submission
 from leaderboard.queueing import submission_enqueue
 from leaderboard.services.hidden_secret import build_record_read
 from leaderboard.services.leaderboards import benchmark_boards_rebuild
+from leaderboard.services.transitions import requeue_fields
 
 Status = Submission.Status
 
@@ -24,26 +25,6 @@ def data_id_for(*, version: str, data_dir: Path) -> str:
         return version
     digest = hashlib.sha256(f"{record.origin}\n{record.secret_id}".encode()).hexdigest()[:10]
     return f"{version}+{digest}"
-
-
-def _requeue_fields(*, data_id: str, now) -> dict:
-    """The UPDATE that puts a finished submission back in the queue to be scored on `data_id`."""
-    return dict(
-        status=Status.QUEUED,
-        data_id=data_id,
-        attempts=0,
-        progress=0.0,
-        stage="re-scoring on new benchmark data",
-        lease_expires_at=None,
-        worker_id="",
-        failure_kind="",
-        error_message="",
-        started_at=None,
-        finished_at=None,
-        enqueued_at=now,
-        dispatches=1,
-        updated_at=now,
-    )
 
 
 def submissions_carry_over(*, benchmark: Benchmark) -> int:
@@ -58,7 +39,7 @@ def submissions_carry_over(*, benchmark: Benchmark) -> int:
         stale.filter(status=Status.QUEUED).update(data_id=benchmark.data_id, updated_at=now)
         ids = list(stale.filter(status=Status.SCORED).values_list("pk", flat=True))
         requeued = Submission.objects.filter(pk__in=ids, status=Status.SCORED).update(
-            **_requeue_fields(data_id=benchmark.data_id, now=now)
+            **requeue_fields(stage="re-scoring on new benchmark data", now=now), data_id=benchmark.data_id
         )
         for submission in Submission.objects.filter(pk__in=ids, status=Status.QUEUED).select_related(
             "phase__benchmark"

@@ -39,6 +39,26 @@ def submission_cancel(*, submission: Submission, actor) -> Submission:
     return _reload(submission)
 
 
+def requeue_fields(*, stage: str, now) -> dict:
+    """The UPDATE that puts a finished submission back in the queue, as new (quota untouched)."""
+    return dict(
+        status=Status.QUEUED,
+        attempts=0,
+        progress=0.0,
+        stage=stage,
+        lease_expires_at=None,
+        worker_id="",
+        failure_kind="",
+        error_message="",
+        log_tail="",
+        started_at=None,
+        finished_at=None,
+        enqueued_at=now,
+        dispatches=1,
+        updated_at=now,
+    )
+
+
 def submission_rerun(*, submission: Submission, actor) -> Submission:
     """Requeue a finished submission (hosts only); its new scores replace those of the same protocol."""
     if not actor.is_staff:
@@ -47,20 +67,7 @@ def submission_rerun(*, submission: Submission, actor) -> Submission:
     terminal = [Status.SCORED, Status.FAILED, Status.CANCELLED]
     with transaction.atomic():
         changed = Submission.objects.filter(pk=submission.pk, status__in=terminal).update(
-            status=Status.QUEUED,
-            attempts=0,
-            progress=0.0,
-            stage="re-run requested",
-            lease_expires_at=None,
-            worker_id="",
-            failure_kind="",
-            error_message="",
-            log_tail="",
-            started_at=None,
-            finished_at=None,
-            enqueued_at=now,
-            dispatches=1,
-            updated_at=now,
+            **requeue_fields(stage="re-run requested", now=now)
         )
         if not changed:
             current = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()

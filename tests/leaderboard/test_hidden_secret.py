@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import stat
@@ -19,6 +20,19 @@ from leaderboard.services.hidden_secret import HiddenSecretError, hidden_secret_
 OTHER = bytes(range(100, 132))
 
 
+@contextlib.contextmanager
+def tiny_registered():
+    """The tiny benchmark in the registry for the block (synced by the caller), removed after."""
+    from sb_testbench import SLUG, tiny_register
+
+    tiny_register()
+    try:
+        yield SLUG
+    finally:
+        registry.REGISTRY.pop(SLUG)
+        registry.benchmark_get.cache_clear()
+
+
 def test_first_build_creates_a_private_secret_file_and_records_its_id(tiny):
     path = hidden_secret_file()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -30,16 +44,10 @@ def test_first_build_creates_a_private_secret_file_and_records_its_id(tiny):
 
 
 def test_the_secret_from_the_environment_is_used_and_no_file_is_written(db, settings):
-    from sb_testbench import SLUG, tiny_register
-
     settings.HIDDEN_SECRET = OTHER
-    tiny_register()
-    try:
+    with tiny_registered() as slug:
         benchmark_sync_all()
-        row = benchmark_data_build(slug=SLUG)
-    finally:
-        registry.REGISTRY.pop(SLUG)
-        registry.benchmark_get.cache_clear()
+        row = benchmark_data_build(slug=slug)
     assert not hidden_secret_file().exists()
     record = json.loads((benchmark_data_dir(benchmark=row) / "build.json").read_text())
     assert record["secret_id"] == secret_id(secret=OTHER)
@@ -88,20 +96,14 @@ def test_env_hex_secret_reads_hex_and_is_none_when_unset(monkeypatch):
 
 
 def test_the_secret_never_reaches_a_log_line(db, settings, caplog):
-    from sb_testbench import SLUG, tiny_register
-
     caplog.set_level("DEBUG")
-    tiny_register()
-    try:
+    with tiny_registered() as slug:
         benchmark_sync_all()
-        benchmark_data_build(slug=SLUG)
-        benchmark_data_build(slug=SLUG, force=True)
-    finally:
-        registry.REGISTRY.pop(SLUG)
-        registry.benchmark_get.cache_clear()
+        benchmark_data_build(slug=slug)
+        benchmark_data_build(slug=slug, force=True)
     secret = bytes.fromhex(hidden_secret_file().read_text())
     assert secret.hex() not in caplog.text and secret.hex().upper() not in caplog.text
-    row = Benchmark.objects.get(slug=SLUG)
+    row = Benchmark.objects.get(slug=slug)
     assert secret.hex() not in json.dumps([row.data_origin, row.data_id, row.data_error])
 
 
@@ -151,16 +153,10 @@ def scored_for_crawl(make_submission):
 
 
 def test_data_from_before_secrets_does_not_block_creating_one(db, settings):
-    from sb_testbench import SLUG, tiny_register
-
-    legacy = settings.DATA_ROOT / SLUG / "0" / "hidden"
-    legacy.mkdir(parents=True)
-    (legacy / "answers.json").write_text("[0]")
-    tiny_register()
-    try:
+    with tiny_registered() as slug:
+        legacy = settings.DATA_ROOT / slug / "0" / "hidden"
+        legacy.mkdir(parents=True)
+        (legacy / "answers.json").write_text("[0]")
         benchmark_sync_all()
-        row = benchmark_data_build(slug=SLUG)
-    finally:
-        registry.REGISTRY.pop(SLUG)
-        registry.benchmark_get.cache_clear()
+        row = benchmark_data_build(slug=slug)
     assert hidden_secret_file().is_file() and row.data_status == "ready"
