@@ -20,6 +20,7 @@ from kernels.api import backend_resolve, sparse_attention
 from kernels.layout import BlockLayout
 from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, MethodConfig
 from kernels.methods import LAYOUT_METHODS
+from kernels.methods.blade import AsaSelection, blade_attention, blade_select
 from kernels.methods.quest import quest_build_layout, quest_page_bounds
 from kernels.methods.snapkv import KvSelection, kv_selection_attention, snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
@@ -80,12 +81,12 @@ class MethodMeasurement:
         return self.dense.median_ms / self.attention.median_ms
 
 
-def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
+def method_params(config: MethodConfig, *, geometry: VideoGeometry | None, seed: int = 0):
     """The method's params: the config's settings plus the fields the harness derives from the inputs.
 
-    Sparse-vDiT takes the frame and text geometry. PSA and BLADE order the video tokens along a
-    space-filling curve (PSA's paper does so for generation; BLADE's makes it optional, and the
-    harness applies it to both alike), and PSA keeps the text key blocks at level 1.
+    Sparse-vDiT takes the frame and text geometry. PSA and BLADE order the video tokens along the
+    Gilbert curve of the grid, as their released code does, and draw their sampled tokens from
+    ``seed`` (the harness's: a scorer may derive it from a secret).
     """
     derived: dict = {}
     if config.method in EVICTION_METHODS:
@@ -98,13 +99,8 @@ def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
                 frames=geometry.frames, frame_tokens=geometry.frame_tokens, text_tokens=geometry.text_tokens
             )
         else:
-            derived["grid"] = (geometry.frames, geometry.height, geometry.width)
-    params = config.params_class(**config.settings, **derived)
-    if config.method == "psa" and geometry.text_tokens:
-        video, block = geometry.frames * geometry.frame_tokens, params.block_size
-        text_blocks = tuple(range(video // block, (video + geometry.text_tokens) // block))
-        params = dataclasses.replace(params, forced_blocks=text_blocks)
-    return params
+            derived.update(grid=(geometry.frames, geometry.height, geometry.width), seed=seed)
+    return config.params_class(**config.settings, **derived)
 
 
 def _timed(fn: Callable[[], object], *, device: torch.device) -> tuple[float, object]:
@@ -145,25 +141,33 @@ def method_measure(
     geometry: VideoGeometry | None = None,
     repeats: int = 5,
     backend: str = "auto",
+    seed: int = 0,
+    step: int | None = None,
 ) -> MethodMeasurement:
     """Run ``config`` on ``[B, H, N, d]`` inputs ``repeats`` times after a warm-up, dense interleaved.
 
-    Prefill and video methods attend q over k, v. Quest and the eviction methods serve ``decode_q``
-    (new queries after the cache k, v); the eviction methods estimate from the prefill q. Quest's
+    ``seed`` draws PSA's and BLADE's sampled tokens (the same in every repeat). ``step``: the
+    sampling step the inputs come from; PSA runs dense before its ``warmup_steps`` (None: a step
+    past them). Prefill and video methods attend q over k, v. Quest and the eviction methods serve
+    ``decode_q`` (new queries after the cache k, v); the eviction methods estimate from the prefill q. Quest's
     page bounds are computed once, outside the timed estimator: Quest keeps them beside the cache.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
     if config.method in DECODE_METHODS and decode_q is None:
         raise ValueError(f"{config.method} serves decode queries: pass decode_q")
-    params = method_params(config, geometry=geometry)
+    params = method_params(config, geometry=geometry, seed=seed)
     queries = decode_q if config.method in DECODE_METHODS else q
     estimate, attend = _steps(config.method, params, q=q, k=k, v=v, decode_q=decode_q, backend=backend)
+    if config.method == "psa" and step is not None and step < params.warmup_steps:  # dense, as released
+        blocks = (params.block_size, params.key_block_size)
+        full = torch.ones(*q.shape[:2], q.shape[2] // blocks[0], k.shape[2] // blocks[1], dtype=torch.int8)
+        estimate = lambda: BlockLayout.from_level_map(full, block_size=blocks)  # noqa: E731
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up (kernel builds, plan caches)
         est_ms, chosen = _timed(estimate, device=q.device)
         att_ms, out = _timed(lambda chosen=chosen: attend(chosen), device=q.device)
-        causal = isinstance(chosen, BlockLayout) and chosen.causal
+        causal = isinstance(chosen, BlockLayout) and chosen.causal  # ASA selections are not causal
         dense_ms, ref = _timed(
             lambda causal=causal: dense_attention(queries, k, v, causal=causal), device=q.device
         )
@@ -192,9 +196,12 @@ def method_measure(
 
 
 def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
-    """(density, mass recall) of what the method chose: a layout, fused head groups or a kept cache."""
+    """(density, mass recall) of what the method chose: a layout, fused head groups, a kept cache, or
+    an ASA selection (density with its global tokens; recall of its blocks alone)."""
     if isinstance(chosen, BlockLayout):
         return layout_density(chosen), mass_recall(queries, k, chosen)
+    if isinstance(chosen, AsaSelection):
+        return chosen.density, mass_recall(queries, k, chosen.layout)
     if isinstance(chosen, KvSelection):
         return chosen.kept_fraction, None
     recall = 0.0
@@ -212,6 +219,11 @@ def _steps(method: str, params, *, q, k, v, decode_q, backend: str):
         return (
             lambda: vdit_plan_layouts(q, k, params=params, modes=params.head_modes),
             lambda groups: vdit_attention(q, k, v, groups, backend=backend),
+        )
+    if method == "blade_asa":
+        return (
+            lambda: blade_select(q, k, params),
+            lambda selection: blade_attention(q, k, v, selection, backend=backend),
         )
     if method in EVICTION_METHODS:
         return (

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from kernels.backends.cpu_fold import layout_fold
 from kernels.backends.cpu_plan import CpuJob, cpu_plan_build
+from kernels.backends.merge import lse_check
 from kernels.backends.scratch import scratch_buffer
 from kernels.backends.threads import tasks_run
 from kernels.layout import HEAD_FULL, HEAD_SKIP, BlockLayout
@@ -80,6 +81,7 @@ def cpu_sparse_attention(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     threads: int | None = None,
     fold: bool = True,
+    lse_out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Block-sparse attention of ``[B, H, N, d]`` tensors (in the layout's token order) on the CPU.
 
@@ -87,7 +89,10 @@ def cpu_sparse_attention(
     ``chunk_bytes``; tasks run on ``threads`` one-thread workers (default: torch's thread count),
     one segment (level, causal cut) after another so that log-sum-exp merges never race. With
     ``fold``, query blocks under 192 tokens are grouped into super-rows for their shared blocks.
+    A float32 ``[B, H, N]`` ``lse_out`` receives each query's natural log-sum-exp (sparse heads only).
     """
+    if lse_out is not None:
+        lse_check(lse_out, q=q, layout=layout)
     bsz, heads, n_q_tok, d = q.shape
     kv_heads = k.shape[1]
     b_q, b_k = layout.block_size
@@ -133,9 +138,11 @@ def cpu_sparse_attention(
         for s in sorted(by_seg, key=lambda s, p=plan: s != p.first_segment):
             # largest first: workers pulling dynamically then finish close together
             phases.append([fn for _, fn in sorted(by_seg[s], key=lambda t: -t[0])])
-    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1, written)
+    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1 or lse_out is not None, written)
     for tasks in phases:
         tasks_run(tasks, threads=workers)
+    if lse_out is not None:
+        lse_out.copy_(state.lse.view(bsz, heads, n_q_tok))
     out = state.out.view(bsz * heads, n_q_tok, d)
     non_sparse_heads_fill(q, k, v, layout, out)
     return out.view(bsz, heads, n_q_tok, d)

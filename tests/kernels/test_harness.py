@@ -19,6 +19,7 @@ from kernels.method_config import (
     settable_fields,
 )
 from kernels.methods import LAYOUT_METHODS
+from kernels.methods.blade import blade_attention, blade_select
 from kernels.methods.snapkv import kv_selection_attention, snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall
@@ -58,6 +59,12 @@ def test_harness_figures_match_an_independent_recomputation(inputs, method):
         assert m.density == kept.kept_fraction and m.mass_recall is None
         reference = dense_attention_reference(decode_q, k, v)
         assert attention_error(out, dense_attention_reference(decode_q, k, v, mask)).rel_l2 < 1e-5
+    elif method == "blade_asa":  # ASA_G: the blocks plus the global tokens, merged
+        selection = blade_select(q, k, params)
+        out = blade_attention(q, k, v, selection)
+        assert m.density == selection.density > layout_density(selection.layout)
+        assert m.mass_recall == pytest.approx(mass_recall(q, k, selection.layout), abs=1e-9)
+        reference = dense_attention_reference(q, k, v)
     else:
         layout = LAYOUT_METHODS[method][1](queries, k, params)
         out = sparse_attention(queries, k, v, layout)
@@ -107,9 +114,9 @@ def test_harness_derives_input_fields_from_the_geometry():
     vdit = method_params(method_config_parse({"method": "sparse_vdit"}), geometry=GEOMETRY)
     assert (vdit.frames, vdit.frame_tokens, vdit.text_tokens) == (4, 128, 128)
     psa = method_params(
-        method_config_parse({"method": "psa", "params": {"block_size": 64}}), geometry=GEOMETRY
+        method_config_parse({"method": "psa", "params": {"block_size": 64}}), geometry=GEOMETRY, seed=7
     )
-    assert psa.grid == (4, 8, 16) and psa.forced_blocks == (8, 9)
+    assert psa.grid == (4, 8, 16) and psa.seed == 7
     assert method_params(method_config_parse({"method": "ada_snapkv"}), geometry=None).adaptive
     assert not method_params(method_config_parse({"method": "snapkv"}), geometry=None).adaptive
 

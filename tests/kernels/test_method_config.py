@@ -66,7 +66,7 @@ def config_field(method: str, name: str) -> dataclasses.Field:
         ({"method": "psa", "params": {"thresholds": [0.4, "x"]}}, "params.thresholds[1]", "finite number"),
         ({"method": "sparse_vdit", "params": {"mode": 3}}, "params.mode", "string"),
         ({"method": "blade_asa", "params": {"tau": 1.5}}, "params", "tau must lie in"),
-        ({"method": "psa", "params": {"thresholds": [0.6, 0.4]}}, "params", "increasing"),
+        ({"method": "psa", "params": {"thresholds": [0.6, 0.4]}}, "params", "non-decreasing"),
         ({"method": "sparse_vdit", "params": {"mode": "spiral"}}, "params", "mode must be one of"),
         ({"method": "sparse_vdit", "params": {"block_size": 0}}, "params", "block_size, stripe_queries"),
         ({"method": "sparse_vdit", "params": {"stripe_queries": 0}}, "params", "block_size, stripe_queries"),
