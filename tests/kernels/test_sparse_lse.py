@@ -27,7 +27,7 @@ def _lse_reference(q, k, layout):
     return torch.logsumexp(torch.cat(parts, -1), -1)[:, :, torch.argsort(perm)]
 
 
-@pytest.mark.parametrize("backend", ["native", "cpu"])
+@pytest.mark.parametrize("backend", ["native", "cpu", "flex"])
 def test_sparse_attention_returns_the_log_sum_exp_of_its_pooled_levels(backend):
     if backend == "native":
         skip_now_unless_ci(native_unavailable_reason())
