@@ -181,7 +181,8 @@ def measured_rows(
         m = method_measure(
             config, q=work.q, k=work.k, v=work.v, decode_q=decode_q, geometry=geometry, repeats=repeats
         )
-        yield row(m, dict(config.settings))
+        shown = {"preset": config.preset, **config.settings} if config.preset else dict(config.settings)
+        yield row(m, shown)
 
 
 if __name__ == "__main__":

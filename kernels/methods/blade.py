@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels.api import sparse_attention
+from kernels.backends.cpu import sdpa_with_lse
 from kernels.backends.merge import lse_merge
 from kernels.backends.threads import serial
 from kernels.layout import BlockLayout
@@ -129,8 +130,6 @@ def blade_attention(
     kg, vg = (global_tokens(x, gap=gap, token_perm=layout.token_perm) for x in (k, v))
     if group > 1:
         kg, vg = kg.repeat_interleave(group, dim=1), vg.repeat_interleave(group, dim=1)
-    logits = (q.float() @ kg.float().transpose(-1, -2)) * (1.0 / math.sqrt(q.shape[-1]))
-    g_lse = torch.logsumexp(logits, dim=-1)
-    g_out = torch.softmax(logits, dim=-1) @ vg.float()
-    merged, _ = lse_merge(out.float(), lse, g_out, g_lse + math.log(gap))
+    g_out, g_lse = sdpa_with_lse(q.float(), kg.float(), vg.float())  # fused on the CPU
+    merged, _ = lse_merge(out.float(), lse, g_out, g_lse.float() + math.log(gap))
     return merged.to(q.dtype)
