@@ -148,12 +148,14 @@ def estimator_table(*, n: int, d: int, heads: int, repeats: int) -> None:
     q, k, v = work.q, work.k, work.v
     grid = (spec.frames, spec.height, spec.width)
     print(f"\n### Estimator time vs dense attention, N={spec.n_tokens}, d={d}, H={q.shape[1]}, blocks 128\n")
-    print(f"Synthetic video workload {grid}, heads {', '.join(spec.heads)}, Hilbert token order.\n")
+    print(f"Synthetic video workload {grid}, heads {', '.join(spec.heads)}, Gilbert token order.\n")
     print("| method | estimator ms | dense ms | estimator / dense | density | sparse attention ms | load |")
     print("|---|---|---|---|---|---|---|")
     methods = {
-        "ASA (BLADE, k=16, tau=0.9)": lambda: blade_build_layout(q, k, BladeParams(tau=0.9, grid=grid)),
-        "PSA (b/4 = 32 samples)": lambda: psa_build_layout(q, k, PsaParams(grid=grid)),
+        "ASA blocks (BLADE defaults: 32 samples, tau=0.95)": lambda: blade_build_layout(
+            q, k, BladeParams(grid=grid)
+        ),
+        "PSA (Wan2.1-14B preset, b/4 = 32 samples)": lambda: psa_build_layout(q, k, PsaParams(grid=grid)),
     }
     layouts = {name: build() for name, build in methods.items()}
     fns = {"dense": lambda: F.scaled_dot_product_attention(q, k, v), **methods}

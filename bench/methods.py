@@ -180,7 +180,7 @@ def measured_rows(configs: list, *, work, geometry: VideoGeometry | None, decode
         m = method_measure(
             config, q=work.q, k=work.k, v=work.v, decode_steps=decode, geometry=geometry, repeats=repeats
         )
-        settings = dict(config.settings)
+        settings = {"preset": config.preset, **config.settings} if config.preset else dict(config.settings)
         if config.target_sparsity is not None:
             settings.update(target_sparsity=config.target_sparsity, chosen=m.budget)
         yield row(m, settings)

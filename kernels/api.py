@@ -50,7 +50,13 @@ def triton_backend():
 
 
 def sparse_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout, *, backend: str = "auto"
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    layout: BlockLayout,
+    *,
+    backend: str = "auto",
+    lse_out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Attention of ``[B, H, N, d]`` q over ``[B, H_kv, N_kv, d]`` k, v restricted to ``layout``.
 
@@ -59,6 +65,9 @@ def sparse_attention(
     ``backend``: "auto" (see ``backend_resolve``), "native" (compiled C, float32 CPU tensors), "cpu"
     (any dtype), "flex" or "triton" (CUDA, or CPU tensors
     under ``TRITON_INTERPRET=1``; power-of-two blocks >= 16, d in 16/32/64/128).
+    ``lse_out``, a float32 ``[B, H, N]`` tensor, receives each query's natural log-sum-exp over its
+    attended (pooled, biased) logits, -inf for rows with no key (layouts of sparse heads only): what
+    a log-sum-exp merge with attention over further keys needs (BLADE's global tokens).
     """
     bsz, heads, n_q, n_k = layout.shape
     if q.dim() != 4 or k.dim() != 4 or v.dim() != 4:
@@ -77,19 +86,24 @@ def sparse_attention(
         raise ValueError(f"head dims differ: q {q.shape[-1]}, k {k.shape[-1]}, v {v.shape[-1]}")
     chosen = backend_resolve(backend=backend, device=q.device, dtype=q.dtype)
     perm = layout.token_perm
+    lse = lse_out
     if perm is not None:
         perm = perm.to(q.device)
         q, k, v = (tokens_permute(x=x, index=perm) for x in (q, k, v))
+        lse = None if lse_out is None else torch.empty_like(lse_out)
     if chosen == "native":
-        out = native_sparse_attention(q, k, v, layout)
+        out = native_sparse_attention(q, k, v, layout, lse_out=lse)
     elif chosen == "cpu":
-        out = cpu_sparse_attention(q, k, v, layout)
+        out = cpu_sparse_attention(q, k, v, layout, lse_out=lse)
     elif chosen == "triton":
-        out = triton_backend()(q, k, v, layout)
+        out = triton_backend()(q, k, v, layout, lse_out=lse)
     else:
         from kernels.backends.gpu import flex_sparse_attention
 
-        out = flex_sparse_attention(q, k, v, layout)
+        out = flex_sparse_attention(q, k, v, layout, lse_out=lse)
     if perm is not None:
-        out = tokens_permute(x=out, index=torch.argsort(perm))
+        back = torch.argsort(perm)
+        out = tokens_permute(x=out, index=back)
+        if lse_out is not None:
+            lse_out.copy_(lse.index_select(2, back))
     return out

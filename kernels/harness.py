@@ -22,6 +22,7 @@ from kernels.decode import decode_counted, decode_dense_step, decode_steps_plan
 from kernels.layout import BlockLayout
 from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, TARGET_KNOBS, MethodConfig
 from kernels.methods import LAYOUT_METHODS
+from kernels.methods.blade import AsaSelection, blade_attention, blade_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall, reference_density
 
@@ -88,12 +89,12 @@ class MethodMeasurement:
         return self.dense.median_ms / self.attention.median_ms
 
 
-def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
+def method_params(config: MethodConfig, *, geometry: VideoGeometry | None, seed: int = 0):
     """The method's params: the config's settings plus the fields the harness derives from the inputs.
 
-    Sparse-vDiT takes the frame and text geometry. PSA and BLADE order the video tokens along a
-    space-filling curve (PSA's paper does so for generation; BLADE's makes it optional, and the
-    harness applies it to both alike), and PSA keeps the text key blocks at level 1.
+    Sparse-vDiT takes the frame and text geometry. PSA and BLADE order the video tokens along the
+    Gilbert curve of the grid, as their released code does, and draw their sampled tokens from
+    ``seed`` (the harness's: a scorer may derive it from a secret).
     """
     derived: dict = {}
     if config.method in EVICTION_METHODS:
@@ -106,13 +107,8 @@ def method_params(config: MethodConfig, *, geometry: VideoGeometry | None):
                 frames=geometry.frames, frame_tokens=geometry.frame_tokens, text_tokens=geometry.text_tokens
             )
         else:
-            derived["grid"] = (geometry.frames, geometry.height, geometry.width)
-    params = config.params_class(**config.settings, **derived)
-    if config.method == "psa" and geometry.text_tokens:
-        video, block = geometry.frames * geometry.frame_tokens, params.block_size
-        text_blocks = tuple(range(video // block, (video + geometry.text_tokens) // block))
-        params = dataclasses.replace(params, forced_blocks=text_blocks)
-    return params
+            derived.update(grid=(geometry.frames, geometry.height, geometry.width), seed=seed)
+    return config.params_class(**config.settings, **derived)
 
 
 def _timed(fn: Callable[[], object], *, device: torch.device) -> tuple[float, object]:
@@ -153,17 +149,22 @@ def method_measure(
     geometry: VideoGeometry | None = None,
     repeats: int = 5,
     backend: str = "auto",
+    seed: int = 0,
+    step: int | None = None,
 ) -> MethodMeasurement:
     """Run ``config`` on ``[B, H, N, d]`` inputs ``repeats`` times after a warm-up, dense interleaved.
 
-    Prefill and video methods attend q over k, v. Quest and the eviction methods decode the last
-    ``decode_steps`` tokens one step at a time after the prompt before them (``kernels.decode``).
+    ``seed`` draws PSA's and BLADE's sampled tokens (the same in every repeat). ``step``: the
+    sampling step the inputs come from; PSA runs dense before its ``warmup_steps`` (None: a step
+    past them). Prefill and video methods attend q over k, v. Quest and the eviction methods decode
+    the last ``decode_steps`` tokens one step at a time after the prompt before them
+    (``kernels.decode``).
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
     if config.method in DECODE_METHODS and decode_steps is None:
         raise ValueError(f"{config.method} serves decode steps: pass decode_steps")
-    params = method_params(config, geometry=geometry)
+    params = method_params(config, geometry=geometry, seed=seed)
     budget = None
     if config.target_sparsity is not None:  # the budget whose counted density is closest to the target
         choice = budget_for_target(
@@ -181,11 +182,15 @@ def method_measure(
         m = _decode_measure(config.method, params, q=q, k=k, v=v, steps=decode_steps, repeats=repeats)
         return dataclasses.replace(m, budget=budget)
     estimate, attend = _steps(config.method, params, q=q, k=k, v=v, backend=backend)
+    if config.method == "psa" and step is not None and step < params.warmup_steps:  # dense, as released
+        blocks = (params.block_size, params.key_block_size)
+        full = torch.ones(*q.shape[:2], q.shape[2] // blocks[0], k.shape[2] // blocks[1], dtype=torch.int8)
+        estimate = lambda: BlockLayout.from_level_map(full, block_size=blocks)  # noqa: E731
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up (kernel builds, plan caches)
         est_ms, chosen = _timed(estimate, device=q.device)
         att_ms, out = _timed(lambda chosen=chosen: attend(chosen), device=q.device)
-        causal = isinstance(chosen, BlockLayout) and chosen.causal
+        causal = isinstance(chosen, BlockLayout) and chosen.causal  # ASA selections are not causal
         dense_ms, ref = _timed(lambda causal=causal: dense_attention(q, k, v, causal=causal), device=q.device)
         if round_index:
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
@@ -260,9 +265,12 @@ def _decode_measure(method: str, params, *, q, k, v, steps: int, repeats: int) -
 
 
 def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
-    """(density, mass recall) of what the method chose: a layout or fused head groups."""
+    """(density, mass recall) of what the method chose: a layout, fused head groups, or an ASA
+    selection (density with its global tokens; recall of its blocks alone)."""
     if isinstance(chosen, BlockLayout):
         return layout_density(chosen), mass_recall(queries, k, chosen)
+    if isinstance(chosen, AsaSelection):
+        return chosen.density, mass_recall(queries, k, chosen.layout)
     recall = 0.0
     for group in chosen:
         idx = torch.tensor(group.heads, device=queries.device)
@@ -278,6 +286,11 @@ def _steps(method: str, params, *, q, k, v, backend: str):
         return (
             lambda: vdit_plan_layouts(q, k, params=params, modes=params.head_modes),
             lambda groups: vdit_attention(q, k, v, groups, backend=backend),
+        )
+    if method == "blade_asa":
+        return (
+            lambda: blade_select(q, k, params),
+            lambda selection: blade_attention(q, k, v, selection, backend=backend),
         )
     build = LAYOUT_METHODS[method][1]
     return (

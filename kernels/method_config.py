@@ -11,14 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from kernels.methods import LAYOUT_METHODS
+from kernels.methods.blade import BLADE_PRESETS
+from kernels.methods.psa import PSA_PRESETS
 from kernels.methods.snapkv import SnapKvParams
 
 EVICTION_METHODS = ("snapkv", "ada_snapkv")
 DECODE_METHODS = ("quest", *EVICTION_METHODS)
 METHOD_NAMES = (*LAYOUT_METHODS, *EVICTION_METHODS)
 # set by the harness from the inputs (token grid, text tokens, eviction variant), never by a submission
-INPUT_FIELDS = frozenset({"frames", "frame_tokens", "text_tokens", "grid", "forced_blocks", "adaptive"})
-TOP_KEYS = frozenset({"method", "params", "target_sparsity"})
+# (and the sampling seed of PSA's and BLADE's estimator: the harness's, so it can hide it)
+INPUT_FIELDS = frozenset({"frames", "frame_tokens", "text_tokens", "grid", "adaptive", "seed"})
+TOP_KEYS = frozenset({"method", "preset", "params", "target_sparsity"})
+# the released settings by name: {"method": "psa", "preset": "wan2.1-1.3b"}; params override them
+PRESETS = {"psa": PSA_PRESETS, "blade_asa": BLADE_PRESETS}
 # the long-context methods' budget fields that "target_sparsity" chooses (kernels/budget.py)
 TARGET_KNOBS = {
     "block_topk": ("top_k",),
@@ -40,11 +45,13 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class MethodConfig:
-    """A validated method config: the method's name and its own settings (JSON values, checked);
-    ``target_sparsity``, when given, has the harness choose the method's budget (``TARGET_KNOBS``)."""
+    """A validated method config: the method's name, the preset it starts from (if any) and its own
+    settings (the preset's values overlaid by the submitted params, checked); ``target_sparsity``,
+    when given, has the harness choose the method's budget (``TARGET_KNOBS``)."""
 
     method: str
     settings: Mapping[str, Any]
+    preset: str | None = None
     target_sparsity: float | None = None
 
     @property
@@ -69,8 +76,8 @@ def settable_fields(method: str) -> dict[str, Any]:
 
 
 def method_config_parse(data: Any) -> MethodConfig:
-    """``{"method": name, "params": {field: value}, "target_sparsity": s}`` checked field by field;
-    ConfigError names the field.
+    """``{"method": name, "preset": name?, "params": {field: value}, "target_sparsity": s?}`` checked
+    field by field; ConfigError names the field (an unknown preset: the preset and the known names).
 
     Input fields (token grid, text tokens, the eviction variant) are refused: the harness derives
     them from the inputs it measures on. The params' own range checks run here too. The optional
@@ -89,7 +96,8 @@ def method_config_parse(data: Any) -> MethodConfig:
     if not isinstance(raw, Mapping):
         raise ConfigError("params", f"must be a JSON object, got {type(raw).__name__}")
     allowed = settable_fields(method)
-    settings = {}
+    preset = data.get("preset")
+    settings = dict(preset_settings(method, preset)) if preset is not None else {}
     for name, value in raw.items():
         field = f"params.{name}"
         if name in INPUT_FIELDS:
@@ -98,7 +106,9 @@ def method_config_parse(data: Any) -> MethodConfig:
             raise ConfigError(field, f"unknown for {method}; settable: {sorted(allowed)}")
         settings[name] = json_value(value, allowed[name], field=field)
     target = target_sparsity_parse(data, method=method, settings=settings)
-    config = MethodConfig(method=method, settings=types.MappingProxyType(settings), target_sparsity=target)
+    config = MethodConfig(
+        method=method, settings=types.MappingProxyType(settings), preset=preset, target_sparsity=target
+    )
     try:
         params_class(method)(**defaults_for_check(method), **settings)
     except ValueError as exc:
@@ -120,6 +130,15 @@ def target_sparsity_parse(data: Mapping, *, method: str, settings: Mapping[str, 
         if name in settings:
             raise ConfigError(f"params.{name}", "is chosen from target_sparsity: set one or the other")
     return value
+
+
+def preset_settings(method: str, preset: Any) -> Mapping[str, Any]:
+    """The settings of ``method``'s released preset named ``preset``; ConfigError("preset") otherwise."""
+    known = PRESETS.get(method, {})
+    if not isinstance(preset, str) or preset not in known:
+        names = sorted(known) if known else "none"
+        raise ConfigError("preset", f"unknown preset {preset!r} for {method}; known presets: {names}")
+    return known[preset]
 
 
 def defaults_for_check(method: str) -> dict[str, Any]:

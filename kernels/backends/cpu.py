@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from kernels.backends.cpu_columns import columns_attention
 from kernels.backends.cpu_fold import layout_fold
 from kernels.backends.cpu_plan import CpuJob, cpu_plan_build
+from kernels.backends.merge import lse_check
 from kernels.backends.scratch import scratch_buffer
 from kernels.backends.threads import tasks_run
 from kernels.layout import HEAD_FULL, HEAD_SKIP, BlockLayout
@@ -81,6 +82,7 @@ def cpu_sparse_attention(
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     threads: int | None = None,
     fold: bool = True,
+    lse_out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Block-sparse attention of ``[B, H, N, d]`` tensors (in the layout's token order) on the CPU.
 
@@ -89,7 +91,10 @@ def cpu_sparse_attention(
     one segment (level, causal cut) after another so that log-sum-exp merges never race. With
     ``fold``, query blocks under 192 tokens are grouped into super-rows for their shared blocks.
     Key-token columns run last, gathered per query block, and are merged by log-sum-exp.
+    A float32 ``[B, H, N]`` ``lse_out`` receives each query's natural log-sum-exp (sparse heads only).
     """
+    if lse_out is not None:
+        lse_check(lse_out, q=q, layout=layout)
     bsz, heads, n_q_tok, d = q.shape
     kv_heads = k.shape[1]
     b_q, b_k = layout.block_size
@@ -135,12 +140,15 @@ def cpu_sparse_attention(
         for s in sorted(by_seg, key=lambda s, p=plan: s != p.first_segment):
             # largest first: workers pulling dynamically then finish close together
             phases.append([fn for _, fn in sorted(by_seg[s], key=lambda t: -t[0])])
-    state = _State(bsz * heads * n_q, b_q, d, q, len(phases) > 1 or layout.has_columns, written)
+    merging = len(phases) > 1 or layout.has_columns or lse_out is not None
+    state = _State(bsz * heads * n_q, b_q, d, q, merging, written)
     for tasks in phases:
         tasks_run(tasks, threads=workers)
     if layout.has_columns:
         for rows, o, lse in columns_attention(q, k, v, layout):
             state.put(rows, o, lse, False)
+    if lse_out is not None:
+        lse_out.copy_(state.lse.view(bsz, heads, n_q_tok))
     out = state.out.view(bsz * heads, n_q_tok, d)
     non_sparse_heads_fill(q, k, v, layout, out)
     return out.view(bsz, heads, n_q_tok, d)

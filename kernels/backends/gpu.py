@@ -7,7 +7,7 @@ import math
 import torch
 from torch.nn.attention.flex_attention import AuxRequest, BlockMask, flex_attention
 
-from kernels.backends.merge import level_pooled, lse_merge, mask_to_block_lists
+from kernels.backends.merge import level_pooled, lse_check, lse_merge, mask_to_block_lists
 from kernels.layout import BlockLayout, causal_block_mask
 
 _COMPILED: dict[str, object] = {}
@@ -75,12 +75,20 @@ def layout_block_masks(layout: BlockLayout, *, device: torch.device) -> dict[int
 
 
 def flex_sparse_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    layout: BlockLayout,
+    *,
+    lse_out: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Block-sparse attention (layout token order) by FlexAttention, levels merged by log-sum-exp.
+    """Block-sparse attention (layout token order) by FlexAttention, levels merged by log-sum-exp;
+    ``lse_out`` (float32 ``[B, H, N]``, sparse heads only) receives the merged log-sum-exp.
 
     Key-token columns go through the mask_mod: each key block holding one is computed whole as a
     partial block and masked, so columns cost whole blocks here (exact, not faster)."""
+    if lse_out is not None:
+        lse_check(lse_out, q=q, layout=layout)
     fn = flex_attention_fn(device_type=q.device.type)
     gqa = q.shape[1] != k.shape[1]
     out = None
@@ -93,6 +101,8 @@ def flex_sparse_attention(
             out, lse = o, lvl_lse
             continue
         out, lse = lse_merge(out, lse, o, lvl_lse)
+    if lse_out is not None:
+        lse_out.copy_(lse)
     return out
 
 

@@ -33,3 +33,14 @@ def level_pooled(k: torch.Tensor, v: torch.Tensor, level: int) -> tuple[torch.Te
     if pool == 1:
         return k, v
     return k.unflatten(2, (-1, pool)).mean(3), v.unflatten(2, (-1, pool)).mean(3)
+
+
+def lse_check(lse: torch.Tensor, *, q: torch.Tensor, layout) -> None:
+    """ValueError unless ``lse`` is a float32 ``[B, H, N]`` buffer on q's device and every head of the
+    layout is sparse (full and skipped heads have no log-sum-exp here)."""
+    if lse.dtype != torch.float32 or tuple(lse.shape) != tuple(q.shape[:3]) or lse.device != q.device:
+        raise ValueError(
+            f"lse must be float32 {tuple(q.shape[:3])} on {q.device}, got {lse.dtype} {tuple(lse.shape)}"
+        )
+    if layout.head_modes is not None and bool((layout.head_modes != 0).any()):
+        raise ValueError("the log-sum-exp is only returned for layouts whose heads are all sparse")

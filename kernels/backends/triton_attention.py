@@ -24,7 +24,7 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels.backends.merge import level_pooled, lse_merge, mask_to_block_lists
+from kernels.backends.merge import level_pooled, lse_check, lse_merge, mask_to_block_lists
 from kernels.backends.triton_columns import columns_forward
 from kernels.backends.triton_tiles import (
     MIN_TILE,
@@ -268,10 +268,18 @@ def _launch(q, k, v, out, lse, kv_num_blocks, kv_indices, *, cfg: TileConfig, bl
 
 
 def triton_sparse_attention(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, layout: BlockLayout
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    layout: BlockLayout,
+    *,
+    lse_out: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Block-sparse attention (layout token order) by the Triton kernel, levels merged by log-sum-exp."""
+    """Block-sparse attention (layout token order) by the Triton kernel, levels merged by log-sum-exp;
+    ``lse_out`` (float32 ``[B, H, N]``, sparse heads only) receives the merged log-sum-exp."""
     triton_check_inputs(q, layout)
+    if lse_out is not None:
+        lse_check(lse_out, q=q, layout=layout)
     b_q, b_k = layout.block_size
     out = lse = None
     for level, (num, idx) in layout_level_lists(layout, device=q.device).items():
@@ -294,4 +302,6 @@ def triton_sparse_attention(
     if layout.has_columns:  # key-token columns: their own launch, merged the same way
         o, o_lse = columns_forward(q, k, v, layout, interpreted=interpreter_enabled())
         out, lse = lse_merge(out.float(), lse, o.float(), o_lse)
+    if lse_out is not None:
+        lse_out.copy_(lse)
     return out.to(q.dtype)

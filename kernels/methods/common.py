@@ -1,4 +1,4 @@
-"""Helpers shared by the method builders: token sampling, cumulative-mass budgets, top-k masks."""
+"""Helpers shared by the method builders: length checks, mass budgets, top-k masks, last-query softmax."""
 
 from __future__ import annotations
 
@@ -16,14 +16,6 @@ def self_attention_length_check(q: torch.Tensor, k: torch.Tensor, *, block: int)
     if n % block or k.shape[2] != n:
         raise ValueError(f"sequence length {n} must equal the key length and be a multiple of {block}")
     return n
-
-
-def block_sample_positions(*, n_blocks: int, block: int, samples: int) -> torch.Tensor:
-    """Evenly spaced token positions, ``samples`` per block: int64 ``[n_blocks * samples]``."""
-    if not 1 <= samples <= block:
-        raise ValueError(f"samples per block must lie in [1, {block}], got {samples}")
-    offs = torch.arange(samples) * block // samples + block // (2 * samples)
-    return (torch.arange(n_blocks).view(-1, 1) * block + offs.view(1, -1)).reshape(-1)
 
 
 @serial

@@ -1,4 +1,4 @@
-"""PSA, pyramid sparse attention: sampled block importance and per-block pyramid levels by mass thresholds."""
+"""PSA, pyramid sparse attention: released block importance, per-block pyramid levels, named presets."""
 
 from __future__ import annotations
 
@@ -7,146 +7,157 @@ from dataclasses import dataclass
 
 import torch
 
-from kernels.backends.native.build import native_unavailable_reason
-from kernels.backends.native.importance import native_block_importance
-from kernels.backends.scratch import scratch_buffer
-from kernels.backends.threads import serial, tasks_run
-from kernels.curves import hilbert_order
+from kernels.backends.threads import serial
+from kernels.curves import curve_order
 from kernels.layout import BlockLayout
-from kernels.methods.common import block_sample_positions, self_attention_length_check
+from kernels.methods.common import self_attention_length_check
+from kernels.methods.importance import sampled_block_importance
+
+MODES = ("thresholdbound", "topk")
+# The released presets (configs/attention_config.yaml, "psa_balanced" of each model).
+PSA_PRESETS = {
+    "wan2.1-14b": {"block_size": 128, "key_block_size": 128, "thresholds": (0.4, 0.5, 0.6, 0.8)},
+    "wan2.1-1.3b": {"block_size": 128, "key_block_size": 32, "thresholds": (0.6, 0.7, 0.7, 0.8)},
+    "wan2.2-5b": {"block_size": 128, "key_block_size": 32, "thresholds": (0.6, 0.7, 0.7, 0.8)},
+    "wan2.2-a14b": {
+        "block_size": 128, "key_block_size": 32, "thresholds": (0.5, 0.6, 0.6, 0.8), "warmup_steps": 12,
+    },
+    "cogvideox1.5-5b": {
+        "block_size": 128, "key_block_size": 32, "thresholds": (0.1, 0.15, 0.15, 0.35), "mode": "topk",
+    },
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class PsaParams:
-    """PSA settings. ``thresholds[t]`` is the cumulative-mass bound of level t+1 (1 finest, max 4);
-    blocks past the last bound are skipped. ``grid`` = (frames, height, width) reorders the video
-    tokens (the first frames*height*width) along a Hilbert curve; ``forced_blocks`` are key blocks
-    always at level 1 (e.g. text). ``sample_tokens`` defaults to block_size / 4."""
+    """PSA settings (defaults: the released Wan2.1-14B preset). Query blocks of ``block_size`` tokens,
+    key blocks of ``key_block_size``; ``thresholds[t]`` ends level t+1 (1 finest; level h pools
+    2**(h-1) keys), past the last one blocks are skipped. ``mode`` "thresholdbound" reads the ends as
+    shares of the row's importance mass, "topk" as shares of its blocks. Interval lengths are
+    aligned for the kernel's ``compute_tile`` key columns, and level 1 holds at least
+    int(``min_level1_fraction`` n) + 1 blocks (thresholdbound), as the released mask builder does.
+    ``sample_tokens``/``key_sample_tokens`` default to a quarter of the block. ``warmup_steps``: the
+    first sampling steps run dense (the video benchmark applies it). ``curve`` orders the video
+    tokens of ``grid`` = (frames, height, width). ``seed`` (set by the harness) draws the sampled
+    offsets."""
 
     block_size: int = 128
-    sample_tokens: int | None = None
+    key_block_size: int = 128
+    compute_tile: int = 32
     thresholds: tuple[float, ...] = (0.4, 0.5, 0.6, 0.8)
-    min_level1_fraction: float = 0.06
-    forced_blocks: tuple[int, ...] = ()
+    mode: str = "thresholdbound"
+    min_level1_fraction: float = 0.08
+    sample_tokens: int | None = None
+    key_sample_tokens: int | None = None
+    warmup_steps: int = 15
+    curve: str = "gilbert"
+    seed: int = 0
     grid: tuple[int, int, int] | None = None
 
     def __post_init__(self):
-        """Check thresholds and sizes."""
-        samples = 1 if self.sample_tokens is None else self.sample_tokens
-        if self.block_size < 1 or not 1 <= samples <= self.block_size:
-            raise ValueError(f"need block_size >= 1 and 1 <= sample_tokens <= block_size: {self}")
+        """Check thresholds, sizes and names."""
+        sq, sk = self.samples
+        if min(self.block_size, self.key_block_size) < 1 or not (
+            1 <= sq <= self.block_size and 1 <= sk <= self.key_block_size
+        ):
+            raise ValueError(
+                "need block_size >= 1, key_block_size >= 1, 1 <= sample_tokens <= block_size and "
+                f"1 <= key_sample_tokens <= key_block_size: {self}"
+            )
         t = self.thresholds
-        if not 1 <= len(t) <= 4 or any(b <= a for a, b in zip(t, t[1:], strict=False)) or not 0 < t[-1] <= 1:
-            raise ValueError(f"thresholds must be 1-4 increasing values in (0, 1], got {t}")
-        if self.block_size % 2 ** (len(t) - 1):
-            raise ValueError(f"block_size {self.block_size} not divisible by the coarsest pooling")
-        if not 0 <= self.min_level1_fraction <= 1:
-            raise ValueError(f"min_level1_fraction must lie in [0, 1], got {self.min_level1_fraction}")
+        if not 1 <= len(t) <= 4 or any(b < a for a, b in zip(t, t[1:], strict=False)) or not 0 < t[-1] <= 1:
+            raise ValueError(f"thresholds must be 1-4 non-decreasing values in (0, 1], got {t}")
+        if self.key_block_size % 2 ** (len(t) - 1):
+            raise ValueError(f"key_block_size {self.key_block_size} not divisible by the coarsest pooling")
+        if not 1 <= self.compute_tile <= self.key_block_size:
+            raise ValueError(f"compute_tile must lie in [1, key_block_size], got {self.compute_tile}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {list(MODES)}, got {self.mode!r}")
+        if not 0 <= self.min_level1_fraction <= 1 or self.warmup_steps < 0:
+            raise ValueError(f"need 0 <= min_level1_fraction <= 1 and warmup_steps >= 0: {self}")
+        if self.curve not in ("gilbert", "hilbert"):
+            raise ValueError(f"curve must be 'gilbert' or 'hilbert', got {self.curve!r}")
+
+    @property
+    def samples(self) -> tuple[int, int]:
+        """Sampled tokens per (query block, key block)."""
+        sq, sk = self.sample_tokens, self.key_sample_tokens
+        return (
+            max(1, self.block_size // 4) if sq is None else sq,
+            max(1, self.key_block_size // 4) if sk is None else sk,
+        )
 
 
-def token_perm_for_grid(*, grid: tuple[int, int, int] | None, n_tokens: int) -> torch.Tensor | None:
-    """Hilbert order of the video grid tokens, any further (text) tokens kept last in place."""
+def token_perm_for_grid(
+    *, grid: tuple[int, int, int] | None, n_tokens: int, curve: str = "gilbert"
+) -> torch.Tensor | None:
+    """Curve order of the video grid tokens, any further (text) tokens kept last in place."""
     if grid is None:
         return None
     video = grid[0] * grid[1] * grid[2]
     if video > n_tokens:
         raise ValueError(f"grid {grid} holds {video} tokens, more than the sequence ({n_tokens})")
-    return torch.cat(
-        [hilbert_order(frames=grid[0], height=grid[1], width=grid[2]), torch.arange(video, n_tokens)]
-    )
-
-
-def sampled_block_importance(
-    q: torch.Tensor,
-    k: torch.Tensor,
-    *,
-    block: int,
-    samples: int,
-    token_perm: torch.Tensor | None = None,
-    chunk_bytes: int = 1 << 21,
-    native: bool = True,
-) -> torch.Tensor:
-    """S[b, h, i, j] = max over block tile (i, j) of the softmax of sampled query/key scores.
-
-    Tokens are sampled in ``token_perm`` order when given (the order the layout's blocks refer to).
-    The sampled scores are computed in cache-sized chunks of query blocks on one-thread workers,
-    each into a per-thread scratch buffer, turned into the row softmax in place and max-pooled by
-    a reshape, so nothing of the size of the sampled score matrix is ever allocated. With ``native``
-    (the default) CPU tensors go through the compiled kernel instead, where it builds.
-    """
-    n_b = q.shape[2] // block
-    pos = block_sample_positions(n_blocks=n_b, block=block, samples=samples).to(q.device)
-    if token_perm is not None:
-        pos = token_perm.to(q.device)[pos]
-    bsz, heads = q.shape[:2]
-    qs, ks = _sampled_rows(q=q, k=k, pos=pos)
-    rows = max(1, chunk_bytes // (4 * samples * n_b * samples))
-    if native and q.device.type == "cpu" and native_unavailable_reason() is None:
-        imp = native_block_importance(qs, ks, n_b=n_b, samples=samples, blocks_per_task=rows)
-        return imp.view(bsz, heads, n_b, n_b)
-    qs, ks_t = qs.view(bsz * heads, n_b, samples, -1), ks.transpose(1, 2)
-    out = torch.empty(bsz * heads, n_b, n_b, device=q.device)
-
-    def task(bh: int, i0: int, i1: int) -> None:
-        """Query blocks i0..i1 of one head."""
-        numel = (i1 - i0) * samples * n_b * samples
-        s = scratch_buffer(key="psa-scores", numel=numel, dtype=torch.float32, device=q.device)
-        s = s.view(-1, n_b * samples)
-        torch.mm(qs[bh, i0:i1].reshape(-1, qs.shape[-1]), ks_t[bh], out=s)
-        torch._softmax(s, -1, False, out=s)  # in place: fused max, exp-sum and scale per row
-        cols = s.view(i1 - i0, samples, n_b * samples).amax(1)  # max over the block's sampled queries
-        torch.amax(cols.view(i1 - i0, n_b, samples), dim=-1, out=out[bh, i0:i1])
-
-    tasks = [
-        (lambda bh=bh, i0=i0: task(bh, i0, min(n_b, i0 + rows)))
-        for bh in range(bsz * heads)
-        for i0 in range(0, n_b, rows)
-    ]
-    tasks_run(tasks, threads=torch.get_num_threads() if q.device.type == "cpu" else 1)
-    return out.view(bsz, heads, n_b, n_b)
-
-
-@serial
-def _sampled_rows(
-    *, q: torch.Tensor, k: torch.Tensor, pos: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sampled queries scaled by 1/sqrt(d) and sampled keys, ``[B*H, S, d]`` float32 each (key heads
-    repeated for grouped queries), gathered by index_select on 3-D views, single-threaded."""
-    bsz, heads, n, d = q.shape
-    qs = q.reshape(bsz * heads, n, d).index_select(1, pos).float().mul_(1.0 / math.sqrt(d))
-    ks = k.reshape(bsz * k.shape[1], n, d).index_select(1, pos).float()
-    if k.shape[1] != heads:
-        ks = ks.view(bsz, k.shape[1], len(pos), d).repeat_interleave(heads // k.shape[1], dim=1)
-        ks = ks.reshape(bsz * heads, len(pos), d)
-    return qs, ks.contiguous()
+    order = curve_order(curve=curve, frames=grid[0], height=grid[1], width=grid[2])
+    return torch.cat([order, torch.arange(video, n_tokens)])
 
 
 def psa_build_layout(q: torch.Tensor, k: torch.Tensor, params: PsaParams) -> BlockLayout:
-    """PSA layout for q, k ``[B, H, N, d]`` (self-attention, N a multiple of block_size)."""
-    b = params.block_size
-    n = self_attention_length_check(q, k, block=b)
-    perm = token_perm_for_grid(grid=params.grid, n_tokens=n)
-    samples = params.sample_tokens or max(1, b // 4)
-    imp = sampled_block_importance(q, k, block=b, samples=samples, token_perm=perm).cpu()
+    """PSA layout for q, k ``[B, H, N, d]`` (self-attention, N a multiple of both block sizes)."""
+    n = self_attention_length_check(q, k, block=math.lcm(params.block_size, params.key_block_size))
+    perm = token_perm_for_grid(grid=params.grid, n_tokens=n, curve=params.curve)
+    sq, sk = params.samples
+    imp = sampled_block_importance(
+        q, k, block_q=params.block_size, block_k=params.key_block_size, samples_q=sq, samples_k=sk,
+        seed=params.seed, token_perm=perm,
+    ).cpu()  # fmt: skip
     level_map = psa_level_map(importance=imp, params=params)
-    return BlockLayout.from_level_map(level_map, block_size=(b, b), token_perm=perm)
+    return BlockLayout.from_level_map(
+        level_map, block_size=(params.block_size, params.key_block_size), token_perm=perm
+    )
 
 
 @serial
 def psa_level_map(*, importance: torch.Tensor, params: PsaParams) -> torch.Tensor:
-    """Threshold rule: per row, sort by importance; a block whose preceding cumulative share is below
-    thresholds[t] gets level t+1 (the finest that covers it), past the last threshold 0 (skip)."""
-    n_b = importance.shape[-1]
-    order = torch.argsort(importance, dim=-1, descending=True, stable=True)
-    sorted_s = torch.gather(importance, -1, order)
-    mass = sorted_s / sorted_s.sum(-1, keepdim=True).clamp_min(1e-30)
-    before = torch.cumsum(mass, -1) - mass
-    thr = torch.tensor(params.thresholds, dtype=before.dtype)
-    level = 1 + (before.unsqueeze(-1) >= thr - 1e-7).sum(-1)
+    """int8 level map of the released mask builder: per row, blocks sorted by importance (stable) are
+    cut into consecutive intervals, one per level, whose ends come from the thresholds (mass shares
+    or block shares by ``mode``) with the +1 block, alignment and level-1 floor of the release."""
+    n = importance.shape[-1]
+    order = torch.argsort(importance.float(), dim=-1, descending=True, stable=True)
+    ends = _level_ends(sorted_imp=torch.gather(importance.float(), -1, order), params=params)
+    pos = torch.arange(n).view(*([1] * (importance.dim() - 1)), n)
+    level = (pos.unsqueeze(-1) >= ends.unsqueeze(-2)).sum(-1) + 1  # interval index + 1
     level = torch.where(level > len(params.thresholds), torch.zeros_like(level), level)
-    level[..., : math.ceil(params.min_level1_fraction * n_b)] = 1
     level_map = torch.zeros_like(level)
     level_map.scatter_(-1, order, level)
-    if params.forced_blocks:
-        level_map[..., list(params.forced_blocks)] = 1
     return level_map.to(torch.int8)
+
+
+def _level_ends(*, sorted_imp: torch.Tensor, params: PsaParams) -> torch.Tensor:
+    """int64 ``[..., levels]``: the end (exclusive) of each level's interval in the sorted row."""
+    n = sorted_imp.shape[-1]
+    per_tile = params.key_block_size // params.compute_tile
+    start = torch.zeros(sorted_imp.shape[:-1], dtype=torch.long)
+    if params.mode == "thresholdbound":
+        cum = torch.cumsum(sorted_imp, -1)
+        share = cum / cum[..., -1:]
+    ends = []
+    for t, bound in enumerate(params.thresholds):
+        align = math.ceil(2**t / per_tile)
+        if params.mode == "thresholdbound":
+            count = (share <= bound + 1e-6).sum(-1)
+            raw = torch.where(count > 0, count + 1, start)  # the block that crosses the bound is in
+        else:
+            raw = torch.full_like(start, min(n, int(n * bound)))
+        length = (raw - start).clamp_min(0)
+        if align > 1:
+            end = (start + (length + align - 1) // align * align).clamp_max(n)
+            end = torch.where(end == n, start + (end - start) // align * align, end)
+        elif params.mode == "thresholdbound":
+            end = torch.maximum(raw.clamp(0, n), start)
+            if t == 0:
+                end = end.clamp_min(min(n, int(n * params.min_level1_fraction) + 1))
+        else:
+            end = torch.maximum(raw, start)
+        ends.append(end)
+        start = end
+    return torch.stack(ends, -1)

@@ -8,7 +8,7 @@ from evaluator.metrics.lpips import lpips_network, pair_tensor
 from evaluator.metrics.ssim import ssim_map
 from kernels.api import sparse_attention
 from kernels.layout import BlockLayout
-from kernels.methods.psa import sampled_block_importance
+from kernels.methods.importance import sampled_block_importance
 from kernels.metrics import attention_error
 from kernels.reference import layout_attention_reference
 
@@ -25,8 +25,9 @@ def main() -> None:
         out = sparse_attention(q, k, v, layout, backend="native")
         err = attention_error(out, layout_attention_reference(q, k, v, layout))
         assert err.rel_l2 <= 1e-5, err
-    fast = sampled_block_importance(q, k, block=64, samples=16)
-    plain = sampled_block_importance(q, k, block=64, samples=16, native=False)
+    kw = {"block_q": 128, "block_k": 32, "samples_q": 32, "samples_k": 8, "seed": 0}
+    fast = sampled_block_importance(q, k, **kw)
+    plain = sampled_block_importance(q, k, native=False, **kw)
     assert torch.allclose(fast, plain, rtol=1e-5, atol=1e-9)
     rng = np.random.default_rng(1)
     a = rng.random((60, 70, 3))

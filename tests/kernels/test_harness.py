@@ -20,6 +20,7 @@ from kernels.method_config import (
     settable_fields,
 )
 from kernels.methods import LAYOUT_METHODS
+from kernels.methods.blade import blade_attention, blade_select
 from kernels.methods.quest import quest_page_bounds, quest_step_select, quest_step_tokens
 from kernels.methods.snapkv import snapkv_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
@@ -86,6 +87,12 @@ def test_harness_figures_match_an_independent_recomputation(inputs, method):
         assert m.density == pytest.approx(density, abs=1e-12)
         assert m.mass_recall == pytest.approx(recall, abs=1e-9)
         assert m.density_reference is None
+    elif method == "blade_asa":  # ASA_G: the blocks plus the global tokens, merged
+        selection = blade_select(q, k, params)
+        out = blade_attention(q, k, v, selection)
+        assert m.density == selection.density > layout_density(selection.layout)
+        assert m.mass_recall == pytest.approx(mass_recall(q, k, selection.layout), abs=1e-9)
+        reference = dense_attention_reference(q, k, v)
     else:
         layout = LAYOUT_METHODS[method][1](q, k, params)
         out = sparse_attention(q, k, v, layout)
@@ -135,9 +142,9 @@ def test_harness_derives_input_fields_from_the_geometry():
     vdit = method_params(method_config_parse({"method": "sparse_vdit"}), geometry=GEOMETRY)
     assert (vdit.frames, vdit.frame_tokens, vdit.text_tokens) == (4, 128, 128)
     psa = method_params(
-        method_config_parse({"method": "psa", "params": {"block_size": 64}}), geometry=GEOMETRY
+        method_config_parse({"method": "psa", "params": {"block_size": 64}}), geometry=GEOMETRY, seed=7
     )
-    assert psa.grid == (4, 8, 16) and psa.forced_blocks == (8, 9)
+    assert psa.grid == (4, 8, 16) and psa.seed == 7
     assert method_params(method_config_parse({"method": "ada_snapkv"}), geometry=None).adaptive
     assert not method_params(method_config_parse({"method": "snapkv"}), geometry=None).adaptive
 

@@ -66,7 +66,7 @@ def config_field(method: str, name: str) -> dataclasses.Field:
         ({"method": "psa", "params": {"thresholds": [0.4, "x"]}}, "params.thresholds[1]", "finite number"),
         ({"method": "sparse_vdit", "params": {"mode": 3}}, "params.mode", "string"),
         ({"method": "blade_asa", "params": {"tau": 1.5}}, "params", "tau must lie in"),
-        ({"method": "psa", "params": {"thresholds": [0.6, 0.4]}}, "params", "increasing"),
+        ({"method": "psa", "params": {"thresholds": [0.6, 0.4]}}, "params", "non-decreasing"),
         ({"method": "sparse_vdit", "params": {"mode": "spiral"}}, "params", "mode must be one of"),
         ({"method": "vertical_slash", "params": {"columns": "rows"}}, "params", "columns must be one of"),
         ({"method": "flexprefill", "params": {"columns": "rows"}}, "params", "columns must be one of"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels.backends.cpu import non_sparse_heads_fill
-from kernels.backends.merge import level_pooled
+from kernels.backends.merge import level_pooled, lse_check
 from kernels.backends.native.build import native_library
 from kernels.layout import HEAD_SPARSE, MAX_LEVEL, BlockLayout
 
@@ -115,11 +115,13 @@ def native_sparse_attention(
     *,
     threads: int | None = None,
     chunk: int = DEFAULT_CHUNK,
+    lse_out: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Block-sparse attention of float32 ``[B, H, N, d]`` CPU tensors (in the layout's token order).
 
     Each query block makes one online-softmax pass over all its key blocks, pooled levels included
-    (so no log-sum-exp merge), on ``threads`` threads (default: torch's thread count).
+    (so no log-sum-exp merge), on ``threads`` threads (default: torch's thread count). A float32
+    ``[B, H, N]`` ``lse_out`` receives each query's natural log-sum-exp (sparse heads only).
     """
     for name, x in (("q", q), ("k", k), ("v", v)):
         if x.dtype != torch.float32 or x.device.type != "cpu":
@@ -138,6 +140,8 @@ def native_sparse_attention(
         keys[level - 1], values[level - 1] = kp.data_ptr(), vp.data_ptr()
         alive += [kp, vp]
     out = torch.empty(bsz, heads, n, dv)
+    if lse_out is not None:
+        lse_check(lse_out, q=q, layout=layout)
     workers = torch.get_num_threads() if threads is None else threads
     status = lib.forward(
         q.data_ptr(), keys, values, out.data_ptr(),
@@ -148,7 +152,7 @@ def native_sparse_attention(
             plan.col_ptr.data_ptr(), plan.col_token.data_ptr(), plan.col_first.data_ptr()
         ),
         layout.block_size[0], d, dv, max(chunk, plan.longest), 1.0 / math.sqrt(d), workers,
-        lib.sgemm, lib.mkl_threads_local,
+        lib.sgemm, lib.mkl_threads_local, None if lse_out is None else lse_out.data_ptr(),
     )  # fmt: skip
     if status != 0:
         raise MemoryError("native kernel: could not allocate its per-thread score tiles")

@@ -34,6 +34,7 @@ typedef struct {
     mkl_local_fn mkl_local;
     atomic_llong next;
     int failed;
+    float *lse;                  /* [rows, b_q] natural log-sum-exp of each query's logits, or NULL */
 } Work;
 
 /* Online softmax over a chunk of `cols` score columns (row-major b_q x cols): P = exp(S - new row
@@ -124,6 +125,8 @@ static void row_attend(Work *w, int64_t r, float *s, float *m, float *l, float *
     }
     if (w->col_ptr) row_columns(w, q, r, s, m, l, acc, kt, vt);
     float *o = w->out + r * (int64_t)bq * dv;
+    if (w->lse)
+        for (int t = 0; t < bq; t++) w->lse[r * (int64_t)bq + t] = l[t] > 0.0f ? m[t] + logf(l[t]) : -INFINITY;
     for (int t = 0; t < bq; t++) {
         if (l[t] > 0.0f) {
             float inv = 1.0f / l[t];
@@ -160,17 +163,18 @@ static void worker(Work *w) {
 }
 
 /* Attention of every task's query block over its entries and columns, on `threads` threads (the
- * caller's included). Returns 0, or 1 when a scratch allocation failed. `chunk` must be at least the
- * longest entry. col_ptr NULL: no columns (col_token and col_first are then not read). */
+ * caller's included), and, when `lse` is not NULL, each query's log-sum-exp. Returns 0, or 1 when a
+ * scratch allocation failed. `chunk` must be at least the longest entry. col_ptr NULL: no columns
+ * (col_token and col_first are then not read). */
 int block_sparse_forward(const float *q, const float *const *keys, const float *const *values, float *out,
                          const int64_t *order, int64_t n_tasks, const int64_t *row_ptr,
                          const int64_t *ent_token, const int32_t *ent_len, const int32_t *ent_level,
                          const int64_t *ent_delta, const int64_t *col_ptr, const int64_t *col_token,
                          const int32_t *col_first, int b_q, int d, int dv, int chunk, float scale,
-                         int threads, void *sgemm, void *mkl_local) {
+                         int threads, void *sgemm, void *mkl_local, float *lse) {
     Work w = {q, keys, values, out, order, row_ptr, ent_token, ent_len, ent_level, ent_delta, col_ptr,
               col_token, col_first, n_tasks, b_q, d, dv, chunk, scale, (sgemm_fn)sgemm,
-              (mkl_local_fn)mkl_local, 0, 0};
+              (mkl_local_fn)mkl_local, 0, 0, lse};
     atomic_init(&w.next, 0);
     if (threads < 1) threads = 1;
     if (threads > n_tasks) threads = n_tasks > 0 ? (int)n_tasks : 1;

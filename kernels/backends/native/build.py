@@ -17,8 +17,8 @@ HEADERS = (HERE / "common.h",)
 # MKL's C entry points, which torch's CPU library embeds and exports on x86-64 builds
 MKL_SYMBOLS = ("sgemm_", "MKL_Set_Num_Threads_Local")
 _P, _INT, _F32 = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
-_FORWARD_ARGS = [_P] * 5 + [ctypes.c_int64] + [_P] * 8 + [_INT] * 4 + [_F32, _INT] + [_P] * 2
-_IMPORTANCE_ARGS = [_P] * 3 + [ctypes.c_int64] + [_INT] * 5 + [_P] * 2
+_FORWARD_ARGS = [_P] * 5 + [ctypes.c_int64] + [_P] * 8 + [_INT] * 4 + [_F32, _INT] + [_P] * 3
+_IMPORTANCE_ARGS = [_P] * 3 + [ctypes.c_int64] + [_INT] * 7 + [_P] * 2
 
 __all__ = [
     "NativeLibrary",
