@@ -1,0 +1,117 @@
+"""WiredModel: a two-layer GQA transformer whose every read of the context goes through `attention`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+
+from ..tokenizer import WordTokenizer
+from .config import WiredConfig
+from .rope import rope_apply
+from .weights import WiredWeights, weights_build
+
+#: An attention hook: (q [B, Hq, Nq, d], k [B, Hkv, Nk, d], v [B, Hkv, Nk, d], *, layer, causal) -> out
+#: [B, Hq, Nq, d]. K and V have n_kv_heads heads (GQA: query head h reads KV head h // group); causal
+#: aligns the last query with the last key (Nq < Nk in decoding).
+Attention = Callable[..., torch.Tensor]
+
+
+def attention_dense(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, layer: int, causal: bool
+) -> torch.Tensor:
+    """Dense SDPA over GQA heads; causal aligns the last query with the last key."""
+    del layer
+    if not causal or q.shape[2] == 1:
+        return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+    if q.shape[2] == k.shape[2]:
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    rows = torch.arange(q.shape[2])[:, None] + (k.shape[2] - q.shape[2])
+    mask = torch.arange(k.shape[2])[None, :] <= rows
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
+
+
+@dataclass
+class KvCache:
+    """Per layer the keys (after RoPE) and values seen so far, [B, Hkv, N, d] each."""
+
+    keys: list[torch.Tensor] = field(default_factory=list)
+    values: list[torch.Tensor] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        """Tokens held."""
+        return 0 if not self.keys else self.keys[0].shape[2]
+
+
+class WiredModel:
+    """The built-in retrieval model of the frontier benchmark (float32, CPU; nothing trained)."""
+
+    def __init__(self, *, tokenizer: WordTokenizer, config: WiredConfig | None = None) -> None:
+        """Build the weights from the tokenizer and the config (deterministic)."""
+        self.tokenizer = tokenizer
+        self.config = config or WiredConfig()
+        self.weights: WiredWeights = weights_build(tokenizer=tokenizer, config=self.config)
+
+    def _embed(self, *, ids: torch.Tensor) -> torch.Tensor:
+        """Residual stream [B, N, d_model] of token ids [B, N]: the token and its features."""
+        layout, w = self.weights.layout, self.weights
+        x = torch.zeros(*ids.shape, layout.d_model)
+        x[..., layout.slot(name="tok")] = w.embed[ids]
+        x[..., layout.slot(name="feat")] = w.features[ids]
+        return x
+
+    def _layers(self, *, x: torch.Tensor, cache: KvCache, attention: Attention) -> torch.Tensor:
+        """Run the layers on new positions `x` [B, n, d_model] after the cache; extends the cache."""
+        cfg = self.config
+        start = cache.length
+        positions = torch.arange(start, start + x.shape[1])
+        for i, lw in enumerate(self.weights.layers):
+            q = torch.einsum("bnm,hmd->bhnd", x, lw.wq) + lw.bq[None, :, None, :]
+            k = torch.einsum("bnm,hmd->bhnd", x, lw.wk) + lw.bk[None, :, None, :]
+            v = torch.einsum("bnm,hmd->bhnd", x, lw.wv)
+            q = rope_apply(x=q, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
+            k = rope_apply(x=k, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
+            if len(cache.keys) > i:
+                k = torch.cat((cache.keys[i], k), dim=2)
+                v = torch.cat((cache.values[i], v), dim=2)
+                cache.keys[i], cache.values[i] = k, v
+            else:
+                cache.keys.append(k)
+                cache.values.append(v)
+            out = attention(q, k, v, layer=i, causal=True)
+            expected = (x.shape[0], cfg.n_heads, x.shape[1], cfg.head_dim)
+            if tuple(out.shape) != expected:
+                raise ValueError(f"attention of layer {i} returned shape {tuple(out.shape)}, not {expected}")
+            x = x + torch.einsum("bhnd,hdm->bnm", out, lw.wo)
+        return x
+
+    def readout(self, *, x: torch.Tensor) -> torch.Tensor:
+        """Logits [..., V]: the answer slot against every token embedding."""
+        return x[..., self.weights.layout.slot(name="out")] @ self.weights.embed.T
+
+    @torch.no_grad()
+    def forward(self, *, ids: torch.Tensor, attention: Attention = attention_dense) -> torch.Tensor:
+        """Logits [B, N, V] of a whole sequence of ids [B, N] (causal; `attention` once per layer)."""
+        return self.readout(x=self._layers(x=self._embed(ids=ids), cache=KvCache(), attention=attention))
+
+    @torch.no_grad()
+    def prefill(
+        self, *, ids: torch.Tensor, attention: Attention = attention_dense
+    ) -> tuple[torch.Tensor, KvCache]:
+        """(logits [B, V] of the last position, the KV cache) after reading ids [B, N]."""
+        cache = KvCache()
+        x = self._layers(x=self._embed(ids=ids), cache=cache, attention=attention)
+        return self.readout(x=x[:, -1]), cache
+
+    @torch.no_grad()
+    def extend(
+        self, *, ids: torch.Tensor, cache: KvCache, attention: Attention = attention_dense
+    ) -> torch.Tensor:
+        """Logits [B, V] of the last of the new ids [B, n] read after `cache` (decoding; extends it)."""
+        if cache.length == 0:
+            raise ValueError("extend needs a prefilled cache")
+        x = self._layers(x=self._embed(ids=ids), cache=cache, attention=attention)
+        return self.readout(x=x[:, -1])
