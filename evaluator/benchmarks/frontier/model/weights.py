@@ -18,14 +18,21 @@ SINK_STRENGTH, VERTICAL_STRENGTH, LOCAL_STRENGTH = 24.0, 6.0, 4.0
 
 @dataclass(frozen=True)
 class LayerWeights:
-    """One layer: q/k/v maps [H, d_model, d], q/k biases [H, d], the output map [H, d, d_model]."""
+    """One layer: q, k, v maps side by side [d_model, (H + 2 Hkv) d], their bias, the output map [H d, m]."""
 
-    wq: torch.Tensor
-    bq: torch.Tensor
-    wk: torch.Tensor
-    bk: torch.Tensor
-    wv: torch.Tensor
-    wo: torch.Tensor
+    w_qkv: torch.Tensor
+    b_qkv: torch.Tensor
+    w_out: torch.Tensor
+
+
+def layer_weights_from_heads(
+    *, wq: torch.Tensor, bq: torch.Tensor, wk: torch.Tensor, bk: torch.Tensor, wv: torch.Tensor,
+    wo: torch.Tensor,
+) -> LayerWeights:
+    """LayerWeights from per-head maps: wq [H, m, d], bq [H, d], wk and wv [Hkv, m, d], bk, wo [H, d, m]."""
+    w_qkv = torch.cat([w.permute(1, 0, 2).flatten(1) for w in (wq, wk, wv)], dim=1).contiguous()
+    b_qkv = torch.cat((bq.flatten(), bk.flatten(), torch.zeros(wv.shape[0] * wv.shape[2])))
+    return LayerWeights(w_qkv=w_qkv, b_qkv=b_qkv, w_out=wo.flatten(0, 1).contiguous())
 
 
 @dataclass(frozen=True)
@@ -136,8 +143,8 @@ def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, proj: tor
         o = torch.zeros(d, d_model)
         o[content, _target(role=role, layer=layer, layout=layout)] = torch.eye(e)
         wo.append(o)
-    return LayerWeights(wq=torch.stack(wq), bq=torch.stack(bq), wk=torch.stack(wk), bk=torch.stack(bk),
-                        wv=torch.stack(wv), wo=torch.stack(wo))
+    return layer_weights_from_heads(wq=torch.stack(wq), bq=torch.stack(bq), wk=torch.stack(wk),
+                                    bk=torch.stack(bk), wv=torch.stack(wv), wo=torch.stack(wo))
 
 
 def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeights:

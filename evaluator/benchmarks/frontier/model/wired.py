@@ -68,10 +68,13 @@ class WiredModel:
         cfg = self.config
         start = cache.length
         positions = torch.arange(start, start + x.shape[1])
+        b, n = x.shape[:2]
+        h, kv, d = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
         for i, lw in enumerate(self.weights.layers):
-            q = torch.einsum("bnm,hmd->bhnd", x, lw.wq) + lw.bq[None, :, None, :]
-            k = torch.einsum("bnm,hmd->bhnd", x, lw.wk) + lw.bk[None, :, None, :]
-            v = torch.einsum("bnm,hmd->bhnd", x, lw.wv)
+            qkv = x @ lw.w_qkv + lw.b_qkv
+            q = qkv[..., : h * d].view(b, n, h, d).transpose(1, 2)
+            k = qkv[..., h * d:(h + kv) * d].view(b, n, kv, d).transpose(1, 2)
+            v = qkv[..., (h + kv) * d:].view(b, n, kv, d).transpose(1, 2)
             q = rope_apply(x=q, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
             k = rope_apply(x=k, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
             if len(cache.keys) > i:
@@ -82,10 +85,10 @@ class WiredModel:
                 cache.keys.append(k)
                 cache.values.append(v)
             out = attention(q, k, v, layer=i, causal=True)
-            expected = (x.shape[0], cfg.n_heads, x.shape[1], cfg.head_dim)
+            expected = (b, h, n, d)
             if tuple(out.shape) != expected:
                 raise ValueError(f"attention of layer {i} returned shape {tuple(out.shape)}, not {expected}")
-            x = x + torch.einsum("bhnd,hdm->bnm", out, lw.wo)
+            x = x + out.transpose(1, 2).reshape(b, n, h * d) @ lw.w_out
         return x
 
     def readout(self, *, x: torch.Tensor) -> torch.Tensor:
