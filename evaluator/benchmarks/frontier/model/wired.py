@@ -17,33 +17,61 @@ from .weights import WiredWeights, weights_build
 #: [B, Hq, Nq, d]. K and V have n_kv_heads heads (GQA: query head h reads KV head h // group); causal
 #: aligns the last query with the last key (Nq < Nk in decoding).
 Attention = Callable[..., torch.Tensor]
+#: Queries up to this many are attended by matmuls instead of SDPA.
+SMALL_QUERIES = 16
 
 
 def attention_dense(
     q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, layer: int, causal: bool
 ) -> torch.Tensor:
-    """Dense SDPA over GQA heads; causal aligns the last query with the last key."""
+    """Dense attention over GQA heads; causal aligns the last query with the last key.
+
+    Whole sequences go through SDPA; a few decoding queries through two matmuls (SDPA's CPU kernel has
+    a large fixed cost per call).
+    """
     del layer
-    if not causal or q.shape[2] == 1:
+    n_q, n_k = q.shape[2], k.shape[2]
+    if n_q <= SMALL_QUERIES:
+        b, h, _, d = q.shape
+        g = h // k.shape[1]
+        qg = q.reshape(b, k.shape[1], g * n_q, d)
+        scores = (qg @ k.transpose(2, 3)) / d**0.5
+        if causal and n_q > 1:
+            rows = (torch.arange(n_q) + (n_k - n_q)).repeat(g)
+            scores = scores.masked_fill(torch.arange(n_k)[None, :] > rows[:, None], float("-inf"))
+        return (torch.softmax(scores, dim=-1) @ v).reshape(b, h, n_q, d)
+    if not causal:
         return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
-    if q.shape[2] == k.shape[2]:
+    if n_q == n_k:
         return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
-    rows = torch.arange(q.shape[2])[:, None] + (k.shape[2] - q.shape[2])
-    mask = torch.arange(k.shape[2])[None, :] <= rows
+    rows = torch.arange(n_q)[:, None] + (n_k - n_q)
+    mask = torch.arange(n_k)[None, :] <= rows
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
 
 
 @dataclass
 class KvCache:
-    """Per layer the keys (after RoPE) and values seen so far, [B, Hkv, N, d] each."""
+    """Per layer the keys (after RoPE) and values seen so far, in buffers that grow by doubling."""
 
     keys: list[torch.Tensor] = field(default_factory=list)
     values: list[torch.Tensor] = field(default_factory=list)
+    length: int = 0
 
-    @property
-    def length(self) -> int:
-        """Tokens held."""
-        return 0 if not self.keys else self.keys[0].shape[2]
+    def append(self, *, layer: int, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Add [B, Hkv, n, d] keys and values of `layer`; return views of all keys and values so far."""
+        end = self.length + k.shape[2]
+        if layer == len(self.keys):
+            self.keys.append(k.new_empty(k.shape[0], k.shape[1], 2 * end, k.shape[3]))
+            self.values.append(v.new_empty(self.keys[-1].shape))
+        elif self.keys[layer].shape[2] < end:
+            grow = k.new_empty(k.shape[0], k.shape[1], 2 * end, k.shape[3])
+            for store in (self.keys, self.values):
+                bigger = grow.clone()
+                bigger[:, :, : self.length] = store[layer][:, :, : self.length]
+                store[layer] = bigger
+        self.keys[layer][:, :, self.length:end] = k
+        self.values[layer][:, :, self.length:end] = v
+        return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
 
 
 class WiredModel:
@@ -77,18 +105,13 @@ class WiredModel:
             v = qkv[..., (h + kv) * d:].view(b, n, kv, d).transpose(1, 2)
             q = rope_apply(x=q, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
             k = rope_apply(x=k, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
-            if len(cache.keys) > i:
-                k = torch.cat((cache.keys[i], k), dim=2)
-                v = torch.cat((cache.values[i], v), dim=2)
-                cache.keys[i], cache.values[i] = k, v
-            else:
-                cache.keys.append(k)
-                cache.values.append(v)
+            k, v = cache.append(layer=i, k=k, v=v)
             out = attention(q, k, v, layer=i, causal=True)
             expected = (b, h, n, d)
             if tuple(out.shape) != expected:
                 raise ValueError(f"attention of layer {i} returned shape {tuple(out.shape)}, not {expected}")
             x = x + out.transpose(1, 2).reshape(b, n, h * d) @ lw.w_out
+        cache.length += n
         return x
 
     def readout(self, *, x: torch.Tensor) -> torch.Tensor:
