@@ -1,0 +1,89 @@
+"""How the model answers a sample: the fixed words the harness writes, and what the model generates.
+
+The model is a retrieval model, not a language model: the harness writes the fixed words of an answer
+and the model generates only the content by greedy decoding, every token read through attention.
+Nothing here looks at a sample's gold answer.
+
+  ruler_niah  forced "<answer>", then per queried key (the keys of the question, `Sample.queries`)
+              "n. The answer for KEY is:"; the model writes the value, up to "." or a newline.
+  any other   forced "<answer>"; the model writes up to `FREE_TOKENS` tokens, up to "</answer>"
+              then "</answer>" (an unsupported task: its score measures what the model does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ..sample import Sample
+from .wired import Attention, WiredModel, attention_dense
+
+#: Tasks the model is wired to solve; the others are still run and scored, with the free protocol.
+SUPPORTED_TASKS = ("ruler_niah",)
+#: Most tokens generated for one NIAH value (a value is 19 tokens, then "." and a space before it).
+VALUE_TOKENS = 24
+#: Most tokens generated in the free protocol of an unsupported task.
+FREE_TOKENS = 48
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of an answer: `force` text the harness writes, or generate up to `tokens` tokens.
+
+    Generation stops after a token whose text is in `stops` (that token is kept).
+    """
+
+    force: str = ""
+    tokens: int = 0
+    stops: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply text (forced and generated, after the prompt) and how many tokens the model generated."""
+
+    text: str
+    generated: int
+
+
+def answer_steps(*, sample: Sample) -> tuple[Step, ...]:
+    """The steps of `sample`'s answer (see the module docstring)."""
+    steps = [Step(force="\n<answer>\n")]
+    if sample.task == "ruler_niah":
+        for number, key in enumerate(sample.queries, start=1):
+            steps.append(Step(force=f"{number}. The answer for {key} is:"))
+            steps.append(Step(tokens=VALUE_TOKENS, stops=(".", "\n")))
+            steps.append(Step(force="\n"))
+        steps.append(Step(force="</answer>"))
+    else:
+        steps.append(Step(tokens=FREE_TOKENS, stops=("</answer>",)))
+        steps.append(Step(force="\n</answer>"))
+    return tuple(steps)
+
+
+@torch.no_grad()
+def model_answer(
+    *, model: WiredModel, sample: Sample, attention: Attention = attention_dense,
+    decode_attention: Attention = attention_dense,
+) -> Answer:
+    """Prefill <bos> + the prompt through `attention`, then run the steps, decoding via `decode_attention`."""
+    tok = model.tokenizer
+    ids = [tok.token_id(token="<bos>")] + tok.encode(text=sample.prompt)
+    logits, cache = model.prefill(ids=torch.tensor([ids]), attention=attention)
+    out: list[int] = []
+    generated = 0
+    for step in answer_steps(sample=sample):
+        if step.force:
+            forced = tok.encode(text=step.force)
+            out += forced
+            logits = model.extend(ids=torch.tensor([forced]), cache=cache, attention=decode_attention)
+            continue
+        for _ in range(step.tokens):
+            token = int(logits[0].argmax())
+            out.append(token)
+            generated += 1
+            logits = model.extend(ids=torch.tensor([[token]]), cache=cache, attention=decode_attention)
+            if tok.id_string(token_id=token) in step.stops:
+                break
+    return Answer(text=tok.decode(ids=out), generated=generated)

@@ -1,0 +1,157 @@
+"""The wired weights: token embeddings from the tokenizer and each head's projections, by construction."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from ..tokenizer import WordTokenizer
+from .config import N_FEATURES, WiredConfig
+from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
+from .rope import rope_frequencies, rope_offset_key, rope_offset_query
+
+#: Query strengths of the decoy heads (logit units before the 1/sqrt(d) of attention).
+SINK_STRENGTH, VERTICAL_STRENGTH, LOCAL_STRENGTH = 24.0, 6.0, 4.0
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """One layer: q, k, v maps side by side [d_model, (H + 2 Hkv) d], their bias, the output map [H d, m]."""
+
+    w_qkv: torch.Tensor
+    b_qkv: torch.Tensor
+    w_out: torch.Tensor
+
+
+def layer_weights_from_heads(
+    *, wq: torch.Tensor, bq: torch.Tensor, wk: torch.Tensor, bk: torch.Tensor, wv: torch.Tensor,
+    wo: torch.Tensor,
+) -> LayerWeights:
+    """LayerWeights from per-head maps: wq [H, m, d], bq [H, d], wk and wv [Hkv, m, d], bk, wo [H, d, m]."""
+    w_qkv = torch.cat([w.permute(1, 0, 2).flatten(1) for w in (wq, wk, wv)], dim=1).contiguous()
+    b_qkv = torch.cat((bq.flatten(), bk.flatten(), torch.zeros(wv.shape[0] * wv.shape[2])))
+    return LayerWeights(w_qkv=w_qkv, b_qkv=b_qkv, w_out=wo.flatten(0, 1).contiguous())
+
+
+@dataclass(frozen=True)
+class WiredWeights:
+    """Embeddings [V, d_emb], token features [V, 2], the layers, and the residual layout."""
+
+    embed: torch.Tensor
+    features: torch.Tensor
+    layers: tuple[LayerWeights, ...]
+    layout: ResidualLayout
+
+
+def _orthogonal(*, n: int, count: int, gen: torch.Generator) -> torch.Tensor:
+    """`count` random orthogonal n x n matrices (QR of seeded Gaussians, signs fixed)."""
+    mats = []
+    for _ in range(count):
+        q, r = torch.linalg.qr(torch.randn(n, n, generator=gen, dtype=torch.float64))
+        mats.append(q * torch.sign(torch.diagonal(r))[None, :])
+    return torch.stack(mats).to(torch.float32)
+
+
+def token_tables(*, tokenizer: WordTokenizer, config: WiredConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """(embeddings: seeded random unit rows [V, d_emb], features: is-<bos>, is-break [V, 2])."""
+    gen = torch.Generator().manual_seed(config.seed)
+    embed = torch.randn(tokenizer.vocab_size, config.d_emb, generator=gen, dtype=torch.float64)
+    embed = (embed / embed.norm(dim=1, keepdim=True)).to(torch.float32)
+    features = torch.zeros(tokenizer.vocab_size, N_FEATURES)
+    features[tokenizer.token_id(token="<bos>"), 0] = 1.0
+    for brk in ("\n", "."):
+        features[tokenizer.token_id(token=brk), 1] = 1.0
+    return embed, features
+
+
+def _local_query(*, config: WiredConfig) -> torch.Tensor:
+    """Rotary query of a local head: the slow frequencies at offset 0 (a smooth bump over recent tokens)."""
+    theta = rope_frequencies(rotary_dim=config.rotary_dim, base=config.rope_base)
+    q = torch.zeros(config.rotary_dim)
+    q[: config.rotary_dim // 2] = (theta < 0.05).to(torch.float32) * LOCAL_STRENGTH
+    return q
+
+
+def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, proj: torch.Tensor,
+           d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(W [d_model, d], bias [d]) of one query head, in logit units (scaled by sqrt(d) for attention)."""
+    d, r = config.head_dim, config.rotary_dim
+    w, b = torch.zeros(d_model, d), torch.zeros(d)
+    content = slice(r + N_FEATURES, d)
+    if role.kind in ("offset", "slash"):
+        offset = rope_offset_query(offset=role.arg, rotary_dim=r, base=config.rope_base)
+        b[:r] = config.positional_scale * offset
+    elif role.kind == "local":
+        b[:r] = _local_query(config=config)
+    elif role.kind == "sink":
+        b[r] = SINK_STRENGTH
+    elif role.kind == "vertical":
+        b[r + 1] = VERTICAL_STRENGTH
+    elif role.kind == "induct":
+        for o in range(config.ngram):
+            w[layout.token_slot(back=role.arg + o), content] = config.retrieval_beta * proj[o].T
+    elif role.kind != "wide":
+        raise ValueError(f"unknown head kind {role.kind!r}")
+    return w * math.sqrt(d), b * math.sqrt(d)
+
+
+def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, proj: torch.Tensor,
+         d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(W [d_model, d], bias [d]) of one key head: positional constant, token features, content."""
+    d, r = config.head_dim, config.rotary_dim
+    w, b = torch.zeros(d_model, d), torch.zeros(d)
+    b[:r] = rope_offset_key(rotary_dim=r)
+    feat = layout.slot(name="feat")
+    w[feat, r:r + N_FEATURES] = torch.eye(N_FEATURES)
+    content = slice(r + N_FEATURES, d)
+    if role.kind == "token":
+        w[layout.token_slot(back=0), content] = proj[0].T
+    elif role.kind == "ngram":
+        for o in range(config.ngram):
+            w[layout.token_slot(back=role.arg + o), content] = proj[o].T
+    else:
+        raise ValueError(f"unknown key kind {role.kind!r}")
+    return w, b
+
+
+def _target(*, role: HeadRole, layer: int, layout: ResidualLayout) -> slice:
+    """The residual slot a query head writes into."""
+    if layer == 0 and role.kind == "offset":
+        return layout.slot(name=f"prev{role.arg}")
+    return layout.slot(name="out" if role.kind == "induct" else "decoy")
+
+
+def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, proj: torch.Tensor) -> LayerWeights:
+    """The weights of `layer` from its roles; n-gram keys and queries share the projections `proj`."""
+    keys, heads = layer_roles(config=config, layer=layer)
+    d_model, d, e = layout.d_model, config.head_dim, config.d_emb
+    content = slice(d - e, d)
+    wq, bq, wk, bk, wv, wo = [], [], [], [], [], []
+    for key in keys:
+        w, b = _key(role=key, config=config, layout=layout, proj=proj, d_model=d_model)
+        wk.append(w)
+        bk.append(b)
+        v = torch.zeros(d_model, d)
+        v[layout.token_slot(back=0), content] = torch.eye(e)
+        wv.append(v)
+    for role in heads:
+        w, b = _query(role=role, config=config, layout=layout, proj=proj, d_model=d_model)
+        wq.append(w)
+        bq.append(b)
+        o = torch.zeros(d, d_model)
+        o[content, _target(role=role, layer=layer, layout=layout)] = torch.eye(e)
+        wo.append(o)
+    return layer_weights_from_heads(wq=torch.stack(wq), bq=torch.stack(bq), wk=torch.stack(wk),
+                                    bk=torch.stack(bk), wv=torch.stack(wv), wo=torch.stack(wo))
+
+
+def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeights:
+    """All weights, deterministic in (tokenizer, config): nothing is trained or downloaded."""
+    embed, features = token_tables(tokenizer=tokenizer, config=config)
+    gen = torch.Generator().manual_seed(config.seed + 1)
+    proj = _orthogonal(n=config.d_emb, count=config.ngram, gen=gen)
+    layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_prev)
+    layers = tuple(_layer(config=config, layer=i, layout=layout, proj=proj) for i in range(config.n_layers))
+    return WiredWeights(embed=embed, features=features, layers=layers, layout=layout)
