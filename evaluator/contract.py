@@ -29,6 +29,11 @@ def metric_text(*, value: Any, fmt: str) -> str:
         return str(value)
 
 
+class SubmissionRefused(ValueError):
+    """score() found, by measuring, that the submission breaks a rule it declared or the benchmark sets
+    (e.g. its measured sparsity misses its declared target): a validation failure, never a platform one."""
+
+
 class SubmissionKind(enum.StrEnum):
     """What a submission carries: an uploaded file or a JSON method configuration."""
 

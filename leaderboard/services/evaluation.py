@@ -9,7 +9,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from evaluator.contract import Payload
+from evaluator.contract import Payload, SubmissionRefused
 from evaluator.registry import benchmark_get
 from leaderboard.models import Submission
 from leaderboard.services.benchmarks import benchmark_data_dir
@@ -101,7 +101,19 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
         return
     keeper.progress(0.0, "scoring")
     run_log.add("scoring")
-    report = plugin.score(payload, data_dir / "hidden", keeper.progress)
+    try:
+        report = plugin.score(payload, data_dir / "hidden", keeper.progress)
+    except SubmissionRefused as exc:
+        run_log.add("refused after measurement")
+        submission_record_failure(
+            submission_id=submission.pk,
+            worker_id=worker_id,
+            kind=Kind.VALIDATION,
+            message=str(exc),
+            log_tail=run_log.tail(),
+            refund=True,
+        )
+        return
     for line in report.log:
         run_log.add(line)
     if keeper.lost.is_set():

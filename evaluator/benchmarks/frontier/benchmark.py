@@ -1,0 +1,127 @@
+"""FrontierBenchmark: the plugin the registry instantiates (build, validate, score, baselines)."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+from evaluator.contract import (
+    Baseline,
+    Benchmark,
+    Payload,
+    Problem,
+    ProgressFn,
+    ScoreReport,
+    no_progress,
+)
+from evaluator.hardware import hardware_fingerprint
+from evaluator.hidden import BuildSeeds
+
+from .evaluate import phase_run
+from .model.protocol import SUPPORTED_TASKS
+from .model.wired import WiredModel
+from .plan import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
+from .report import split_score, target_check
+from .spec import VERSION, frontier_spec
+from .submission import DENSE, FRONTIER_METHODS, submission_parse
+from .tokenizer import tokenizer_frontier
+
+#: Baselines: dense, then every method at these target sparsities (dev), fewer on the costlier phases.
+BASELINE_SPARSITIES = {"dev": (0.5, 0.67, 0.8, 0.9, 0.95), "test": (0.8, 0.95), "test-long": (0.9,)}
+PROTOCOL = f"frontier-{VERSION}"
+
+
+@functools.cache
+def frontier_model() -> WiredModel:
+    """The built-in wired model (built once per process from the shipped tokenizer)."""
+    return WiredModel(tokenizer=tokenizer_frontier())
+
+
+def _readme() -> str:
+    """The public bundle's README: phases, seeds, tasks scored, submission format."""
+    lines = [
+        "# Long-context sparse attention (The Sparse Frontier's tasks)",
+        "",
+        "Submit a JSON method config; the platform runs it on every attention call of its built-in wired",
+        "model, scores the answers as the Sparse Frontier's harness does, and measures sparsity and speed.",
+        "",
+        f"Tasks scored: {', '.join(SUPPORTED_TASKS)} (the others are n/a: the model does not solve them",
+        "under dense attention). dev_seeds.json gives the development seeds per task and length: sample i",
+        "of a task is random.Random(seed + i) in evaluator/benchmarks/frontier. The test phases' seeds are",
+        "hidden (derived from the deployment's secret).",
+        "",
+    ]
+    for plan in PHASE_PLANS:
+        lengths = ", ".join(str(n) for n in plan.lengths)
+        lines.append(f"- {plan.slug}: {plan.samples} samples per task at {lengths} tokens"
+                     + ("; needs a GPU worker" if plan.needs_gpu else ""))
+    return "\n".join(lines) + "\n"
+
+
+class FrontierBenchmark(Benchmark):
+    """Sparse attention methods run inside the wired model on hidden-seed long-context tasks."""
+
+    def __init__(self, *, samples: int | None = None) -> None:
+        """`samples` overrides every phase's samples per task and length (tests, benchmarks)."""
+        self.samples = samples
+        self.spec = frontier_spec()
+
+    def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
+        """Published dev seeds, a sample config and the README; the test phases' seeds hidden."""
+        out_dir = Path(out_dir)
+        seeds_write(out_dir=out_dir, seeds=seeds)
+        public = out_dir / "public"
+        (public / "README.md").write_text(_readme(), encoding="utf-8")
+        sample = {"method": "block_topk", "target_sparsity": 0.9}
+        (public / "sample_config.json").write_text(json.dumps(sample, indent=1), encoding="utf-8")
+        progress(1.0, "seeds written")
+
+    def validate(self, payload: Payload) -> list[Problem]:
+        """Every problem of the config (the phase, then each field)."""
+        problems = []
+        if payload.phase not in {p.slug for p in PHASE_PLANS}:
+            problems.append(Problem("phase", f"unknown phase {payload.phase!r}"))
+        if payload.file is not None:
+            problems.append(Problem("file", "this benchmark takes a JSON method config, not a file"))
+            return problems
+        _, config_problems = submission_parse(config=payload.config)
+        return problems + config_problems
+
+    def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
+        """Run the phase; public split = the first half of the samples, private = all of them."""
+        submission, problems = submission_parse(config=payload.config)
+        if submission is None:
+            raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
+        plan = phase_plan(slug=payload.phase)
+        seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
+        run = phase_run(
+            model=frontier_model(), submission=submission, plan=plan, seeds=seeds, progress=progress,
+            samples=self.samples,
+        )
+        target_check(submission=submission, run=run)
+        count = plan.samples if self.samples is None else self.samples
+        splits = {"public": split_score(run=run, limit=max(1, count // 2)), "private": split_score(run=run,
+                                                                                              limit=None)}
+        return ScoreReport(
+            splits=splits, protocol_version=PROTOCOL, hardware=hardware_fingerprint(), log=tuple(run.log)
+        )
+
+    def baselines(self) -> list[Baseline]:
+        """Dense attention, and each method at the phase's target sparsities."""
+        every = tuple(p.slug for p in PHASE_PLANS)
+        dense = functools.partial(_config, {"method": DENSE})
+        entries = [Baseline("Dense", "Dense causal attention: the model's reference accuracy.", every, dense)]
+        for method in FRONTIER_METHODS:
+            for sparsity in sorted({s for levels in BASELINE_SPARSITIES.values() for s in levels}):
+                phases = tuple(p for p, levels in BASELINE_SPARSITIES.items() if sparsity in levels)
+                config = {"method": method, "target_sparsity": sparsity}
+                entries.append(Baseline(
+                    f"{method} @ {sparsity}", f"{method} with its released defaults, budget chosen by the"
+                    f" platform for sparsity {sparsity}.", phases, functools.partial(_config, config)))
+        return entries
+
+
+def _config(config: dict, public_dir: Path, phase: str, work_dir: Path) -> Payload:
+    """A baseline's payload: its JSON config (the (public_dir, phase, work_dir) contract)."""
+    return Payload(phase=phase, public_dir=Path(public_dir), config=dict(config))

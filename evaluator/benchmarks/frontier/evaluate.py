@@ -1,0 +1,96 @@
+"""One submission on one phase: every task, length and sample through the wired model, then the report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from evaluator.contract import ProgressFn
+
+from .attention import MethodAttention
+from .hooks import CapturingDense, SubmissionHooks
+from .model.protocol import SUPPORTED_TASKS, model_answer
+from .model.wired import WiredModel
+from .plan import PhasePlan, seed_key
+from .registry import sample_make
+from .sample import SampleScore
+from .scoring import score_output
+from .speed import SpeedFigures, params_for, speed_measure
+from .submission import FrontierSubmission
+
+#: Bootstrap replicates of each (task, length) interval, from numpy default_rng(BOOTSTRAP_SEED).
+BOOTSTRAP_REPS, BOOTSTRAP_SEED = 1000, 0
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """One (task, length): the sample scores in index order."""
+
+    task: str
+    length: int
+    scores: tuple[SampleScore, ...]
+
+
+@dataclass
+class PhaseRun:
+    """What a phase run measured: per (task, length) scores, the attention tally, the speed per length."""
+
+    cells: list[CellResult] = field(default_factory=list)
+    attention: MethodAttention | None = None
+    speed: dict[int, SpeedFigures | None] = field(default_factory=dict)
+    budgets: dict[int, dict[str, float] | None] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+
+def bootstrap_interval(*, values: np.ndarray, reps: int = BOOTSTRAP_REPS) -> tuple[float, float]:
+    """Percentile 95% interval of the mean, resampling samples with replacement (fixed generator)."""
+    if len(values) == 0:
+        raise ValueError("no values to bootstrap")
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    means = values[rng.integers(0, len(values), size=(reps, len(values)))].mean(axis=1)
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def phase_run(
+    *,
+    model: WiredModel,
+    submission: FrontierSubmission,
+    plan: PhasePlan,
+    seeds: dict[str, int],
+    progress: ProgressFn,
+    samples: int | None = None,
+) -> PhaseRun:
+    """Run every supported task of `plan` at each length on `samples` (default the plan's) samples."""
+    count = plan.samples if samples is None else samples
+    run = PhaseRun()
+    total, done = len(plan.lengths) * len(SUPPORTED_TASKS) * count, 0
+    attention = MethodAttention(submission=submission)
+    for length in plan.lengths:
+        first = sample_make(task=SUPPORTED_TASKS[0], index=0, seed=seeds[seed_key(task=SUPPORTED_TASKS[0],
+                                                                                   length=length)],
+                            length=length)
+        capture = CapturingDense()
+        model_answer(model=model, sample=first, attention=capture.prefill)
+        attention.params, run.budgets[length] = params_for(submission=submission, prompt=capture.prompt)
+        started = time.perf_counter()
+        run.speed[length] = speed_measure(submission=submission, budget=run.budgets[length],
+                                          prompt=capture.prompt)
+        run.log.append(f"{length} tokens: speed measured on layer inputs of {first.task} sample 0 in "
+                       f"{time.perf_counter() - started:.1f} s; budget {run.budgets[length]}")
+        hooks = SubmissionHooks(attention=attention)
+        for task in SUPPORTED_TASKS:
+            scores = []
+            for index in range(count):
+                sample = sample_make(task=task, index=index, seed=seeds[seed_key(task=task, length=length)],
+                                     length=length)
+                attention.reset()
+                answer = model_answer(model=model, sample=sample, attention=hooks.prefill,
+                                      decode_attention=hooks.decode)
+                scores.append(score_output(task=task, sample=sample, output=answer.text))
+                done += 1
+                progress(done / total, f"{task} at {length} tokens: sample {index + 1}/{count}")
+            run.cells.append(CellResult(task=task, length=length, scores=tuple(scores)))
+    run.attention = attention
+    return run
