@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+
+from leaderboard.services.payloads import config_text_parse
 
 
 class SubmissionForm(forms.Form):
@@ -37,17 +37,14 @@ class SubmissionForm(forms.Form):
 
     def clean_config(self) -> dict | None:
         """Parse the JSON text into an object (None when left empty)."""
-        text = self.cleaned_data.get("config", "").strip()
+        text = self.cleaned_data.get("config", "").removeprefix("\ufeff").strip()
         if not text:
             return None
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            message = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
-            raise forms.ValidationError(message) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("The configuration must be a JSON object ({...}).")
-        return value
+            return config_text_parse(text=text)
+        except ValueError as exc:
+            text = str(exc)
+            raise forms.ValidationError(f"{text[:1].upper()}{text[1:]}.") from None
 
     def clean(self) -> dict:
         """Require exactly one payload: a file or a config."""

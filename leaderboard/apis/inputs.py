@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from rest_framework import serializers
+
+from leaderboard.services.payloads import config_text_parse
 
 #: Rows per request: the selector's ceiling; JSON pages default to 100 rows, the CSV export to the ceiling.
 PAGE_MAX = 1000
@@ -85,13 +85,9 @@ class SubmissionCreateInput(serializers.Serializer):
     def validate_config(self, value: str) -> dict:
         """Parse the config text; it must be a JSON object."""
         try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno} column {exc.colno}"
-            raise serializers.ValidationError(f"not valid JSON: {exc.msg} at {where}") from None
-        if not isinstance(parsed, dict):
-            raise serializers.ValidationError("must be a JSON object")
-        return parsed
+            return config_text_parse(text=value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate(self, attrs: dict) -> dict:
         """Exactly one of file and config."""

@@ -138,3 +138,19 @@ def test_submit_form_explains_that_the_data_is_not_ready(owner_client, phase, pr
     html = post(owner_client, upload=upload).content.decode()
     assert "the benchmark&#x27;s data is not ready yet" in html
     assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "Nested more than"),
+        ('{"k": ' + "9" * 5000 + "}", "Integer of 5000 digits; at most 20 allowed (at k)."),
+    ],
+)
+def test_submit_form_refuses_config_json_bombs_on_the_config_field(owner_client, phase, config, message):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=[{"kind": "config", "description": "cfg"}])
+    response = post(owner_client, config=config)
+    assert response.status_code == 400
+    config_block = response.content.decode().split('id="field-config"', 1)[1].split('id="field-', 1)[0]
+    assert message in config_block
+    assert Submission.objects.count() == 0
