@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from leaderboard.selectors import OFFSET_MAX
 from leaderboard.services.payloads import config_text_parse
 
 #: Rows per request: the selector's ceiling; JSON pages default to 100 rows, the CSV export to the ceiling.
@@ -37,7 +38,7 @@ class LeaderboardQueryInput(PhaseQueryInput):
     order_by = serializers.CharField(required=False, max_length=64)
     descending = serializers.BooleanField(required=False, allow_null=True, default=None)
     limit = serializers.IntegerField(required=False, min_value=1)
-    offset = serializers.IntegerField(default=0, min_value=0)
+    offset = serializers.IntegerField(default=0, min_value=0, max_value=OFFSET_MAX)
 
     def validate_order_by(self, value: str) -> str:
         """Accept only a metric of this benchmark (the names come in context["metric_names"])."""

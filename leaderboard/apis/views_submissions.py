@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -23,6 +24,7 @@ from leaderboard.apis.outputs import (
     SubmissionSerializer,
 )
 from leaderboard.apis.throttles import SubmitRateThrottle
+from leaderboard.selectors import OFFSET_MAX
 
 #: Room for the form fields and multipart boundaries on top of the largest accepted file.
 MULTIPART_OVERHEAD_BYTES = 1024 * 1024
@@ -45,10 +47,17 @@ def _request_length(request) -> int | None:
 
 
 class SubmissionPagination(LimitOffsetPagination):
-    """Offset paging of the submission list."""
+    """Offset paging of the submission list; an offset past OFFSET_MAX is a 400 naming it."""
 
     default_limit = 50
     max_limit = 500
+
+    def get_offset(self, request) -> int:
+        """DRF's offset (malformed: 0), refused beyond OFFSET_MAX."""
+        offset = super().get_offset(request)
+        if offset > OFFSET_MAX:
+            raise ValidationError({self.offset_query_param: [f"at most {OFFSET_MAX}"]})
+        return offset
 
 
 class SubmissionCollectionView(ServiceErrorsMixin, APIView):

@@ -219,3 +219,10 @@ def test_submission_create_config_with_a_utf8_bom_is_accepted(clients, phases):
     response = clients["owner"].post(URL, _form(config='\ufeff{"guess": 2}'))
     assert response.status_code == 201, response.content
     assert Submission.objects.get().payload_config == {"guess": 2}
+
+
+@pytest.mark.parametrize("offset", ["9" * 23, str(2**63)])
+def test_submission_list_huge_offset_is_400_naming_the_offset(clients, entries, offset):
+    response = clients["owner"].get(URL, {"offset": offset})
+    assert response.status_code == 400
+    assert "offset" in response.json()
