@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -26,9 +25,6 @@ from leaderboard.apis.outputs import (
 from leaderboard.apis.throttles import SubmitRateThrottle
 from leaderboard.selectors import OFFSET_MAX
 
-#: Room for the form fields and multipart boundaries on top of the largest accepted file.
-MULTIPART_OVERHEAD_BYTES = 1024 * 1024
-
 
 def submission_body(*, submission, viewer) -> dict:
     """A submission with the scores `viewer` may see."""
@@ -36,14 +32,6 @@ def submission_body(*, submission, viewer) -> dict:
     scores = selectors.scores_visible(submission=submission, viewer=viewer)
     body["scores"] = ScoreSerializer(scores, many=True).data
     return body
-
-
-def _request_length(request) -> int | None:
-    """The declared Content-Length, None when absent or malformed."""
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return None
 
 
 class SubmissionPagination(LimitOffsetPagination):
@@ -105,9 +93,6 @@ class SubmissionCollectionView(ServiceErrorsMixin, APIView):
     )
     def post(self, request):
         """Create a submission from a file or a JSON config; it is queued for scoring."""
-        declared = _request_length(request)
-        if declared is not None and declared > settings.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES:
-            return too_large_response(limit_bytes=settings.UPLOAD_MAX_BYTES, size_bytes=declared)
         form = SubmissionCreateInput(data=request.data)
         valid = form.is_valid()
         bench_slug, phase_slug = request.data.get("benchmark"), request.data.get("phase")
