@@ -153,3 +153,14 @@ def test_leaderboard_largest_accepted_offset_is_an_empty_page(clients, entries):
 
     body = clients["anonymous"].get(URL, {"phase": "dev", "offset": OFFSET_MAX}).json()
     assert body["results"] == [] and body["count"] == 3
+
+
+@pytest.mark.parametrize("method", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab"])
+def test_leaderboard_csv_escapes_text_that_would_start_a_formula(clients, entries, phases, users, method):
+    public = {"accuracy": -0.5, "density": 2.0}
+    scored(owner=users["other"], phase=phases["dev"], method=method, public=public)
+    rows = list(csv.reader(io.StringIO(clients["anonymous"].get(URL, {"phase": "dev", "format": "csv"})
+                                       .content.decode())))
+    row = next(r for r in rows[1:] if r[2].endswith(method))
+    assert row[2] == "'" + method
+    assert row[5] == "-0.5"  # numbers stay numbers
