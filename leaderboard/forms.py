@@ -35,6 +35,13 @@ class SubmissionForm(forms.Form):
         if "config" not in kinds:
             del self.fields["config"]
 
+    def clean_upload(self):
+        """The uploaded file; a request carrying several is refused, not silently cut to one."""
+        count = len(self.files.getlist("upload")) if hasattr(self.files, "getlist") else 0
+        if count > 1:
+            raise forms.ValidationError(f"{count} files were sent; send exactly one.")
+        return self.cleaned_data.get("upload")
+
     def clean_config(self) -> dict | None:
         """Parse the JSON text into an object (None when left empty)."""
         text = self.cleaned_data.get("config", "").removeprefix("\ufeff").strip()

@@ -91,7 +91,12 @@ class SubmissionCreateInput(serializers.Serializer):
             raise serializers.ValidationError(str(exc)) from None
 
     def validate(self, attrs: dict) -> dict:
-        """Exactly one of file and config."""
+        """Exactly one of file and config, each sent at most once."""
+        getlist = getattr(self.initial_data, "getlist", None)
+        for name in ("file", "config"):
+            count = len(getlist(name)) if getlist is not None else 0
+            if count > 1:
+                raise serializers.ValidationError({name: [f"sent {count} times; send exactly one"]})
         has_file, has_config = attrs.get("file") is not None, attrs.get("config") is not None
         if has_file and has_config:
             raise serializers.ValidationError({"file": ["send either a file or a config, not both"]})

@@ -226,3 +226,11 @@ def test_submission_list_huge_offset_is_400_naming_the_offset(clients, entries, 
     response = clients["owner"].get(URL, {"offset": offset})
     assert response.status_code == 400
     assert "offset" in response.json()
+
+
+def test_submission_create_with_two_file_parts_is_400_and_stores_nothing(clients, phases, private_roots):
+    form = _form(config=None, file=[_answers([3, 1, 4, 1]), _answers([1, 1, 1, 1], name="b.json")])
+    response = clients["owner"].post(URL, form, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"file": ["sent 2 times; send exactly one"]}
+    assert not Submission.objects.exists() and not _stored_files(private_roots / "submissions")

@@ -154,3 +154,12 @@ def test_submit_form_refuses_config_json_bombs_on_the_config_field(owner_client,
     config_block = response.content.decode().split('id="field-config"', 1)[1].split('id="field-', 1)[0]
     assert message in config_block
     assert Submission.objects.count() == 0
+
+
+def test_submit_form_refuses_two_files_on_the_upload_field(owner_client, phase, private_roots):
+    files = [SimpleUploadedFile(f"r{n}.zip", b"PK\x05\x06" + b"\0" * 18) for n in range(2)]
+    response = post(owner_client, upload=files)
+    assert response.status_code == 400
+    upload_block = response.content.decode().split('id="field-upload"', 1)[1].split('id="field-', 1)[0]
+    assert "2 files were sent; send exactly one." in upload_block
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
