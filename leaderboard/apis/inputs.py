@@ -44,7 +44,7 @@ class LeaderboardQueryInput(PhaseQueryInput):
         """Accept only a metric of this benchmark (the names come in context["metric_names"])."""
         names = self.context.get("metric_names", ())
         if value not in names:
-            raise serializers.ValidationError(f"unknown metric {value!r}; choose one of: {', '.join(names)}")
+            raise serializers.ValidationError(f"unknown metric {value}; choose one of: {', '.join(names)}")
         return value
 
     def validate(self, attrs: dict) -> dict:

@@ -48,7 +48,7 @@ def _check_text(errors: dict, *, method_name: str, description: str, paper_url: 
         try:
             validator(value)
         except ValidationError:
-            errors.setdefault(field, []).append(f"{value!r} is not an http(s) URL")
+            errors.setdefault(field, []).append(f"not an http(s) URL: {value}")
 
 
 def _accepted(phase: Phase) -> dict[str, list[str]]:
@@ -78,7 +78,8 @@ def _check_payload(errors: dict, *, phase: Phase, upload, config) -> str:
         allowed = kinds["file"]
         if allowed and ext not in allowed:
             shown = ", ".join(f".{e}" for e in allowed)
-            errors.setdefault("upload", []).append(f"{getattr(upload, 'name', '')!r}: expected {shown}")
+            shown_name = PurePath(getattr(upload, "name", "") or "").name or "the file"
+            errors.setdefault("upload", []).append(f"{shown_name}: expected {shown}")
         return "file"
     if "config" not in kinds:
         errors.setdefault("config", []).append("this benchmark accepts a file upload, not a JSON config")
