@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
+from leaderboard.services.accounts import username_problem
 from leaderboard.services.payloads import config_text_parse
 
 
@@ -74,3 +75,11 @@ class SignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        """Django's checks (format, taken in any case), then the platform's reserved names."""
+        username = super().clean_username()
+        problem = username_problem(username=username or "")
+        if problem:
+            raise forms.ValidationError(problem)
+        return username
