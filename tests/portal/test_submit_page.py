@@ -163,3 +163,10 @@ def test_submit_form_refuses_two_files_on_the_upload_field(owner_client, phase, 
     upload_block = response.content.decode().split('id="field-upload"', 1)[1].split('id="field-', 1)[0]
     assert "2 files were sent; send exactly one." in upload_block
     assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+def test_submit_form_accepts_a_config_starting_with_a_utf8_bom(owner_client, phase):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=[{"kind": "config", "description": "cfg"}])
+    response = post(owner_client, config='\ufeff{"k": 8}')
+    assert response.status_code == 302
+    assert Submission.objects.get().payload_config == {"k": 8}
