@@ -112,12 +112,19 @@ def _npz_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]]
                 except _NpyRefused as exc:
                     problems.append(Problem(key, f"unreadable array ({exc})"))
                     raw[where] = None
-                except (ValueError, OSError, EOFError, zipfile.BadZipFile):
+                except _NPY_READ_ERRORS:
                     problems.append(Problem(key, "unreadable array (not a valid .npy entry)"))
                     raw[where] = None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         return None, [Problem(name, f"cannot open the NPZ ({exc})")]
     return raw, problems
+
+
+#: What numpy's header parser and zipfile raise on hostile entries (literal_eval, dtype and shape checks).
+_NPY_READ_ERRORS = (
+    ValueError, OSError, EOFError, zipfile.BadZipFile, OverflowError, TypeError, SyntaxError, RecursionError,
+    MemoryError,
+)
 
 
 class _NpyRefused(ValueError):
