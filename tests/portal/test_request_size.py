@@ -55,14 +55,14 @@ def test_portal_refuses_a_300_mb_body_with_a_plain_413_before_reading_it(owner_c
     assert not Submission.objects.exists()
 
 
-def test_api_refuses_a_300_mb_body_with_a_json_413_before_reading_it(client, phase, settings):
+def test_api_refuses_a_300_mb_body_with_a_json_413_before_reading_it(client, settings):
     response, body = send(client, "/api/v1/auth/token/", length=str(HUGE))
     assert response.status_code == 413 and body.reads == 0
     body_json = response.json()
     assert body_json["limit_bytes"] == settings.UPLOAD_MAX_BYTES and body_json["size_bytes"] == HUGE
 
 
-def test_request_ceiling_is_the_upload_limit_plus_the_form_allowance(client, phase, settings):
+def test_request_ceiling_is_the_upload_limit_plus_the_form_allowance(client, settings):
     settings.UPLOAD_MAX_BYTES = 4096
     response, _ = send(client, "/accounts/login/", length=str(4096 + FORM_ALLOWANCE_BYTES + 1))
     assert response.status_code == 413
@@ -71,7 +71,7 @@ def test_request_ceiling_is_the_upload_limit_plus_the_form_allowance(client, pha
 
 
 @pytest.mark.parametrize("length", ["-5", "12abc", "9" * 60])
-def test_malformed_content_length_is_400(client, phase, length):
+def test_malformed_content_length_is_400(client, length):
     response, body = send(client, "/api/v1/auth/token/", length=length)
     assert response.status_code == 400 and "Content-Length" in response.json()["detail"]
     assert body.reads == 0
