@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+
+from leaderboard.services.accounts import username_problem
+from leaderboard.services.payloads import config_text_parse
 
 
 class SubmissionForm(forms.Form):
@@ -35,19 +36,23 @@ class SubmissionForm(forms.Form):
         if "config" not in kinds:
             del self.fields["config"]
 
+    def clean_upload(self):
+        """The uploaded file; a request carrying several is refused, not silently cut to one."""
+        count = len(self.files.getlist("upload")) if hasattr(self.files, "getlist") else 0
+        if count > 1:
+            raise forms.ValidationError(f"{count} files were sent; send exactly one.")
+        return self.cleaned_data.get("upload")
+
     def clean_config(self) -> dict | None:
         """Parse the JSON text into an object (None when left empty)."""
-        text = self.cleaned_data.get("config", "").strip()
+        text = self.cleaned_data.get("config", "").removeprefix("\ufeff").strip()
         if not text:
             return None
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            message = f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
-            raise forms.ValidationError(message) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError("The configuration must be a JSON object ({...}).")
-        return value
+            return config_text_parse(text=text)
+        except ValueError as exc:
+            text = str(exc)
+            raise forms.ValidationError(f"{text[:1].upper()}{text[1:]}.") from None
 
     def clean(self) -> dict:
         """Require exactly one payload: a file or a config."""
@@ -70,3 +75,11 @@ class SignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+    def clean_username(self) -> str:
+        """Django's checks (format, taken in any case), then the platform's reserved names."""
+        username = super().clean_username()
+        problem = username_problem(username=username or "")
+        if problem:
+            raise forms.ValidationError(problem)
+        return username

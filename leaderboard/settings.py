@@ -39,6 +39,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: refuses an oversized body on its Content-Length before anything (CSRF, forms) reads it.
+    "leaderboard.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -98,7 +100,8 @@ SUBMISSION_ROOT = env_path("SPARSEBENCH_SUBMISSION_ROOT", VAR_DIR / "private" / 
 BUILD_SEED = env_int("SPARSEBENCH_BUILD_SEED", 0)
 HIDDEN_SECRET = env_hex_secret("SPARSEBENCH_HIDDEN_SECRET", min_bytes=32)  # evaluator.hidden.SECRET_MIN_BYTES
 
-# Upload limits (per phase limits come from the phase row; this is the global ceiling).
+# Upload limits (per phase limits come from the phase row; this is the global ceiling). Every request body
+# is refused (413) above it plus 1 MiB for form fields, on its Content-Length, before it is read.
 UPLOAD_MAX_BYTES = env_int("SPARSEBENCH_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -119,6 +122,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "leaderboard.apis.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from rest_framework import serializers
+
+from leaderboard.selectors import OFFSET_MAX
+from leaderboard.services.payloads import config_text_parse
 
 #: Rows per request: the selector's ceiling; JSON pages default to 100 rows, the CSV export to the ceiling.
 PAGE_MAX = 1000
@@ -37,13 +38,13 @@ class LeaderboardQueryInput(PhaseQueryInput):
     order_by = serializers.CharField(required=False, max_length=64)
     descending = serializers.BooleanField(required=False, allow_null=True, default=None)
     limit = serializers.IntegerField(required=False, min_value=1)
-    offset = serializers.IntegerField(default=0, min_value=0)
+    offset = serializers.IntegerField(default=0, min_value=0, max_value=OFFSET_MAX)
 
     def validate_order_by(self, value: str) -> str:
         """Accept only a metric of this benchmark (the names come in context["metric_names"])."""
         names = self.context.get("metric_names", ())
         if value not in names:
-            raise serializers.ValidationError(f"unknown metric {value!r}; choose one of: {', '.join(names)}")
+            raise serializers.ValidationError(f"unknown metric {value}; choose one of: {', '.join(names)}")
         return value
 
     def validate(self, attrs: dict) -> dict:
@@ -85,16 +86,17 @@ class SubmissionCreateInput(serializers.Serializer):
     def validate_config(self, value: str) -> dict:
         """Parse the config text; it must be a JSON object."""
         try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno} column {exc.colno}"
-            raise serializers.ValidationError(f"not valid JSON: {exc.msg} at {where}") from None
-        if not isinstance(parsed, dict):
-            raise serializers.ValidationError("must be a JSON object")
-        return parsed
+            return config_text_parse(text=value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
 
     def validate(self, attrs: dict) -> dict:
-        """Exactly one of file and config."""
+        """Exactly one of file and config, each sent at most once."""
+        getlist = getattr(self.initial_data, "getlist", None)
+        for name in ("file", "config"):
+            count = len(getlist(name)) if getlist is not None else 0
+            if count > 1:
+                raise serializers.ValidationError({name: [f"sent {count} times; send exactly one"]})
         has_file, has_config = attrs.get("file") is not None, attrs.get("config") is not None
         if has_file and has_config:
             raise serializers.ValidationError({"file": ["send either a file or a config, not both"]})

@@ -8,19 +8,10 @@ import json
 
 from rest_framework.renderers import BaseRenderer
 
+from leaderboard.csvcells import csv_cell as _cell
+
 FIXED_COLUMNS = ("rank", "submission_id", "method_name", "submitter", "is_baseline")
 TRAILING_COLUMNS = ("paper_url", "code_url", "submitted_at")
-
-
-def _cell(value) -> str:
-    """A CSV cell: empty for None, full precision for floats."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 class LeaderboardCsvRenderer(BaseRenderer):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -23,10 +23,7 @@ from leaderboard.apis.outputs import (
     SubmissionSerializer,
 )
 from leaderboard.apis.throttles import SubmitRateThrottle
-
-#: Room for the form fields and multipart boundaries on top of the largest accepted file.
-MULTIPART_OVERHEAD_BYTES = 1024 * 1024
-
+from leaderboard.selectors import OFFSET_MAX
 
 #: What only the owner and staff see of a submission; others see a public entry without them.
 INSIDER_FIELDS = ("payload_name", "payload_sha256", "error", "attempts", "stage")
@@ -44,19 +41,18 @@ def submission_body(*, submission, viewer) -> dict:
     return body
 
 
-def _request_length(request) -> int | None:
-    """The declared Content-Length, None when absent or malformed."""
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return None
-
-
 class SubmissionPagination(LimitOffsetPagination):
-    """Offset paging of the submission list."""
+    """Offset paging of the submission list; an offset past OFFSET_MAX is a 400 naming it."""
 
     default_limit = 50
     max_limit = 500
+
+    def get_offset(self, request) -> int:
+        """DRF's offset (malformed: 0), refused beyond OFFSET_MAX."""
+        offset = super().get_offset(request)
+        if offset > OFFSET_MAX:
+            raise ValidationError({self.offset_query_param: [f"at most {OFFSET_MAX}"]})
+        return offset
 
 
 class SubmissionCollectionView(ServiceErrorsMixin, APIView):
@@ -104,9 +100,6 @@ class SubmissionCollectionView(ServiceErrorsMixin, APIView):
     )
     def post(self, request):
         """Create a submission from a file or a JSON config; it is queued for scoring."""
-        declared = _request_length(request)
-        if declared is not None and declared > settings.UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES:
-            return too_large_response(limit_bytes=settings.UPLOAD_MAX_BYTES, size_bytes=declared)
         form = SubmissionCreateInput(data=request.data)
         valid = form.is_valid()
         bench_slug, phase_slug = request.data.get("benchmark"), request.data.get("phase")

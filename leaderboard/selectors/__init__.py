@@ -11,6 +11,7 @@ from leaderboard.selectors.benchmarks import (
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound, SubmissionNotFound
 from leaderboard.selectors.health import HealthStatus, WorkerView, health_status
 from leaderboard.selectors.leaderboards import (
+    OFFSET_MAX,
     LeaderboardPage,
     LeaderboardRow,
     ParetoData,
@@ -31,6 +32,7 @@ from leaderboard.selectors.submissions import (
 )
 
 __all__ = [
+    "OFFSET_MAX",
     "BenchmarkNotFound",
     "HealthStatus",
     "LeaderboardPage",

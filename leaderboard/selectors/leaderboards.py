@@ -15,6 +15,8 @@ from leaderboard.services.errors import NotAllowed
 from leaderboard.services.rankings import CHART_HIDDEN, CHART_SHOWN, CHART_TOP
 
 MAX_LIMIT = 1000
+#: The largest row offset of a page: beyond any leaderboard, and far inside a 64-bit SQL integer.
+OFFSET_MAX = 10**9
 _FIELDS = (
     "rank",
     "submission_id",
@@ -122,8 +124,8 @@ def leaderboard_rows(
         raise ValueError(f"unknown metric {order_by!r}; known: {sorted(metrics)}")
     if descending is None:
         descending = metrics[order_by].higher_is_better
-    if limit < 0 or offset < 0:
-        raise ValueError(f"limit={limit} and offset={offset} must be non-negative")
+    if limit < 0 or offset < 0 or offset > OFFSET_MAX:
+        raise ValueError(f"limit={limit} and offset={offset}: both non-negative, offset at most {OFFSET_MAX}")
     limit = min(limit, MAX_LIMIT)
     entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
     default = order_by == ranking and descending == metrics[ranking].higher_is_better

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from evaluator.contract import Payload, SubmissionRefused
+from evaluator.contract import Payload, Problem, SubmissionRefused
 from evaluator.registry import benchmark_get
 from leaderboard.models import Submission
 from leaderboard.services.benchmarks import benchmark_data_dir
@@ -69,6 +69,17 @@ def _payload(submission: Submission, public_dir: Path) -> Payload:
     return Payload(phase=submission.phase.slug, public_dir=public_dir, config=submission.payload_config or {})
 
 
+def problems_text(*, problems: list[Problem], payload: Payload, uploaded_name: str) -> str:
+    """The problems one per line, the stored file's name replaced by the name it was uploaded under."""
+    stored = payload.file.name if payload.file is not None else ""
+    shown = uploaded_name or "the uploaded file"
+    lines = []
+    for problem in problems:
+        text = str(problem)
+        lines.append(text.replace(stored, shown) if stored else text)
+    return "\n".join(lines)
+
+
 def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_id: str) -> None:
     """Validate, then score, and record the validation failure or the scores."""
     try:
@@ -94,7 +105,7 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
             submission_id=submission.pk,
             worker_id=worker_id,
             kind=Kind.VALIDATION,
-            message="\n".join(str(p) for p in problems),
+            message=problems_text(problems=problems, payload=payload, uploaded_name=submission.payload_name),
             log_tail=run_log.tail(),
             refund=True,
         )

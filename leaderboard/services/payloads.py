@@ -10,6 +10,7 @@ from pathlib import Path, PurePath
 
 from django.conf import settings
 
+from evaluator.jsontext import JsonTextError, json_text_load, json_value_check
 from leaderboard.services.errors import PayloadTooLarge
 
 _CHUNK = 1024 * 1024
@@ -90,3 +91,31 @@ def config_digest(*, config: dict) -> StoredPayload:
     """Digest and size of a JSON config payload, in canonical form (sorted keys, no spaces)."""
     text = json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=False).encode("utf-8")
     return StoredPayload(name="", sha256=hashlib.sha256(text).hexdigest(), size=len(text))
+
+
+def _json_problem_text(error: JsonTextError) -> str:
+    """A refusal as plain text, naming the element when there is one: "... (at a.b[2])"."""
+    return f"{error.message} (at {error.path})" if error.path else error.message
+
+
+def config_problem(*, config: object) -> str:
+    """Why a config value cannot be stored ("" when it can): an object, bounded nesting and numbers."""
+    if not isinstance(config, dict):
+        return "the configuration must be a JSON object ({...})"
+    try:
+        json_value_check(value=config)
+    except JsonTextError as exc:
+        return _json_problem_text(exc)
+    return ""
+
+
+def config_text_parse(*, text: str) -> dict:
+    """Parse a JSON config typed or sent as text (a UTF-8 BOM is allowed); ValueError with a plain message."""
+    try:
+        value = json_text_load(text=text)
+    except JsonTextError as exc:
+        raise ValueError(_json_problem_text(exc)) from None
+    problem = config_problem(config=value)
+    if problem:
+        raise ValueError(problem)
+    return value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePath
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from leaderboard.services.errors import PayloadTooLarge, PhaseClosed, QuotaExcee
 from leaderboard.services.payloads import (
     StoredPayload,
     config_digest,
+    config_problem,
     payload_delete,
     payload_extension,
     payload_store,
@@ -48,7 +48,7 @@ def _check_text(errors: dict, *, method_name: str, description: str, paper_url: 
         try:
             validator(value)
         except ValidationError:
-            errors.setdefault(field, []).append(f"{value!r} is not an http(s) URL")
+            errors.setdefault(field, []).append(f"not an http(s) URL: {value}")
 
 
 def _accepted(phase: Phase) -> dict[str, list[str]]:
@@ -78,17 +78,13 @@ def _check_payload(errors: dict, *, phase: Phase, upload, config) -> str:
         allowed = kinds["file"]
         if allowed and ext not in allowed:
             shown = ", ".join(f".{e}" for e in allowed)
-            errors.setdefault("upload", []).append(f"{getattr(upload, 'name', '')!r}: expected {shown}")
+            shown_name = PurePath(getattr(upload, "name", "") or "").name or "the file"
+            errors.setdefault("upload", []).append(f"{shown_name}: expected {shown}")
         return "file"
     if "config" not in kinds:
         errors.setdefault("config", []).append("this benchmark accepts a file upload, not a JSON config")
-    elif not isinstance(config, dict):
-        errors.setdefault("config", []).append("the config must be a JSON object")
-    else:
-        try:
-            json.dumps(config, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            errors.setdefault("config", []).append(f"not serialisable as JSON: {exc}")
+    elif problem := config_problem(config=config):
+        errors.setdefault("config", []).append(problem)
     return "config"
 
 

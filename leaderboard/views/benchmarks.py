@@ -7,7 +7,7 @@ from html import escape as esc
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,12 +45,16 @@ def leaderboard_csv_url(*, benchmark: Benchmark, phase: Phase, page: Any) -> str
     return reverse("api:leaderboard", args=[benchmark.slug]) + "?" + urlencode(query)
 
 
-def page_number_parse(*, raw: str | None) -> int:
-    """The 1-based `page` query parameter; anything not a positive integer is page 1."""
+def page_number_parse(*, raw: str | None, page_size: int) -> int:
+    """The 1-based `page` parameter; not a positive integer: page 1; past the offset ceiling: ValueError."""
     try:
-        return max(1, int(raw or 1))
+        number = max(1, int(raw or 1))
     except ValueError:
         return 1
+    last = selectors.OFFSET_MAX // page_size + 1
+    if number > last:
+        raise ValueError(f"page must be a whole number from 1 to {last}")
+    return number
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -167,7 +171,10 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
     order_by = request.GET.get("order_by")
     order_by = order_by if order_by in metric_names else None
     descending = sort_direction_parse(raw=request.GET.get("dir"))
-    number = page_number_parse(raw=request.GET.get("page"))
+    try:
+        number = page_number_parse(raw=request.GET.get("page"), page_size=PAGE_SIZE)
+    except ValueError as exc:
+        return HttpResponseBadRequest(f"Bad request: {exc}.", content_type="text/plain; charset=utf-8")
     page = selectors.leaderboard_rows(
         phase=phase,
         split=split,

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from leaderboard import selectors
+from leaderboard.csvcells import csv_text
 from leaderboard.models import Submission
 from leaderboard.services import submission_cancel
 from leaderboard.services.errors import InvalidTransition, NotAllowed
@@ -104,7 +105,7 @@ def submission_items_csv(request: HttpRequest, submission_id: int) -> HttpRespon
     for score in scores:
         for item in score.items or []:
             values = item.get("values") or {}
-            row = [score.split, item.get("group", ""), item.get("item", "")]
+            row = [csv_text(str(text)) for text in (score.split, item.get("group", ""), item.get("item", ""))]
             row += ["" if values.get(m.name) is None else repr(float(values[m.name])) for m in columns]
             writer.writerow(row)
     return response

@@ -139,3 +139,28 @@ def test_leaderboard_body_matches_the_documented_serializer(clients, entries):
     body = leaderboard_body(benchmark="tiny", phase="dev", splits=["public"], page=page, limit=100, offset=0,
                             metrics=metrics)
     assert body == documented
+
+
+@pytest.mark.parametrize("offset", ["9" * 23, "9" * 5000, str(2**63)])
+def test_leaderboard_huge_offset_is_400_naming_the_offset(clients, entries, offset):
+    response = clients["anonymous"].get(URL, {"phase": "dev", "offset": offset})
+    assert response.status_code == 400
+    assert "offset" in response.json()
+
+
+def test_leaderboard_largest_accepted_offset_is_an_empty_page(clients, entries):
+    from leaderboard.apis.inputs import OFFSET_MAX
+
+    body = clients["anonymous"].get(URL, {"phase": "dev", "offset": OFFSET_MAX}).json()
+    assert body["results"] == [] and body["count"] == 3
+
+
+@pytest.mark.parametrize("method", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab"])
+def test_leaderboard_csv_escapes_text_that_would_start_a_formula(clients, entries, phases, users, method):
+    public = {"accuracy": -0.5, "density": 2.0}
+    scored(owner=users["other"], phase=phases["dev"], method=method, public=public)
+    rows = list(csv.reader(io.StringIO(clients["anonymous"].get(URL, {"phase": "dev", "format": "csv"})
+                                       .content.decode())))
+    row = next(r for r in rows[1:] if r[2].endswith(method))
+    assert row[2] == "'" + method
+    assert row[5] == "-0.5"  # numbers stay numbers

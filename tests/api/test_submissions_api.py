@@ -197,3 +197,40 @@ def test_submission_cancel_of_a_finished_submission_is_409(clients, entries):
     response = clients["owner"].post(f"{URL}{entries['mine'].pk}/cancel/")
     assert response.status_code == 409
     assert Submission.objects.get(pk=entries["mine"].pk).status == "scored"
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested more than"),
+        ('{"a":' * 50_000 + "1" + "}" * 50_000, "nested more than"),
+        ('{"k": ' + "9" * 5000 + "}", "integer of 5000 digits; at most 20 allowed (at k)"),
+        ('{"x": NaN}', "numbers must be finite (no NaN or Infinity) (at x)"),
+    ],
+)
+def test_submission_create_config_json_bombs_are_400_naming_the_config(clients, phases, config, message):
+    response = clients["owner"].post(URL, _form(config=config))
+    assert response.status_code == 400, response.content
+    assert message in response.json()["config"][0]
+    assert Submission.objects.count() == 0
+
+
+def test_submission_create_config_with_a_utf8_bom_is_accepted(clients, phases):
+    response = clients["owner"].post(URL, _form(config='\ufeff{"guess": 2}'))
+    assert response.status_code == 201, response.content
+    assert Submission.objects.get().payload_config == {"guess": 2}
+
+
+@pytest.mark.parametrize("offset", ["9" * 23, str(2**63)])
+def test_submission_list_huge_offset_is_400_naming_the_offset(clients, entries, offset):
+    response = clients["owner"].get(URL, {"offset": offset})
+    assert response.status_code == 400
+    assert "offset" in response.json()
+
+
+def test_submission_create_with_two_file_parts_is_400_and_stores_nothing(clients, phases, private_roots):
+    form = _form(config=None, file=[_answers([3, 1, 4, 1]), _answers([1, 1, 1, 1], name="b.json")])
+    response = clients["owner"].post(URL, form, format="multipart")
+    assert response.status_code == 400
+    assert response.json() == {"file": ["sent 2 times; send exactly one"]}
+    assert not Submission.objects.exists() and not _stored_files(private_roots / "submissions")

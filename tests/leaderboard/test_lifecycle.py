@@ -191,3 +191,13 @@ def test_submission_rerun_requeues_and_replaces_scores(
     submission_evaluate(submission_id=submission.pk, worker_id="w2")
     assert Submission.objects.get(pk=submission.pk).status == Status.SCORED
     assert Score.objects.filter(submission=submission).count() == 2
+
+
+def test_submission_evaluate_validation_messages_name_the_uploaded_file_not_the_stored_one(make_submission):
+    submission = make_submission(answers=["x"])
+    stored = submission.payload_file.name.rsplit("/", 1)[-1]
+    submission_evaluate(submission_id=submission.pk, worker_id="w1")
+    submission.refresh_from_db()
+    assert submission.failure_kind == "validation"
+    assert "answers.json:answers[0]" in submission.error_message
+    assert stored not in submission.error_message

@@ -121,3 +121,27 @@ def test_submission_create_accepts_json_config_when_benchmark_does(phase, user, 
     with pytest.raises(SubmissionInputError) as info:
         submission_create_call(phase, user, method_name="cfg", config=["not", "an", "object"])
     assert "config" in info.value.field_errors
+
+
+def test_submission_create_refuses_deep_or_huge_configs_naming_the_element(phase, user, dispatched):
+    from leaderboard.models import Benchmark
+
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=[{"kind": "config", "extensions": []}])
+    phase.benchmark.refresh_from_db()
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    for config, text in (({"d": deep}, "nested more than"), ({"n": 10**5000}, "(at n)")):
+        with pytest.raises(SubmissionInputError) as info:
+            submission_create_call(phase, user, method_name="cfg", config=config)
+        assert text in info.value.field_errors["config"][0]
+    assert not Submission.objects.exists()
+
+
+def test_submission_create_messages_are_plain_text_naming_the_uploaded_file(phase, user, upload):
+    with pytest.raises(SubmissionInputError) as info:
+        submission_create_call(
+            phase, user, method_name="m", paper_url="ftp://x", upload=upload(name="../dir/answers.txt")
+        )
+    assert info.value.field_errors["paper_url"] == ["not an http(s) URL: ftp://x"]
+    assert info.value.field_errors["upload"] == ["answers.txt: expected .json"]

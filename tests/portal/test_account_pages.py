@@ -65,3 +65,23 @@ def test_token_page_replace_button_rotates_the_token(client, users):
 
 def test_token_page_requires_login(client):
     assert client.get("/accounts/token/").status_code == 302
+
+
+@pytest.mark.parametrize("name", ["baseline", "Baselines", "ANONYMOUS", "Admin"])
+def test_signup_refuses_reserved_system_names_in_any_case(client, name):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": name, "email": "", "password1": "a-long-pass-77", "password2": "a-long-pass-77"},
+    )
+    assert response.status_code == 200
+    block = response.content.decode().split('id="field-username"', 1)[1].split('id="field-', 1)[0]
+    assert "is reserved by the platform" in block
+    assert not get_user_model().objects.filter(username__iexact=name).exists()
+
+
+def test_signup_accepts_names_that_only_contain_a_reserved_word(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "baseline-fan", "password1": "a-long-pass-77", "password2": "a-long-pass-77"},
+    )
+    assert response.status_code == 302

@@ -190,3 +190,10 @@ def test_benchmark_page_links_the_leaderboard_csv_and_the_api_docs(client, entri
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     body = response.content.decode()
     assert body.index("OscarField") < body.index("OliveSplat") < body.index("NearestView")
+
+
+@pytest.mark.parametrize("page", ["9" * 23, str(2**62)])
+def test_benchmark_page_huge_page_number_is_400(client, entries, page):
+    response = client.get("/benchmarks/toy/", {"page": page})
+    assert response.status_code == 400
+    assert "page" in response.content.decode()

@@ -147,3 +147,13 @@ def test_cancel_of_a_scored_submission_is_refused_with_a_message(client, users, 
     assert "Not cancelled" in response.content.decode()
     entries["mine"].refresh_from_db()
     assert entries["mine"].status == Submission.Status.SCORED
+
+
+def test_items_csv_escapes_item_names_that_would_start_a_formula(client, users, entries):
+    score = entries["mine"].scores.get(split="public")
+    score.items = [{"item": "=cmd|' /C calc'!A0", "group": "@lego", "values": {"psnr": -1.5}}]
+    score.save()
+    client.force_login(users["owner"])
+    text = client.get(f"/submissions/{entries['mine'].pk}/items.csv").content.decode()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][:4] == ["public", "'@lego", "'=cmd|' /C calc'!A0", "-1.5"]

@@ -138,3 +138,35 @@ def test_submit_form_explains_that_the_data_is_not_ready(owner_client, phase, pr
     html = post(owner_client, upload=upload).content.decode()
     assert "the benchmark&#x27;s data is not ready yet" in html
     assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "Nested more than"),
+        ('{"k": ' + "9" * 5000 + "}", "Integer of 5000 digits; at most 20 allowed (at k)."),
+    ],
+)
+def test_submit_form_refuses_config_json_bombs_on_the_config_field(owner_client, phase, config, message):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=[{"kind": "config", "description": "cfg"}])
+    response = post(owner_client, config=config)
+    assert response.status_code == 400
+    config_block = response.content.decode().split('id="field-config"', 1)[1].split('id="field-', 1)[0]
+    assert message in config_block
+    assert Submission.objects.count() == 0
+
+
+def test_submit_form_refuses_two_files_on_the_upload_field(owner_client, phase, private_roots):
+    files = [SimpleUploadedFile(f"r{n}.zip", b"PK\x05\x06" + b"\0" * 18) for n in range(2)]
+    response = post(owner_client, upload=files)
+    assert response.status_code == 400
+    upload_block = response.content.decode().split('id="field-upload"', 1)[1].split('id="field-', 1)[0]
+    assert "2 files were sent; send exactly one." in upload_block
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+def test_submit_form_accepts_a_config_starting_with_a_utf8_bom(owner_client, phase):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=[{"kind": "config", "description": "cfg"}])
+    response = post(owner_client, config='\ufeff{"k": 8}')
+    assert response.status_code == 302
+    assert Submission.objects.get().payload_config == {"k": 8}

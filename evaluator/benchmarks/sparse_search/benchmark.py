@@ -91,7 +91,7 @@ class SparseSearchBenchmark(Benchmark):
         """Every problem of the submission file (reads only the upload, never hidden data)."""
         problems = []
         if payload.phase != PHASE:
-            problems.append(Problem("phase", f"unknown phase {payload.phase!r}; expected {PHASE!r}"))
+            problems.append(Problem("phase", f"unknown phase {payload.phase}; expected {PHASE}"))
         if payload.config is not None:
             problems.append(Problem("config", "this benchmark takes a file, not a JSON method config"))
         _, file_problems = submission_parse(config=self.config, path=payload.file)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,6 +13,7 @@ import numpy as np
 from evaluator.benchmarks.sparse_search.config import SearchConfig, level_key
 from evaluator.benchmarks.sparse_search.npzio import json_write, npz_write
 from evaluator.contract import Problem
+from evaluator.jsontext import JsonTextError, json_text_load
 
 MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_NPZ_ENTRIES = 16
@@ -108,12 +109,31 @@ def _npz_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]]
                 try:
                     with archive.open(info) as stream:
                         raw[where] = _npy_read(stream)
-                except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+                except _NpyRefused as exc:
                     problems.append(Problem(key, f"unreadable array ({exc})"))
+                    raw[where] = None
+                except _NPY_READ_ERRORS:
+                    problems.append(Problem(key, "unreadable array (not a valid .npy entry)"))
                     raw[where] = None
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         return None, [Problem(name, f"cannot open the NPZ ({exc})")]
     return raw, problems
+
+
+#: What numpy's header parser and zipfile raise on hostile entries (literal_eval, dtype and shape checks).
+_NPY_READ_ERRORS = (
+    ValueError, OSError, EOFError, zipfile.BadZipFile, OverflowError, TypeError, SyntaxError, RecursionError,
+    MemoryError,
+)
+
+
+class _NpyRefused(ValueError):
+    """A .npy entry refused for a stated reason (the message is shown to the submitter as it is)."""
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as plain text: "2 x 256" ("scalar" for ())."""
+    return " x ".join(str(n) for n in shape) if shape else "scalar"
 
 
 def _npy_read(stream) -> np.ndarray:
@@ -124,15 +144,18 @@ def _npy_read(stream) -> np.ndarray:
     elif version in ((2, 0), (3, 0)):
         shape, fortran, dtype = np.lib.format.read_array_header_2_0(stream)
     else:
-        raise ValueError(f"unsupported .npy format version {version}")
+        raise _NpyRefused(f"unsupported .npy format version {version[0]}.{version[1]}")
     if dtype.hasobject:
-        raise ValueError(f"dtype {dtype} holds Python objects, which are never unpickled")
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        raise _NpyRefused(f"dtype {dtype} holds Python objects, which are never unpickled")
+    if any(n < 0 for n in shape):
+        raise _NpyRefused(f"header declares a negative dimension (shape {_shape_text(shape)})")
+    nbytes = math.prod(shape) * dtype.itemsize  # Python ints: a 23-digit dimension cannot overflow
     if nbytes > MAX_NPZ_UNPACKED_BYTES:
-        raise ValueError(f"declares {nbytes} bytes of data, the limit is {MAX_NPZ_UNPACKED_BYTES}")
+        shown = nbytes if nbytes < 10**30 else f"more than {10**30}"
+        raise _NpyRefused(f"declares {shown} bytes of data, the limit is {MAX_NPZ_UNPACKED_BYTES}")
     data = stream.read(nbytes)
     if len(data) != nbytes:
-        raise ValueError(f"holds {len(data)} bytes of data, its header declares {nbytes}")
+        raise _NpyRefused(f"holds {len(data)} bytes of data, its header declares {nbytes}")
     array = np.frombuffer(data, dtype=dtype)
     return array.reshape(shape, order="F" if fortran else "C")
 
@@ -141,17 +164,13 @@ def _json_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]
     """Masks of a JSON submission keyed by level text (or the dense key); problems named by field."""
     name = path.name
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        return None, [Problem(name, "not UTF-8 text")]
-    except json.JSONDecodeError as exc:
-        return None, [Problem(name, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})")]
-    except RecursionError:
-        return None, [Problem(name, "JSON nested too deeply")]
+        doc = json_text_load(text=path.read_bytes())
+    except JsonTextError as exc:
+        return None, [Problem(exc.path or name, exc.message)]
     if not isinstance(doc, dict):
         return None, [Problem(name, "the top level must be a JSON object")]
     problems = [
-        Problem(key, "unexpected field; allowed: 'masks' or 'dense_parent'")
+        Problem(key, f"unexpected field; allowed: masks or {DENSE_KEY}")
         for key in doc
         if key not in ("masks", DENSE_KEY)
     ]
@@ -168,6 +187,9 @@ def _json_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]
 
 def _json_mask(value: object, *, where: str, problems: list[Problem]) -> object:
     """Convert a JSON mask (list of lists of 0/1 or booleans) to an array, or record why it cannot be."""
+    if value == []:
+        problems.append(Problem(where, "is empty; expected one list of 0/1 per hidden layer"))
+        return None
     if not isinstance(value, list) or not all(isinstance(row, list) for row in value):
         problems.append(Problem(where, "must be a list of per-layer lists of 0/1"))
         return None
@@ -176,7 +198,8 @@ def _json_mask(value: object, *, where: str, problems: list[Problem]) -> object:
             problems.append(Problem(where, "entries must be 0, 1, true or false"))
             return None
     if len({len(row) for row in value}) > 1:
-        problems.append(Problem(where, f"layers have different lengths {[len(row) for row in value]}"))
+        lengths = ", ".join(str(len(row)) for row in value)
+        problems.append(Problem(where, f"layers have different lengths ({lengths})"))
         return None
     return np.array(value, dtype=np.uint8).reshape(len(value), -1)
 
@@ -194,7 +217,8 @@ def _masks_check(
     expected = {level_key(level): level for level in config.levels}
     for key in raw:
         if key not in expected:
-            problems.append(Problem(key, f"unknown sparsity level; expected {sorted(expected)}"))
+            known = ", ".join(sorted(expected))
+            problems.append(Problem(key, f"unknown sparsity level; expected one of {known}"))
     masks: dict[float, np.ndarray] = {}
     for key, level in expected.items():
         if key not in raw:
@@ -218,7 +242,7 @@ def _mask_check(
         problems.append(Problem(where, f"dtype {array.dtype} is not boolean or numeric"))
         return None
     if array.shape != shape:
-        problems.append(Problem(where, f"shape {array.shape}, expected {shape}"))
+        problems.append(Problem(where, f"shape {_shape_text(array.shape)}, expected {_shape_text(shape)}"))
         return None
     if not np.all((array == 0) | (array == 1)):
         problems.append(Problem(where, "values must be 0 or 1 (or booleans)"))

@@ -128,7 +128,7 @@ def test_submission_json_names_fields_with_problems(tmp_path):
     assert sorted(_wheres(path)) == ["0.9", "0.95", "comment", "masks.0.5", "masks.0.75"]
     path.write_text("{not json")
     _, problems = submission_parse(config=CONFIG, path=path)
-    assert "not valid JSON (line 1" in problems[0].message
+    assert "not valid JSON" in problems[0].message and "line 1 column 2" in problems[0].message
     path.write_text(json.dumps([1, 2]))
     assert _wheres(path) == ["s.json"]
     path.write_text(json.dumps({"dense_parent": True, "masks": masks}))
@@ -158,3 +158,54 @@ def test_submission_json_nested_too_deeply_is_a_problem_not_a_crash(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000)
     assert _wheres(path) == ["deep.json"]
+
+
+def test_submission_npz_header_with_a_23_digit_dimension_is_a_problem_not_a_crash(tmp_path):
+    path = _npz_with_header(tmp_path / "big.npz", (10**22, 2), b"")
+    _, problems = submission_parse(config=CONFIG, path=path)
+    assert problems[0].where == "level_0.5"
+    assert "declares 80000000000000000000000 bytes" in problems[0].message
+
+
+def test_submission_npz_header_whose_size_overflows_int64_is_refused_by_its_size(tmp_path):
+    path = _npz_with_header(tmp_path / "o.npz", (2**40, 2**40), b"")
+    _, problems = submission_parse(config=CONFIG, path=path)
+    assert problems[0].where == "level_0.5" and "declares" in problems[0].message
+
+
+def test_submission_json_integer_of_5000_digits_is_a_problem_naming_the_entry(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text('{"masks": {"0.5": [[' + "1" * 5000 + "]]}}")
+    _, problems = submission_parse(config=CONFIG, path=path)
+    expected = [("masks.0.5[0][0]", "integer of 5000 digits; at most 20 allowed")]
+    assert [(p.where, p.message) for p in problems] == expected
+
+
+def test_submission_json_empty_mask_list_is_a_problem_naming_the_level(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"masks": {"0.5": []}}))
+    _, problems = submission_parse(config=CONFIG, path=path)
+    assert problems[0].where == "masks.0.5" and "empty" in problems[0].message
+
+
+def test_submission_json_with_a_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"dense_parent": True}).encode())
+    submission, problems = submission_parse(config=CONFIG, path=path)
+    assert problems == [] and submission.dense_parent
+
+
+def test_submission_messages_are_plain_text_without_python_reprs(tmp_path):
+    masks = {repr(lv): m.astype(int).tolist() for lv, m in _masks().items()}
+    masks["0.5"] = [[1] * 256, [1] * 3]
+    masks["0.33"] = masks["0.75"]
+    masks["0.9"] = [[1] * 5, [1] * 5]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"masks": masks, "x": 1}))
+    _, problems = submission_parse(config=CONFIG, path=path)
+    text = "\n".join(str(p) for p in problems)
+    assert "masks.0.5: layers have different lengths (256, 3)" in text
+    assert "0.33: unknown sparsity level; expected one of 0.5, 0.75, 0.9, 0.95" in text
+    assert "0.9: shape 2 x 5, expected 2 x 256" in text
+    assert "x: unexpected field; allowed: masks or dense_parent" in text
+    assert "[" not in text.replace("masks.", "") and "'" not in text and "(2, " not in text
