@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from pathlib import Path
@@ -21,7 +22,7 @@ from evaluator.hidden import BuildSeeds
 from .evaluate import phase_run
 from .model.protocol import SUPPORTED_TASKS
 from .model.wired import WiredModel
-from .plan import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
+from .plan import PHASE_PLANS, phase_plan, phase_seeds_read, seed_key, seeds_write
 from .report import split_score, target_check
 from .spec import VERSION, frontier_spec
 from .submission import DENSE, FRONTIER_METHODS, submission_parse
@@ -62,9 +63,9 @@ def _readme() -> str:
 class FrontierBenchmark(Benchmark):
     """Sparse attention methods run inside the wired model on hidden-seed long-context tasks."""
 
-    def __init__(self, *, samples: int | None = None) -> None:
-        """`samples` overrides every phase's samples per task and length (tests, benchmarks)."""
-        self.samples = samples
+    def __init__(self, *, samples: int | None = None, lengths: tuple[int, ...] | None = None) -> None:
+        """`samples` and `lengths` override every phase's (tests and timing scripts only)."""
+        self.samples, self.lengths = samples, lengths
         self.spec = frontier_spec()
 
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
@@ -95,6 +96,10 @@ class FrontierBenchmark(Benchmark):
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
         plan = phase_plan(slug=payload.phase)
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
+        if self.lengths is not None:
+            base = {key.split("@")[0]: value for key, value in seeds.items()}
+            plan = dataclasses.replace(plan, lengths=self.lengths)
+            seeds = {seed_key(task=t, length=n): base[t] for t in base for n in self.lengths}
         run = phase_run(
             model=frontier_model(), submission=submission, plan=plan, seeds=seeds, progress=progress,
             samples=self.samples,

@@ -72,11 +72,16 @@ def phase_run(
                                                                                    length=length)],
                             length=length)
         capture = CapturingDense()
-        model_answer(model=model, sample=first, attention=capture.prefill)
-        attention.params, run.budgets[length] = params_for(submission=submission, prompt=capture.prompt)
+        model_answer(model=model, sample=first, attention=capture.prefill, decode_attention=capture.decode)
+        whole, steps = capture.whole()
+        inputs = capture.prompt if submission.phase_kind == "prefill" else whole
+        attention.params, run.budgets[length] = params_for(
+            submission=submission, prompt=inputs, decode_steps=steps
+        )
         started = time.perf_counter()
-        run.speed[length] = speed_measure(submission=submission, budget=run.budgets[length],
-                                          prompt=capture.prompt)
+        run.speed[length] = speed_measure(
+            submission=submission, budget=run.budgets[length], prompt=inputs, decode_steps=steps
+        )
         run.log.append(f"{length} tokens: speed measured on layer inputs of {first.task} sample 0 in "
                        f"{time.perf_counter() - started:.1f} s; budget {run.budgets[length]}")
         hooks = SubmissionHooks(attention=attention)

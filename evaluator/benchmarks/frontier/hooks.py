@@ -45,11 +45,29 @@ class SubmissionHooks:
 
 @dataclass
 class CapturingDense:
-    """Dense attention that keeps each layer's prompt q, k, v (for the speed and budget measurements)."""
+    """Dense attention that keeps each layer's q, k, v of the prompt and of the answer read after it
+    (the inputs of the speed and budget measurements)."""
 
     prompt: dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = field(default_factory=dict)
+    answer_q: dict[int, list[torch.Tensor]] = field(default_factory=dict)
+    cache: dict[int, tuple[torch.Tensor, torch.Tensor]] = field(default_factory=dict)
 
     def prefill(self, q, k, v, *, layer: int, causal: bool) -> torch.Tensor:
         """Dense attention; q, k, v of the prompt kept per layer."""
         self.prompt[layer] = (q.clone(), k.clone(), v.clone())
         return attention_dense(q, k, v, layer=layer, causal=causal)
+
+    def decode(self, q, k, v, *, layer: int, causal: bool) -> torch.Tensor:
+        """Dense attention; the new queries and the whole cache kept per layer."""
+        self.answer_q.setdefault(layer, []).append(q.clone())
+        self.cache[layer] = (k.clone(), v.clone())
+        return attention_dense(q, k, v, layer=layer, causal=causal)
+
+    def whole(self) -> tuple[dict[int, tuple[torch.Tensor, torch.Tensor, torch.Tensor]], int]:
+        """(per layer q, k, v of the prompt and the answer together, the answer's token count)."""
+        layers = {}
+        for layer, (q, _, _) in self.prompt.items():
+            k, v = self.cache[layer]
+            layers[layer] = (torch.cat([q, *self.answer_q[layer]], dim=2), k, v)
+        steps = sum(chunk.shape[2] for chunk in self.answer_q[min(self.prompt)])
+        return layers, steps

@@ -25,10 +25,11 @@ def frontier_metrics() -> tuple[MetricSpec, ...]:
                 "The lowest of the six task accuracies (each the mean over lengths and samples)"),
         _metric("acc_mean", "Mean accuracy", "accuracy", True, "{:.3f}", "Mean of the six task accuracies"),
         _metric("sparsity", "Sparsity", "fraction", True, "{:.3f}",
-                "1 - density the platform counted: computed attention cells over causal cells, all layers, "
-                "heads and samples (decode methods: kept cache tokens per decode step)"),
+                "1 - density the platform counted: executed tiles and key-token columns over the causal"
+                " tiles, all layers, heads and samples (decode methods: kept share of the visible cache"
+                " per step)"),
         _metric("sparsity_ref", "Sparsity (Sparse Frontier count)", "fraction", True, "{:.3f}",
-                "The reference harness's own count: 64x64 per block plus 64 per column, over L(L+1)/2"),
+                "The Sparse Frontier's own count: b_q x b_k per block plus b_q per column, over L(L+1)/2"),
         _metric("compression", "Compression ratio", "x", True, "{:.2f}", "1 / (1 - sparsity)"),
         _metric("speedup", "Attention speedup", "x", True, "{:.2f}",
                 "Dense over sparse attention time (estimator included), measured interleaved in the job: "

@@ -15,8 +15,6 @@ from kernels.method_config import TARGET_KNOBS, MethodConfig
 from .attention import PAD_MULTIPLE
 from .submission import FrontierSubmission
 
-#: Decode steps measured per layer for Quest and the eviction methods (the prompt's last tokens).
-DECODE_STEPS = 32
 #: Repeats of each timed step (after a warm-up), dense interleaved: the median is kept.
 REPEATS = 5
 
@@ -47,8 +45,11 @@ def _stacked(prompt: Prompt) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return tuple(torch.cat([layer[j] for layer in layers], dim=1) for j in range(3))
 
 
-def params_for(*, submission: FrontierSubmission, prompt: Prompt) -> tuple[object, dict[str, float] | None]:
-    """The method's params, with its budget chosen for `target_sparsity` on this prompt's q, k, v."""
+def params_for(
+    *, submission: FrontierSubmission, prompt: Prompt, decode_steps: int
+) -> tuple[object, dict[str, float] | None]:
+    """The method's params, with its budget chosen for `target_sparsity` on these q, k, v: the prompt's
+    for prefill methods; for decode methods the prompt and answer, the last `decode_steps` decoded."""
     config = submission.method
     if config is None:
         return None, None
@@ -60,7 +61,7 @@ def params_for(*, submission: FrontierSubmission, prompt: Prompt) -> tuple[objec
     if submission.phase_kind == "prefill":
         q, k, v = _expanded(q, k, v)
     else:
-        steps = DECODE_STEPS
+        steps = decode_steps
     choice = budget_for_target(
         config.method, params, target_sparsity=config.target_sparsity, q=q, k=k, v=v, decode_steps=steps
     )
@@ -76,9 +77,12 @@ def fixed_config(*, config: MethodConfig, budget: dict[str, float] | None) -> Me
 
 
 def speed_measure(
-    *, submission: FrontierSubmission, budget: dict[str, float] | None, prompt: Prompt
+    *, submission: FrontierSubmission, budget: dict[str, float] | None, prompt: Prompt, decode_steps: int
 ) -> SpeedFigures | None:
-    """Each layer's prompt through the harness (warm-up, REPEATS interleaved rounds); None for dense."""
+    """Each layer's inputs through the harness (warm-up, REPEATS interleaved rounds); None for dense.
+
+    Prefill methods: the prompt's q, k, v. Decode methods: the prompt and the answer, the answer's
+    `decode_steps` tokens decoded one at a time."""
     if submission.method is None:
         return None
     config = fixed_config(config=submission.method, budget=budget)
@@ -89,7 +93,7 @@ def speed_measure(
             q, k, v = _expanded(q, k, v)
             m = method_measure(config, q=q, k=k, v=v, repeats=REPEATS)
         else:
-            m = method_measure(config, q=q, k=k, v=v, decode_steps=DECODE_STEPS, repeats=REPEATS)
+            m = method_measure(config, q=q, k=k, v=v, decode_steps=decode_steps, repeats=REPEATS)
         dense += m.dense.median_ms
         method += m.estimator.median_ms + m.attention.median_ms
         error += m.rel_l2

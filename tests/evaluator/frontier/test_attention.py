@@ -10,7 +10,7 @@ from evaluator.benchmarks.frontier.attention import MethodAttention, layout_cell
 from evaluator.benchmarks.frontier.submission import submission_parse
 from kernels.harness import method_params
 from kernels.layout import BlockLayout
-from kernels.reference import layout_token_mask
+from kernels.metrics import layout_density, reference_density
 
 
 def _attention(config: dict) -> MethodAttention:
@@ -26,11 +26,10 @@ def _qkv(n: int, *, heads: int = 4, kv_heads: int = 2, d: int = 16, seed: int = 
     return q, torch.randn(1, kv_heads, n, d, generator=g), torch.randn(1, kv_heads, n, d, generator=g)
 
 
-@pytest.mark.parametrize("rows", [256, 250, 129])
-def test_layout_cells_equal_the_causal_token_mask_counted_over_real_rows(rows):
-    g = torch.Generator().manual_seed(rows)
-    blocks = torch.rand(1, 2, 4, 4, generator=g) < 0.5
-    blocks |= torch.eye(4, dtype=torch.bool)
+def _layout_with_columns(seed: int) -> BlockLayout:
+    """A causal 4 x 4 block layout of 64-token blocks with a few key-token columns per row."""
+    g = torch.Generator().manual_seed(seed)
+    blocks = (torch.rand(1, 2, 4, 4, generator=g) < 0.5) | torch.eye(4, dtype=torch.bool)
     counts = torch.zeros(1, 2, 4, dtype=torch.int32)
     cols = torch.zeros(1, 2, 4, 3, dtype=torch.int32)
     for h in range(2):
@@ -39,16 +38,25 @@ def test_layout_cells_equal_the_causal_token_mask_counted_over_real_rows(rows):
             pick = free[:: max(1, len(free) // 3)][:3]
             counts[0, h, i] = len(pick)
             cols[0, h, i, : len(pick)] = torch.tensor(pick, dtype=torch.int32)
-    layout = BlockLayout.from_block_mask(
+    return BlockLayout.from_block_mask(
         blocks, block_size=(64, 64), causal=True, col_counts=counts, col_indices=cols
     )
-    computed, reference = layout_cells(layout, rows=rows)
-    assert computed == float(layout_token_mask(layout)[:, :, :rows].sum())
-    real_blocks = -(-rows // 64)
-    tril = torch.tril(torch.ones(4, 4, dtype=torch.bool))
-    expected = float((blocks & tril)[:, :, :real_blocks].sum()) * 64 * 64
-    expected += float(counts[:, :, :real_blocks].sum()) * 64
-    assert reference == expected
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_layout_cells_equal_the_kernels_densities_when_every_row_is_real(seed):
+    layout = _layout_with_columns(seed)
+    executed, tiles, causal = layout_cells(layout, rows=256)
+    assert executed / tiles == pytest.approx(layout_density(layout))
+    assert executed / causal == pytest.approx(reference_density(layout))
+
+
+def test_layout_cells_count_only_the_query_blocks_that_hold_real_rows():
+    layout = _layout_with_columns(3)
+    executed, tiles, causal = layout_cells(layout, rows=129)  # rows 0-128: three query blocks
+    assert tiles == 2 * (1 + 2 + 3) * 64 * 64 and causal == 2 * 129 * 130 / 2
+    real = layout.kv_num_blocks[:, :, :3].sum() * 64 * 64 + layout.col_counts[:, :, :3].sum() * 64
+    assert executed == float(real)
 
 
 def test_dense_prefill_and_decode_count_every_causal_cell():
@@ -97,4 +105,5 @@ def test_snapkv_decodes_over_the_tokens_it_kept_after_the_prompt():
     k4, v4 = k.repeat_interleave(2, 1), v.repeat_interleave(2, 1)
     expected = F.scaled_dot_product_attention(q[:, :, -1:], k4, v4, attn_mask=mask)
     assert torch.allclose(out, expected, atol=1e-6)
-    assert attention.tally.density == pytest.approx(161 / 400)
+    assert attention.tally.density == pytest.approx(float(mask.double().mean()))
+    assert 160 / 400 < attention.tally.density < 162 / 400

@@ -1,0 +1,78 @@
+"""The frontier plugin end to end on one short sample: build, validate, score, refusals, baselines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sb_seeds import seeds_for
+
+from evaluator.benchmarks.frontier.benchmark import FrontierBenchmark
+from evaluator.benchmarks.frontier.model.protocol import SUPPORTED_TASKS
+from evaluator.benchmarks.frontier.registry import task_names
+from evaluator.contract import Payload, SubmissionRefused
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    bench = FrontierBenchmark(samples=1, lengths=(1024,))
+    out = tmp_path_factory.mktemp("frontier")
+    bench.build(out, seeds=seeds_for())
+    return bench, out
+
+
+def _payload(out, config, phase="dev"):
+    return Payload(phase=phase, public_dir=out / "public", config=config)
+
+
+def test_build_publishes_dev_seeds_and_hides_the_test_ones(built):
+    bench, out = built
+    for name in bench.spec.phase("dev").public_paths:
+        assert (out / "public" / name).is_file(), name
+    hidden = json.loads((out / "hidden" / "seeds.json").read_text())
+    public_text = "".join(p.read_text() for p in (out / "public").iterdir())
+    assert all(str(seed) not in public_text for table in hidden.values() for seed in table.values())
+
+
+def test_validate_names_the_phase_the_file_and_the_config_field(built):
+    bench, out = built
+    assert bench.validate(_payload(out, {"method": "quest"})) == []
+    problems = bench.validate(Payload(phase="nope", public_dir=out / "public", config={"method": "x"}))
+    assert [p.where for p in problems] == ["phase", "config.method"]
+
+
+def test_dense_scores_every_supported_task_and_marks_the_others_n_a(built):
+    bench, out = built
+    report = bench.score(_payload(out, {"method": "dense"}), out / "hidden")
+    metrics, reasons = report.splits["private"].metrics, report.splits["private"].na_reasons
+    assert metrics["sparsity"] == 0.0 and metrics["speedup"] == 1.0
+    for task in task_names():
+        if task in SUPPORTED_TASKS:
+            assert metrics[f"acc_{task}"] == 1.0, task
+        else:
+            assert metrics[f"acc_{task}"] is None and "does not solve" in reasons[f"acc_{task}"]
+    niah = {item.item: item.values for item in report.splits["private"].items}["ruler_niah@1024"]
+    assert niah["acc_lo"] <= niah["acc"] <= niah["acc_hi"] and niah["samples"] == 1.0
+
+
+def test_a_method_with_a_target_is_measured_near_it_with_speed_and_error(built):
+    bench, out = built
+    report = bench.score(_payload(out, {"method": "vertical_slash", "target_sparsity": 0.7}), out / "hidden")
+    metrics = report.splits["private"].metrics
+    assert abs(metrics["sparsity"] - 0.7) <= 0.01 and 0.6 < metrics["sparsity_ref"] < 0.8
+    assert metrics["speedup"] > 0.0 and metrics["attn_rel_l2"] >= 0.0
+    assert metrics["compression"] == pytest.approx(1.0 / (1.0 - metrics["sparsity"]))
+
+
+def test_a_target_the_method_cannot_meet_is_refused_with_both_numbers(built):
+    bench, out = built  # at 1024 tokens block top-k's whole 16-token chunks step by about 0.03
+    with pytest.raises(SubmissionRefused, match=r"measured sparsity 0\.78\d+ misses the declared 0\.8000"):
+        bench.score(_payload(out, {"method": "block_topk", "target_sparsity": 0.8}), out / "hidden")
+
+
+def test_baselines_are_dense_and_every_method_at_the_published_sparsities(built):
+    bench, out = built
+    names = [b.name for b in bench.baselines()]
+    assert names[0] == "Dense" and "block_topk @ 0.95" in names and len(names) == 1 + 6 * 5
+    dev = [b for b in bench.baselines() if "dev" in b.phases]
+    assert len(dev) == 31 and bench.validate(dev[1].make_payload(out / "public", "dev", out)) == []
