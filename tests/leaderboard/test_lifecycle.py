@@ -201,3 +201,24 @@ def test_submission_evaluate_validation_messages_name_the_uploaded_file_not_the_
     assert submission.failure_kind == "validation"
     assert "answers.json:answers[0]" in submission.error_message
     assert stored not in submission.error_message
+
+
+def test_a_submission_refused_after_measurement_fails_as_validation_and_gets_its_quota_back(
+    phase, user, dispatched, django_capture_on_commit_callbacks
+):
+    import json as _json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from leaderboard.services import submission_create
+
+    body = {"answers": [0] * 8, "declared_density": 0.5}
+    upload = SimpleUploadedFile("answers.json", _json.dumps(body).encode(), content_type="application/json")
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submission_create(owner=user, phase=phase, method_name="m", upload=upload)
+    submission_evaluate(submission_id=submission.pk, worker_id="w1")
+    submission.refresh_from_db()
+    outcome = (submission.status, submission.failure_kind, submission.quota_charged)
+    assert outcome == ("failed", "validation", False)
+    assert "measured density 0.0 misses the declared 0.5" in submission.error_message
+    assert not Score.objects.filter(submission=submission).exists()

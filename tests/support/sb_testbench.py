@@ -24,6 +24,7 @@ from evaluator.contract import (
     SplitScore,
     SubmissionFormat,
     SubmissionKind,
+    SubmissionRefused,
     no_progress,
 )
 from evaluator.hidden import BuildSeeds
@@ -94,6 +95,11 @@ class TinyBenchmark(Benchmark):
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
         """Exact-match accuracy of the first half (public) and second half (private)."""
         data = json.loads(payload.file.read_text(encoding="utf-8"))
+        if data.get("declared_density") is not None:  # a declaration the scorer checks by measuring
+            measured = sum(1 for v in data["answers"] if v) / ITEMS
+            if abs(measured - data["declared_density"]) > 0.01:
+                declared = data["declared_density"]
+                raise SubmissionRefused(f"measured density {measured} misses the declared {declared}")
         truth = json.loads((hidden_dir / "answers.json").read_text())
         delay = float(data.get("seconds_per_item", 0.0))
         items = []
