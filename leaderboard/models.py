@@ -104,12 +104,16 @@ class Phase(models.Model):
         return self.has_private_split and self.show_private_after_close and closed
 
 
+#: The public author labels of baseline and anonymous entries (reserved as user names).
+BASELINE, ANONYMOUS = "baseline", "anonymous"
+
+
 def submitter_label(*, is_baseline: bool, is_anonymous: bool, username: str) -> str:
     """How a submission's author is shown publicly: "baseline", "anonymous" or the username."""
     if is_baseline:
-        return "baseline"
+        return BASELINE
     if is_anonymous:
-        return "anonymous"
+        return ANONYMOUS
     return username
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from leaderboard.models import ANONYMOUS, BASELINE
 from leaderboard.services.baselines import SYSTEM_USERNAME
-from leaderboard.services.leaderboards import ANONYMOUS, BASELINE
 
 #: Names the leaderboards and pages use for system entries, or that would pass for the host; compared
 #: case-insensitively.
