@@ -140,12 +140,15 @@ def command_submit(*, args: argparse.Namespace, config: ClientConfig) -> int:
 
 
 def command_status(*, args: argparse.Namespace, config: ClientConfig) -> int:
-    """Print one submission (without a token only baselines are visible)."""
+    """Print one submission (without a token: baselines and public leaderboard entries only)."""
     try:
         submission = ApiClient(url=config.url, token=config.token).submission_get(submission_id=args.id)
     except ApiError as exc:
         if exc.status in {401, 404} and not config.token:
-            exc.message += " (not logged in: only baselines are visible; run `sparsebench login`)"
+            exc.message += (
+                " (not logged in: only baselines and public leaderboard entries are visible;"
+                " run `sparsebench login`)"
+            )
         raise
     print(json.dumps(submission, indent=2) if args.json else submission_text(submission=submission))
     return EXIT_OK

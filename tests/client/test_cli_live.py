@@ -12,6 +12,7 @@ import pytest
 
 from client.cli import main
 from leaderboard import queueing, services
+from leaderboard.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,17 +130,22 @@ def test_cli_submit_without_a_token_exits_4(server, phases, capsys):
     assert "sparsebench login" in capsys.readouterr().err
 
 
-def test_cli_status_of_someone_elses_submission_is_not_found(server, entries, users, monkeypatch, capsys):
+def test_cli_status_of_someone_elses_unlisted_submission_is_not_found(
+    server, entries, users, monkeypatch, capsys
+):
+    Submission.objects.filter(pk=entries["mine"].pk).update(is_public=False)
     monkeypatch.setenv("SPARSEBENCH_TOKEN", services.token_create(user=users["other"]))
     assert main(["status", str(entries["mine"].pk)]) == 1
     assert "HTTP 404" in capsys.readouterr().err
 
 
-def test_cli_status_without_a_token_shows_baselines_only(server, entries, capsys):
+def test_cli_status_without_a_token_shows_baselines_and_public_entries_only(server, entries, capsys):
     assert main(["status", str(entries["baseline"].pk)]) == 0
     assert "Constant on tiny/dev" in capsys.readouterr().out
+    assert main(["status", str(entries["mine"].pk)]) == 0  # a public leaderboard entry
+    Submission.objects.filter(pk=entries["mine"].pk).update(is_public=False)
     assert main(["status", str(entries["mine"].pk)]) == 1
-    assert "only baselines are visible" in capsys.readouterr().err
+    assert "only baselines and public leaderboard entries are visible" in capsys.readouterr().err
 
 
 def test_cli_leaderboard_prints_the_ranked_table(server, entries, capsys):
