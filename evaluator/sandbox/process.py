@@ -1,0 +1,212 @@
+"""SandboxedMethod: one long-lived bubblewrap child per submission, called once per attention call."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import torch
+
+import kernels
+from evaluator.sandbox.channel import SharedRegion, message_receive, message_send
+from evaluator.sandbox.command import (
+    INSIDE_BOOTSTRAP,
+    INSIDE_LIB,
+    INSIDE_SUBMISSION,
+    bwrap_command,
+    python_paths,
+    sandbox_available,
+)  # fmt: skip
+from evaluator.sandbox.spec import SandboxError, SandboxSpec, problem
+from evaluator.sandbox.upload import SubmissionFiles
+
+BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+TAIL_BYTES = 16 << 10
+
+
+class SandboxedMethod:
+    """A submission's ``select`` running in its own sandbox; ``call`` hands it q and k, returns its arrays.
+
+    Use as a context manager (or ``start()`` / ``close()``). Every failure raises ``SandboxError``
+    naming the problem; after a limit, a crash or a protocol fault the child is killed and the
+    method is closed. ``output_tail`` keeps the end of what the code printed (submitter text).
+    """
+
+    def __init__(self, *, files: SubmissionFiles, spec: SandboxSpec | None = None):
+        """Prepare (nothing runs until ``start``)."""
+        self.files = files
+        self.spec = spec or SandboxSpec()
+        self.proc: subprocess.Popen | None = None
+        self.startup_s: float | None = None
+        self.last_round_trip_ms: float | None = None
+        self._tail: collections.deque[bytes] = collections.deque()
+        self._printed = 0
+        self._overflow = False
+        self._regions: list[SharedRegion] = []
+
+    def __enter__(self) -> SandboxedMethod:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def output_tail(self) -> str:
+        """The last printed bytes (at most 16 KiB), decoded."""
+        return b"".join(self._tail).decode("utf-8", "replace")
+
+    def start(self) -> float:
+        """Start the child, wait until the submission is imported; the start-up time in seconds."""
+        ok, why = sandbox_available()
+        if not ok:
+            raise problem("sandbox_unavailable", f"code submissions are refused here: {why}", where="sandbox")
+        begin = time.monotonic()
+        self.input = SharedRegion(name="sb-input", size=self.spec.input_bytes)
+        self.answer = SharedRegion(name="sb-answer", size=self.spec.answer_bytes)
+        self._regions = [self.input, self.answer]
+        req_r, self.req_w = os.pipe()
+        self.resp_r, resp_w = os.pipe()
+        data = {INSIDE_BOOTSTRAP: BOOTSTRAP.read_bytes()}
+        data.update({f"{INSIDE_SUBMISSION}/{rel}": body for rel, body in self.files.files.items()})
+        data_fds = {inside: _data_fd(body) for inside, body in data.items()}
+        cfg = {
+            "paths": [*python_paths(), INSIDE_LIB, INSIDE_SUBMISSION],
+            "fds": {"req": req_r, "resp": resp_w, "input": self.input.fd, "answer": self.answer.fd},
+            "limits": {name: getattr(self.spec, name) for name in ("cpu_seconds", "memory_bytes", "processes",
+                                                                   "open_files", "written_bytes")},
+            "uid": self.spec.uid, "threads": self.spec.threads,
+            "input_bytes": self.spec.input_bytes, "answer_bytes": self.spec.answer_bytes,
+        }  # fmt: skip
+        argv = bwrap_command(
+            spec=self.spec,
+            kernels_dir=str(Path(kernels.__file__).resolve().parent),
+            data_fds=data_fds,
+            python_args=[sys.executable, "-I", "-S", "-B", "-u", INSIDE_BOOTSTRAP, json.dumps(cfg)],
+        )
+        passed = [req_r, resp_w, self.input.fd, self.answer.fd, *data_fds.values()]
+        try:
+            self.proc = subprocess.Popen(
+                argv, pass_fds=passed, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+            )  # fmt: skip
+        finally:
+            for fd in [req_r, resp_w, *data_fds.values()]:
+                os.close(fd)
+        threading.Thread(target=self._drain, daemon=True).start()
+        ready = self._receive(deadline=begin + self.spec.start_seconds, phase="start-up")
+        if not ready.get("ok"):
+            self._fail(str(ready.get("code", "import_failed")), "the submission did not load",
+                       detail=str(ready.get("detail", ""))[:2000], where="import")  # fmt: skip
+        self.startup_s = time.monotonic() - begin
+        return self.startup_s
+
+    def call(self, *, q: torch.Tensor, k: torch.Tensor, info: dict) -> dict[str, torch.Tensor]:
+        """The arrays ``select(q, k, **info)`` returned (copies, shapes and dtypes checked, values not).
+
+        q and k are copied into shared memory first; ``last_round_trip_ms`` times only the request
+        and its answer, from here."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise problem("closed", "the sandbox is not running", where="sandbox")
+        arrays = self.input.write({"q": q, "k": k})
+        begin = time.perf_counter()
+        try:
+            message_send(self.req_w, {"op": "call", "arrays": arrays, "info": info})
+        except OSError:
+            self._fail("crashed", "the child closed its request pipe")
+        reply = self._receive(deadline=time.monotonic() + self.spec.call_seconds, phase="call")
+        self.last_round_trip_ms = (time.perf_counter() - begin) * 1000.0
+        if not reply.get("ok"):
+            code = str(reply.get("code", "select_raised"))
+            detail = str(reply.get("detail", ""))[:2000]
+            if code in ("memory", "processes"):
+                self._fail(code, f"select hit the sandbox's {code} limit", detail=detail)
+            raise problem(code, "select did not return a valid answer", detail=detail)
+        try:
+            return self.answer.read(reply.get("arrays"))
+        except SandboxError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a malformed reply is the child's fault
+            self._fail("protocol", f"malformed answer descriptors ({type(exc).__name__})")
+
+    def close(self) -> None:
+        """Stop the child (asked, then killed) and release the shared regions."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                try:
+                    message_send(self.req_w, {"op": "exit"})
+                    self.proc.wait(timeout=2)
+                except (OSError, subprocess.TimeoutExpired):
+                    self._kill()
+            os.close(self.req_w)
+            os.close(self.resp_r)
+            self.proc.stdout.close()
+            self.proc = None
+        for region in self._regions:
+            region.close()
+        self._regions = []
+
+    def _receive(self, *, deadline: float, phase: str) -> dict:
+        """The child's next message; a named problem (and the child killed) when none comes."""
+        try:
+            message = message_receive(self.resp_r, deadline=deadline)
+        except TimeoutError:
+            limit = self.spec.start_seconds if phase == "start-up" else self.spec.call_seconds
+            self._fail("wall_time", f"no answer within the {limit:g} s {phase} limit")
+        except SandboxError as exc:
+            self._kill()
+            raise exc from None
+        if message is None:
+            self._died(phase)
+        return message
+
+    def _died(self, phase: str) -> None:
+        """Name why the child ended (output flood, CPU limit, signal, exit) and raise."""
+        rc = self.proc.wait()
+        if self._overflow:
+            self._fail("output_limit", f"printed more than {self.spec.output_bytes} bytes")
+        if rc == 128 + signal.SIGXCPU:
+            self._fail("cpu_time", f"used the {self.spec.cpu_seconds} s CPU time limit")
+        if rc > 128:
+            name = signal.Signals(rc - 128).name if rc - 128 in signal.Signals else str(rc - 128)
+            self._fail("crashed", f"the child died of {name} during {phase}", detail=self.output_tail[-2000:])
+        self._fail("crashed", f"the child exited with status {rc} during {phase}",
+                   detail=self.output_tail[-2000:])  # fmt: skip
+
+    def _fail(self, code: str, message: str, *, detail: str = "", where: str = "select") -> None:
+        """Kill the child and raise the named problem."""
+        self._kill()
+        raise problem(code, message, detail=detail, where=where)
+
+    def _kill(self) -> None:
+        """SIGKILL bwrap (its sandbox init dies with it, and every process of the sandbox with that)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def _drain(self) -> None:
+        """Read what the child prints, keep the tail, kill it past ``output_bytes``."""
+        stream = self.proc.stdout
+        while chunk := stream.read1(1 << 16):
+            self._printed += len(chunk)
+            self._tail.append(chunk)
+            while sum(len(c) for c in self._tail) > TAIL_BYTES and len(self._tail) > 1:
+                self._tail.popleft()
+            if self._printed > self.spec.output_bytes and not self._overflow:
+                self._overflow = True
+                self.proc.kill()
+
+
+def _data_fd(body: bytes) -> int:
+    """A readable memfd holding ``body`` (bwrap copies it into the sandbox)."""
+    fd = os.memfd_create("sb-data", os.MFD_CLOEXEC)
+    os.write(fd, body)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
