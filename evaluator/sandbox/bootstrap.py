@@ -5,6 +5,7 @@ nothing of the project (only the standard library, numpy and torch) and speaks t
 framing: a 4-byte big-endian length, then UTF-8 JSON; arrays live in the two shared regions.
 """
 
+import errno
 import importlib.machinery
 import json
 import mmap
@@ -41,7 +42,9 @@ def _send(fd, message):
 def _limits(cfg):
     """Set the rlimits, then leave root for the sandbox user when started as root."""
     lim = cfg["limits"]
-    for name, value, extra in (("RLIMIT_CPU", lim["cpu_seconds"], 1), ("RLIMIT_AS", lim["memory_bytes"], 0),
+    start_cpu = int(cfg["start_seconds"] * cfg["threads"]) + 1
+    for name, value, extra in (("RLIMIT_CPU", start_cpu, lim["cpu_seconds"] + 3),
+                               ("RLIMIT_AS", lim["memory_bytes"], 0),
                                ("RLIMIT_NPROC", lim["processes"], 0), ("RLIMIT_NOFILE", lim["open_files"], 0),
                                ("RLIMIT_FSIZE", lim["written_bytes"], 0), ("RLIMIT_CORE", 0, 0)):  # fmt: skip
         resource.setrlimit(getattr(resource, name), (value, value + extra))
@@ -69,6 +72,10 @@ class NativeGuard:
 def _classify(exc):
     """The problem code of an exception raised by the submitted code."""
     text = str(exc)
+    if isinstance(exc, ImportError) and text.startswith("native_extension"):
+        return "native_extension"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG):
+        return "written_bytes"
     if isinstance(exc, MemoryError) or "can't allocate memory" in text or "Cannot allocate memory" in text:
         return "memory"
     if isinstance(exc, BlockingIOError) or "Resource temporarily unavailable" in text:
@@ -125,6 +132,10 @@ def main():
         _send(fds["resp"], {"ok": False, "code": "import_failed" if code == "select_raised" else code,
                             "detail": _detail(exc)})  # fmt: skip
         return
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    again = int(used.ru_utime + used.ru_stime) + 1 + cfg["limits"]["cpu_seconds"]
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    resource.setrlimit(resource.RLIMIT_CPU, (min(again, hard - 1), hard))  # as much again for the calls
     _send(fds["resp"], {"ok": True})
     while True:
         (size,) = struct.unpack(">I", _read_exact(fds["req"], 4))

@@ -82,7 +82,7 @@ class SandboxedMethod:
             "fds": {"req": req_r, "resp": resp_w, "input": self.input.fd, "answer": self.answer.fd},
             "limits": {name: getattr(self.spec, name) for name in ("cpu_seconds", "memory_bytes", "processes",
                                                                    "open_files", "written_bytes")},
-            "uid": self.spec.uid, "threads": self.spec.threads,
+            "uid": self.spec.uid, "threads": self.spec.threads, "start_seconds": self.spec.start_seconds,
             "input_bytes": self.spec.input_bytes, "answer_bytes": self.spec.answer_bytes,
         }  # fmt: skip
         argv = bwrap_command(
@@ -126,7 +126,7 @@ class SandboxedMethod:
         if not reply.get("ok"):
             code = str(reply.get("code", "select_raised"))
             detail = str(reply.get("detail", ""))[:2000]
-            if code in ("memory", "processes"):
+            if code in ("memory", "processes", "written_bytes"):
                 self._fail(code, f"select hit the sandbox's {code} limit", detail=detail)
             raise problem(code, "select did not return a valid answer", detail=detail)
         try:
@@ -175,7 +175,10 @@ class SandboxedMethod:
         if rc == 128 + signal.SIGXCPU:
             self._fail("cpu_time", f"used the {self.spec.cpu_seconds} s CPU time limit")
         if rc > 128:
-            name = signal.Signals(rc - 128).name if rc - 128 in signal.Signals else str(rc - 128)
+            try:
+                name = signal.Signals(rc - 128).name
+            except ValueError:
+                name = f"signal {rc - 128}"
             self._fail("crashed", f"the child died of {name} during {phase}", detail=self.output_tail[-2000:])
         self._fail("crashed", f"the child exited with status {rc} during {phase}",
                    detail=self.output_tail[-2000:])  # fmt: skip

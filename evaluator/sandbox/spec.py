@@ -13,7 +13,8 @@ MIB = 1 << 20
 class SandboxSpec:
     """Limits of one sandboxed submission.
 
-    ``cpu_seconds``: CPU time of the whole child (start-up included), then SIGXCPU;
+    ``cpu_seconds``: CPU time of all the calls together, then SIGXCPU (start-up may use
+    ``start_seconds`` x ``threads``);
     ``memory_bytes``: its address space (RLIMIT_AS; the shared input and answer regions count);
     ``processes``: processes and threads of the sandbox's user (RLIMIT_NPROC);
     ``open_files``: RLIMIT_NOFILE; ``written_bytes``: the size of the only writable place, a tmpfs

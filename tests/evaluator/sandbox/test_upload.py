@@ -1,0 +1,49 @@
+"""Uploads: native code, traversal and oversize are refused before anything runs."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from evaluator.sandbox import SandboxError
+from evaluator.sandbox.upload import MAX_UPLOAD_BYTES, submission_files
+
+
+def _zip(path, entries: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, body in entries.items():
+            z.writestr(name, body)
+    return path
+
+
+def test_submission_files_refuses_a_c_extension_in_the_upload(tmp_path):
+    native = "fast.cpython-311-x86_64-linux-gnu.so"
+    path = _zip(tmp_path / "s.zip", {"submission.py": b"import fast\n", native: b"\x7fELF" + b"\0" * 60})
+    with pytest.raises(SandboxError) as caught:
+        submission_files(path=path)
+    assert caught.value.codes == ("native_extension",)
+    assert caught.value.problems[0].where.endswith(native)
+
+
+def test_submission_files_refuses_traversal_and_names_each_entry(tmp_path):
+    path = _zip(tmp_path / "s.zip", {"../evil.py": b"x = 1\n", "submission.py": b"x = 1\n",
+                                     "hidden.pyc": b"\0"})  # fmt: skip
+    with pytest.raises(SandboxError) as caught:
+        submission_files(path=path)
+    assert set(caught.value.codes) == {"bad_archive", "native_extension"}
+
+
+def test_submission_files_refuses_an_upload_over_one_mib(tmp_path):
+    path = tmp_path / "big.py"
+    path.write_bytes(b"#" * (MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(SandboxError) as caught:
+        submission_files(path=path)
+    assert caught.value.codes == ("upload_too_large",)
+
+
+def test_submission_files_reads_a_package(tmp_path):
+    core = b"def select(q, k, **info):\n    return {}\n"
+    path = _zip(tmp_path / "s.zip", {"submission/__init__.py": b"from .core import select\n",
+                                     "submission/core.py": core})  # fmt: skip
+    assert sorted(submission_files(path=path).files) == ["submission/__init__.py", "submission/core.py"]

@@ -1,0 +1,46 @@
+"""Sandbox test helpers: small limits, starting a corpus module, a digest of a host folder."""
+
+from __future__ import annotations
+
+import hashlib
+import sysconfig
+from dataclasses import replace
+from pathlib import Path
+
+from evaluator.sandbox import SandboxedMethod, SandboxSpec
+from evaluator.sandbox.upload import submission_files
+
+CORPUS = Path(__file__).resolve().parents[1] / "evaluator" / "sandbox" / "corpus"
+#: small limits so that the hostile corpus fails fast (start-up imports torch: room for a busy machine)
+TEST_SPEC = SandboxSpec(
+    cpu_seconds=30, memory_bytes=3 << 30, processes=48, written_bytes=8 << 20, output_bytes=256 << 10,
+    start_seconds=60.0, call_seconds=10.0, input_bytes=64 << 20, answer_bytes=16 << 20, threads=1,
+)  # fmt: skip
+
+
+def tree_digest(root: Path) -> str:
+    """A digest of every path, mode and content under ``root``."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        h.update(str(path.relative_to(root)).encode() + oct(path.stat().st_mode).encode())
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def sandbox_start(module: str, *, host: Path | None = None, **spec_changes) -> SandboxedMethod:
+    """A started sandbox running ``corpus/<module>.py`` under TEST_SPEC (with ``spec_changes``); the
+    module's @PRIVATE@, @OTHERS@ and @SITE@ name ``host``'s private root, other submissions and
+    this interpreter's site-packages."""
+    source = (CORPUS / f"{module}.py").read_text()
+    if host is not None:
+        source = source.replace("@PRIVATE@", str(host / "private")).replace("@OTHERS@", str(host / "others"))
+        source = source.replace("@SITE@", sysconfig.get_paths()["purelib"])
+        path = host / "upload" / f"{module}.py"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(source)
+    else:
+        path = CORPUS / f"{module}.py"
+    method = SandboxedMethod(files=submission_files(path=path), spec=replace(TEST_SPEC, **spec_changes))
+    method.start()
+    return method
