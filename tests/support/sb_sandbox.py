@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import sysconfig
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 from evaluator.sandbox import SandboxedMethod, SandboxSpec
-from evaluator.sandbox.upload import submission_files
+from evaluator.sandbox.upload import SubmissionFiles, submission_files
 
 CORPUS = Path(__file__).resolve().parents[1] / "evaluator" / "sandbox" / "corpus"
 #: small limits so that the hostile corpus fails fast (start-up imports torch: room for a busy machine)
@@ -28,19 +29,36 @@ def tree_digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def sandbox_start(module: str, *, host: Path | None = None, **spec_changes) -> SandboxedMethod:
-    """A started sandbox running ``corpus/<module>.py`` under TEST_SPEC (with ``spec_changes``); the
-    module's @PRIVATE@, @OTHERS@ and @SITE@ name ``host``'s private root, other submissions and
-    this interpreter's site-packages."""
+def _source(module: str, host: Path | None) -> str:
+    """``corpus/<module>.py`` with @PRIVATE@, @OTHERS@ and @SITE@ naming ``host``'s private root, the
+    other submissions and this interpreter's site-packages."""
     source = (CORPUS / f"{module}.py").read_text()
     if host is not None:
         source = source.replace("@PRIVATE@", str(host / "private")).replace("@OTHERS@", str(host / "others"))
         source = source.replace("@SITE@", sysconfig.get_paths()["purelib"])
-        path = host / "upload" / f"{module}.py"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(source)
-    else:
-        path = CORPUS / f"{module}.py"
-    method = SandboxedMethod(files=submission_files(path=path), spec=replace(TEST_SPEC, **spec_changes))
+    return source
+
+
+def sandbox_start(module: str, *, host: Path | None = None, **spec_changes) -> SandboxedMethod:
+    """A started sandbox running ``corpus/<module>.py`` under TEST_SPEC (with ``spec_changes``)."""
+    files = SubmissionFiles({"submission.py": _source(module, host).encode()})
+    method = SandboxedMethod(files=files, spec=replace(TEST_SPEC, **spec_changes))
+    method.start()
+    return method
+
+
+def sandbox_start_package(modules: list[str], *, host: Path, upload: Path) -> SandboxedMethod:
+    """A started sandbox running a ZIP package of corpus modules; ``select`` calls the one at ``layer``."""
+    init = (
+        "import importlib\n"
+        f"MODULES = {modules!r}\n"
+        "def select(q, k, **info):\n"
+        "    return importlib.import_module('submission.' + MODULES[info['layer']]).select(q, k, **info)\n"
+    )
+    with zipfile.ZipFile(upload, "w") as z:
+        z.writestr("submission/__init__.py", init)
+        for module in modules:
+            z.writestr(f"submission/{module}.py", _source(module, host))
+    method = SandboxedMethod(files=submission_files(path=upload), spec=TEST_SPEC)
     method.start()
     return method
