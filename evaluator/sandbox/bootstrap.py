@@ -13,6 +13,7 @@ import os
 import resource
 import struct
 import sys
+import time
 
 MAIN_PID = os.getpid()
 ALIGN = 64
@@ -149,7 +150,9 @@ def main():
             flat = torch.frombuffer(inp, dtype=dtype, count=count, offset=d["offset"])
             tensors[name] = flat.view(d["shape"])
         try:
+            begin = time.perf_counter()
             value = select(tensors["q"], tensors["k"], **request["info"])
+            inside_ms = (time.perf_counter() - begin) * 1000.0
             descs, error = _answer(torch, value, out, cfg["answer_bytes"])
         except BaseException as exc:  # noqa: BLE001 - reported, the parent decides
             _send(fds["resp"], {"ok": False, "code": _classify(exc), "detail": _detail(exc)})
@@ -158,7 +161,7 @@ def main():
             code = "answer_too_large" if error.startswith("answer_too_large") else "answer_type"
             _send(fds["resp"], {"ok": False, "code": code, "detail": error})
         else:
-            _send(fds["resp"], {"ok": True, "arrays": descs})
+            _send(fds["resp"], {"ok": True, "arrays": descs, "select_ms": inside_ms})
 
 
 if __name__ == "__main__":

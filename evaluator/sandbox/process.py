@@ -46,6 +46,7 @@ class SandboxedMethod:
         self.proc: subprocess.Popen | None = None
         self.startup_s: float | None = None
         self.last_round_trip_ms: float | None = None
+        self.last_inside_ms: float | None = None
         self._tail: collections.deque[bytes] = collections.deque()
         self._printed = 0
         self._overflow = False
@@ -112,7 +113,8 @@ class SandboxedMethod:
         """The arrays ``select(q, k, **info)`` returned (copies, shapes and dtypes checked, values not).
 
         q and k are copied into shared memory first; ``last_round_trip_ms`` times only the request
-        and its answer, from here."""
+        and its answer, from here; ``last_inside_ms`` is the child's own report of select's time
+        (untrusted: for the sandbox's cost in bench/sandbox.py, never for a score)."""
         if self.proc is None or self.proc.poll() is not None:
             raise problem("closed", "the sandbox is not running", where="sandbox")
         arrays = self.input.write({"q": q, "k": k})
@@ -129,6 +131,8 @@ class SandboxedMethod:
             if code in ("memory", "processes", "written_bytes"):
                 self._fail(code, f"select hit the sandbox's {code} limit", detail=detail)
             raise problem(code, "select did not return a valid answer", detail=detail)
+        inside = reply.get("select_ms")
+        self.last_inside_ms = float(inside) if isinstance(inside, int | float) else None
         try:
             return self.answer.read(reply.get("arrays"))
         except SandboxError:
