@@ -8,7 +8,9 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-from evaluator.sandbox import SandboxedMethod, SandboxSpec
+from sb_ci import skip_now_unless_ci
+
+from evaluator.sandbox import SandboxedMethod, SandboxSpec, sandbox_available
 from evaluator.sandbox.upload import SubmissionFiles, submission_files
 
 CORPUS = Path(__file__).resolve().parents[1] / "evaluator" / "sandbox" / "corpus"
@@ -39,8 +41,15 @@ def _source(module: str, host: Path | None) -> str:
     return source
 
 
+def sandbox_required() -> None:
+    """Skip with the reason when bubblewrap cannot run here (under CI: carry on, and fail)."""
+    ok, why = sandbox_available()
+    skip_now_unless_ci(None if ok else f"the sandbox: {why}")
+
+
 def sandbox_start(module: str, *, host: Path | None = None, **spec_changes) -> SandboxedMethod:
     """A started sandbox running ``corpus/<module>.py`` under TEST_SPEC (with ``spec_changes``)."""
+    sandbox_required()
     files = SubmissionFiles({"submission.py": _source(module, host).encode()})
     method = SandboxedMethod(files=files, spec=replace(TEST_SPEC, **spec_changes))
     method.start()
@@ -49,6 +58,7 @@ def sandbox_start(module: str, *, host: Path | None = None, **spec_changes) -> S
 
 def sandbox_start_package(modules: list[str], *, host: Path, upload: Path) -> SandboxedMethod:
     """A started sandbox running a ZIP package of corpus modules; ``select`` calls the one at ``layer``."""
+    sandbox_required()
     init = (
         "import importlib\n"
         f"MODULES = {modules!r}\n"
