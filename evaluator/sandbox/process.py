@@ -51,6 +51,8 @@ class SandboxedMethod:
         self._printed = 0
         self._overflow = False
         self._regions: list[SharedRegion] = []
+        self._pipes: list[int] = []
+        self._drainer: threading.Thread | None = None
 
     def __enter__(self) -> SandboxedMethod:
         self.start()
@@ -65,16 +67,29 @@ class SandboxedMethod:
         return b"".join(self._tail).decode("utf-8", "replace")
 
     def start(self) -> float:
-        """Start the child, wait until the submission is imported; the start-up time in seconds."""
+        """Start the child, wait until the submission is imported; the start-up time in seconds.
+
+        On any failure everything started is released before the error propagates."""
         ok, why = sandbox_available()
         if not ok:
             raise problem("sandbox_unavailable", f"code submissions are refused here: {why}", where="sandbox")
+        if self._regions:
+            raise RuntimeError("this SandboxedMethod was already started")
+        try:
+            return self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> float:
+        """``start`` proper."""
         begin = time.monotonic()
         self.input = SharedRegion(name="sb-input", size=self.spec.input_bytes)
         self.answer = SharedRegion(name="sb-answer", size=self.spec.answer_bytes)
         self._regions = [self.input, self.answer]
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
+        self._pipes = [self.req_w, self.resp_r]
         data = {INSIDE_BOOTSTRAP: BOOTSTRAP.read_bytes()}
         data.update({f"{INSIDE_SUBMISSION}/{rel}": body for rel, body in self.files.files.items()})
         data_fds = {inside: _data_fd(body) for inside, body in data.items()}
@@ -101,7 +116,8 @@ class SandboxedMethod:
         finally:
             for fd in [req_r, resp_w, *data_fds.values()]:
                 os.close(fd)
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         ready = self._receive(deadline=begin + self.spec.start_seconds, phase="start-up")
         if not ready.get("ok"):
             self._fail(str(ready.get("code", "import_failed")), "the submission did not load",
@@ -149,10 +165,13 @@ class SandboxedMethod:
                     self.proc.wait(timeout=2)
                 except (OSError, subprocess.TimeoutExpired):
                     self._kill()
-            os.close(self.req_w)
-            os.close(self.resp_r)
+            if self._drainer is not None:
+                self._drainer.join(timeout=5)
             self.proc.stdout.close()
             self.proc = None
+        for fd in self._pipes:
+            os.close(fd)
+        self._pipes = []
         for region in self._regions:
             region.close()
         self._regions = []

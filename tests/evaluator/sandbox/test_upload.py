@@ -1,13 +1,14 @@
-"""Uploads: native code, traversal and oversize are refused before anything runs."""
+"""Uploads: native code, traversal and oversize are refused before anything runs; no select is named."""
 
 from __future__ import annotations
 
 import zipfile
 
 import pytest
+from sb_sandbox import TEST_SPEC, sandbox_required
 
-from evaluator.sandbox import SandboxError
-from evaluator.sandbox.upload import MAX_UPLOAD_BYTES, submission_files
+from evaluator.sandbox import SandboxedMethod, SandboxError
+from evaluator.sandbox.upload import MAX_UPLOAD_BYTES, SubmissionFiles, submission_files
 
 
 def _zip(path, entries: dict[str, bytes]):
@@ -47,3 +48,13 @@ def test_submission_files_reads_a_package(tmp_path):
     path = _zip(tmp_path / "s.zip", {"submission/__init__.py": b"from .core import select\n",
                                      "submission/core.py": core})  # fmt: skip
     assert sorted(submission_files(path=path).files) == ["submission/__init__.py", "submission/core.py"]
+
+
+def test_sandboxed_method_names_an_upload_without_select():
+    sandbox_required()
+    method = SandboxedMethod(files=SubmissionFiles({"submission.py": b"import torch\nSELECT = None\n"}),
+                             spec=TEST_SPEC)  # fmt: skip
+    with pytest.raises(SandboxError) as caught:
+        method.start()
+    assert caught.value.codes == ("no_select",)
+    assert caught.value.problems[0].where == "import" and method.proc is None
