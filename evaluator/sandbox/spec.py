@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import torch
 
 from evaluator.contract import Problem
 
@@ -21,7 +23,10 @@ class SandboxSpec:
     at /tmp (and RLIMIT_FSIZE per file); ``output_bytes``: what it may print before it is killed;
     ``start_seconds`` / ``call_seconds``: wall time for start-up and for each call, then killed;
     ``input_bytes`` / ``answer_bytes``: the shared regions for the inputs and for the answer;
-    ``threads``: torch's intra-op threads inside; ``uid``: who the child runs as when we are root.
+    ``threads``: torch's intra-op threads inside (default: this process's, as in-process methods get);
+    ``uid``: who the child runs as when the worker is root (RLIMIT_NPROC then counts every process of
+    that uid on the host: give concurrent sandboxes distinct uids; a non-root worker's sandbox has
+    its own user namespace, where only its own processes count).
     """
 
     cpu_seconds: int = 600
@@ -34,7 +39,7 @@ class SandboxSpec:
     call_seconds: float = 60.0
     input_bytes: int = 1024 * MIB
     answer_bytes: int = 256 * MIB
-    threads: int = 2
+    threads: int = field(default_factory=torch.get_num_threads)
     uid: int = 65534
 
     def __post_init__(self):
