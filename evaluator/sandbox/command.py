@@ -95,6 +95,7 @@ def bwrap_command(
         args += _dirs(inside, made) + ["--perms", "0444", "--ro-bind-data", str(data_fds[inside]), inside]
     args += ["--clearenv", "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp"]
     args += ["--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+    args += ["--setenv", "OMP_WAIT_POLICY", "PASSIVE"]  # idle OpenMP threads sleep, not spin
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         args += ["--setenv", var, str(spec.threads)]
     args += ["--chdir", "/tmp", "--", *python_args]
