@@ -110,9 +110,11 @@ def message_receive(fd: int, *, deadline: float) -> dict | None:
 def _read(fd: int, n: int, *, deadline: float) -> bytes | None:
     """Exactly ``n`` bytes, None on end of file, TimeoutError past the deadline."""
     chunks, left = [], n
+    poller = select.poll()  # not select.select: a busy worker's descriptors may pass 1024
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
     while left:
         wait = deadline - time.monotonic()
-        if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+        if wait <= 0 or not poller.poll(wait * 1000.0):
             raise TimeoutError
         part = os.read(fd, min(left, 1 << 16))
         if not part:
