@@ -1,11 +1,13 @@
-"""The sandboxed child's trusted start: limits, user drop, import guard, then the request loop.
+"""The sandboxed child's trusted start: limits, user drop, import guard, torch, then the upload and requests.
 
 Copied into the sandbox and run there with ``python -I -S bootstrap.py CONFIG_JSON``; it imports
 nothing of the project (only the standard library, numpy and torch) and speaks the parent's
 framing: a 4-byte big-endian length, then UTF-8 JSON; arrays live in the two shared regions.
 """
 
+import base64
 import errno
+import importlib
 import importlib.machinery
 import json
 import mmap
@@ -17,7 +19,7 @@ import time
 
 MAIN_PID = os.getpid()
 ALIGN = 64
-UNTRUSTED_ROOTS = ("/sandbox/sub", "/tmp")
+UNTRUSTED_ROOTS = ("/tmp",)  # the upload is written under /tmp/submission
 
 
 def _read_exact(fd, n):
@@ -111,7 +113,8 @@ def _answer(torch, value, out, capacity):
 
 
 def main():
-    """Start, report ready (or why not), then answer each request until told to stop."""
+    """Start and report warm; write the upload into /tmp, import it and report ready (or why not);
+    then answer each request until told to stop."""
     cfg = json.loads(sys.argv[1])
     fds = cfg["fds"]
     sys.path[:] = cfg["paths"]
@@ -123,6 +126,18 @@ def main():
     torch.set_num_threads(cfg["threads"])
     inp = mmap.mmap(fds["input"], cfg["input_bytes"], mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
     out = mmap.mmap(fds["answer"], cfg["answer_bytes"], mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+    _send(fds["resp"], {"warm": True})
+    (size,) = struct.unpack(">I", _read_exact(fds["req"], 4))
+    load = json.loads(_read_exact(fds["req"], size))
+    if load.get("op") != "load":
+        return
+    for rel, text in load["files"].items():  # paths checked by the parent
+        path = os.path.join(cfg["submission_dir"], rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(text))
+    sys.path_importer_cache.pop(cfg["submission_dir"], None)  # it did not exist when the path was read
+    importlib.invalidate_caches()
     try:
         module = __import__("submission")
         select = module.select

@@ -12,7 +12,7 @@ from pathlib import Path
 from evaluator.sandbox.spec import SandboxSpec
 
 INSIDE = "/sandbox"
-INSIDE_SUBMISSION = f"{INSIDE}/sub"
+INSIDE_SUBMISSION = "/tmp/submission"  # written there by the bootstrap, in the one writable tmpfs
 INSIDE_LIB = f"{INSIDE}/lib"
 INSIDE_BOOTSTRAP = f"{INSIDE}/bootstrap.py"
 ROOT_FLAGS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import collections
 import json
 import os
@@ -34,9 +35,10 @@ TAIL_BYTES = 16 << 10
 class SandboxedMethod:
     """A submission's ``select`` running in its own sandbox; ``call`` hands it q and k, returns its arrays.
 
-    Use as a context manager (or ``start()`` / ``close()``). Every failure raises ``SandboxError``
-    naming the problem; after a limit, a crash or a protocol fault the child is killed and the
-    method is closed. ``output_tail`` keeps the end of what the code printed (submitter text).
+    Use as a context manager (or ``start()`` / ``close()``; ``warm()`` ahead is optional). Every
+    failure raises ``SandboxError`` naming the problem; after a limit, a crash or a protocol fault
+    the child is killed and the method is closed. ``output_tail`` keeps the end of what the code
+    printed (submitter text).
     """
 
     def __init__(self, *, files: SubmissionFiles, spec: SandboxSpec | None = None):
@@ -45,6 +47,8 @@ class SandboxedMethod:
         self.spec = spec or SandboxSpec()
         self.proc: subprocess.Popen | None = None
         self.startup_s: float | None = None
+        self.warm_s: float | None = None
+        self.load_s: float | None = None
         self.last_round_trip_ms: float | None = None
         self.last_inside_ms: float | None = None
         self._tail: collections.deque[bytes] = collections.deque()
@@ -66,9 +70,10 @@ class SandboxedMethod:
         """The last printed bytes (at most 16 KiB), decoded."""
         return b"".join(self._tail).decode("utf-8", "replace")
 
-    def start(self) -> float:
-        """Start the child, wait until the submission is imported; the start-up time in seconds.
+    def warm(self) -> float:
+        """Start the child up to the upload (bwrap, limits, torch imported); the seconds it took.
 
+        A worker may warm the sandbox of its next submission ahead; ``start`` then only loads it.
         On any failure everything started is released before the error propagates."""
         ok, why = sandbox_available()
         if not ok:
@@ -76,13 +81,37 @@ class SandboxedMethod:
         if self._regions:
             raise RuntimeError("this SandboxedMethod was already started")
         try:
-            return self._start()
+            return self._warm()
         except BaseException:
             self.close()
             raise
 
-    def _start(self) -> float:
-        """``start`` proper."""
+    def start(self) -> float:
+        """Warm the child if not yet done, hand it the upload, wait until it is imported.
+
+        Returns ``startup_s``: the seconds from the start of ``warm`` (cold) to ready; ``load_s`` is
+        the part after warming (what a submission waits for when its sandbox was warmed ahead)."""
+        if not self._regions:
+            self.warm()
+        if self.load_s is not None:
+            raise RuntimeError("this SandboxedMethod already holds its submission")
+        try:
+            begin = time.monotonic()
+            files = {rel: base64.b64encode(body).decode("ascii") for rel, body in self.files.files.items()}
+            message_send(self.req_w, {"op": "load", "files": files})
+            ready = self._receive(deadline=begin + self.spec.start_seconds, phase="start-up")
+            if not ready.get("ok"):
+                self._fail(str(ready.get("code", "import_failed")), "the submission did not load",
+                           detail=str(ready.get("detail", ""))[:2000], where="import")  # fmt: skip
+        except BaseException:
+            self.close()
+            raise
+        self.load_s = time.monotonic() - begin
+        self.startup_s = self.warm_s + self.load_s
+        return self.startup_s
+
+    def _warm(self) -> float:
+        """``warm`` proper."""
         begin = time.monotonic()
         self.input = SharedRegion(name="sb-input", size=self.spec.input_bytes)
         self.answer = SharedRegion(name="sb-answer", size=self.spec.answer_bytes)
@@ -90,11 +119,9 @@ class SandboxedMethod:
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
         self._pipes = [self.req_w, self.resp_r]
-        data = {INSIDE_BOOTSTRAP: BOOTSTRAP.read_bytes()}
-        data.update({f"{INSIDE_SUBMISSION}/{rel}": body for rel, body in self.files.files.items()})
-        data_fds = {inside: _data_fd(body) for inside, body in data.items()}
+        data_fds = {INSIDE_BOOTSTRAP: _data_fd(BOOTSTRAP.read_bytes())}
         cfg = {
-            "paths": [*python_paths(), INSIDE_LIB, INSIDE_SUBMISSION],
+            "paths": [*python_paths(), INSIDE_LIB, INSIDE_SUBMISSION], "submission_dir": INSIDE_SUBMISSION,
             "fds": {"req": req_r, "resp": resp_w, "input": self.input.fd, "answer": self.answer.fd},
             "limits": {name: getattr(self.spec, name) for name in ("cpu_seconds", "memory_bytes", "processes",
                                                                    "open_files", "written_bytes")},
@@ -118,12 +145,11 @@ class SandboxedMethod:
                 os.close(fd)
         self._drainer = threading.Thread(target=self._drain, daemon=True)
         self._drainer.start()
-        ready = self._receive(deadline=begin + self.spec.start_seconds, phase="start-up")
-        if not ready.get("ok"):
-            self._fail(str(ready.get("code", "import_failed")), "the submission did not load",
-                       detail=str(ready.get("detail", ""))[:2000], where="import")  # fmt: skip
-        self.startup_s = time.monotonic() - begin
-        return self.startup_s
+        warm = self._receive(deadline=begin + self.spec.start_seconds, phase="start-up")
+        if not warm.get("warm"):
+            self._fail("protocol", "the child did not report warm")
+        self.warm_s = time.monotonic() - begin
+        return self.warm_s
 
     def call(self, *, q: torch.Tensor, k: torch.Tensor, info: dict) -> dict[str, torch.Tensor]:
         """The arrays ``select(q, k, **info)`` returned (copies, shapes and dtypes checked, values not).
@@ -131,8 +157,8 @@ class SandboxedMethod:
         q and k are copied into shared memory first; ``last_round_trip_ms`` times only the request
         and its answer, from here; ``last_inside_ms`` is the child's own report of select's time
         (untrusted: for the sandbox's cost in bench/sandbox.py, never for a score)."""
-        if self.proc is None or self.proc.poll() is not None:
-            raise problem("closed", "the sandbox is not running", where="sandbox")
+        if self.proc is None or self.proc.poll() is not None or self.load_s is None:
+            raise problem("closed", "the sandbox is not running its submission", where="sandbox")
         arrays = self.input.write({"q": q, "k": k})
         begin = time.perf_counter()
         try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from sb_sandbox import TEST_SPEC, sandbox_required
+import torch
+from sb_sandbox import CORPUS, TEST_SPEC, sandbox_required
 
 from evaluator.sandbox import SandboxedMethod, SandboxError
 from evaluator.sandbox.upload import MAX_UPLOAD_BYTES, SubmissionFiles, submission_files
@@ -58,3 +59,21 @@ def test_sandboxed_method_names_an_upload_without_select():
         method.start()
     assert caught.value.codes == ("no_select",)
     assert caught.value.problems[0].where == "import" and method.proc is None
+
+
+def test_sandboxed_method_loads_its_upload_into_a_warm_sandbox():
+    sandbox_required()
+    source = (CORPUS / "good.py").read_bytes()
+    method = SandboxedMethod(files=SubmissionFiles({"submission.py": source}), spec=TEST_SPEC)
+    try:
+        method.warm()
+        assert method.load_s is None and method.warm_s > 0
+        with pytest.raises(SandboxError) as caught:  # nothing to call before the upload is in
+            method.call(q=torch.zeros(1, 1, 16, 4), k=torch.zeros(1, 1, 16, 4), info={})
+        assert caught.value.codes == ("closed",)
+        assert method.start() == method.warm_s + method.load_s
+        info = {"causal": True, "block_size": [16, 16], "layer": 0, "step": None, "geometry": None}
+        answer = method.call(q=torch.zeros(1, 1, 32, 4), k=torch.zeros(1, 1, 32, 4), info=info)
+        assert answer["kv_indices"].flatten().tolist() == [0, 1]
+    finally:
+        method.close()

@@ -5,7 +5,7 @@ def select(q, k, **info):
     """Try each place; raise with how each attempt failed (all must)."""
     errors = []
     for path in ("@PRIVATE@/hidden/answers.txt", "@PRIVATE@/planted.txt", "@SITE@/planted.py",
-                 "/usr/planted.txt", "/sandbox/sub/planted.py"):
+                 "/usr/planted.txt", "/sandbox/lib/kernels/planted.py"):
         try:
             with open(path, "w") as f:
                 f.write("planted")
