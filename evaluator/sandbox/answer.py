@@ -5,6 +5,8 @@ A layout answer is either ``block_mask`` (bool ``[B, H, n_q, n_k]``) or ``kv_num
 columns ``col_counts`` (``[B, H, n_q]``) and ``col_indices`` (``[B, H, n_q, C]``), integers, in
 ``kernels.layout.BlockLayout``'s meaning. An eviction answer is ``kept`` (``[B, H_kv, M]`` key
 positions) with optional ``kept_counts`` (``[B, H_kv]``: how many of each row count).
+With ``causal``, a listed key block (or column) entirely after its query block is an error here,
+where ``BlockLayout.from_block_mask`` would drop it: a submission's answer is taken as it is.
 """
 
 from __future__ import annotations
