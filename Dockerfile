@@ -2,6 +2,9 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 SPARSEBENCH_VAR_DIR=/srv/var
 WORKDIR /app
+# bubblewrap runs code submissions (evaluator/sandbox); where the container may not create namespaces,
+# code submissions are refused with the reason and everything else runs as before
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends bubblewrap && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY leaderboard ./leaderboard
 COPY workers ./workers

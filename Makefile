@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install browser lint bench clean
+.PHONY: run test install browser sandbox lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,14 @@ browser:
 	elif [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	else echo "chromium missing and not root: the browser test will skip (install chromium chromium-driver)"; fi
 
+## sandbox: Debian's bubblewrap for code submissions (needs root; without it they are refused, tests skip)
+sandbox:
+	@if command -v bwrap >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	else echo "bubblewrap missing and not root: code submissions are refused and the sandbox tests skip (install bubblewrap)"; fi
+
 ## test: install what the tests need and run the whole suite
-test: install browser
+test: install browser sandbox
 	$(VENV)/bin/pytest
 
 lint: install

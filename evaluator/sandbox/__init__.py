@@ -1,0 +1,11 @@
+"""Run submitted selection code in a bubblewrap sandbox and measure it with the project's own kernels.
+
+``SandboxedMethod`` starts one long-lived sandboxed child per submission; ``code_method_measure``
+times its selection from outside and computes attention, density and error on the trusted side.
+"""
+
+from evaluator.sandbox.command import sandbox_available
+from evaluator.sandbox.process import SandboxedMethod
+from evaluator.sandbox.spec import SandboxError, SandboxProblem, SandboxSpec
+
+__all__ = ["SandboxError", "SandboxProblem", "SandboxSpec", "SandboxedMethod", "sandbox_available"]

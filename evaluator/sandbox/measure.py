@@ -1,0 +1,88 @@
+"""Measure a sandboxed selection like the harness measures a reference method (kernel level, prefill).
+
+The selection's time is the round trip seen from outside the sandbox (q and k are handed over in
+shared memory before the clock starts; checking the answer is the platform's and not counted);
+attention runs on the trusted side with ``kernels.api.sparse_attention``, dense interleaved, and
+density, error and mass recall are counted by the harness's own helpers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+from evaluator.sandbox.answer import LayoutGeometry, answer_layout
+from evaluator.sandbox.process import SandboxedMethod
+from kernels.api import backend_resolve, sparse_attention
+from kernels.harness import (  # the harness's own helpers, so that both paths count alike
+    MethodMeasurement,
+    VideoGeometry,
+    _counted,
+    _measurement,
+    _timed,
+    dense_attention,
+)
+from kernels.metrics import reference_density
+
+
+def selection_info(
+    *, causal: bool, block_size: tuple[int, int], layer: int | None, step: int | None,
+    geometry: VideoGeometry | None,
+) -> dict:
+    """The keyword arguments ``select`` receives next to q and k (plain JSON values)."""  # fmt: skip
+    return {
+        "causal": bool(causal),
+        "block_size": [int(block_size[0]), int(block_size[1])],
+        "layer": layer,
+        "step": step,
+        "geometry": None if geometry is None else dataclasses.asdict(geometry),
+    }
+
+
+def code_method_measure(
+    *,
+    method: SandboxedMethod,
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    causal: bool,
+    block_size: tuple[int, int],
+    layer: int | None = None,
+    step: int | None = None,
+    geometry: VideoGeometry | None = None,
+    repeats: int = 5,
+    backend: str = "auto",
+) -> MethodMeasurement:
+    """Call the started ``method`` on ``[B, H, N, d]`` inputs ``repeats`` times after a warm-up round.
+
+    Each round checks the answer in full (``answer_layout``; a SandboxError names every problem),
+    then times sparse and dense attention on the same tensors. The measurement's method is "code".
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    info = selection_info(causal=causal, block_size=block_size, layer=layer, step=step, geometry=geometry)
+    shape = LayoutGeometry(
+        batch=q.shape[0], heads=q.shape[1], q_len=q.shape[2], kv_len=k.shape[2],
+        block_size=(int(block_size[0]), int(block_size[1])), causal=bool(causal),
+    )  # fmt: skip
+    rounds = {"estimator": [], "attention": [], "dense": []}
+    for round_index in range(repeats + 1):  # the first round warms up
+        arrays = method.call(q=q, k=k, info=info)
+        est_ms = method.last_round_trip_ms
+        layout = answer_layout(arrays=arrays, geometry=shape)
+        att_ms, out = _timed(lambda layout=layout: sparse_attention(q, k, v, layout, backend=backend),
+                             device=q.device)  # fmt: skip
+        dense_ms, ref = _timed(lambda: dense_attention(q, k, v, causal=causal), device=q.device)
+        if round_index:
+            for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
+                rounds[name].append(ms)
+    return _measurement(
+        "code",
+        backend_resolve(backend=backend, device=q.device, dtype=q.dtype),
+        out=out,
+        ref=ref,
+        counted=_counted(layout, queries=q, k=k),
+        rounds=rounds,
+        density_reference=reference_density(layout),
+    )

@@ -1,0 +1,74 @@
+"""Sandbox test helpers: small limits, starting a corpus module, a digest of a host folder."""
+
+from __future__ import annotations
+
+import hashlib
+import sysconfig
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+from sb_ci import skip_now_unless_ci
+
+from evaluator.sandbox import SandboxedMethod, SandboxSpec, sandbox_available
+from evaluator.sandbox.upload import SubmissionFiles, submission_files
+
+CORPUS = Path(__file__).resolve().parents[1] / "evaluator" / "sandbox" / "corpus"
+#: small limits so that the hostile corpus fails fast (start-up imports torch: room for a busy machine)
+TEST_SPEC = SandboxSpec(
+    cpu_seconds=30, memory_bytes=3 << 30, processes=48, written_bytes=8 << 20, output_bytes=256 << 10,
+    start_seconds=60.0, call_seconds=10.0, input_bytes=64 << 20, answer_bytes=16 << 20, threads=1,
+)  # fmt: skip
+
+
+def tree_digest(root: Path) -> str:
+    """A digest of every path, mode and content under ``root``."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        h.update(str(path.relative_to(root)).encode() + oct(path.stat().st_mode).encode())
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _source(module: str, host: Path | None) -> str:
+    """``corpus/<module>.py`` with @PRIVATE@, @OTHERS@ and @SITE@ naming ``host``'s private root, the
+    other submissions and this interpreter's site-packages."""
+    source = (CORPUS / f"{module}.py").read_text()
+    if host is not None:
+        source = source.replace("@PRIVATE@", str(host / "private")).replace("@OTHERS@", str(host / "others"))
+        source = source.replace("@SITE@", sysconfig.get_paths()["purelib"])
+    return source
+
+
+def sandbox_required() -> None:
+    """Skip with the reason when bubblewrap cannot run here (under CI: carry on, and fail)."""
+    ok, why = sandbox_available()
+    skip_now_unless_ci(None if ok else f"the sandbox: {why}")
+
+
+def sandbox_start(module: str, *, host: Path | None = None, **spec_changes) -> SandboxedMethod:
+    """A started sandbox running ``corpus/<module>.py`` under TEST_SPEC (with ``spec_changes``)."""
+    sandbox_required()
+    files = SubmissionFiles({"submission.py": _source(module, host).encode()})
+    method = SandboxedMethod(files=files, spec=replace(TEST_SPEC, **spec_changes))
+    method.start()
+    return method
+
+
+def sandbox_start_package(modules: list[str], *, host: Path, upload: Path) -> SandboxedMethod:
+    """A started sandbox running a ZIP package of corpus modules; ``select`` calls the one at ``layer``."""
+    sandbox_required()
+    init = (
+        "import importlib\n"
+        f"MODULES = {modules!r}\n"
+        "def select(q, k, **info):\n"
+        "    return importlib.import_module('submission.' + MODULES[info['layer']]).select(q, k, **info)\n"
+    )
+    with zipfile.ZipFile(upload, "w") as z:
+        z.writestr("submission/__init__.py", init)
+        for module in modules:
+            z.writestr(f"submission/{module}.py", _source(module, host))
+    method = SandboxedMethod(files=submission_files(path=upload), spec=TEST_SPEC)
+    method.start()
+    return method
