@@ -11,6 +11,7 @@ from evaluator.contract import Benchmark
 REGISTRY: dict[str, str] = {
     "spare": "evaluator.benchmarks.spare:SpareBenchmark",
     "sparse-search": "evaluator.benchmarks.sparse_search:SparseSearchBenchmark",
+    "frontier": "evaluator.benchmarks.frontier.benchmark:FrontierBenchmark",
 }
 
 
