@@ -1,11 +1,15 @@
 """URL patterns of the portal pages (mounted at /)."""
 
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from leaderboard.views import accounts, benchmarks, submissions, submit
 
 urlpatterns = [
+    path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.ico"), permanent=True),
+         name="favicon"),
     path("", benchmarks.home, name="home"),
     path("benchmarks/<slug:slug>/", benchmarks.benchmark_detail, name="benchmark-detail"),
     path("benchmarks/<slug:slug>/submit/", submit.submit, name="benchmark-submit"),

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
+from sb_browser import chromium_page_open
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 SCORED_TIMEOUT_MS = 120_000
 
 pytestmark = pytest.mark.browser
@@ -26,22 +14,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def chromium_page(monkeypatch):
-    """A fresh page of headless Chromium (skipped when /usr/bin/chromium is absent, failing under CI)."""
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)"
-        if IN_CI:
-            pytest.fail(message + "; CI=true forbids skipping the browser test")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(20_000)
+    """A fresh page of headless Chromium, 1280 x 900."""
+    with chromium_page_open(monkeypatch=monkeypatch, viewport={"width": 1280, "height": 900}) as page:
         yield page
-        browser.close()
 
 
 @pytest.fixture
