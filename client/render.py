@@ -54,6 +54,10 @@ def submission_text(*, submission: dict) -> str:
         + (f" ({submission['failure_kind']})" if submission.get("failure_kind") else ""),
         f"progress: {percent:.0f}% {submission.get('stage') or ''}".rstrip(),
     ]
+    if submission.get("waiting"):
+        lines.append(f"waiting:  {submission['waiting']}")
+    if submission.get("queue"):
+        lines.append(f"queue:    {submission['queue']['text']}")
     if submission.get("error"):
         lines.append("error:")
         lines.extend(f"  {line}" for line in str(submission["error"]).splitlines())

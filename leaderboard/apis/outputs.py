@@ -123,6 +123,20 @@ class ScoreSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class QueuePlaceSerializer(serializers.Serializer):
+    """A queued submission's place in its queue and the estimate of its start (with its basis)."""
+
+    queue = serializers.CharField(help_text="cpu or gpu")
+    position = serializers.IntegerField(help_text="1 = the next to start")
+    ahead_queued = serializers.IntegerField()
+    running = serializers.IntegerField(help_text="submissions running on this queue now")
+    workers = serializers.IntegerField(help_text="workers of this queue with a recent heartbeat")
+    typical_run_s = serializers.FloatField(allow_null=True, help_text="median run time of recent scored runs")
+    history = serializers.IntegerField(help_text="how many runs the median is taken over")
+    estimated_start_s = serializers.FloatField(allow_null=True, help_text="null when there is no basis")
+    text = serializers.CharField()
+
+
 class SubmissionSerializer(serializers.Serializer):
     """A submission's identity, payload summary and lifecycle state."""
 
@@ -149,6 +163,7 @@ class SubmissionSerializer(serializers.Serializer):
         allow_blank=True,
         help_text='why a queued submission cannot start yet, e.g. "waiting for a GPU worker"',
     )
+    queue = QueuePlaceSerializer(required=False, allow_null=True, help_text="null unless queued")
     data_id = serializers.CharField(allow_blank=True, help_text="the benchmark data this submission answers")
     data_retired = serializers.BooleanField(
         help_text="true when the benchmark's data was replaced since: the scores are not on the leaderboard"

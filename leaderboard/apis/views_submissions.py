@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -17,6 +19,7 @@ from leaderboard.apis.errors import ServiceErrorsMixin, too_large_response
 from leaderboard.apis.inputs import SubmissionCreateInput, SubmissionListQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve
 from leaderboard.apis.outputs import (
+    QueuePlaceSerializer,
     ScoreSerializer,
     SubmissionDetailSerializer,
     SubmissionPageSerializer,
@@ -29,10 +32,19 @@ from leaderboard.selectors import OFFSET_MAX
 INSIDER_FIELDS = ("payload_name", "payload_sha256", "error", "attempts", "stage")
 
 
+def queue_place_body(*, submission) -> dict | None:
+    """The queue place of a queued submission as the API documents it (None otherwise)."""
+    place = selectors.submission_queue_place(submission=submission)
+    if place is None:
+        return None
+    return QueuePlaceSerializer({**dataclasses.asdict(place), "text": place.text()}).data
+
+
 def submission_body(*, submission, viewer) -> dict:
     """A submission with the scores `viewer` may see (payload and error details to insiders only)."""
     body = SubmissionSerializer(submission).data
     body["waiting"] = selectors.submission_waiting(submission=submission)
+    body["queue"] = queue_place_body(submission=submission)
     if not selectors.submission_viewer_is_insider(submission=submission, viewer=viewer):
         for name in INSIDER_FIELDS:
             body[name] = 0 if name == "attempts" else ""

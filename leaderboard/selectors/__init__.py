@@ -20,6 +20,7 @@ from leaderboard.selectors.leaderboards import (
     leaderboard_visible_splits,
     pareto_points,
 )
+from leaderboard.selectors.queue import QueuePlace, submission_queue_place
 from leaderboard.selectors.quotas import QuotaStatus, quota_status
 from leaderboard.selectors.submissions import (
     gpu_workers_connected,
@@ -41,6 +42,7 @@ __all__ = [
     "ParetoData",
     "ParetoPoint",
     "PhaseNotFound",
+    "QueuePlace",
     "QuotaStatus",
     "SubmissionNotFound",
     "WorkerView",
@@ -59,6 +61,7 @@ __all__ = [
     "submission_get_for_viewer",
     "submission_is_listed",
     "submission_list_for_user",
+    "submission_queue_place",
     "submission_viewer_is_insider",
     "submission_waiting",
 ]

@@ -19,6 +19,11 @@ from leaderboard.services.errors import InvalidTransition, NotAllowed
 from leaderboard.views.display import item_metric_names, item_rows, metric_cells
 
 
+def _queue_text(*, submission: Submission) -> str:
+    place = selectors.submission_queue_place(submission=submission)
+    return "" if place is None else place.text()
+
+
 def submission_status_json(submission: Submission) -> dict[str, Any]:
     """The live fields of a submission, as the status poller reads them."""
     return {
@@ -27,6 +32,7 @@ def submission_status_json(submission: Submission) -> dict[str, Any]:
         "progress": round(float(submission.progress or 0.0), 4),
         "stage": submission.stage,
         "waiting": selectors.submission_waiting(submission=submission),
+        "queue": _queue_text(submission=submission),
         "is_terminal": submission.is_terminal,
     }
 
@@ -87,6 +93,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         "can_cancel": can_cancel,
         "show_internals": is_owner or request.user.is_staff,
         "waiting": selectors.submission_waiting(submission=submission),
+        "queue": _queue_text(submission=submission),
     }
     return render(request, "submission_detail.html", context)
 

@@ -13,6 +13,7 @@ from client.cli import main, submission_wait
 from client.config import DEFAULT_URL, config_read, config_resolve, config_write
 from client.http import config_text, error_from_response
 from client.progress import ProgressBar, progress_line
+from client.render import submission_text
 
 
 def test_progress_line_fills_in_proportion_and_clamps():
@@ -131,3 +132,15 @@ def test_cli_unknown_command_exits_2():
     with pytest.raises(SystemExit) as stop:
         main(["frobnicate"])
     assert stop.value.code == 2
+
+
+def test_status_text_shows_the_wait_and_the_queue_place():
+    queued = {
+        "id": 7, "method_name": "m", "benchmark": "frontier", "phase": "test-long", "status": "queued",
+        "failure_kind": "", "progress": 0, "stage": "", "error": "", "scores": [],
+        "waiting": "waiting for a GPU worker: none is connected",
+        "queue": {"text": "position 2 in the gpu queue (1 running, 0 workers connected)"},
+    }
+    text = submission_text(submission=queued)
+    assert "waiting:  waiting for a GPU worker" in text and "queue:    position 2 in the gpu queue" in text
+    assert "queue:" not in submission_text(submission={**queued, "queue": None, "waiting": ""})

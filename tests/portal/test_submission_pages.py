@@ -119,6 +119,8 @@ def test_status_json_reports_live_fields(client, users, queued):
         "progress": 0.25,
         "stage": "rendering lego",
         "waiting": "",
+        "queue": "position 1 in the cpu queue (0 running, 0 workers connected); "
+        "no start estimate: no worker is connected",
         "is_terminal": False,
     }
 

@@ -1,4 +1,4 @@
-// Polls the status of submissions still in progress and updates status, progress bar, stage and wait reason.
+// Polls the status of submissions still in progress and updates status, progress bar, stage and wait reason and queue place.
 (function () {
   "use strict";
   var INTERVAL_MS = 1500;
@@ -9,10 +9,12 @@
     var bar = el.querySelector('[data-field="bar"]');
     var stage = el.querySelector('[data-field="stage"]');
     var waiting = el.querySelector('[data-field="waiting"]');
+    var queue = el.querySelector('[data-field="queue"]');
     if (status) { status.textContent = info.status; status.className = "status status-" + info.status; }
     if (bar) { bar.style.width = Math.round(100 * Math.max(0, Math.min(1, info.progress))) + "%"; }
     if (stage) { stage.textContent = info.stage || ""; }
     if (waiting) { waiting.textContent = info.waiting || ""; }
+    if (queue) { queue.textContent = info.queue || ""; }
   }
 
   function poll(el) {
