@@ -135,8 +135,14 @@ def command_submit(*, args: argparse.Namespace, config: ClientConfig) -> int:
     if not args.wait:
         return EXIT_OK
     final = submission_wait(api=api, submission_id=created["id"], poll_s=args.poll)
-    print(submission_text(submission=final))
+    print(_status_text(api=api, submission=final))
     return EXIT_OK if final["status"] == "scored" else EXIT_FAILED
+
+
+def _status_text(*, api: ApiClient, submission: dict) -> str:
+    """The status block, scores in the benchmark's display formats and units."""
+    metrics = api.benchmark_get(slug=submission["benchmark"])["metrics"] if submission.get("scores") else None
+    return submission_text(submission=submission, metrics=metrics)
 
 
 def command_status(*, args: argparse.Namespace, config: ClientConfig) -> int:
@@ -150,7 +156,10 @@ def command_status(*, args: argparse.Namespace, config: ClientConfig) -> int:
                 " run `sparsebench login`)"
             )
         raise
-    print(json.dumps(submission, indent=2) if args.json else submission_text(submission=submission))
+    if args.json:
+        print(json.dumps(submission, indent=2))
+        return EXIT_OK
+    print(_status_text(api=ApiClient(url=config.url, token=config.token), submission=submission))
     return EXIT_OK
 
 
@@ -200,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_NO_TOKEN
     except ApiError as exc:
+        if exc.status == 401 and "sparsebench login" not in exc.message:
+            exc.message += " (the server refused the token: run `sparsebench login` or set SPARSEBENCH_TOKEN)"
         print(exc.describe(), file=sys.stderr)
         return EXIT_UNREACHABLE if exc.status == 0 else EXIT_FAILED
     except ValueError as exc:

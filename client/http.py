@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Mapping
@@ -52,11 +54,27 @@ def _flatten(messages: Any) -> list[str]:
     return [str(messages)]
 
 
+def _csv_error_body(text: str) -> dict[str, list[str]] | None:
+    """The `field,message` rows of an error answered as CSV (the leaderboard export's errors), or None."""
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or rows[0] != ["field", "message"]:
+        return None
+    body: dict[str, list[str]] = {}
+    for row in rows[1:]:
+        if len(row) == 2:
+            body.setdefault(row[0], []).append(row[1])
+    return body
+
+
 def error_from_response(response: requests.Response) -> ApiError:
     """Turn an error response into an ApiError carrying the server's detail and field messages."""
     try:
         body = response.json()
     except ValueError:
+        body = _csv_error_body(response.text)
+    if isinstance(body, dict) and isinstance(body.get("detail"), list):
+        body["detail"] = " ".join(body["detail"])
+    if body is None:
         text = response.text.strip().splitlines()
         return ApiError(status=response.status_code, message=(text[0] if text else response.reason) or "")
     if not isinstance(body, dict):

@@ -44,8 +44,17 @@ def leaderboard_text(*, page: dict) -> str:
     return table_text(headers=headers, rows=rows) + "\n" + footer
 
 
-def submission_text(*, submission: dict) -> str:
-    """Status block of one submission: state, progress, error and its visible scores."""
+def metric_value_text(*, value: Any, spec: dict | None) -> str:
+    """A metric value in the benchmark's display format and unit (as the site shows it); None as n/a."""
+    if value is None or spec is None:
+        return "n/a" if value is None else str(value)
+    text = metric_text(value=value, fmt=str(spec.get("fmt") or "{}"))
+    return f"{text} {spec['unit']}" if spec.get("unit") else text
+
+
+def submission_text(*, submission: dict, metrics: list[dict] | None = None) -> str:
+    """Status block of one submission: state, progress, error and its visible scores (formatted by
+    the benchmark's `metrics` when given)."""
     percent = float(submission.get("progress") or 0) * 100
     lines = [
         f"submission {submission['id']}: {submission['method_name']}"
@@ -61,9 +70,11 @@ def submission_text(*, submission: dict) -> str:
     if submission.get("error"):
         lines.append("error:")
         lines.extend(f"  {line}" for line in str(submission["error"]).splitlines())
+    specs = {spec["name"]: spec for spec in metrics or []}
     for score in submission.get("scores", []):
         values = ", ".join(
-            f"{name}={'n/a' if value is None else value}" for name, value in score["metrics"].items()
+            f"{name}={metric_value_text(value=value, spec=specs.get(name))}"
+            for name, value in score["metrics"].items()
         )
         lines.append(f"score [{score['split']}]: {values}")
     return "\n".join(lines)

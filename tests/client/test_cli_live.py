@@ -94,7 +94,7 @@ def test_cli_submit_config_then_status_shows_it(server, phases, owner_token, cap
     submission_id = int(capsys.readouterr().out.split()[1])
     assert main(["status", str(submission_id)]) == 0
     out = capsys.readouterr().out
-    assert f"submission {submission_id}: Ones on tiny/dev" in out and "density=25.0" in out
+    assert f"submission {submission_id}: Ones on tiny/dev" in out and "density=25.0000" in out  # its {:.4f}
     assert main(["status", str(submission_id), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "scored"
 
@@ -181,3 +181,19 @@ def test_cli_unreachable_server_exits_3(cli_env, capsys):
     assert main(["--url", f"http://127.0.0.1:{port}", "benchmarks"]) == 3
     err = capsys.readouterr().err.strip()
     assert err == f"error: cannot reach http://127.0.0.1:{port}: Connection refused"
+
+
+def test_cli_leaderboard_csv_errors_keep_the_servers_message(server, entries, capsys):
+    assert main(["leaderboard", "tiny", "--phase", "no-such-phase", "--csv"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 404" in err and "no-such-phase" in err
+    assert main(["leaderboard", "tiny", "--phase", "dev", "--csv", "--order-by", "no_metric"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 400" in err and "no_metric" in err
+
+
+def test_cli_a_refused_token_says_to_log_in_again(server, phases, monkeypatch, capsys):
+    monkeypatch.setenv("SPARSEBENCH_TOKEN", "not-a-real-token")
+    assert main(["submit", "tiny", "dev", "--config", "{}"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 401" in err and "sparsebench login" in err

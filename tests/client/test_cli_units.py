@@ -28,16 +28,34 @@ def test_progress_line_rejects_a_non_positive_width():
         progress_line(fraction=0.1, stage="", status="x", width=0)
 
 
-def test_progress_bar_redraws_in_place_and_ends_the_line():
-    stream = io.StringIO()
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal_redraws_a_stage_in_place_and_keeps_each_stage_line():
+    stream = _Terminal()
     bar = ProgressBar(stream=stream, width=4)
-    bar.update(fraction=0.25, stage="a long stage name", status="running")
+    bar.update(fraction=0.25, stage="scoring scene 1", status="running")
+    bar.update(fraction=0.5, stage="scoring scene 1", status="running")
     bar.update(fraction=1.0, stage="", status="scored")
     bar.close()
-    text = stream.getvalue()
-    assert text.count("\r") == 2 and text.endswith("\n")
-    last = text.split("\r")[-1]
-    assert last.startswith("[####] 100% scored") and len(last.rstrip("\n")) == len(text.split("\r")[1])
+    lines = stream.getvalue().split("\n")
+    assert len(lines) == 3 and lines[-1] == ""
+    assert lines[0].count("\r") == 2 and lines[0].split("\r")[-1] == "[##..]  50% running: scoring scene 1"
+    assert lines[1] == "\r[####] 100% scored"
+
+
+def test_progress_bar_in_a_log_writes_one_line_per_new_stage():
+    stream = io.StringIO()
+    bar = ProgressBar(stream=stream, width=4)
+    for fraction, stage in ((0.0, ""), (0.2, "scene 1"), (0.3, "scene 1"), (0.6, "scene 2")):
+        bar.update(fraction=fraction, stage=stage, status="running")
+    bar.close()
+    assert "\r" not in stream.getvalue()
+    assert stream.getvalue().splitlines() == [
+        "[....]   0% running", "[#...]  20% running: scene 1", "[##..]  60% running: scene 2",
+    ]
 
 
 def test_submission_wait_polls_until_terminal_and_draws_each_state(capsys):
