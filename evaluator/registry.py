@@ -12,6 +12,7 @@ REGISTRY: dict[str, str] = {
     "spare": "evaluator.benchmarks.spare:SpareBenchmark",
     "sparse-search": "evaluator.benchmarks.sparse_search:SparseSearchBenchmark",
     "frontier": "evaluator.benchmarks.frontier.benchmark:FrontierBenchmark",
+    "vdit": "evaluator.benchmarks.vdit:VditBenchmark",
 }
 
 

@@ -1,0 +1,112 @@
+"""Run a submission on every (seed, length, layer) call of a phase and keep what the harness measured."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from evaluator.contract import ProgressFn, SubmissionRefused
+from evaluator.sandbox import SandboxedMethod, SandboxError
+from evaluator.sandbox.measure import code_method_measure
+from kernels.harness import MethodMeasurement, method_measure
+
+from .model import WorkloadModel, call_workload, geometry_for
+from .phases import PhasePlan, PhaseSeeds
+from .submission import VditSubmission
+
+REPEATS = 5
+#: The block size of a code submission's answer (the kernels' tile, as the reference methods use).
+CODE_BLOCK = (128, 128)
+OUTPUT_LINES = 40
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One measured attention call: which seed, length and layer, the layer's head patterns, the figures."""
+
+    seed_index: int
+    frames: int
+    tokens: int
+    layer: int
+    patterns: tuple[str, ...]
+    measurement: MethodMeasurement | None  # None: dense attention, the reference itself
+
+
+@dataclass
+class PhaseRun:
+    """Every call of a phase, in order, and the log lines the submitter may see."""
+
+    calls: list[CallResult] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+
+
+def phase_run(
+    *, model: WorkloadModel, submission: VditSubmission, plan: PhasePlan, seeds: PhaseSeeds,
+    progress: ProgressFn, frames: tuple[int, ...] | None = None, seed_count: int | None = None,
+    repeats: int = REPEATS,
+) -> PhaseRun:  # fmt: skip
+    """Measure the submission on each call; ``frames``, ``seed_count`` and ``repeats`` (timed rounds
+    after the warm-up) override the plan's (tests)."""
+    lengths = plan.frames if frames is None else frames
+    evaluation = seeds.evaluation if seed_count is None else seeds.evaluation[:seed_count]
+    run = PhaseRun()
+    with _code_method(submission, run=run, hidden=plan.hidden) as sandboxed:
+        total, done = len(lengths) * len(evaluation) * model.layers, 0
+        for n_frames in lengths:
+            geometry = geometry_for(frames=n_frames)
+            for index, seed in enumerate(evaluation):
+                for layer in range(model.layers):
+                    progress(
+                        done / total, f"{plan.tokens(n_frames)} tokens, seed {index + 1}, layer {layer + 1}"
+                    )
+                    work = call_workload(model=model, geometry=geometry, seed=seed, layer=layer)
+                    measured = _measure(submission, sandboxed, work=work, geometry=geometry, layer=layer,
+                                        sampling=seeds.sampling, repeats=repeats)  # fmt: skip
+                    run.calls.append(CallResult(index, n_frames, plan.tokens(n_frames), layer,
+                                                model.patterns[layer], measured))  # fmt: skip
+                    done += 1
+    progress(1.0, "measured")
+    return run
+
+
+def _measure(
+    submission, sandboxed, *, work, geometry, layer: int, sampling: int, repeats: int
+) -> MethodMeasurement | None:
+    """The harness's measurement of one call (None for dense attention)."""
+    if sandboxed is not None:
+        return code_method_measure(
+            method=sandboxed, q=work.q, k=work.k, v=work.v, causal=False, block_size=CODE_BLOCK,
+            layer=layer, step=None, geometry=geometry, repeats=repeats,
+        )  # fmt: skip
+    config = submission.layer_config(layer)
+    if config is None:
+        return None
+    return method_measure(
+        config, q=work.q, k=work.k, v=work.v, geometry=geometry, repeats=repeats, seed=sampling
+    )
+
+
+@contextlib.contextmanager
+def _code_method(submission: VditSubmission, *, run: PhaseRun, hidden: bool):
+    """The started sandbox of a code submission (None otherwise); its problems refuse the submission.
+
+    What the code printed goes to the log on the published-seed phase only: on a hidden phase it could
+    carry what the code saw of the hidden inputs."""
+    if submission.code is None:
+        yield None
+        return
+    method = SandboxedMethod(files=submission.code)
+    try:
+        method.start()
+        run.log.append(f"sandbox start-up {method.startup_s:.2f} s")
+        yield method
+    except SandboxError as exc:
+        raise SubmissionRefused("; ".join(str(p) for p in exc.problems)) from None
+    finally:
+        tail = method.output_tail
+        method.close()
+        if tail and not hidden:
+            lines = tail.splitlines()[-OUTPUT_LINES:]
+            run.log.extend(["output of the submitted code (last lines):", *lines])
+        elif tail:
+            run.log.append("the submitted code printed output; it is not shown on a hidden-seed phase")

@@ -1,0 +1,127 @@
+"""A vdit submission: dense, a video method config (with a Sparse-vDiT plan), or the submitter's code."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evaluator.contract import Problem
+from evaluator.sandbox import SandboxError, sandbox_available
+from evaluator.sandbox.upload import SubmissionFiles, submission_files
+from kernels.method_config import ConfigError, MethodConfig, method_config_parse
+from kernels.methods.vdit import MODES
+
+from .model import WorkloadModel
+
+DENSE = "dense"
+VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
+CODE_SUFFIXES = (".py", ".zip")
+
+
+@dataclass(frozen=True)
+class VditSubmission:
+    """Dense attention (all None), a method config (with Sparse-vDiT's per-layer head modes), or code."""
+
+    method: MethodConfig | None = None
+    layer_modes: tuple[tuple[str, ...], ...] | None = None
+    code: SubmissionFiles | None = None
+
+    @property
+    def name(self) -> str:
+        """What runs: "dense", the method's name, or "code"."""
+        if self.code is not None:
+            return "code"
+        return DENSE if self.method is None else self.method.method
+
+    def layer_config(self, layer: int) -> MethodConfig | None:
+        """The method config of one layer's call (a plan's head modes for that layer where there is one)."""
+        if self.method is None or self.layer_modes is None:
+            return self.method
+        settings = {**self.method.settings, "head_modes": self.layer_modes[layer]}
+        return dataclasses.replace(self.method, settings=settings)
+
+
+def _plan_modes(plan: Any, *, model: WorkloadModel) -> tuple[tuple[str, ...], ...]:
+    """Per layer, the head modes of a Sparse-vDiT plan; ConfigError naming the field that does not fit."""
+    if not isinstance(plan, Mapping) or set(plan) != {"calls"} or not isinstance(plan["calls"], list):
+        raise ConfigError("plan", 'must be {"calls": [{"step": 0, "layer": l, "modes": [...]}, ...]}')
+    found: dict[int, tuple[str, ...]] = {}
+    for index, call in enumerate(plan["calls"]):
+        where = f"plan.calls[{index}]"
+        if not isinstance(call, Mapping) or set(call) != {"step", "layer", "modes"}:
+            raise ConfigError(where, 'must hold exactly "step", "layer" and "modes"')
+        if call["step"] != 0:
+            raise ConfigError(
+                f"{where}.step",
+                f"the kernel-level track has one call per layer: step 0, got {call['step']!r}",
+            )
+        layer = call["layer"]
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < model.layers:
+            raise ConfigError(f"{where}.layer", f"must be an integer in [0, {model.layers}), got {layer!r}")
+        if layer in found:
+            raise ConfigError(f"{where}.layer", f"layer {layer} appears twice")
+        modes = call["modes"]
+        if not isinstance(modes, list) or len(modes) != model.heads:
+            raise ConfigError(f"{where}.modes", f"must list {model.heads} modes (one per head)")
+        for head, mode in enumerate(modes):
+            if mode not in MODES:
+                raise ConfigError(f"{where}.modes[{head}]", f"must be one of {list(MODES)}, got {mode!r}")
+        found[layer] = tuple(modes)
+    missing = sorted(set(range(model.layers)) - set(found))
+    if missing:
+        raise ConfigError("plan.calls", f"no modes for layers {missing}: the plan covers every layer")
+    return tuple(found[layer] for layer in range(model.layers))
+
+
+def config_parse(*, config: Any, model: WorkloadModel) -> tuple[VditSubmission | None, list[Problem]]:
+    """The parsed config, or None with every problem named by its field."""
+    if not isinstance(config, Mapping):
+        return None, [Problem("config", f"must be a JSON object, got {type(config).__name__}")]
+    method = config.get("method")
+    if method == DENSE:
+        extra = sorted(set(config) - {"method"})
+        if extra:
+            return None, [Problem(f"config.{extra[0]}", "dense attention takes no other field")]
+        return VditSubmission(), []
+    if method not in VIDEO_METHODS:
+        known = ", ".join((DENSE, *VIDEO_METHODS))
+        return None, [Problem("config.method", f"{method!r} is not a video method; use one of {known}")]
+    rest = {key: value for key, value in config.items() if key != "plan"}
+    try:
+        if "target_sparsity" in config:
+            raise ConfigError("target_sparsity", "the video methods set their own density; leave it out")
+        parsed = method_config_parse(rest)
+        modes = None
+        if "plan" in config:
+            if method != "sparse_vdit":
+                raise ConfigError("plan", "only Sparse-vDiT takes a plan")
+            if "head_modes" in parsed.settings or "mode" in parsed.settings:
+                raise ConfigError("plan", "give the modes in the plan or in params, not both")
+            modes = _plan_modes(config["plan"], model=model)
+        elif (
+            parsed.settings.get("head_modes") is not None
+            and len(parsed.settings["head_modes"]) != model.heads
+        ):
+            raise ConfigError(
+                "params.head_modes", f"must list {model.heads} modes (one per head of every layer)"
+            )
+    except ConfigError as exc:
+        return None, [Problem(f"config.{exc.field}", str(exc).split(": ", 1)[-1])]
+    return VditSubmission(method=parsed, layer_modes=modes), []
+
+
+def code_parse(*, path: Path) -> tuple[VditSubmission | None, list[Problem]]:
+    """The checked files of a code submission, or None with its problems (bubblewrap missing included)."""
+    name = Path(path).name
+    if Path(path).suffix.lower() not in CODE_SUFFIXES:
+        return None, [Problem(name, f"a code submission is a .py file or a .zip package, got {name!r}")]
+    available, reason = sandbox_available()
+    if not available:
+        return None, [Problem(name, f"code submissions are not accepted on this deployment: {reason}")]
+    try:
+        return VditSubmission(code=submission_files(path=path)), []
+    except SandboxError as exc:
+        return None, [p.as_problem() for p in exc.problems]
