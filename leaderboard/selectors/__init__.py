@@ -8,6 +8,7 @@ from leaderboard.selectors.benchmarks import (
     phase_get_visible,
     phase_list_visible,
 )
+from leaderboard.selectors.code import CodeFile, submission_code
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound, SubmissionNotFound
 from leaderboard.selectors.health import HealthStatus, WorkerView, health_status
 from leaderboard.selectors.leaderboards import (
@@ -35,6 +36,7 @@ from leaderboard.selectors.submissions import (
 __all__ = [
     "OFFSET_MAX",
     "BenchmarkNotFound",
+    "CodeFile",
     "HealthStatus",
     "LeaderboardPage",
     "LeaderboardRow",
@@ -58,6 +60,7 @@ __all__ = [
     "phase_list_visible",
     "quota_status",
     "scores_visible",
+    "submission_code",
     "submission_get_for_viewer",
     "submission_is_listed",
     "submission_list_for_user",

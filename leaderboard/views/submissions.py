@@ -82,6 +82,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     """Everything the viewer may see about one submission (owner, staff, or anyone for a baseline)."""
     submission = selectors.submission_get_for_viewer(submission_id=submission_id, viewer=request.user)
     is_owner = request.user.is_authenticated and submission.owner_id == request.user.pk
+    insider = is_owner or request.user.is_staff
     can_cancel = (is_owner or request.user.is_staff) and submission.status in {
         Submission.Status.QUEUED,
         Submission.Status.RUNNING,
@@ -91,9 +92,10 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         "benchmark": submission.phase.benchmark,
         "splits": submission_scores(submission=submission, viewer=request.user),
         "can_cancel": can_cancel,
-        "show_internals": is_owner or request.user.is_staff,
+        "show_internals": insider,
         "waiting": selectors.submission_waiting(submission=submission),
         "queue": _queue_text(submission=submission),
+        "code_files": selectors.submission_code(submission=submission) if insider else (),
     }
     return render(request, "submission_detail.html", context)
 
