@@ -11,8 +11,8 @@ from django.utils import timezone
 from evaluator.registry import benchmark_get
 from leaderboard.models import Benchmark, Submission
 from leaderboard.queueing import submission_enqueue
+from leaderboard.services.board_inputs import leaderboards_refresh
 from leaderboard.services.hidden_secret import build_record_read
-from leaderboard.services.leaderboards import benchmark_boards_rebuild
 from leaderboard.services.transitions import requeue_fields
 
 Status = Submission.Status
@@ -51,5 +51,5 @@ def submissions_carry_over(*, benchmark: Benchmark) -> int:
 def benchmark_data_changed(*, benchmark: Benchmark) -> int:
     """Rebuild every phase's board from scores on the data in service, then carry submissions over."""
     benchmark.refresh_from_db()
-    benchmark_boards_rebuild(benchmark=benchmark)
+    leaderboards_refresh(benchmark=benchmark)
     return submissions_carry_over(benchmark=benchmark)
