@@ -60,8 +60,10 @@ class SubmissionPagination(LimitOffsetPagination):
     max_limit = 500
 
     def get_offset(self, request) -> int:
-        """DRF's offset (malformed: 0), refused beyond OFFSET_MAX."""
-        offset = super().get_offset(request)
+        """DRF's offset (malformed: 0), refused beyond OFFSET_MAX (checked on the digits before int())."""
+        raw = request.query_params.get(self.offset_query_param, "").strip()
+        too_long = raw.isascii() and raw.isdigit() and len(raw) > len(str(OFFSET_MAX))
+        offset = OFFSET_MAX + 1 if too_long else super().get_offset(request)
         if offset > OFFSET_MAX:
             raise ValidationError({self.offset_query_param: [f"at most {OFFSET_MAX}"]})
         return offset
