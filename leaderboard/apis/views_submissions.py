@@ -15,7 +15,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from leaderboard import selectors, services
-from leaderboard.apis.errors import ServiceErrorsMixin, too_large_response
+from leaderboard.apis.errors import too_large_response
 from leaderboard.apis.inputs import SubmissionCreateInput, SubmissionListQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve
 from leaderboard.apis.outputs import (
@@ -69,7 +69,7 @@ class SubmissionPagination(LimitOffsetPagination):
         return offset
 
 
-class SubmissionCollectionView(ServiceErrorsMixin, APIView):
+class SubmissionCollectionView(APIView):
     """GET: the caller's own submissions. POST: a new submission (multipart form)."""
 
     permission_classes = [IsAuthenticated]
@@ -142,7 +142,7 @@ class SubmissionCollectionView(ServiceErrorsMixin, APIView):
         return response
 
 
-class SubmissionDetailView(ServiceErrorsMixin, APIView):
+class SubmissionDetailView(APIView):
     """A submission's status, progress, stage, error and the scores the caller may see."""
 
     @extend_schema(responses={200: SubmissionDetailSerializer, 404: OpenApiResponse(description="not yours")})
@@ -152,7 +152,7 @@ class SubmissionDetailView(ServiceErrorsMixin, APIView):
         return Response(submission_body(submission=submission, viewer=request.user))
 
 
-class SubmissionCancelView(ServiceErrorsMixin, APIView):
+class SubmissionCancelView(APIView):
     """Cancel a queued or running submission (owner or staff)."""
 
     permission_classes = [IsAuthenticated]
