@@ -17,7 +17,7 @@ from evaluator.hidden import BuildSeeds
 from evaluator.registry import benchmark_get, benchmark_slugs
 from leaderboard.models import Benchmark, Phase
 from leaderboard.services.board_inputs import benchmark_board_inputs, leaderboards_refresh
-from leaderboard.services.data_changes import benchmark_data_changed, data_id_for, submissions_carry_over
+from leaderboard.services.data_changes import data_id_for, submissions_carry_over
 from leaderboard.services.errors import BenchmarkDataError
 from leaderboard.services.hidden_secret import (
     BuildRecord,
@@ -122,7 +122,7 @@ def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Pat
     """Run `make` into a staging folder, then swap it in as the data dir (previous data kept on failure).
 
     The data folder gets its build record; when the data in service changed, boards and carried-over
-    submissions follow (benchmark_data_changed)."""
+    submissions follow (leaderboards_refresh, submissions_carry_over)."""
     benchmark = Benchmark.objects.get(slug=slug)
     target = benchmark_data_dir(benchmark=benchmark)
     if target.exists() and not force and benchmark.data_status == DataStatus.READY:
@@ -149,12 +149,16 @@ def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Pat
             raise
         raise BenchmarkDataError(f"{slug}: {exc}") from exc
     data_id = data_id_for(version=benchmark.version, data_dir=target)
-    Benchmark.objects.filter(pk=benchmark.pk).update(
-        data_status=DataStatus.READY, data_origin=record.origin[:500], data_error="", data_id=data_id
-    )
-    if data_id != benchmark.data_id:
-        benchmark_data_changed(benchmark=benchmark)
+    with transaction.atomic():  # the new data id and the boards on it commit together (or neither)
+        Benchmark.objects.filter(pk=benchmark.pk).update(
+            data_status=DataStatus.READY, data_origin=record.origin[:500], data_error="", data_id=data_id
+        )
+        if data_id != benchmark.data_id:
+            leaderboards_refresh(benchmark=benchmark)
+    previous_data_id = benchmark.data_id
     benchmark.refresh_from_db()
+    if benchmark.data_id != previous_data_id:
+        submissions_carry_over(benchmark=benchmark)
     return benchmark
 
 

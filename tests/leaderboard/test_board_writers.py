@@ -11,7 +11,13 @@ from evaluator import registry
 from evaluator.contract import MetricSpec
 from leaderboard.models import Benchmark, LeaderboardEntry, Phase
 from leaderboard.selectors import leaderboard_rows
-from leaderboard.services import benchmark_sync_all, board_inputs, leaderboard_rebuild, submission_evaluate
+from leaderboard.services import (
+    benchmark_data_build,
+    benchmark_sync_all,
+    board_inputs,
+    leaderboard_rebuild,
+    submission_evaluate,
+)
 
 TRUTH = [(3 * i) % 10 for i in range(8)]
 
@@ -135,3 +141,21 @@ def test_renaming_a_user_relabels_their_entries(two_entries, user, django_captur
         user.save()
     labels = set(LeaderboardEntry.objects.filter(phase=two_entries).values_list("submitter", flat=True))
     assert labels == {"alicia"}
+
+
+def test_data_build_whose_rebuild_fails_keeps_the_old_data_id_so_a_retry_rebuilds(
+    two_entries, monkeypatch, settings
+):
+    old = Benchmark.objects.get(pk=two_entries.benchmark_id).data_id
+    settings.BUILD_SEED = int(settings.BUILD_SEED) + 1  # other data, another data id
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(board_inputs, "leaderboard_rebuild", broken)
+    with pytest.raises(RuntimeError):
+        benchmark_data_build(slug=two_entries.benchmark.slug, force=True)
+    assert Benchmark.objects.get(pk=two_entries.benchmark_id).data_id == old
+    monkeypatch.undo()
+    rebuilt = benchmark_data_build(slug=two_entries.benchmark.slug, force=True)
+    assert rebuilt.data_id != old and _order(two_entries) == []  # the scores were on the retired data
