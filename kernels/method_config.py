@@ -22,6 +22,8 @@ METHOD_NAMES = (*LAYOUT_METHODS, *EVICTION_METHODS)
 # (and the sampling seed of PSA's and BLADE's estimator: the harness's, so it can hide it)
 INPUT_FIELDS = frozenset({"frames", "frame_tokens", "text_tokens", "grid", "adaptive", "seed"})
 TOP_KEYS = frozenset({"method", "preset", "params", "target_sparsity"})
+# the integers a config carries (token counts, block sizes): 32-bit, far beyond any context length
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # the released settings by name: {"method": "psa", "preset": "wan2.1-1.3b"}; params override them
 PRESETS = {"psa": PSA_PRESETS, "blade_asa": BLADE_PRESETS}
 # the long-context methods' budget fields that "target_sparsity" chooses (kernels/budget.py)
@@ -173,6 +175,8 @@ def json_value(value: Any, hint: Any, *, field: str) -> Any:
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(field, f"must be an integer, got {value!r}")
+        if not INT_MIN <= value <= INT_MAX:  # a larger count overflows the kernels' int64 arithmetic
+            raise ConfigError(field, f"must be at least {INT_MIN} and at most {INT_MAX}, got {value}")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from leaderboard.models import Benchmark, LeaderboardEntry, Phase, Score, Submission, WorkerHeartbeat
 from leaderboard.services import (
     ServiceError,
-    leaderboard_rebuild,
+    phase_settings_save,
     submission_cancel,
     submission_rerun,
     submission_set_hidden,
@@ -87,11 +87,10 @@ class PhaseAdmin(NoAddMixin, admin.ModelAdmin):
     )
     list_filter = ("benchmark", "is_visible")
     readonly_fields = ("benchmark", "slug")
+
     def save_model(self, request, obj, form, change) -> None:
-        """Save, then rebuild the phase's board when its private-split policy changed."""
-        super().save_model(request, obj, form, change)
-        if change and "has_private_split" in form.changed_data:
-            leaderboard_rebuild(phase=obj)
+        """Save through the service, which rebuilds the phase's board when one of its inputs changed."""
+        phase_settings_save(phase=obj, changed=form.changed_data if change else ())
 
     fields = (
         "benchmark",

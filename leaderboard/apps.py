@@ -8,3 +8,9 @@ class LeaderboardConfig(AppConfig):
 
     name = "leaderboard"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Connect the board refreshes of writes that bypass the services."""
+        from leaderboard.signals import signals_connect
+
+        signals_connect()

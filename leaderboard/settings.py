@@ -122,6 +122,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "leaderboard.apis.errors.api_exception_handler",
     "DEFAULT_PARSER_CLASSES": [
         "leaderboard.apis.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

@@ -1,10 +1,12 @@
-"""Mapping of service refusals to HTTP responses, shared by every API view."""
+"""The API's exception handler: service refusals and ORM not-found mapped to HTTP responses."""
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.core.exceptions import ObjectDoesNotExist
 from rest_framework import status
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import exception_handler
 
 from leaderboard.services.errors import (
     InvalidTransition,
@@ -60,17 +62,11 @@ def service_error_response(*, error: ServiceError) -> Response:
     return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
-class ServiceErrorsMixin:
-    """APIView mixin: service refusals become responses; ORM DoesNotExist becomes 404."""
-
-    def handle_exception(self, exc):
-        """Render ServiceError subclasses; let DRF handle everything else."""
-        if isinstance(exc, ServiceError):
-            response = service_error_response(error=exc)
-            response.exception = True
-            return response
-        if isinstance(exc, Http404):
-            return super().handle_exception(exc)
-        if exc.__class__.__name__ == "DoesNotExist":
-            return super().handle_exception(Http404(str(exc) or "not found"))
-        return super().handle_exception(exc)
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """The API's one exception handler (REST_FRAMEWORK["EXCEPTION_HANDLER"]): service refusals rendered,
+    any ORM not-found (an ObjectDoesNotExist) a 404, everything else as DRF renders it (None: a 500)."""
+    if isinstance(exc, ServiceError):
+        return service_error_response(error=exc)
+    if isinstance(exc, ObjectDoesNotExist):
+        exc = NotFound(str(exc) or "not found")
+    return exception_handler(exc, context)

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from leaderboard import selectors, services
 from leaderboard.apis.bodies import leaderboard_body
-from leaderboard.apis.errors import ServiceErrorsMixin
 from leaderboard.apis.inputs import DataQueryInput, LeaderboardQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve, phases_visible
 from leaderboard.apis.outputs import (
@@ -40,7 +39,7 @@ def _benchmark_fields(benchmark) -> dict:
     }
 
 
-class BenchmarkListView(ServiceErrorsMixin, APIView):
+class BenchmarkListView(APIView):
     """Every visible benchmark with its phases."""
 
     @extend_schema(responses=BenchmarkSummarySerializer(many=True))
@@ -56,7 +55,7 @@ class BenchmarkListView(ServiceErrorsMixin, APIView):
         return Response(BenchmarkSummarySerializer(rows, many=True).data)
 
 
-class BenchmarkDetailView(ServiceErrorsMixin, APIView):
+class BenchmarkDetailView(APIView):
     """One benchmark: metrics, formats, Pareto axes and phases; the caller's remaining quota per phase."""
 
     @extend_schema(responses={200: BenchmarkDetailSerializer, 404: OpenApiResponse(description="unknown")})
@@ -93,7 +92,7 @@ class BenchmarkDetailView(ServiceErrorsMixin, APIView):
         return Response(body)
 
 
-class LeaderboardView(ServiceErrorsMixin, APIView):
+class LeaderboardView(APIView):
     """A leaderboard page of one phase and split, ordered by any metric; JSON or CSV (?format=csv)."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, LeaderboardCsvRenderer]
@@ -140,7 +139,7 @@ class LeaderboardView(ServiceErrorsMixin, APIView):
         return response
 
 
-class PhaseDataView(ServiceErrorsMixin, APIView):
+class PhaseDataView(APIView):
     """The public data bundle of a phase as a ZIP (never anything of the hidden data)."""
 
     renderer_classes = [JSONRenderer, ZipRenderer]

@@ -15,7 +15,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from leaderboard import selectors, services
-from leaderboard.apis.errors import ServiceErrorsMixin, too_large_response
+from leaderboard.apis.errors import too_large_response
 from leaderboard.apis.inputs import SubmissionCreateInput, SubmissionListQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve
 from leaderboard.apis.outputs import (
@@ -60,14 +60,16 @@ class SubmissionPagination(LimitOffsetPagination):
     max_limit = 500
 
     def get_offset(self, request) -> int:
-        """DRF's offset (malformed: 0), refused beyond OFFSET_MAX."""
-        offset = super().get_offset(request)
+        """DRF's offset (malformed: 0), refused beyond OFFSET_MAX (checked on the digits before int())."""
+        raw = request.query_params.get(self.offset_query_param, "").strip()
+        too_long = raw.isascii() and raw.isdigit() and len(raw) > len(str(OFFSET_MAX))
+        offset = OFFSET_MAX + 1 if too_long else super().get_offset(request)
         if offset > OFFSET_MAX:
             raise ValidationError({self.offset_query_param: [f"at most {OFFSET_MAX}"]})
         return offset
 
 
-class SubmissionCollectionView(ServiceErrorsMixin, APIView):
+class SubmissionCollectionView(APIView):
     """GET: the caller's own submissions. POST: a new submission (multipart form)."""
 
     permission_classes = [IsAuthenticated]
@@ -140,7 +142,7 @@ class SubmissionCollectionView(ServiceErrorsMixin, APIView):
         return response
 
 
-class SubmissionDetailView(ServiceErrorsMixin, APIView):
+class SubmissionDetailView(APIView):
     """A submission's status, progress, stage, error and the scores the caller may see."""
 
     @extend_schema(responses={200: SubmissionDetailSerializer, 404: OpenApiResponse(description="not yours")})
@@ -150,7 +152,7 @@ class SubmissionDetailView(ServiceErrorsMixin, APIView):
         return Response(submission_body(submission=submission, viewer=request.user))
 
 
-class SubmissionCancelView(ServiceErrorsMixin, APIView):
+class SubmissionCancelView(APIView):
     """Cancel a queued or running submission (owner or staff)."""
 
     permission_classes = [IsAuthenticated]

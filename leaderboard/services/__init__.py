@@ -8,6 +8,7 @@ from leaderboard.services.benchmarks import (
     benchmark_sync,
     benchmark_sync_all,
 )
+from leaderboard.services.board_inputs import leaderboards_refresh, phase_settings_save
 from leaderboard.services.bundles import phase_bundle_path
 from leaderboard.services.errors import (
     BenchmarkDataError,
@@ -45,8 +46,10 @@ __all__ = [
     "benchmark_sync",
     "benchmark_sync_all",
     "leaderboard_rebuild",
+    "leaderboards_refresh",
     "leases_reap",
     "phase_bundle_path",
+    "phase_settings_save",
     "submission_cancel",
     "submission_claim",
     "submission_create",

@@ -16,7 +16,8 @@ from evaluator.contract import BenchmarkSpec, ProgressFn, no_progress
 from evaluator.hidden import BuildSeeds
 from evaluator.registry import benchmark_get, benchmark_slugs
 from leaderboard.models import Benchmark, Phase
-from leaderboard.services.data_changes import benchmark_data_changed, data_id_for
+from leaderboard.services.board_inputs import benchmark_board_inputs, leaderboards_refresh
+from leaderboard.services.data_changes import data_id_for, submissions_carry_over
 from leaderboard.services.errors import BenchmarkDataError
 from leaderboard.services.hidden_secret import (
     BuildRecord,
@@ -24,7 +25,6 @@ from leaderboard.services.hidden_secret import (
     hidden_key,
     hidden_secret_check,
 )
-from leaderboard.services.leaderboards import benchmark_boards_rebuild
 
 logger = logging.getLogger(__name__)
 DataStatus = Benchmark.DataStatus
@@ -66,7 +66,7 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
         benchmark, created = Benchmark.objects.select_for_update().get_or_create(
             slug=spec.slug, defaults={**_spec_fields(spec), "display_order": display_order}
         )
-        board_inputs = _board_inputs(benchmark)
+        board_inputs = benchmark_board_inputs(benchmark=benchmark)
         if not created:
             for name, value in _spec_fields(spec).items():
                 setattr(benchmark, name, value)
@@ -101,16 +101,13 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
             if not phase_created and (phase.title, phase.description, phase.needs_gpu) != declared:
                 phase.title, phase.description, phase.needs_gpu = declared
                 phase.save(update_fields=["title", "description", "needs_gpu"])
-    if benchmark.data_id != previous_data_id:
-        benchmark_data_changed(benchmark=benchmark)
-    elif _board_inputs(benchmark) != board_inputs:
-        benchmark_boards_rebuild(benchmark=benchmark)
+        data_changed = benchmark.data_id != previous_data_id
+        # In the sync's transaction: a failed rebuild leaves the old inputs, so the next sync sees the change.
+        if data_changed or benchmark_board_inputs(benchmark=benchmark) != board_inputs:
+            leaderboards_refresh(benchmark=benchmark)
+    if data_changed:
+        submissions_carry_over(benchmark=benchmark)
     return benchmark
-
-
-def _board_inputs(benchmark: Benchmark) -> tuple:
-    """What a materialised board is computed from, besides the scores: metrics, ranking and axes."""
-    return (benchmark.metrics, benchmark.ranking_metric, benchmark.pareto_x, benchmark.pareto_y)
 
 
 def benchmark_sync_all() -> list[Benchmark]:
@@ -125,7 +122,7 @@ def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Pat
     """Run `make` into a staging folder, then swap it in as the data dir (previous data kept on failure).
 
     The data folder gets its build record; when the data in service changed, boards and carried-over
-    submissions follow (benchmark_data_changed)."""
+    submissions follow (leaderboards_refresh, submissions_carry_over)."""
     benchmark = Benchmark.objects.get(slug=slug)
     target = benchmark_data_dir(benchmark=benchmark)
     if target.exists() and not force and benchmark.data_status == DataStatus.READY:
@@ -152,12 +149,16 @@ def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Pat
             raise
         raise BenchmarkDataError(f"{slug}: {exc}") from exc
     data_id = data_id_for(version=benchmark.version, data_dir=target)
-    Benchmark.objects.filter(pk=benchmark.pk).update(
-        data_status=DataStatus.READY, data_origin=record.origin[:500], data_error="", data_id=data_id
-    )
-    if data_id != benchmark.data_id:
-        benchmark_data_changed(benchmark=benchmark)
+    with transaction.atomic():  # the new data id and the boards on it commit together (or neither)
+        Benchmark.objects.filter(pk=benchmark.pk).update(
+            data_status=DataStatus.READY, data_origin=record.origin[:500], data_error="", data_id=data_id
+        )
+        if data_id != benchmark.data_id:
+            leaderboards_refresh(benchmark=benchmark)
+    previous_data_id = benchmark.data_id
     benchmark.refresh_from_db()
+    if benchmark.data_id != previous_data_id:
+        submissions_carry_over(benchmark=benchmark)
     return benchmark
 
 

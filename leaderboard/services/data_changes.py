@@ -1,4 +1,4 @@
-"""When a benchmark's data changes: boards from the new data only, carried-over submissions re-scored."""
+"""When a benchmark's data changes: its data id, and carried-over submissions re-scored on the new data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from evaluator.registry import benchmark_get
 from leaderboard.models import Benchmark, Submission
 from leaderboard.queueing import submission_enqueue
 from leaderboard.services.hidden_secret import build_record_read
-from leaderboard.services.leaderboards import benchmark_boards_rebuild
 from leaderboard.services.transitions import requeue_fields
 
 Status = Submission.Status
@@ -46,10 +45,3 @@ def submissions_carry_over(*, benchmark: Benchmark) -> int:
         ):
             submission_enqueue(submission=submission)
     return requeued
-
-
-def benchmark_data_changed(*, benchmark: Benchmark) -> int:
-    """Rebuild every phase's board from scores on the data in service, then carry submissions over."""
-    benchmark.refresh_from_db()
-    benchmark_boards_rebuild(benchmark=benchmark)
-    return submissions_carry_over(benchmark=benchmark)

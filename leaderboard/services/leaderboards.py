@@ -8,7 +8,6 @@ import math
 from django.db import connection, transaction
 
 from leaderboard.models import (
-    Benchmark,
     LeaderboardEntry,
     LeaderboardPosition,
     Phase,
@@ -113,13 +112,10 @@ def leaderboard_rebuild(*, phase: Phase, splits: list[str] | None = None) -> int
     """
     with transaction.atomic():
         Phase.objects.select_for_update().filter(pk=phase.pk).values_list("pk", flat=True).get()
-        return _rebuild_locked(phase=phase, splits=splits or phase_splits(phase=phase))
-
-
-def benchmark_boards_rebuild(*, benchmark: Benchmark) -> int:
-    """Rebuild every phase's board of `benchmark`: the one call for every writer of a board's inputs
-    (ranking metric, axes, metrics, private-split policy, data in service)."""
-    return sum(leaderboard_rebuild(phase=phase) for phase in Phase.objects.filter(benchmark=benchmark))
+        # The phase and its benchmark read again once locked, in a statement of their own: a caller's rows
+        # (or a join taken before the lock wait) may predate a host edit or a sync committed meanwhile.
+        current = Phase.objects.select_related("benchmark").get(pk=phase.pk)
+        return _rebuild_locked(phase=current, splits=splits or phase_splits(phase=current))
 
 
 def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
@@ -146,8 +142,8 @@ def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
         )
     }
     latest: dict[tuple[int, str], dict] = {}
-    # Only scores on the data in service (read now, not from a cached row): retired data is never mixed in.
-    data_id = Benchmark.objects.filter(pk=phase.benchmark_id).values_list("data_id", flat=True).get()
+    # Only scores on the data in service (read once locked): retired data is never mixed in.
+    data_id = phase.benchmark.data_id
     scores = (
         Score.objects.filter(submission__in=listed, split__in=splits, data_id=data_id)
         .order_by("created_at", "id")

@@ -7,6 +7,7 @@ from html import escape as esc
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.validators import slug_re
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -47,11 +48,14 @@ def leaderboard_csv_url(*, benchmark: Benchmark, phase: Phase, page: Any) -> str
 
 def page_number_parse(*, raw: str | None, page_size: int) -> int:
     """The 1-based `page` parameter; not a positive integer: page 1; past the offset ceiling: ValueError."""
+    last = selectors.OFFSET_MAX // page_size + 1
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) > len(str(last)):  # before int(): 5,000 digits raise
+        raise ValueError(f"page must be a whole number from 1 to {last}")
     try:
         number = max(1, int(raw or 1))
     except ValueError:
         return 1
-    last = selectors.OFFSET_MAX // page_size + 1
     if number > last:
         raise ValueError(f"page must be a whole number from 1 to {last}")
     return number
@@ -78,8 +82,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def benchmark_phase_choose(*, benchmark: Benchmark, phases: list[Phase], slug: str | None) -> Phase:
-    """The phase named in the query (404 when unknown or hidden), else the first visible one."""
+    """The phase named in the query (404 when unknown, hidden or not a slug), else the first visible one."""
     if slug:
+        if not slug_re.fullmatch(slug) or len(slug) > Phase._meta.get_field("slug").max_length:
+            raise Http404("no such phase")
         try:
             return selectors.phase_get_visible(benchmark=benchmark, slug=slug)
         except Phase.DoesNotExist:

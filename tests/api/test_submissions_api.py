@@ -221,7 +221,7 @@ def test_submission_create_config_with_a_utf8_bom_is_accepted(clients, phases):
     assert Submission.objects.get().payload_config == {"guess": 2}
 
 
-@pytest.mark.parametrize("offset", ["9" * 23, str(2**63)])
+@pytest.mark.parametrize("offset", ["9" * 23, str(2**63), "9" * 5000])
 def test_submission_list_huge_offset_is_400_naming_the_offset(clients, entries, offset):
     response = clients["owner"].get(URL, {"offset": offset})
     assert response.status_code == 400

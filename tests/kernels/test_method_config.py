@@ -59,6 +59,8 @@ def config_field(method: str, name: str) -> dataclasses.Field:
         ({"method": "ada_snapkv", "params": {"adaptive": False}}, "params.adaptive", "set by the benchmark"),
         ({"method": "block_topk", "params": {"top_k": True}}, "params.top_k", "integer"),
         ({"method": "block_topk", "params": {"top_k": 2.5}}, "params.top_k", "integer"),
+        ({"method": "block_topk", "params": {"top_k": 2**31}}, "params.top_k", "at most 2147483647"),
+        ({"method": "psa", "params": {"block_size": -(2**63)}}, "params.block_size", "at least -2147483648"),
         ({"method": "block_topk", "params": {"causal": 1}}, "params.causal", "true or false"),
         ({"method": "blade_asa", "params": {"tau": "0.9"}}, "params.tau", "finite number"),
         ({"method": "blade_asa", "params": {"tau": float("nan")}}, "params.tau", "finite number"),

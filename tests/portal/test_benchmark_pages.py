@@ -89,6 +89,13 @@ def test_benchmark_page_keeps_private_hidden_when_host_disallows(client, entries
     assert "24.12" not in html and "private split</a>" not in html
 
 
+@pytest.mark.parametrize("slug", ["dev\x00", "x" * 5000, "../dev"])
+def test_benchmark_and_submit_pages_malformed_phase_is_404(client, entries, slug, django_user_model):
+    assert client.get("/benchmarks/toy/", {"phase": slug}).status_code == 404
+    client.force_login(django_user_model.objects.create_user("pat", password="pw-pat-12345"))
+    assert client.get("/benchmarks/toy/submit/", {"phase": slug}).status_code == 404
+
+
 def test_benchmark_page_unknown_benchmark_or_phase_is_404(client, entries):
     assert client.get("/benchmarks/nope/").status_code == 404
     assert client.get("/benchmarks/toy/?phase=nope").status_code == 404
@@ -192,7 +199,7 @@ def test_benchmark_page_links_the_leaderboard_csv_and_the_api_docs(client, entri
     assert body.index("OscarField") < body.index("OliveSplat") < body.index("NearestView")
 
 
-@pytest.mark.parametrize("page", ["9" * 23, str(2**62)])
+@pytest.mark.parametrize("page", ["9" * 23, str(2**62), "9" * 5000])
 def test_benchmark_page_huge_page_number_is_400(client, entries, page):
     response = client.get("/benchmarks/toy/", {"page": page})
     assert response.status_code == 400

@@ -26,10 +26,7 @@ from kernels.methods.quest import (
 )
 from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
 
-from .submission import FrontierSubmission
-
-#: Prompts are padded at the end to a multiple of this (every block size the methods use divides it).
-PAD_MULTIPLE = 128
+from .submission import PAD_MULTIPLE, FrontierSubmission
 
 
 @dataclass

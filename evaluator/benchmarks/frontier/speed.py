@@ -12,8 +12,7 @@ from kernels.budget import budget_for_target
 from kernels.harness import method_measure, method_params
 from kernels.method_config import TARGET_KNOBS, MethodConfig
 
-from .attention import PAD_MULTIPLE
-from .submission import FrontierSubmission
+from .submission import PAD_MULTIPLE, FrontierSubmission
 
 #: Repeats of each timed step (after a warm-up), dense interleaved: the median is kept.
 REPEATS = 5

@@ -14,6 +14,11 @@ DENSE = "dense"
 PREFILL_METHODS = ("vertical_slash", "flexprefill", "block_topk")
 DECODE_METHODS = ("quest", "snapkv", "ada_snapkv")
 FRONTIER_METHODS = (*PREFILL_METHODS, *DECODE_METHODS)
+#: Prompts are padded at the end to a multiple of this; a layout's block size must divide it.
+PAD_MULTIPLE = 128
+#: The block sizes a prefill layout may use: divisors of PAD_MULTIPLE, none so small that the layout of
+#: a 128k-token prompt outgrows a worker's memory.
+BLOCK_SIZES = (16, 32, 64, 128)
 
 
 @dataclass(frozen=True)
@@ -53,4 +58,8 @@ def submission_parse(*, config: Any) -> tuple[FrontierSubmission | None, list[Pr
         parsed = method_config_parse(config)
     except ConfigError as exc:
         return None, [Problem(f"config.{exc.field}", str(exc).split(": ", 1)[-1])]
+    block = parsed.settings.get("block_size")
+    if block is not None and block not in BLOCK_SIZES:
+        sizes = ", ".join(map(str, BLOCK_SIZES))
+        return None, [Problem("config.params.block_size", f"must be one of {sizes} (got {block})")]
     return FrontierSubmission(method=parsed), []

@@ -61,6 +61,10 @@ def test_spec_declares_the_long_phase_needs_a_gpu_and_ranks_on_the_worst_task():
         ({"method": "dense", "params": {}}, "config.params"),
         ({"method": "block_topk", "params": {"nope": 1}}, "config.params.nope"),
         ({"method": "quest", "params": {"page_size": "16"}}, "config.params.page_size"),
+        ({"method": "block_topk", "params": {"top_k": 10**19}}, "config.params.top_k"),
+        ({"method": "block_topk", "params": {"block_size": 48}}, "config.params.block_size"),
+        ({"method": "vertical_slash", "params": {"block_size": 256}}, "config.params.block_size"),
+        ({"method": "flexprefill", "params": {"block_size": 2**31 - 1}}, "config.params.block_size"),
     ],
 )
 def test_submission_parse_names_the_bad_field(config, where):
@@ -75,3 +79,10 @@ def test_submission_parse_accepts_dense_and_a_method():
     assert problems == [] and (topk.name, topk.phase_kind) == ("block_topk", "prefill")
     quest, _ = submission_parse(config={"method": "quest"})
     assert quest.phase_kind == "decode"
+
+
+@pytest.mark.parametrize("method", ["vertical_slash", "flexprefill", "block_topk"])
+def test_submission_parse_accepts_every_block_size_that_divides_the_prompt_padding(method):
+    sizes = [size for size in range(1, 300) if not submission_parse(
+        config={"method": method, "params": {"block_size": size}})[1]]
+    assert sizes == [16, 32, 64, 128]
