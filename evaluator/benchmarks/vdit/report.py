@@ -34,15 +34,11 @@ def _call_item(call: CallResult) -> ItemScore:
             group=str(call.tokens),
             values={"rel_l2": 0.0, "density": 1.0, "mass_recall": 1.0, "speedup": 1.0},
         )
-    return ItemScore(
-        item=item,
-        group=str(call.tokens),
-        values={
-            "rel_l2": m.rel_l2, "density": m.density, "mass_recall": m.mass_recall, "speedup": m.speedup,
-            "estimator_ms": m.estimator.median_ms, "attention_ms": m.attention.median_ms,
-            "dense_ms": m.dense.median_ms,
-        },
-    )  # fmt: skip
+    values = {"rel_l2": m.rel_l2, "density": m.density, "mass_recall": m.mass_recall}
+    if call.timed:
+        values.update(speedup=m.speedup, estimator_ms=m.estimator.median_ms,
+                      attention_ms=m.attention.median_ms, dense_ms=m.dense.median_ms)  # fmt: skip
+    return ItemScore(item=item, group=str(call.tokens), values=values)
 
 
 def _head_errors(calls: list[CallResult]) -> dict[str, list[float]]:
@@ -86,9 +82,10 @@ def split_score(*, run: PhaseRun, seed_limit: int | None) -> SplitScore:
         recalls = [m.mass_recall for m in measured]
         metrics["mass_recall"] = float(np.average(recalls, weights=weights))
         metrics["density"] = float(np.average([m.density for m in measured], weights=weights))
-        estimator = sum(m.estimator.median_ms for m in measured)
-        attention = sum(m.attention.median_ms for m in measured)
-        dense = sum(m.dense.median_ms for m in measured)
+        timed = [c.measurement for c in calls if c.timed and c.measurement is not None]
+        estimator = sum(m.estimator.median_ms for m in timed)
+        attention = sum(m.attention.median_ms for m in timed)
+        dense = sum(m.dense.median_ms for m in timed)
         metrics["speedup"] = dense / (estimator + attention)
         metrics["kernel_speedup"] = dense / attention
         metrics["estimator_share"] = estimator / (estimator + attention)

@@ -30,6 +30,7 @@ class CallResult:
     layer: int
     patterns: tuple[str, ...]
     measurement: MethodMeasurement | None  # None: dense attention, the reference itself
+    timed: bool = True  # False: one round after the warm-up, for error, recall and density only
 
 
 @dataclass
@@ -46,7 +47,10 @@ def phase_run(
     repeats: int = REPEATS,
 ) -> PhaseRun:  # fmt: skip
     """Measure the submission on each call; ``frames``, ``seed_count`` and ``repeats`` (timed rounds
-    after the warm-up) override the plan's (tests)."""
+    after the warm-up) override the plan's (tests).
+
+    Speed is timed on every layer's call of the first seed of each length (``repeats`` interleaved
+    rounds); the other seeds' calls run one round for their error, recall and density."""
     lengths = plan.frames if frames is None else frames
     evaluation = seeds.evaluation if seed_count is None else seeds.evaluation[:seed_count]
     run = PhaseRun()
@@ -60,10 +64,11 @@ def phase_run(
                         done / total, f"{plan.tokens(n_frames)} tokens, seed {index + 1}, layer {layer + 1}"
                     )
                     work = call_workload(model=model, geometry=geometry, seed=seed, layer=layer)
+                    timed = index == 0
                     measured = _measure(submission, sandboxed, work=work, geometry=geometry, layer=layer,
-                                        sampling=seeds.sampling, repeats=repeats)  # fmt: skip
+                                        sampling=seeds.sampling, repeats=repeats if timed else 1)  # fmt: skip
                     run.calls.append(CallResult(index, n_frames, plan.tokens(n_frames), layer,
-                                                model.patterns[layer], measured))  # fmt: skip
+                                                model.patterns[layer], measured, timed))  # fmt: skip
                     done += 1
     progress(1.0, "measured")
     return run

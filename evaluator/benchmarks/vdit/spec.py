@@ -90,7 +90,7 @@ def vdit_metrics() -> tuple[MetricSpec, ...]:
             "{:.2f}",
             "Dense over sparse attention time with the estimator (or the submitted code's selection,"
             " timed from outside its sandbox), medians of 5 interleaved rounds after a warm-up, summed"
-            " over the calls",
+            " over every layer's call of the first seed of each length",
         ),
         _metric("kernel_speedup", "Kernel speedup", "x", True, "{:.2f}", "Dense over sparse attention alone"),
         _metric(

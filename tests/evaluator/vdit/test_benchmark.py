@@ -68,7 +68,9 @@ def test_psa_preset_is_measured_with_error_density_recall_speed_and_an_interval(
         m[f"rel_l2_{p}"] for p in ("diagonal", "multi_diagonal", "vertical_stripe", "full")
     )
     assert m["speedup"] > 0 and 0.0 < m["estimator_share"] < 1.0
-    assert all(item.values["dense_ms"] > 0 for item in split.items)
+    timed = [item for item in split.items if "dense_ms" in item.values]
+    assert [item.item for item in timed] == [f"1152 tokens / seed 1 / layer {i}" for i in (1, 2, 3, 4)]
+    assert all(item.values["dense_ms"] > 0 and item.values["speedup"] > 0 for item in timed)
 
 
 def test_a_plan_of_full_heads_matches_dense_attention(built):
