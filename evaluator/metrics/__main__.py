@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in METRIC_KEYS:
         if key in values:
             value = values[key]
-            print(f"{key:8s} {'n/a' if value is None else f'{value:.6f}'}")
+            print(f"{key:10s} {'n/a' if value is None else f'{value:.6f}'}")
     return 0
 
 

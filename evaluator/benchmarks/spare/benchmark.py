@@ -40,6 +40,9 @@ _METRICS = (
     ("ssim_m", "SSIM-M", "", True, "{:.4f}"),
     ("lpips", "LPIPS", "", False, "{:.4f}"),
     ("lpips_m", "LPIPS-M", "", False, "{:.4f}"),
+    ("ssim_rn", "SSIM (DTU/RegNeRF)", "", True, "{:.4f}"),
+    ("ssim_m_rn", "SSIM-M (DTU/RegNeRF)", "", True, "{:.4f}"),
+    ("lpips_m_rn", "LPIPS-M (DTU/RegNeRF)", "", False, "{:.4f}"),
 )
 
 

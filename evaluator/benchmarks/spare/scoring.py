@@ -16,7 +16,8 @@ from .layout import image_name, leaderboard_splits_read, mask_name, view_label
 from .validation import expected_read, limits_for, submission_problems
 from .views import image_read, mask_read
 
-METRIC_KEYS = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m")
+#: Per-image keys: SpaRe's six (the ranking ones) and the DTU/RegNeRF conventions (evaluator.metrics).
+METRIC_KEYS = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m", "ssim_rn", "ssim_m_rn", "lpips_m_rn")
 #: image_scores(pred, target, *, mask) -> {metric key: value or None}
 ScoresFn = Callable[..., Mapping[str, float | None]]
 
