@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from evaluator.benchmarks.spare import SpareBenchmark
-from evaluator.benchmarks.spare.scoring import split_aggregate
+from evaluator.benchmarks.spare.scoring import datasets_aggregate, split_aggregate
 from evaluator.contract import ItemScore, Payload
 
 from .conftest import SMALL
@@ -36,6 +36,19 @@ def test_split_aggregate_is_none_with_a_reason_when_every_value_is_none():
     assert split.metrics["psnr_m"] is None and "n/a for every image" in split.na_reasons["psnr_m"]
     empty = split_aggregate(items=[], scenes=[], keys=KEYS)
     assert empty.metrics == {"psnr": None, "psnr_m": None} and "no scene" in empty.na_reasons["psnr"]
+
+
+def test_datasets_aggregate_scores_each_dataset_apart_under_its_own_keys():
+    items = [_item("amp", 1, 10.0, 11.0), _item("jenga", 1, 30.0, 31.0), _item("scan21", 1, 50.0, None)]
+    datasets = {"amp": "Synthetic", "jenga": "Synthetic", "scan21": "DTU"}
+    split = datasets_aggregate(items=items, scenes=["amp", "jenga", "scan21"], datasets=datasets, keys=KEYS)
+    assert split.metrics == {"psnr": 20.0, "psnr_m": 21.0, "dtu_psnr": 50.0, "dtu_psnr_m": None}
+    assert "n/a for every image" in split.na_reasons["dtu_psnr_m"] and len(split.items) == 3
+    synthetic_only = datasets_aggregate(
+        items=items[:2], scenes=["amp", "jenga"], datasets=datasets, keys=KEYS
+    )
+    assert synthetic_only.metrics["dtu_psnr"] is None
+    assert synthetic_only.na_reasons["dtu_psnr"] == "no DTU scene in this split"
 
 
 def _gt_submission(built, phase, path):
@@ -80,7 +93,7 @@ def test_score_streams_items_reports_progress_and_uses_scene_halves(built, tmp_p
     assert seen == [(48, 64, 3)] * (2 * SMALL.test_views)
     fractions = [f for f, _ in progress]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) == 1 + len(seen)
-    assert report.protocol_version == "spare-1.1" and report.hardware["cores"]
+    assert report.protocol_version == "spare-1.1-m2" and report.hardware["cores"]
 
 
 def test_score_of_the_hidden_renders_is_perfect_with_the_real_metrics(small_bench, built, tmp_path):
