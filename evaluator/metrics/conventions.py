@@ -8,6 +8,8 @@ _SPARE = (
 _REGNERF = (
     "Convention: the DTU evaluation of RegNeRF (google-research regnerf/eval.py) and FreeNeRF (eval.py, "
     "data range 1), which their successors' DTU tables follow; published beside SpaRe's, not ranked. "
+    "Those tables are computed on 4x-downsampled DTU images (400 x 300, pixelNeRF's protocol), these at the "
+    "dataset's own resolution. "
 )
 _SSIM = (
     "Wang et al. 2004 SSIM: Gaussian window of 11 taps (sigma 1.5), K1 = 0.01, K2 = 0.03, population "

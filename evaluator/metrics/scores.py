@@ -11,7 +11,7 @@ from evaluator.metrics.checks import mask_check, pair_check
 from evaluator.metrics.lpips import MIN_SIDE, lpips_checked, lpips_network
 from evaluator.metrics.native_ops import metrics_native_unavailable_reason, squared_error_sums_native
 from evaluator.metrics.psnr import mse_psnr
-from evaluator.metrics.regnerf import ssim_uniform, white_composite
+from evaluator.metrics.regnerf import ssim_uniform, ssim_uniform_white, white_composite
 from evaluator.metrics.ssim import ssim_map, ssim_map_mean
 
 #: The metrics of SpaRe's documentation (the ranking ones).
@@ -27,12 +27,14 @@ class ImageScorer:
     LPIPS network (loaded on construction) for the three LPIPS values. Values equal the functional metrics.
     """
 
-    def __init__(self, *, ssim_threads: int | None = None) -> None:
+    def __init__(self, *, ssim_threads: int | None = None, regnerf: bool = True) -> None:
         self.ssim_threads = ssim_threads
+        self.regnerf = regnerf  # False: SpaRe's six metrics only (SPARE_KEYS)
         lpips_network()
 
     def score(self, pred: np.ndarray, target: np.ndarray, *, mask: np.ndarray) -> dict[str, float | None]:
-        """The metrics (METRIC_KEYS) of one pair; the masked ones are None for an empty mask."""
+        """The metrics (METRIC_KEYS, or SPARE_KEYS without regnerf) of one pair; masked ones None for an empty
+        mask."""
         pred, target = pair_check(pred, target)
         # one contiguous float64 copy (none for float64 inputs) instead of one per metric below;
         # float32 values survive the round trip exactly, so LPIPS sees the same float32 inputs
@@ -43,18 +45,21 @@ class ImageScorer:
         count = int(np.count_nonzero(mask))
         total, inside = _squared_error_sums(pred, target, mask)
         smap = ssim_map(pred, target, threads=self.ssim_threads)
-        white = None if count == 0 else (white_composite(pred, mask), white_composite(target, mask))
-        return {
+        values = {
             "psnr": mse_psnr(mse=total / (3.0 * mask.size)),
             "psnr_m": None if count == 0 else mse_psnr(mse=inside / (3.0 * count)),
             "ssim": ssim_map_mean(smap, box=None),
             "ssim_m": None if box is None else ssim_map_mean(smap, box=box),
             "lpips": lpips_checked(pred, target),
             "lpips_m": None if box is None else lpips_checked(lpips_box.crop(pred), lpips_box.crop(target)),
-            "ssim_rn": ssim_uniform(pred, target),
-            "ssim_m_rn": None if white is None else ssim_uniform(*white),
-            "lpips_m_rn": None if white is None else lpips_checked(*white),
         }
+        if self.regnerf:
+            empty = count == 0
+            values["ssim_rn"] = ssim_uniform(pred, target)
+            values["ssim_m_rn"] = None if empty else ssim_uniform_white(pred, target, mask=mask)
+            white = None if empty else (white_composite(pred, mask), white_composite(target, mask))
+            values["lpips_m_rn"] = None if white is None else lpips_checked(*white)
+        return values
 
     def score_stream(
         self, pairs: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]]

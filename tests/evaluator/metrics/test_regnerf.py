@@ -102,3 +102,27 @@ def test_masked_psnr_is_regnerfs_psnr_over_the_masks_pixels(seed) -> None:
     mask = _object_mask((72, 96), seed)
     expected = peak_signal_noise_ratio(target[mask], pred[mask], data_range=1)
     assert psnr(pred, target, mask=mask) == pytest.approx(expected, abs=1e-10)
+
+
+def _edge_masks(shape: tuple[int, int]) -> list[np.ndarray]:
+    """Masks where a window-sized shortcut could go wrong: at corners and edges, in the border, tiny, full."""
+    masks = []
+    for rows, cols in (
+        (slice(0, 5), slice(0, 9)),  # top-left corner
+        (slice(-4, None), slice(20, 40)),  # bottom edge
+        (slice(10, 30), slice(-2, None)),  # right edge, inside the 3-pixel border
+        (slice(1, 2), slice(1, 2)),  # one pixel in the border
+        (slice(30, 31), slice(40, 41)),  # one pixel inside
+        (slice(None), slice(None)),  # the whole image
+    ):
+        mask = np.zeros(shape, dtype=bool)
+        mask[rows, cols] = True
+        masks.append(mask)
+    return masks
+
+
+def test_masked_ssim_regnerf_equals_skimage_for_masks_at_edges_corners_and_tiny() -> None:
+    pred, target = _pair((60, 80), 15)
+    for mask in _edge_masks((60, 80)):
+        expected = _sk_ssim(_white(pred, mask), _white(target, mask))
+        assert ssim_masked_regnerf(pred, target, mask=mask) == pytest.approx(expected, abs=1e-12)

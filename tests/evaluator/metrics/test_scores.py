@@ -12,6 +12,7 @@ from PIL import Image
 from evaluator.metrics import (
     METRIC_CONVENTIONS,
     METRIC_KEYS,
+    SPARE_KEYS,
     ImageScorer,
     image_scores,
     lpips,
@@ -86,6 +87,13 @@ def test_image_scores_accept_float32_big_endian_and_flipped_views() -> None:
     assert flipped["lpips_m"] == pytest.approx(
         lpips(pred[::-1].copy(), target[::-1].copy(), box=mask_box(mask[::-1], min_size=31))
     )
+
+
+def test_image_scorer_without_regnerf_scores_spares_six_metrics_only() -> None:
+    pred, target, mask = _scene(8)
+    six = ImageScorer(regnerf=False).score(pred, target, mask=mask)
+    assert list(six) == list(SPARE_KEYS)
+    assert six == {key: image_scores(pred, target, mask=mask)[key] for key in SPARE_KEYS}
 
 
 def test_image_scorer_stream_scores_each_pair() -> None:
