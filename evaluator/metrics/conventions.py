@@ -35,7 +35,8 @@ _BOX = (
 )
 _WHITE = (
     " Both images are composited on a white background outside the object mask (rgb * mask + (1 - mask)) "
-    "and compared over the whole image; n/a when the mask is empty."
+    "and compared over the whole image, where the white background matches perfectly, so these read far "
+    "nearer a perfect score than SpaRe's box-crop SSIM-M and LPIPS-M; n/a when the mask is empty."
 )
 
 #: metric key -> the convention it is computed with (images are H x W x 3 floats in [0, 1]).

@@ -120,29 +120,30 @@ def test_score_refuses_an_invalid_submission(small_bench, built, tmp_path):
 #: Baseline scores on the small test dataset (64x48, public seed 0, the test secret), track1-dev. A change
 #: in the renderer, the baselines, the metrics or the derivation of hidden scenes moves these numbers and
 #: must be explained in review (spare 1.1: phase scenes derive from the secret, so all four moved; scoring
-#: m2: SSIM-M and LPIPS-M on the tight mask box as SpaRe crops, not one padded by 5 px, so those moved).
+#: m2: SSIM-M and LPIPS-M on the tight mask box as SpaRe crops, not one padded by 5 px, so those moved; the
+#: last three are the DTU/RegNeRF metrics: SSIM, SSIM-M and LPIPS-M).
 GOLDEN = {
     "grey": {
-        "public": (7.6503, 12.2608, 0.3357, 0.2200, 0.8078, 0.5666),
-        "private": (7.3975, 14.9228, 0.3201, 0.0808, 0.8138, 0.5007),
+        "public": (7.6503, 12.2608, 0.3357, 0.2200, 0.8078, 0.5666, 0.3193, 0.9074, 0.1734),
+        "private": (7.3975, 14.9228, 0.3201, 0.0808, 0.8138, 0.5007, 0.3079, 0.9475, 0.0857),
     },
     "input-mean": {
-        "public": (9.7158, 11.3677, 0.1643, 0.1661, 0.3021, 0.1853),
-        "private": (9.9020, 7.4687, 0.1625, 0.0612, 0.3248, 0.2167),
+        "public": (9.7158, 11.3677, 0.1643, 0.1661, 0.3021, 0.1853, 0.1695, 0.8575, 0.1661),
+        "private": (9.9020, 7.4687, 0.1625, 0.0612, 0.3248, 0.2167, 0.1872, 0.8560, 0.2211),
     },
     "nearest-view": {
-        "public": (7.5562, 9.3704, 0.2451, 0.1608, 0.2438, 0.1810),
-        "private": (8.4351, 8.1089, 0.2479, 0.0609, 0.3140, 0.1950),
+        "public": (7.5562, 9.3704, 0.2451, 0.1608, 0.2438, 0.1810, 0.3127, 0.8384, 0.1215),
+        "private": (8.4351, 8.1089, 0.2479, 0.0609, 0.3140, 0.1950, 0.2967, 0.8703, 0.1427),
     },
     "plane-warp": {
-        "public": (12.1442, 11.6714, 0.5360, 0.2691, 0.2286, 0.1142),
-        "private": (11.1647, 10.6974, 0.4876, 0.1922, 0.2699, 0.2110),
+        "public": (12.1442, 11.6714, 0.5360, 0.2691, 0.2286, 0.1142, 0.5599, 0.8747, 0.1099),
+        "private": (11.1647, 10.6974, 0.4876, 0.1922, 0.2699, 0.2110, 0.5085, 0.9079, 0.0953),
     },
 }
 
 
 def test_baselines_validate_and_score_their_golden_values(small_bench, built, tmp_path):
-    keys = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m")
+    keys = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m", "ssim_rn", "ssim_m_rn", "lpips_m_rn")
     assert [b.name for b in small_bench.baselines()] == list(GOLDEN)
     for baseline in small_bench.baselines():
         payload = baseline.make_payload(built / "public", "track1-dev", tmp_path / baseline.name)
