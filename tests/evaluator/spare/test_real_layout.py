@@ -4,7 +4,7 @@ Mirrors SpaReBenchmark.github.io "Data structure": split files Track{1,2}_split_
 entries carry input_views, test_views and dataset ("DTU" or "Synthetic"); scene folders named like scan21 or
 Amplifier holding rect_{i+1:03d}_{light}_r5000.png (DTU) or cam_{i+1:03d}_{light}_0000.png (Synthetic);
 DTU calibration shared in Calibration/cal18/pos_{i+1:03d}.txt, DTU masks as the IDR release names them
-({i:03d}.png, 0-based). 64x48 here; 1600x1200 in the release.
+({i:03d}.png, 0-based); training scenes (every view) under train/. 64x48 here; 1600x1200 in the release.
 """
 
 from __future__ import annotations
@@ -74,6 +74,14 @@ def _write_release(root):
             else:
                 projection_write(path=folder / "cameras" / f"pos_{i + 1:03d}.txt", P=cam.P)
                 Image.fromarray(mask).save(masks / _image_name(dataset, i))
+    for scene, dataset in (("scan1", DTU), ("Chair", SYN)):  # training scenes: every view, no split entry
+        folder = root / "train" / scene
+        folder.mkdir(parents=True)
+        for i in range(CAMS):
+            rgb = rng.integers(0, 256, size=(H, W, 3), dtype=np.uint8)
+            Image.fromarray(rgb).save(folder / _image_name(dataset, i))
+            if dataset == SYN:
+                projection_write(path=folder / f"pos_{i + 1:03d}.txt", P=cameras[i].P)
     return root, datasets
 
 
@@ -113,6 +121,10 @@ def test_import_keeps_each_datasets_names_and_the_dataset_field(imported):
     assert (hidden / "track1-test" / "scan21" / "images" / "rect_007_3_r5000.png").is_file()
     assert (hidden / "track1-test" / "Jenga" / "images" / "cam_004_3_0000.png").is_file()
     assert not (public / "track1-test" / "scan21" / "images" / "rect_007_3_r5000.png").exists()
+    assert (public / "train" / "scan1" / "images" / "rect_020_3_r5000.png").is_file()
+    assert (public / "train" / "Chair" / "images" / "cam_020_3_0000.png").is_file()
+    manifest = json.loads((public / "manifest.json").read_text())
+    assert manifest["train_scenes"] == ["Chair", "scan1"] and manifest["source"] == "imported"
     boxes = json.loads((hidden / "track1-test" / "scan21" / "boxes.json").read_text())
     assert boxes["cam_007"] == [16, 8, 48, 40]  # the IDR mask 006.png of view 6: columns 16..47
 
