@@ -12,7 +12,7 @@ from evaluator.contract import ItemScore, ProgressFn, ScoreReport, SplitScore
 from evaluator.hardware import hardware_fingerprint
 
 from .archive import archive_open, member_read, png_decode
-from .config import DATASET_IMAGE_NAMES, RANKING_DATASET
+from .config import DATASET_IMAGE_NAMES, DEFAULT_DATASET, RANKING_DATASET
 from .layout import image_name, leaderboard_splits_read, mask_name, view_label
 from .validation import expected_read, limits_for, submission_problems
 from .views import image_read, mask_read
@@ -76,7 +76,7 @@ def datasets_aggregate(
     metrics: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     for dataset in DATASET_IMAGE_NAMES:
-        own = [scene for scene in scenes if datasets[scene] == dataset]
+        own = [scene for scene in scenes if datasets.get(scene, DEFAULT_DATASET) == dataset]
         part = split_aggregate(items=items, scenes=own, keys=keys)
         for key in keys:
             name = dataset_key(dataset=dataset, key=key)
