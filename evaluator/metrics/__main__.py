@@ -10,6 +10,7 @@ import numpy as np
 
 from evaluator.metrics.lpips import lpips
 from evaluator.metrics.psnr import psnr
+from evaluator.metrics.regnerf import ssim_uniform
 from evaluator.metrics.scores import METRIC_KEYS, ImageScorer
 from evaluator.metrics.ssim import ssim
 
@@ -45,14 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.mask is not None:
             values = ImageScorer().score(pred, target, mask=mask_read(args.mask))
         else:
-            values = {"psnr": psnr(pred, target), "ssim": ssim(pred, target), "lpips": lpips(pred, target)}
+            values = {
+                "psnr": psnr(pred, target),
+                "ssim": ssim(pred, target),
+                "lpips": lpips(pred, target),
+                "ssim_rn": ssim_uniform(pred, target),
+            }
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for key in METRIC_KEYS:
         if key in values:
             value = values[key]
-            print(f"{key:8s} {'n/a' if value is None else f'{value:.6f}'}")
+            print(f"{key:10s} {'n/a' if value is None else f'{value:.6f}'}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Bounding boxes of masks: the crop on which the masked SSIM and LPIPS are computed."""
+"""Bounding boxes of masks: the crop on which SpaRe's masked SSIM and LPIPS are computed."""
 
 from __future__ import annotations
 
@@ -39,8 +39,12 @@ class Box:
         return array[self.top : self.bottom, self.left : self.right]
 
 
-def mask_box(mask: np.ndarray, *, pad: int = 5, min_size: int = 11) -> Box | None:
-    """Tight box of the True pixels, padded by `pad`, grown to min_size x min_size, clipped; None if empty.
+def mask_box(mask: np.ndarray, *, pad: int = 0, min_size: int = 11) -> Box | None:
+    """Tight box of the True pixels (SpaRe's crop), padded by `pad`, grown to min_size x min_size, clipped;
+    None if empty.
+
+    The default is SpaRe's tight box; the growth to 11 x 11 (the SSIM window) only touches masks whose
+    tight box is smaller than that.
 
     Growth is centred on the box (any odd pixel goes to the bottom/right) and, where the image edge
     stops it, continues on the other side, so the box reaches min_size whenever the image allows.

@@ -98,8 +98,10 @@ def baseline_write(*, method: str, public_dir: Path, phase: str, work_dir: Path)
         for scene in sorted(splits):
             folder = public_dir / phase / scene
             cameras = cameras_read(folder=folder / "cameras")
+            dataset = splits[scene].dataset
             images = {
-                i: image_read(path=folder / "images" / image_name(index=i)) for i in splits[scene].input_views
+                i: image_read(path=folder / "images" / image_name(index=i, dataset=dataset))
+                for i in splits[scene].input_views
             }
             plane = manifest.platform_plane or plane_from_cameras(cameras=cameras)
             inputs = SceneInputs(
@@ -107,7 +109,8 @@ def baseline_write(*, method: str, public_dir: Path, phase: str, work_dir: Path)
             )
             for index in splits[scene].test_views:
                 archive.writestr(
-                    submission_name(scene=scene, index=index), png_bytes(image=render(inputs, index))
+                    submission_name(scene=scene, index=index, dataset=dataset),
+                    png_bytes(image=render(inputs, index)),
                 )
     return Payload(phase=phase, public_dir=public_dir, file=path)
 

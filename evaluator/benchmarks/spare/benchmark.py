@@ -21,16 +21,19 @@ from evaluator.contract import (
 from evaluator.hidden import BuildSeeds, HiddenKey
 
 from .baselines import spare_baselines
-from .config import PHASES, TRACK_INPUTS, SpareConfig
+from .config import DATASET_IMAGE_NAMES, PHASES, RANKING_DATASET, TRACK_INPUTS, SpareConfig
 from .dataset import dataset_build
 from .layout import phase_public_paths
 from .real_data import real_data_import
-from .scoring import ScoresFn, submission_score
+from .scoring import ScoresFn, dataset_key, submission_score
 from .validation import submission_problems
 
 #: 1.1: test scenes, their views and the leaderboard halves derive from the deployment secret (1.0 derived
 #: them from the public build seed, so the hidden views could be re-rendered).
 VERSION = "1.1"
+#: The scoring protocol on top of the data version. m2: SSIM-M/LPIPS-M on the tight mask box (m1 padded it
+#: by 5 px), SpaRe's datasets scored apart, the DTU/RegNeRF metrics added.
+PROTOCOL = f"spare-{VERSION}-m2"
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 _METRICS = (
@@ -40,6 +43,9 @@ _METRICS = (
     ("ssim_m", "SSIM-M", "", True, "{:.4f}"),
     ("lpips", "LPIPS", "", False, "{:.4f}"),
     ("lpips_m", "LPIPS-M", "", False, "{:.4f}"),
+    ("ssim_rn", "SSIM (DTU/RegNeRF)", "", True, "{:.4f}"),
+    ("ssim_m_rn", "SSIM-M (DTU/RegNeRF)", "", True, "{:.4f}"),
+    ("lpips_m_rn", "LPIPS-M (DTU/RegNeRF)", "", False, "{:.4f}"),
 )
 
 
@@ -52,8 +58,38 @@ def _conventions() -> dict[str, str]:
     return dict(METRIC_CONVENTIONS)
 
 
+def _dataset_sentence(*, dataset: str) -> str:
+    """Which scenes a published metric averages over, in one sentence."""
+    if dataset == RANKING_DATASET:
+        return (
+            f" Averaged over the phase's {dataset} scenes (mean over scenes of the per-scene mean over"
+            " test views), the scenes the leaderboard ranks on."
+        )
+    return (
+        f" Averaged over the phase's {dataset} scenes only, published apart from the"
+        f" {RANKING_DATASET} scenes and never ranked; n/a when the phase has no {dataset} scene."
+    )
+
+
+def spare_metrics(*, conventions: dict[str, str]) -> tuple[MetricSpec, ...]:
+    """Every metric for each SpaRe dataset: the ranking dataset's under the plain keys, then the others'."""
+    datasets = (RANKING_DATASET, *(d for d in DATASET_IMAGE_NAMES if d != RANKING_DATASET))
+    return tuple(
+        MetricSpec(
+            name=dataset_key(dataset=dataset, key=name),
+            label=label if dataset == RANKING_DATASET else f"{label}, {dataset} scenes",
+            unit=unit,
+            higher_is_better=higher,
+            fmt=fmt,
+            description=conventions.get(name, "") + _dataset_sentence(dataset=dataset),
+        )
+        for dataset in datasets
+        for name, label, unit, higher, fmt in _METRICS
+    )
+
+
 def spare_spec() -> BenchmarkSpec:
-    """The benchmark's spec: four phases (two tracks x dev/test), six image metrics, ZIP uploads."""
+    """The benchmark's spec: four phases (two tracks x dev/test), image metrics per dataset, ZIP uploads."""
     conventions = _conventions()
     phases = tuple(
         PhaseSpec(
@@ -63,6 +99,9 @@ def spare_spec() -> BenchmarkSpec:
                 f"Render the {stage}-phase test views of each scene from its"
                 f" {TRACK_INPUTS[track]} posed input views. The bundle holds the manifest, the split file,"
                 " the training scenes (all views) and this phase's input views with every camera."
+                f" Ranked on PSNR-M over the {RANKING_DATASET} scenes (SpaRe's own); scenes of the other"
+                " SpaRe dataset (DTU, named by the split file's dataset field) are scored and published"
+                " apart under the dtu_ metrics."
             ),
             public_paths=phase_public_paths(phase=slug),
             max_upload_bytes=MAX_UPLOAD_BYTES,
@@ -82,7 +121,10 @@ def spare_spec() -> BenchmarkSpec:
             " every phase scene (inputs and test views) and the public/private scene halves derive from a"
             " per-deployment secret, so the test views cannot be re-rendered. Test views are scored against"
             " hidden"
-            " renders under lighting condition 3 (all lights on); masked metrics use the object mask."
+            " renders under lighting condition 3 (all lights on); masked metrics use the object mask. As in"
+            " SpaRe, DTU and Synthetic scenes are scored apart and the leaderboard ranks on the Synthetic"
+            " ones; the DTU/RegNeRF metrics follow the sparse-view NeRF papers' DTU evaluation so that"
+            " their tables can be held next to a method's page."
         ),
         phases=phases,
         formats=(
@@ -90,22 +132,14 @@ def spare_spec() -> BenchmarkSpec:
                 kind=SubmissionKind.FILE,
                 description=(
                     "A ZIP with one folder per scene at its root and one 8-bit RGB PNG per test view, named"
-                    " <scene>/cam_{view+1:03d}_3_0000.png (1-based), at the dataset's exact resolution."
+                    " as SpaRe names that scene's images (1-based): <scene>/cam_{view+1:03d}_3_0000.png for"
+                    " Synthetic scenes, <scene>/rect_{view+1:03d}_3_r5000.png for DTU scenes (the split"
+                    " file's dataset field), at the dataset's exact resolution."
                 ),
                 extensions=(".zip",),
             ),
         ),
-        metrics=tuple(
-            MetricSpec(
-                name=name,
-                label=label,
-                unit=unit,
-                higher_is_better=higher,
-                fmt=fmt,
-                description=conventions.get(name, ""),
-            )
-            for name, label, unit, higher, fmt in _METRICS
-        ),
+        metrics=spare_metrics(conventions=conventions),
         ranking_metric="psnr_m",
         pareto_axes=("lpips_m", "psnr_m"),
     )
@@ -145,7 +179,7 @@ class SpareBenchmark(Benchmark):
             phase=phase.slug,
             file=payload.file,
             max_upload_bytes=phase.max_upload_bytes,
-            protocol_version=f"spare-{VERSION}",
+            protocol_version=PROTOCOL,
             progress=progress,
             scores_fn=self.scores_fn,
         )

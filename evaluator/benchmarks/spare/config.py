@@ -18,6 +18,17 @@ TRACK_INPUTS: dict[int, int] = {1: 3, 2: 9}
 #: The lighting condition that is released for test views and scored (all lights on).
 SCORED_LIGHT = 3
 
+#: SpaRe's datasets (the `dataset` field of its split files) -> image file name of a 0-based view under a
+#: lighting condition (SpaReBenchmark.github.io, "Data structure"). Generated scenes are "Synthetic".
+DATASET_IMAGE_NAMES: dict[str, str] = {
+    "Synthetic": "cam_{view:03d}_{condition}_0000.png",
+    "DTU": "rect_{view:03d}_{condition}_r5000.png",
+}
+#: The dataset whose scenes the leaderboard ranks on (SpaRe's own synthetic scenes); the others are scored
+#: and published apart, under metric keys prefixed with the dataset's lower-case name ("dtu_psnr_m").
+RANKING_DATASET = "Synthetic"
+DEFAULT_DATASET = "Synthetic"
+
 
 @dataclass(frozen=True)
 class SpareConfig:

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import PHASES, SCORED_LIGHT
+from .config import DATASET_IMAGE_NAMES, DEFAULT_DATASET, PHASES, SCORED_LIGHT
 
 MANIFEST = "manifest.json"
 SPLITS_DIR = "splits"
@@ -16,10 +16,11 @@ LEADERBOARD_SPLITS = "leaderboard_splits.json"
 
 @dataclass(frozen=True)
 class SceneSplit:
-    """Input and test view indices (0-based) of one scene in one phase."""
+    """Input and test view indices (0-based) of one scene in one phase, and its SpaRe dataset."""
 
     input_views: tuple[int, ...]
     test_views: tuple[int, ...]
+    dataset: str = DEFAULT_DATASET
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,20 @@ class Manifest:
     platform_plane: tuple[float, float, float, float] | None
 
 
-def image_name(*, index: int, condition: int = SCORED_LIGHT) -> str:
-    """SpaRe image name of 0-based view `index` under a lighting condition (1-based in the name)."""
-    return f"cam_{index + 1:03d}_{condition}_0000.png"
+def image_name(*, index: int, condition: int = SCORED_LIGHT, dataset: str = DEFAULT_DATASET) -> str:
+    """SpaRe image name of 0-based view `index` under a lighting condition (1-based in the name).
+
+    cam_{view+1:03d}_{condition}_0000.png for Synthetic scenes, rect_{view+1:03d}_{condition}_r5000.png
+    for DTU scenes."""
+    if dataset not in DATASET_IMAGE_NAMES:
+        raise ValueError(f"unknown dataset {dataset!r}; known: {sorted(DATASET_IMAGE_NAMES)}")
+    return DATASET_IMAGE_NAMES[dataset].format(view=index + 1, condition=condition)
+
+
+def image_pattern(*, dataset: str) -> str:
+    """The image naming of a dataset as the documentation writes it, for messages."""
+    template = DATASET_IMAGE_NAMES[dataset].replace("{condition}", str(SCORED_LIGHT))
+    return template.replace("{view:03d}", "{view+1:03d}")
 
 
 def mask_name(*, index: int) -> str:
@@ -51,9 +63,9 @@ def view_label(*, index: int) -> str:
     return f"cam_{index + 1:03d}"
 
 
-def submission_name(*, scene: str, index: int) -> str:
-    """Path inside a submission ZIP of the render of test view `index` of `scene`."""
-    return f"{scene}/{image_name(index=index)}"
+def submission_name(*, scene: str, index: int, dataset: str = DEFAULT_DATASET) -> str:
+    """Path inside a submission ZIP of the render of test view `index` of `scene` (named as its dataset)."""
+    return f"{scene}/{image_name(index=index, dataset=dataset)}"
 
 
 def phase_track(*, phase: str) -> tuple[int, str]:
@@ -80,10 +92,14 @@ def phase_public_paths(*, phase: str) -> tuple[str, ...]:
     return (MANIFEST, phase_split_path(phase=phase), TRAIN_DIR, phase)
 
 
-def split_document(*, splits: dict[str, SceneSplit]) -> dict[str, dict[str, list[int]]]:
+def split_document(*, splits: dict[str, SceneSplit]) -> dict[str, dict[str, object]]:
     """A split mapping in SpaRe's JSON form."""
     return {
-        scene: {"input_views": list(split.input_views), "test_views": list(split.test_views)}
+        scene: {
+            "input_views": list(split.input_views),
+            "test_views": list(split.test_views),
+            "dataset": split.dataset,
+        }
         for scene, split in splits.items()
     }
 
@@ -107,10 +123,17 @@ def split_parse(*, document: object, where: str) -> dict[str, SceneSplit]:
                 views[key] = tuple(value)
         if not isinstance(scene, str) or not scene or "/" in scene or "\\" in scene or scene.startswith("."):
             problems.append(f"{where}: scene name {scene!r} is not a plain folder name")
-        if len(views) == 2:
+        dataset = entry.get("dataset", DEFAULT_DATASET) if isinstance(entry, dict) else DEFAULT_DATASET
+        if dataset not in DATASET_IMAGE_NAMES:
+            problems.append(
+                f"{where}: scene {scene!r}: dataset {dataset!r} is not one of {sorted(DATASET_IMAGE_NAMES)}"
+            )
+        elif len(views) == 2:
             if set(views["input_views"]) & set(views["test_views"]):
                 problems.append(f"{where}: scene {scene!r}: a view is both input and test")
-            result[scene] = SceneSplit(input_views=views["input_views"], test_views=views["test_views"])
+            result[scene] = SceneSplit(
+                input_views=views["input_views"], test_views=views["test_views"], dataset=dataset
+            )
     if problems:
         raise ValueError("\n".join(problems))
     return result
@@ -142,13 +165,19 @@ def manifest_write(*, public_dir: Path, manifest: Manifest, extra: dict[str, obj
         "phases": {phase: list(scenes) for phase, scenes in manifest.phase_scenes.items()},
         "platform_plane": None if manifest.platform_plane is None else list(manifest.platform_plane),
         "layout": {
-            "image": "<role>/<scene>/images/cam_{view+1:03d}_{condition}_0000.png",
+            "image": (
+                "<role>/<scene>/images/cam_{view+1:03d}_{condition}_0000.png (Synthetic scenes) or"
+                " rect_{view+1:03d}_{condition}_r5000.png (DTU scenes; the split file's dataset field)"
+            ),
             "mask": "<role>/<scene>/masks/cam_{view+1:03d}.png (255 = object)",
             "boxes": (
                 "<role>/<scene>/boxes.json: cam_{view+1:03d} -> [x0, y0, x1, y1] (x1, y1 exclusive) or null"
             ),
             "cameras": "<role>/<scene>/cameras/pos_{view+1:03d}.txt (P = K[R|t]) and cameras.json",
-            "submission": "<scene>/cam_{view+1:03d}_3_0000.png, 8-bit RGB PNG at width x height",
+            "submission": (
+                "<scene>/cam_{view+1:03d}_3_0000.png (Synthetic) or <scene>/rect_{view+1:03d}_3_r5000.png"
+                " (DTU), 8-bit RGB PNG at width x height"
+            ),
         },
         **extra,
     }

@@ -5,8 +5,9 @@ Expected source layout (all names relative to `source`):
 - per scene a folder <scene>/ (training scenes, optional, under train/<scene>/) holding
   - calibration pos_{i+1:03d}.txt (3x4 P = K[R|t]) in <scene>/cameras/, <scene>/, or shared in
     Calibration/cal18/ or calibration/ at the root;
-  - images cam_{i+1:03d}_3_0000.png (SpaRe) or rect_{i+1:03d}_3_r5000.png (DTU) in <scene>/images/,
-    <scene>/image/ or <scene>/;
+  - images cam_{i+1:03d}_3_0000.png (SpaRe's Synthetic scenes) or rect_{i+1:03d}_3_r5000.png (DTU scenes)
+    in <scene>/images/, <scene>/image/ or <scene>/; either name is found, and the import writes each phase
+    scene's images under the name of its split entry's `dataset` (what submissions must use);
   - object masks (required for test views) in <scene>/masks/ or <scene>/mask/, named like the images,
     cam_{i+1:03d}.png, or {i:03d}.png (0-based, as in the IDR release of DTU).
 """
@@ -24,7 +25,7 @@ from evaluator.hidden import HiddenKey
 
 from .archive import png_header
 from .cameras import Camera, camera_from_projection, cameras_write, projection_read
-from .config import PHASES, SCORED_LIGHT
+from .config import DATASET_IMAGE_NAMES, DEFAULT_DATASET, PHASES, SCORED_LIGHT
 from .layout import (
     TRAIN_DIR,
     Manifest,
@@ -41,14 +42,15 @@ from .splits import scenes_halves
 from .views import boxes_write, mask_read, view_write
 
 
-def _image_candidates(index: int) -> list[str]:
-    """Accepted image file names of 0-based view `index`."""
-    return [image_name(index=index, condition=SCORED_LIGHT), f"rect_{index + 1:03d}_{SCORED_LIGHT}_r5000.png"]
+def _image_candidates(index: int, dataset: str = DEFAULT_DATASET) -> list[str]:
+    """Accepted image file names of 0-based view `index`: the dataset's naming first, then the others'."""
+    others = [d for d in DATASET_IMAGE_NAMES if d != dataset]
+    return [image_name(index=index, dataset=d) for d in (dataset, *others)]
 
 
-def _mask_candidates(index: int) -> list[str]:
+def _mask_candidates(index: int, dataset: str = DEFAULT_DATASET) -> list[str]:
     """Accepted mask file names of 0-based view `index`."""
-    return [*_image_candidates(index), f"cam_{index + 1:03d}.png", f"{index:03d}.png"]
+    return [*_image_candidates(index, dataset), f"cam_{index + 1:03d}.png", f"{index:03d}.png"]
 
 
 def _first(folders: list[Path], names: list[str]) -> Path | None:
@@ -63,8 +65,10 @@ def _first(folders: list[Path], names: list[str]) -> Path | None:
 class _Scene:
     """Where the files of one source scene are, with the problems found while looking."""
 
-    def __init__(self, *, source: Path, folder: Path, problems: list[str]) -> None:
-        self.folder, self.problems = folder, problems
+    def __init__(
+        self, *, source: Path, folder: Path, problems: list[str], dataset: str = DEFAULT_DATASET
+    ) -> None:
+        self.folder, self.problems, self.dataset = folder, problems, dataset
         self.calibration = [
             folder / "cameras",
             folder,
@@ -94,16 +98,15 @@ class _Scene:
 
     def image(self, index: int) -> Path | None:
         """The image file of a view, or None (a problem is recorded)."""
-        found = _first(self.images, _image_candidates(index))
+        names = _image_candidates(index, self.dataset)
+        found = _first(self.images, names)
         if found is None:
-            self.problems.append(
-                f"{self.folder.name}: image of view {index} missing ({_image_candidates(index)[0]})"
-            )
+            self.problems.append(f"{self.folder.name}: image of view {index} missing ({names[0]})")
         return found
 
     def mask(self, index: int, *, required: bool) -> Path | None:
         """The mask file of a view, or None (a problem is recorded when required)."""
-        found = _first(self.masks, _mask_candidates(index))
+        found = _first(self.masks, _mask_candidates(index, self.dataset))
         if found is None and required:
             self.problems.append(
                 f"{self.folder.name}: mask of test view {index} missing (masks/cam_{index + 1:03d}.png)"
@@ -159,7 +162,7 @@ def _scene_plan(
     if not (source / name).is_dir():
         problems.append(f"{name}: scene folder missing (needed by {phase})")
         return None
-    scene = _Scene(source=source, folder=source / name, problems=problems)
+    scene = _Scene(source=source, folder=source / name, problems=problems, dataset=split.dataset)
     for index in (*split.input_views, *split.test_views):
         if scene.cameras and index >= len(scene.cameras):
             problems.append(f"{name}: view {index} has no calibration (pos_{index + 1:03d}.txt)")
@@ -223,21 +226,20 @@ def real_data_import(*, source: Path, out_dir: Path, hidden: HiddenKey, progress
             raise ValueError(f"{folder} is not empty; import into a fresh version folder")
     width, height = size[0]
     (public_dir / TRAIN_DIR).mkdir(parents=True, exist_ok=True)
-    jobs = [(TRAIN_DIR, name, scene, views, ()) for name, (scene, views) in train.items()]
+    jobs = [(TRAIN_DIR, name, scene, views, (), None) for name, (scene, views) in train.items()]
     jobs += [
-        (phase, name, scene, split.input_views, split.test_views)
+        (phase, name, scene, split.input_views, split.test_views, split.dataset)
         for phase, scenes in plan.items()
         for name, (scene, split) in scenes.items()
     ]
-    for done, (role, name, scene, inputs, tests) in enumerate(jobs, 1):
+    for done, (role, name, scene, inputs, tests, dataset) in enumerate(jobs, 1):
         _scene_write(
             scene=scene,
             public=public_dir / role / name,
             hidden=hidden_dir / role / name,
-            inputs=inputs,
-            tests=tests,
-            width=width,
-            height=height,
+            views=(inputs, tests),
+            dataset=dataset,
+            size=(width, height),
         )
         progress(done / len(jobs), f"imported {role}/{name}")
     for phase, scenes in plan.items():
@@ -266,17 +268,23 @@ def real_data_import(*, source: Path, out_dir: Path, hidden: HiddenKey, progress
 
 
 def _scene_write(
-    *, scene: _Scene, public: Path, hidden: Path, inputs, tests, width: int, height: int
+    *, scene: _Scene, public: Path, hidden: Path, views: tuple, dataset: str | None, size: tuple[int, int]
 ) -> None:
-    """Copy one scene: cameras and input views to public, test views (image, mask, box) to hidden."""
+    """Copy one scene: cameras and input views to public, test views (image, mask, box) to hidden.
+
+    Phase scenes' images are named as their dataset names them; training scenes keep their file names."""
+    width, height = size
+    inputs, tests = views
     cameras_write(folder=public / "cameras", cameras=scene.cameras, width=width, height=height)
-    for target, views, required in ((public, inputs, False), (hidden, tests, True)):
-        if not views:
+    for target, chosen, required in ((public, inputs, False), (hidden, tests, True)):
+        if not chosen:
             continue
         boxes: dict[str, object] = {}
         (target / "images").mkdir(parents=True, exist_ok=True)
-        for index in views:
-            shutil.copyfile(scene.image(index), target / "images" / image_name(index=index))
+        for index in chosen:
+            found = scene.image(index)
+            name = found.name if dataset is None else image_name(index=index, dataset=dataset)
+            shutil.copyfile(found, target / "images" / name)
             mask_path = scene.mask(index, required=required)
             if mask_path is not None:
                 mask = mask_read(path=mask_path)

@@ -12,11 +12,13 @@ from evaluator.contract import ItemScore, ProgressFn, ScoreReport, SplitScore
 from evaluator.hardware import hardware_fingerprint
 
 from .archive import archive_open, member_read, png_decode
+from .config import DATASET_IMAGE_NAMES, DEFAULT_DATASET, RANKING_DATASET
 from .layout import image_name, leaderboard_splits_read, mask_name, view_label
 from .validation import expected_read, limits_for, submission_problems
 from .views import image_read, mask_read
 
-METRIC_KEYS = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m")
+#: Per-image keys: SpaRe's six (the ranking ones) and the DTU/RegNeRF conventions (evaluator.metrics).
+METRIC_KEYS = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m", "ssim_rn", "ssim_m_rn", "lpips_m_rn")
 #: image_scores(pred, target, *, mask) -> {metric key: value or None}
 ScoresFn = Callable[..., Mapping[str, float | None]]
 
@@ -62,6 +64,29 @@ def split_aggregate(*, items: Sequence[ItemScore], scenes: Sequence[str], keys: 
     return SplitScore(metrics=metrics, items=tuple(chosen), na_reasons=reasons)
 
 
+def dataset_key(*, dataset: str, key: str) -> str:
+    """The published key of a metric over one dataset's scenes: the ranking dataset's keep the plain name."""
+    return key if dataset == RANKING_DATASET else f"{dataset.lower()}_{key}"
+
+
+def datasets_aggregate(
+    *, items: Sequence[ItemScore], scenes: Sequence[str], datasets: Mapping[str, str], keys: Sequence[str]
+) -> SplitScore:
+    """Metrics of a split, each SpaRe dataset apart (dataset_key names them); items of every dataset."""
+    metrics: dict[str, float | None] = {}
+    reasons: dict[str, str] = {}
+    for dataset in DATASET_IMAGE_NAMES:
+        own = [scene for scene in scenes if datasets.get(scene, DEFAULT_DATASET) == dataset]
+        part = split_aggregate(items=items, scenes=own, keys=keys)
+        for key in keys:
+            name = dataset_key(dataset=dataset, key=key)
+            metrics[name] = part.metrics[key]
+            if key in part.na_reasons:
+                reasons[name] = f"no {dataset} scene in this split" if not own else part.na_reasons[key]
+    chosen = tuple(item for item in items if item.group in set(scenes))
+    return SplitScore(metrics=metrics, items=chosen, na_reasons=reasons)
+
+
 def submission_score(
     *,
     public_dir: Path,
@@ -90,25 +115,35 @@ def submission_score(
         for done, ((scene, index), name) in enumerate(zip(expected.views, expected.names, strict=True), 1):
             data = member_read(archive=archive, name=name, limit=limits.max_entry_bytes)
             pred = png_decode(data=data, max_pixels=limits.max_pixels).astype(np.float64) / 255.0
-            target, mask = _ground_truth(hidden_dir=hidden_dir, phase=phase, scene=scene, index=index)
+            target, mask = _ground_truth(
+                hidden_dir=hidden_dir, phase=phase, scene=scene, index=index, dataset=expected.dataset(scene)
+            )
             values = leaderboard_values(scores_fn(pred, target, mask=mask))
             items.append(ItemScore(item=f"{scene}/{view_label(index=index)}", group=scene, values=values))
             progress(done / len(expected.views), f"scored {scene}/{view_label(index=index)}")
     splits = {
-        half: split_aggregate(items=items, scenes=sorted(halves[half]), keys=METRIC_KEYS)
+        half: datasets_aggregate(
+            items=items, scenes=sorted(halves[half]), datasets=expected.datasets, keys=METRIC_KEYS
+        )
         for half in ("public", "private")
     }
+    counts = {d: sum(1 for v in expected.datasets.values() if v == d) for d in DATASET_IMAGE_NAMES}
     log = (
         f"phase {phase}: {len(items)} images over {len(halves['public']) + len(halves['private'])}"
         f" scenes at {expected.width}x{expected.height}",
+        "scenes per dataset: "
+        + ", ".join(f"{d} {n}" for d, n in counts.items())
+        + f"; the unprefixed metrics are over the {RANKING_DATASET} scenes",
     )
     return ScoreReport(
         splits=splits, protocol_version=protocol_version, hardware=hardware_fingerprint(), log=log
     )
 
 
-def _ground_truth(*, hidden_dir: Path, phase: str, scene: str, index: int) -> tuple[np.ndarray, np.ndarray]:
+def _ground_truth(
+    *, hidden_dir: Path, phase: str, scene: str, index: int, dataset: str
+) -> tuple[np.ndarray, np.ndarray]:
     """The hidden render (float in [0, 1]) and the object mask of one test view."""
     folder = hidden_dir / phase / scene
-    target = image_read(path=folder / "images" / image_name(index=index))
+    target = image_read(path=folder / "images" / image_name(index=index, dataset=dataset))
     return target, mask_read(path=folder / "masks" / mask_name(index=index))

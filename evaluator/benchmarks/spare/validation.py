@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluator.contract import Problem
 
 from .archive import ArchiveLimits, archive_open, member_read, png_decode, png_problems
-from .layout import manifest_read, split_read, submission_name
+from .config import DEFAULT_DATASET
+from .layout import image_pattern, manifest_read, split_read, submission_name
 
-NAME_PATTERN = re.compile(r"^[^/]+/cam_\d{3}_\d_\d{4}\.png$")
+#: A render's name in either of SpaRe's namings (Synthetic: cam_..._0000.png, DTU: rect_..._r5000.png).
+NAME_PATTERN = re.compile(r"^[^/]+/(cam_\d{3}_\d_\d{4}|rect_\d{3}_\d_r\d{4})\.png$")
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,19 @@ class Expected:
     width: int
     height: int
     views: tuple[tuple[str, int], ...]  # (scene, 0-based test view index)
+    datasets: Mapping[str, str] = field(default_factory=dict)  # scene -> SpaRe dataset
+
+    def dataset(self, scene: str) -> str:
+        """The SpaRe dataset of a scene of this phase."""
+        return self.datasets.get(scene, DEFAULT_DATASET)
 
     @property
     def names(self) -> tuple[str, ...]:
-        """Archive member names, in the order of `views`."""
-        return tuple(submission_name(scene=scene, index=index) for scene, index in self.views)
+        """Archive member names, in the order of `views` (each named as its scene's dataset names images)."""
+        return tuple(
+            submission_name(scene=scene, index=index, dataset=self.dataset(scene))
+            for scene, index in self.views
+        )
 
 
 def expected_read(*, public_dir: Path, phase: str) -> Expected:
@@ -34,7 +45,8 @@ def expected_read(*, public_dir: Path, phase: str) -> Expected:
     manifest = manifest_read(public_dir=public_dir)
     splits = split_read(public_dir=public_dir, phase=phase)
     views = tuple((scene, index) for scene in sorted(splits) for index in splits[scene].test_views)
-    return Expected(width=manifest.width, height=manifest.height, views=views)
+    datasets = {scene: split.dataset for scene, split in splits.items()}
+    return Expected(width=manifest.width, height=manifest.height, views=views, datasets=datasets)
 
 
 def limits_for(*, expected: Expected, max_upload_bytes: int) -> ArchiveLimits:
@@ -59,11 +71,17 @@ def _extra_message(*, name: str, expected: Expected) -> str:
         and name.split("/", 1)[1].split("/")[0] in scenes
     ):
         return "unexpected file: scene folders must sit at the root of the ZIP"
-    if NAME_PATTERN.match(name) and name.split("/", 1)[0] in scenes:
-        return "not a test view of this phase (names are cam_{view+1:03d}_3_0000.png, 1-based)"
-    if name.split("/", 1)[0] not in scenes:
+    scene = name.split("/", 1)[0]
+    if scene not in scenes:
         return "unexpected file: not a scene of this phase"
-    return "unexpected file (expected <scene>/cam_{view+1:03d}_3_0000.png)"
+    dataset = expected.dataset(scene)
+    pattern = image_pattern(dataset=dataset)
+    if NAME_PATTERN.match(name):
+        named_as = "DTU" if name.split("/", 1)[1].startswith("rect_") else "Synthetic"
+        if named_as != dataset:
+            return f"named as a {named_as} image, but this is a {dataset} scene: name its renders {pattern}"
+        return f"not a test view of this phase ({dataset} scene: names are {pattern}, 1-based)"
+    return f"unexpected file (expected <scene>/{pattern} for this {dataset} scene)"
 
 
 def submission_problems(

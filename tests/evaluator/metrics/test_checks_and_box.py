@@ -1,4 +1,4 @@
-"""Input checks name the bad value; mask_box pads, grows and clips the mask's bounding box."""
+"""Input checks name the bad value; mask_box is the tight box, grown (and padded on request) and clipped."""
 
 from __future__ import annotations
 
@@ -38,10 +38,23 @@ def test_psnr_rejects_mask_of_wrong_dtype_and_shape() -> None:
         psnr(_image(), _image(), mask=np.ones((8, 16), dtype=bool))
 
 
-def test_mask_box_is_tight_box_padded_by_five() -> None:
+def test_mask_box_is_the_tight_box_by_default_as_spare_crops() -> None:
     mask = np.zeros((100, 120), dtype=bool)
     mask[30:51, 40:71] = True
-    assert mask_box(mask) == Box(top=25, left=35, bottom=56, right=76)
+    mask[40, 35] = True  # one stray pixel widens the box to the left
+    assert mask_box(mask) == Box(top=30, left=35, bottom=51, right=71)
+
+
+def test_mask_box_pads_when_asked() -> None:
+    mask = np.zeros((100, 120), dtype=bool)
+    mask[30:51, 40:71] = True
+    assert mask_box(mask, pad=5) == Box(top=25, left=35, bottom=56, right=76)
+
+
+def test_mask_box_grows_to_the_lpips_minimum_when_asked() -> None:
+    mask = np.zeros((100, 120), dtype=bool)
+    mask[30:51, 40:71] = True
+    assert mask_box(mask, min_size=31) == Box(top=25, left=40, bottom=56, right=71)
 
 
 def test_mask_box_grows_a_single_pixel_to_eleven_by_eleven() -> None:

@@ -12,12 +12,16 @@ from PIL import Image
 from evaluator.metrics import (
     METRIC_CONVENTIONS,
     METRIC_KEYS,
+    SPARE_KEYS,
     ImageScorer,
     image_scores,
     lpips,
+    lpips_masked_regnerf,
     mask_box,
     psnr,
     ssim,
+    ssim_masked_regnerf,
+    ssim_uniform,
 )
 from evaluator.metrics.__main__ import main
 
@@ -40,7 +44,10 @@ def test_image_scores_equal_the_functional_metrics() -> None:
         "ssim": ssim(pred, target),
         "ssim_m": ssim(pred, target, box=box),
         "lpips": lpips(pred, target),
-        "lpips_m": lpips(pred, target, box=box),
+        "lpips_m": lpips(pred, target, box=mask_box(mask, min_size=31)),
+        "ssim_rn": ssim_uniform(pred, target),
+        "ssim_m_rn": ssim_masked_regnerf(pred, target, mask=mask),
+        "lpips_m_rn": lpips_masked_regnerf(pred, target, mask=mask),
     }
     scores = image_scores(pred, target, mask=mask)
     assert list(scores) == list(METRIC_KEYS)
@@ -52,7 +59,8 @@ def test_image_scores_with_empty_mask_gives_none_for_masked_metrics() -> None:
     pred, target, _ = _scene(1)
     scores = image_scores(pred, target, mask=np.zeros((72, 96), dtype=bool))
     assert scores["psnr_m"] is None and scores["ssim_m"] is None and scores["lpips_m"] is None
-    assert all(isinstance(scores[key], float) for key in ("psnr", "ssim", "lpips"))
+    assert scores["ssim_m_rn"] is None and scores["lpips_m_rn"] is None
+    assert all(isinstance(scores[key], float) for key in ("psnr", "ssim", "lpips", "ssim_rn"))
 
 
 def test_image_scores_of_identical_images() -> None:
@@ -60,6 +68,8 @@ def test_image_scores_of_identical_images() -> None:
     scores = image_scores(target, target, mask=mask)
     assert scores["psnr"] == math.inf and scores["psnr_m"] == math.inf
     assert scores["ssim"] == pytest.approx(1.0) and scores["lpips"] == 0.0 and scores["lpips_m"] == 0.0
+    assert scores["ssim_rn"] == pytest.approx(1.0) and scores["ssim_m_rn"] == pytest.approx(1.0)
+    assert scores["lpips_m_rn"] == 0.0
 
 
 def test_image_scores_accept_float32_big_endian_and_flipped_views() -> None:
@@ -75,8 +85,15 @@ def test_image_scores_accept_float32_big_endian_and_flipped_views() -> None:
         assert got["ssim_m"] == pytest.approx(expected["ssim_m"], abs=1e-6)
     flipped = image_scores(pred[::-1], target[::-1], mask=mask[::-1])
     assert flipped["lpips_m"] == pytest.approx(
-        lpips(pred[::-1].copy(), target[::-1].copy(), box=mask_box(mask[::-1]))
+        lpips(pred[::-1].copy(), target[::-1].copy(), box=mask_box(mask[::-1], min_size=31))
     )
+
+
+def test_image_scorer_without_regnerf_scores_spares_six_metrics_only() -> None:
+    pred, target, mask = _scene(8)
+    six = ImageScorer(regnerf=False).score(pred, target, mask=mask)
+    assert list(six) == list(SPARE_KEYS)
+    assert six == {key: image_scores(pred, target, mask=mask)[key] for key in SPARE_KEYS}
 
 
 def test_image_scorer_stream_scores_each_pair() -> None:
@@ -94,6 +111,11 @@ def test_image_scores_rejects_mask_of_wrong_shape() -> None:
 def test_metric_conventions_cover_every_key() -> None:
     assert set(METRIC_CONVENTIONS) == set(METRIC_KEYS)
     assert "sigma 1.5" in METRIC_CONVENTIONS["ssim"] and "v0.1" in METRIC_CONVENTIONS["lpips"]
+    assert "tight bounding box (no padding)" in METRIC_CONVENTIONS["ssim_m"]
+    for key, text in METRIC_CONVENTIONS.items():
+        first = text.split(". ")[0]
+        origin = "RegNeRF" if key.endswith("_rn") else "SpaRe"
+        assert first.startswith("Convention: ") and origin in first, key
 
 
 def test_cli_prints_every_metric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,10 +29,22 @@ def test_spec_declares_phases_metrics_ranking_and_zip_format():
     )
     (fmt,) = spec.formats
     assert fmt.kind is SubmissionKind.FILE and fmt.extensions == (".zip",)
-    assert {m.name for m in spec.metrics} == set(METRIC_CONVENTIONS)
+    base = [m for m in spec.metrics if not m.name.startswith("dtu_")]
+    assert [m.name for m in base] == list(METRIC_CONVENTIONS)
+    assert [m.name for m in spec.metrics] == [*METRIC_CONVENTIONS, *(f"dtu_{k}" for k in METRIC_CONVENTIONS)]
     for metric in spec.metrics:
-        assert metric.description == METRIC_CONVENTIONS[metric.name]
-        assert metric.higher_is_better == (not metric.name.startswith("lpips"))
+        key = metric.name.removeprefix("dtu_")
+        assert metric.description.startswith(METRIC_CONVENTIONS[key])
+        assert metric.higher_is_better == (not key.startswith("lpips"))
+    assert "Synthetic scenes" in spec.metric("psnr_m").description
+    assert "DTU scenes only" in spec.metric("dtu_psnr_m").description
+    assert spec.metric("dtu_ssim_rn").label == "SSIM (DTU/RegNeRF), DTU scenes"
+
+
+def test_every_phase_names_its_ranking_dataset():
+    for phase in SpareBenchmark().spec.phases:
+        assert "Ranked on PSNR-M over the Synthetic scenes" in phase.description
+        assert "DTU" in phase.description
 
 
 def test_public_bundle_paths_exist_in_a_built_dataset(small_bench, built):
