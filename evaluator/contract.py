@@ -104,6 +104,9 @@ class BenchmarkSpec:
     #: service changes (a new version, an import), the platform re-scores it. False when it answers one
     #: build's public bundle (renders of its scenes): it stays marked as scored on the retired data.
     rescore_on_new_data: bool = False
+    #: Metrics of the per-item values (an item's `values` keys) that are not entry metrics: the per-item
+    #: tables and CSV show them; leaderboards never rank on them.
+    item_metrics: tuple[MetricSpec, ...] = ()
 
     def metric(self, name: str) -> MetricSpec:
         """Return the metric called `name`; ValueError names it when unknown."""

@@ -100,6 +100,30 @@ def spec_metrics(*, config: SearchConfig) -> tuple[MetricSpec, ...]:
     return tuple(metrics)
 
 
+#: Per-item values (the level rows and the level / seed rows): name, label, unit, higher, format, text.
+_ITEM_METRICS = (
+    ("acc", "Accuracy", "accuracy", True, "{:.4f}", "Test accuracy (level row: mean over the split's seeds)"),
+    ("acc_std", "Acc std", "accuracy", False, "{:.4f}", "Standard deviation over seeds (ddof 1)"),
+    ("diff", "Diff vs random", "accuracy", True, "{:+.4f}", "Accuracy minus the random masks' mean"),
+    ("pct", "Percentile", "%", True, "{:.1f}", "Percentile within the random masks' seed-mean accuracies"),
+    ("gap", "Gap to dense", "accuracy", True, "{:+.4f}", "Accuracy minus the dense parent's"),
+    ("conv", "Convergence", "epoch", False, "{:.1f}", "First epoch reaching 95% of the final val accuracy"),
+    ("final_val_acc", "Final val acc", "accuracy", True, "{:.4f}", "Val accuracy after the last epoch"),
+    ("random_mean", "Random masks' mean", "accuracy", True, "{:.4f}", "Mean accuracy of the random masks"),
+    ("dense_mean", "Dense parent's mean", "accuracy", True, "{:.4f}", "Mean accuracy of the dense parent"),
+    ("dense_acc", "Dense parent", "accuracy", True, "{:.4f}", "Accuracy of the dense parent on this seed"),
+    ("wdens", "Weight density", "fraction", False, "{:.4f}", "Sub-network weights / parent weights"),
+    ("weight_sparsity", "Weight sparsity", "fraction", True, "{:.4f}", "1 - weight density"),
+    ("kept_layer1", "Nodes layer 1", "nodes", True, "{:.0f}", "Hidden nodes kept in layer 1"),
+    ("kept_layer2", "Nodes layer 2", "nodes", True, "{:.0f}", "Hidden nodes kept in layer 2"),
+)
+
+
+def spec_item_metrics() -> tuple[MetricSpec, ...]:
+    """The metrics of the per-item values, named as the keys of each ItemScore's values."""
+    return tuple(MetricSpec(*row) for row in _ITEM_METRICS)
+
+
 def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
     """The full spec; the description is the published protocol."""
     text = protocol_text(config=config)
@@ -128,6 +152,7 @@ def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
         phases=(phase,),
         formats=(file_format,),
         metrics=spec_metrics(config=config),
+        item_metrics=spec_item_metrics(),
         ranking_metric="diff_vs_random",
         pareto_axes=("weight_density", "acc_mean"),
         needs_gpu=False,

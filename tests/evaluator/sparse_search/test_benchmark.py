@@ -98,6 +98,7 @@ def test_score_reports_public_and_private_splits_with_every_spec_metric(built):
         assert set(score.metrics) == names
         assert all(v is not None for v in score.metrics.values())
         assert len(score.items) == 4 * (1 + seeds)
+        assert {key for it in score.items for key in it.values} <= {m.name for m in bench.spec.item_metrics}
         level_item = next(it for it in score.items if it.item == "level 0.9")
         assert level_item.values["weight_sparsity"] == pytest.approx(1.0 - score.metrics["wdens_l90"])
         assert level_item.values["kept_layer1"] + level_item.values["kept_layer2"] == 51
