@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from evaluator.benchmarks.sparse_search import SparseSearchBenchmark
+from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION
 from evaluator.benchmarks.sparse_search.runs import MaskRun, Reference
 from evaluator.benchmarks.sparse_search.scoring import split_score
 from leaderboard import selectors
@@ -69,7 +70,7 @@ def entry(users) -> Submission:
     Score.objects.create(
         submission=sub,
         split="public",
-        protocol_version="sparse-search-2",
+        protocol_version=PROTOCOL_VERSION,
         metrics=dict(split.metrics),
         items=[dataclasses.asdict(item) for item in split.items],
     )

@@ -9,8 +9,9 @@ from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionF
 
 SLUG = "sparse-search"
 #: 2: the test order, training seeds and reference masks derive from the deployment secret (1: from the
-#: public build seed, which could be found by trying seeds against data.npz).
-VERSION = "2"
+#: public build seed, which could be found by trying seeds against data.npz). 3: the same-split reference
+#: (n_split_masks in the configuration), so every entry is re-scored with diff_vs_same_split.
+VERSION = "3"
 PHASE = "digits"
 PUBLIC_PATHS = ("README.md", "protocol.json", "data.npz", "sample_submission.npz", "sample_submission.json")
 
@@ -29,6 +30,31 @@ def spec_metrics(*, config: SearchConfig) -> tuple[MetricSpec, ...]:
         MetricSpec("diff_ci_low", "Diff 95% CI low", "accuracy", True, "{:+.4f}", "Bootstrap 2.5% quantile"),
         MetricSpec(
             "diff_ci_high", "Diff 95% CI high", "accuracy", True, "{:+.4f}", "Bootstrap 97.5% quantile"
+        ),
+        MetricSpec(
+            "diff_vs_same_split",
+            "Diff vs same-split random",
+            "accuracy",
+            True,
+            "{:+.4f}",
+            "Mean over levels of (test accuracy - mean accuracy of random masks with the submission's own "
+            "layer split), same seeds: the choice of nodes alone, without the choice of split",
+        ),
+        MetricSpec(
+            "same_split_ci_low",
+            "Same-split 95% CI low",
+            "accuracy",
+            True,
+            "{:+.4f}",
+            "Bootstrap 2.5% quantile",
+        ),
+        MetricSpec(
+            "same_split_ci_high",
+            "Same-split 95% CI high",
+            "accuracy",
+            True,
+            "{:+.4f}",
+            "Bootstrap 97.5% quantile",
         ),
         MetricSpec(
             "acc_mean", "Mean accuracy", "accuracy", True, "{:.4f}", "Test accuracy over levels and seeds"
@@ -63,6 +89,14 @@ def spec_metrics(*, config: SearchConfig) -> tuple[MetricSpec, ...]:
                 True,
                 "{:+.4f}",
                 f"Accuracy minus the random masks' mean, sparsity {key}",
+            ),
+            MetricSpec(
+                f"diff_split_{tag}",
+                f"Diff vs same-split random @{key}",
+                "accuracy",
+                True,
+                "{:+.4f}",
+                f"Accuracy minus the mean of random masks with the submission's layer split, sparsity {key}",
             ),
             MetricSpec(
                 f"pct_{tag}",
@@ -109,7 +143,9 @@ _ITEM_METRICS = (
     ("gap", "Gap to dense", "accuracy", True, "{:+.4f}", "Accuracy minus the dense parent's"),
     ("conv", "Convergence", "epoch", False, "{:.1f}", "First epoch reaching 95% of the final val accuracy"),
     ("final_val_acc", "Final val acc", "accuracy", True, "{:.4f}", "Val accuracy after the last epoch"),
+    ("diff_split", "Diff vs same split", "accuracy", True, "{:+.4f}", "Accuracy minus the same-split mean"),
     ("random_mean", "Random masks' mean", "accuracy", True, "{:.4f}", "Mean accuracy of the random masks"),
+    ("same_split_mean", "Same-split masks' mean", "accuracy", True, "{:.4f}", "Mean of the same-split masks"),
     ("dense_mean", "Dense parent's mean", "accuracy", True, "{:.4f}", "Mean accuracy of the dense parent"),
     ("dense_acc", "Dense parent", "accuracy", True, "{:.4f}", "Accuracy of the dense parent on this seed"),
     ("wdens", "Weight density", "fraction", False, "{:.4f}", "Sub-network weights / parent weights"),
