@@ -51,6 +51,8 @@ class MetricSpec:
     higher_is_better: bool
     fmt: str = "{:.4f}"
     description: str = ""
+    #: A detail column (per level, per task): leaderboards show it on demand, after the headline columns.
+    detail: bool = False
 
     def format(self, value: float | None) -> str:
         """Render a value for display (see metric_text); None is shown as "n/a"."""

@@ -18,6 +18,7 @@ class MetricView:
     higher_is_better: bool
     fmt: str
     description: str
+    detail: bool = False
 
 
 def benchmark_list_visible() -> list[Benchmark]:
@@ -57,6 +58,7 @@ def _metric_view(m: dict) -> MetricView:
         higher_is_better=bool(m.get("higher_is_better", True)),
         fmt=m.get("fmt", "{:.4f}"),
         description=m.get("description", ""),
+        detail=bool(m.get("detail", False)),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from evaluator.benchmarks.sparse_search.config import SearchConfig, level_key, level_tag
 from evaluator.benchmarks.sparse_search.protocol import protocol_text
 from evaluator.benchmarks.sparse_search.submission import MAX_UPLOAD_BYTES
@@ -68,9 +70,10 @@ def spec_metrics(*, config: SearchConfig) -> tuple[MetricSpec, ...]:
             "Mean over levels of sub-network weights / parent weights (biases excluded)",
         ),
     ]
+    per_level: list[MetricSpec] = []
     for level in config.levels:
         tag, key = level_tag(level), level_key(level)
-        metrics += [
+        per_level += [
             MetricSpec(
                 f"acc_{tag}", f"Acc @{key}", "accuracy", True, "{:.4f}", f"Mean test accuracy, sparsity {key}"
             ),
@@ -131,7 +134,7 @@ def spec_metrics(*, config: SearchConfig) -> tuple[MetricSpec, ...]:
                 f"Weight density of the mask, sparsity {key}",
             ),
         ]
-    return tuple(metrics)
+    return tuple(metrics) + tuple(dataclasses.replace(m, detail=True) for m in per_level)
 
 
 #: Per-item values (the level rows and the level / seed rows): name, label, unit, higher, format, text.
