@@ -71,6 +71,8 @@ def test_protocol_and_metric_texts_are_collapsed_under_their_first_line(client, 
         r'<details class="metric-definitions" id="metric-definitions">\s*<summary>Metric definitions', html
     )
     assert html.index('id="leaderboard"') < html.index('id="metric-definitions"')
+    phases = html[html.index("<h2>Phases</h2>") : html.index('id="leaderboard"')]
+    assert "Random search sometimes scoring below random masks is noise, not a defect" in phases
 
 
 @pytest.mark.browser

@@ -72,6 +72,14 @@ x = weight_density (mean over levels), y = acc_mean (mean test accuracy over lev
 dense-parent entry has no headline (n/a, nor any same-split metric): it is the reference, not a sparse
 configuration.
 
+Baselines: the dense parent; one uniformly random mask per level; random search ({config.search_candidates}
+random masks per level, each trained {config.search_epochs} epochs from the initialisation of seed
+{config.search_seed} on the public training split, the best by validation accuracy kept). Because every mask
+is re-initialised from each hidden seed, and the parent's initial weights are independent and identically
+distributed, all masks with the same layer split have the same expected accuracy: a search that picks nodes
+on one initialisation can only gain through its layer split, and random search may land below the random
+masks by seed noise alone.
+
 Caveat: digits ships with scikit-learn, so the test images are the digits outside the public splits;
 using them for the search is against the rules, and the training seeds stay hidden.
 """
