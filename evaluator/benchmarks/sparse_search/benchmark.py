@@ -184,7 +184,8 @@ class SparseSearchBenchmark(Benchmark):
             Baseline(
                 "Random search",
                 f"{config.search_candidates} random masks per level trained "
-                f"{config.search_epochs} epochs on the public split; best by validation accuracy.",
+                f"{config.search_epochs} epochs on the public split; best by validation accuracy. Scoring "
+                "re-initialises every mask from the hidden seeds, so only its layer split can carry over.",
                 phases,
                 functools.partial(_baseline_call, base.random_search_payload, config),
             ),
