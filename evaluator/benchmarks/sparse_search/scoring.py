@@ -31,7 +31,7 @@ def split_score(
     """Aggregates and items of one split = the hidden seeds selected by `seed_index` (positions).
 
     `same_split` (levels, split masks, all hidden seeds) is the accuracy of random masks with the
-    submission's own layer split per level; None for the dense parent (its diff_*_same metrics are n/a).
+    submission's own layer split per level; None for the dense parent (its same-split metrics are n/a).
     """
     acc = np.stack([run.test_accuracy[seed_index] for run in runs])  # (levels, seeds)
     rand = ref.random_accuracy[:, :, seed_index]  # (levels, masks, seeds)
