@@ -51,6 +51,8 @@ class MetricSpec:
     higher_is_better: bool
     fmt: str = "{:.4f}"
     description: str = ""
+    #: A detail column (per level, per task): leaderboards show it on demand, after the headline columns.
+    detail: bool = False
 
     def format(self, value: float | None) -> str:
         """Render a value for display (see metric_text); None is shown as "n/a"."""
@@ -104,6 +106,9 @@ class BenchmarkSpec:
     #: service changes (a new version, an import), the platform re-scores it. False when it answers one
     #: build's public bundle (renders of its scenes): it stays marked as scored on the retired data.
     rescore_on_new_data: bool = False
+    #: Metrics of the per-item values (an item's `values` keys) that are not entry metrics: the per-item
+    #: tables and CSV show them; leaderboards never rank on them.
+    item_metrics: tuple[MetricSpec, ...] = ()
 
     def metric(self, name: str) -> MetricSpec:
         """Return the metric called `name`; ValueError names it when unknown."""

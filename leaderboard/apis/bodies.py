@@ -24,6 +24,7 @@ def metric_body(metric: MetricView) -> dict:
         "higher_is_better": metric.higher_is_better,
         "fmt": metric.fmt,
         "description": metric.description,
+        "detail": metric.detail,
     }
 
 

@@ -20,6 +20,7 @@ class MetricSerializer(serializers.Serializer):
     higher_is_better = serializers.BooleanField()
     fmt = serializers.CharField()
     description = serializers.CharField(allow_blank=True)
+    detail = serializers.BooleanField(help_text="a detail column (per level or task), shown on demand")
 
 
 class QuotaSerializer(serializers.Serializer):
@@ -75,6 +76,7 @@ class BenchmarkDetailSerializer(BenchmarkSummarySerializer):
     """A benchmark with its metrics, formats, Pareto axes and detailed phases."""
 
     metrics = MetricSerializer(many=True)
+    item_metrics = MetricSerializer(many=True, help_text="the metrics of the per-item values of a score")
     pareto_axes = serializers.ListField(child=serializers.CharField())
     formats = serializers.ListField(child=serializers.DictField())
     phases = PhaseDetailSerializer(many=True)

@@ -85,6 +85,9 @@ class BenchmarkDetailView(APIView):
         body = {
             **_benchmark_fields(benchmark),
             "metrics": MetricSerializer(selectors.metric_specs(benchmark=benchmark), many=True).data,
+            "item_metrics": MetricSerializer(
+                selectors.item_metric_specs(benchmark=benchmark), many=True
+            ).data,
             "pareto_axes": [benchmark.pareto_x, benchmark.pareto_y],
             "formats": list(benchmark.formats or []),
             "phases": PhaseDetailSerializer(phases, many=True).data,

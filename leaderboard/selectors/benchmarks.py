@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from leaderboard.models import Benchmark, Phase
+from leaderboard.models import Benchmark, Phase, metric_is_entry
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound
 
 
@@ -18,6 +18,7 @@ class MetricView:
     higher_is_better: bool
     fmt: str
     description: str
+    detail: bool = False
 
 
 def benchmark_list_visible() -> list[Benchmark]:
@@ -48,16 +49,26 @@ def phase_get_visible(*, benchmark: Benchmark, slug: str) -> Phase:
         raise PhaseNotFound(f"no phase {slug!r} in {benchmark.slug!r}") from None
 
 
+def _metric_view(m: dict) -> MetricView:
+    """One Benchmark.metrics entry as a MetricView."""
+    return MetricView(
+        name=m["name"],
+        label=m.get("label", m["name"]),
+        unit=m.get("unit", ""),
+        higher_is_better=bool(m.get("higher_is_better", True)),
+        fmt=m.get("fmt", "{:.4f}"),
+        description=m.get("description", ""),
+        detail=bool(m.get("detail", False)),
+    )
+
+
 def metric_specs(*, benchmark: Benchmark) -> list[MetricView]:
-    """The benchmark's metrics in display order."""
-    return [
-        MetricView(
-            name=m["name"],
-            label=m.get("label", m["name"]),
-            unit=m.get("unit", ""),
-            higher_is_better=bool(m.get("higher_is_better", True)),
-            fmt=m.get("fmt", "{:.4f}"),
-            description=m.get("description", ""),
-        )
-        for m in benchmark.metrics or []
-    ]
+    """The benchmark's entry metrics (leaderboard columns) in display order."""
+    return [_metric_view(m) for m in benchmark.metrics or [] if metric_is_entry(m)]
+
+
+def item_metric_specs(*, benchmark: Benchmark) -> list[MetricView]:
+    """The metrics a per-item value may carry: the item-only metrics first, then the entry metrics."""
+    items = [_metric_view(m) for m in benchmark.metrics or [] if not metric_is_entry(m)]
+    names = {m.name for m in items}
+    return items + [m for m in metric_specs(benchmark=benchmark) if m.name not in names]

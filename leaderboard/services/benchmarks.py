@@ -15,7 +15,7 @@ from django.db import transaction
 from evaluator.contract import BenchmarkSpec, ProgressFn, no_progress
 from evaluator.hidden import BuildSeeds
 from evaluator.registry import benchmark_get, benchmark_slugs
-from leaderboard.models import Benchmark, Phase
+from leaderboard.models import ITEM_SCOPE, Benchmark, Phase
 from leaderboard.services.board_inputs import benchmark_board_inputs, leaderboards_refresh
 from leaderboard.services.data_changes import data_id_for, submissions_carry_over
 from leaderboard.services.errors import BenchmarkDataError
@@ -41,7 +41,8 @@ def _spec_fields(spec: BenchmarkSpec) -> dict:
         "version": spec.version,
         "title": spec.title,
         "description": spec.description,
-        "metrics": [dataclasses.asdict(m) for m in spec.metrics],
+        "metrics": [dataclasses.asdict(m) for m in spec.metrics]
+        + [{**dataclasses.asdict(m), "scope": ITEM_SCOPE} for m in spec.item_metrics],
         "ranking_metric": spec.ranking_metric,
         "pareto_x": spec.pareto_axes[0],
         "pareto_y": spec.pareto_axes[1],

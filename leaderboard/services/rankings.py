@@ -27,7 +27,7 @@ def board_spec(*, benchmark) -> BoardSpec:
     """The BoardSpec of a Benchmark row (works on migration-time historical models too)."""
     directions = {}
     for spec in benchmark.metrics or []:
-        if spec.get("name"):
+        if spec.get("name") and spec.get("scope", "entry") != "item":  # item-only metrics never rank
             directions[spec["name"]] = bool(spec.get("higher_is_better", True))
     return BoardSpec(
         ranking=benchmark.ranking_metric,

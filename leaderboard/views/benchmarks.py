@@ -160,6 +160,17 @@ def leaderboard_table_rows(*, rows: list[Any], metrics: list[Any], staff: bool) 
     return table
 
 
+def description_split(*, text: str) -> tuple[str, str]:
+    """A description's first paragraph (always shown) and the rest (shown collapsed); blank lines split."""
+    intro, _, rest = text.strip().partition("\n\n")
+    return intro, rest.strip()
+
+
+def detail_columns_shown(*, raw: str | None, metrics: list[Any], order_by: str) -> bool:
+    """Whether the leaderboard shows the detail columns: asked for (details=1), or sorted by one of them."""
+    return raw == "1" or any(m.detail and m.name == order_by for m in metrics)
+
+
 def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Description, metrics, phases, data link, the sortable leaderboard and the Pareto chart of a phase."""
     try:
@@ -189,11 +200,17 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
     )
-    base_query = {"phase": phase.slug, "split": split}
+    details = detail_columns_shown(raw=request.GET.get("details"), metrics=metrics, order_by=page.order_by)
+    columns = [m for m in metrics if details or not m.detail]
+    base_query = {"phase": phase.slug, "split": split, **({"details": "1"} if details else {})}
     sorted_query = dict(base_query, order_by=page.order_by, dir="desc" if page.descending else "asc")
+    toggle_query = {k: v for k, v in sorted_query.items() if k != "details"}
     pages = max(1, -(-page.total // PAGE_SIZE))
+    intro, protocol_rest = description_split(text=benchmark.description)
     context = {
         "benchmark": benchmark,
+        "intro": intro,
+        "protocol_rest": protocol_rest,
         "metrics": metrics,
         "phases": phases,
         "phase": phase,
@@ -206,11 +223,14 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "prev_url": "?" + urlencode(dict(sorted_query, page=number - 1)) if number > 1 else "",
         "next_url": "?" + urlencode(dict(sorted_query, page=number + 1)) if number < pages else "",
         "headers": sort_headers(
-            metrics=metrics, base_query=base_query, order_by=page.order_by, descending=page.descending
+            metrics=columns, base_query=base_query, order_by=page.order_by, descending=page.descending
         ),
         "rows": leaderboard_table_rows(
-            rows=page.rows, metrics=metrics, staff=bool(getattr(request.user, "is_staff", False))
+            rows=page.rows, metrics=columns, staff=bool(getattr(request.user, "is_staff", False))
         ),
+        "detail_count": sum(1 for m in metrics if m.detail),
+        "details_shown": details,
+        "details_url": "?" + urlencode(toggle_query if details else dict(toggle_query, details="1")),
         "data_url": benchmark_data_url(benchmark=benchmark, phase=phase),
         "csv_url": leaderboard_csv_url(benchmark=benchmark, phase=phase, page=page),
         "chart": pareto_chart_data(phase=phase, split=split, metrics=metrics),

@@ -58,10 +58,11 @@ def scores_latest(*, submission: Submission, viewer: Any) -> list[Any]:
 def submission_scores(*, submission: Submission, viewer: Any) -> list[dict[str, Any]]:
     """The visible splits of a submission: their metric cells and per-item rows."""
     metrics = selectors.metric_specs(benchmark=submission.phase.benchmark)
+    item_specs = selectors.item_metric_specs(benchmark=submission.phase.benchmark)
     splits = []
     for score in scores_latest(submission=submission, viewer=viewer):
         items = score.items or []
-        item_metrics = item_metric_names(metrics=metrics, items=items)
+        item_metrics = item_metric_names(metrics=item_specs, items=items)
         cells = metric_cells(metrics=metrics, values=score.metrics, na_reasons=score.na_reasons)
         splits.append(
             {
@@ -104,7 +105,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 def submission_items_csv(request: HttpRequest, submission_id: int) -> HttpResponse:
     """The per-item scores of the visible splits as CSV (split, group, item, one column per metric)."""
     submission = selectors.submission_get_for_viewer(submission_id=submission_id, viewer=request.user)
-    metrics = selectors.metric_specs(benchmark=submission.phase.benchmark)
+    metrics = selectors.item_metric_specs(benchmark=submission.phase.benchmark)
     scores = scores_latest(submission=submission, viewer=request.user)
     columns = item_metric_names(metrics=metrics, items=[i for s in scores for i in (s.items or [])])
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -52,3 +52,15 @@ def test_benchmark_detail_unknown_slug_is_404_naming_it(clients, phases):
     response = clients["owner"].get("/api/v1/benchmarks/nope/")
     assert response.status_code == 404
     assert "nope" in response.json()["detail"]
+
+
+def test_benchmark_detail_lists_item_metrics_apart_from_the_leaderboard_metrics(clients, phases, benchmark):
+    benchmark.metrics = [
+        *benchmark.metrics,
+        {"name": "seed_acc", "label": "Seed accuracy", "unit": "", "higher_is_better": True, "scope": "item"},
+    ]
+    benchmark.save()
+    body = clients["anonymous"].get("/api/v1/benchmarks/tiny/").json()
+    assert [m["name"] for m in body["metrics"]] == ["accuracy", "density"]
+    assert [m["name"] for m in body["item_metrics"]] == ["seed_acc", "accuracy", "density"]
+    assert body["metrics"][0]["detail"] is False

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from itertools import product
+from types import SimpleNamespace
 
 from leaderboard.services.rankings import (
     CHART_HIDDEN,
     CHART_NONE,
     CHART_SHOWN,
     BoardSpec,
+    board_spec,
     chart_groups,
     metric_orders,
     pareto_frontier,
@@ -56,3 +58,16 @@ def test_chart_groups_show_frontier_and_top_and_skip_na_axes():
     groups, frontier = chart_groups(rows=_rows(points), spec=SPEC, top=1)
     assert frontier == {0, 2}
     assert groups == [CHART_SHOWN, CHART_HIDDEN, CHART_SHOWN, CHART_NONE]
+
+
+def test_board_spec_ignores_item_only_metrics():
+    row = SimpleNamespace(
+        metrics=[
+            {"name": "acc", "higher_is_better": True},
+            {"name": "conv", "higher_is_better": False, "scope": "item"},
+        ],
+        ranking_metric="acc",
+        pareto_x="acc",
+        pareto_y="acc",
+    )
+    assert board_spec(benchmark=row).directions == {"acc": True}

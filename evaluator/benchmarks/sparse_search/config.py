@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 #: Protocol version recorded with every score; bump whenever a number below changes meaning.
-PROTOCOL_VERSION = "sparse-search-2"
+PROTOCOL_VERSION = "sparse-search-3"
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,9 @@ class SearchConfig:
     hidden layers together: a configuration keeps exactly round(total_hidden * (1 - s)) hidden nodes
     (total_hidden = 2 x 256 = 512), at least one in each hidden layer, split between the layers as the
     submitter chooses. Weight density = weight-matrix entries of the sub-network / those of the parent
-    (biases excluded); weight sparsity = 1 - weight density.
+    (biases excluded); weight sparsity = 1 - weight density. The reference holds n_random_masks uniform
+    masks per level (drawn at build) and, at scoring, n_split_masks masks with the submission's own layer
+    split per level (the same-split reference).
     """
 
     levels: tuple[float, ...] = (0.5, 0.75, 0.9, 0.95)
@@ -35,6 +37,7 @@ class SearchConfig:
     n_hidden_seeds: int = 5
     n_public_seeds: int = 3
     n_random_masks: int = 20
+    n_split_masks: int = 10
     search_candidates: int = 10
     search_epochs: int = 10
     search_seed: int = 12345
@@ -49,7 +52,8 @@ class SearchConfig:
             raise ValueError(f"hidden must be two equal positive layer widths, got {self.hidden}")
         if not 1 <= self.n_public_seeds <= self.n_hidden_seeds:
             raise ValueError(f"n_public_seeds must be 1..{self.n_hidden_seeds}, got {self.n_public_seeds}")
-        for name in ("epochs", "batch_size", "n_random_masks", "search_candidates", "search_epochs"):
+        counts = ("epochs", "batch_size", "n_random_masks", "n_split_masks")
+        for name in (*counts, "search_candidates", "search_epochs"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         for level in self.levels:

@@ -36,6 +36,23 @@ def mask_random(*, config: SearchConfig, level: float, rng: np.random.Generator)
             return mask
 
 
+def mask_random_split(*, config: SearchConfig, kept: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random mask keeping exactly kept[0] nodes of hidden layer 1 and kept[1] of layer 2.
+
+    Each layer's kept nodes are a uniform subset of its nodes (layer 1 drawn first), so the layer split
+    is fixed and only the choice of nodes within each layer is random.
+    """
+    width = config.hidden[0]
+    if config.hidden[1] != width:
+        raise ValueError(f"random masks need equal hidden layers, got {config.hidden}")
+    if len(kept) != 2 or any(not 1 <= k <= width for k in kept):
+        raise ValueError(f"kept must be two node counts in 1..{width}, got {kept}")
+    mask = np.zeros((2, width), dtype=bool)
+    for layer, count in enumerate(kept):
+        mask[layer, rng.choice(width, size=count, replace=False)] = True
+    return mask
+
+
 def mask_dense(*, config: SearchConfig) -> np.ndarray:
     """The all-ones mask of the parent network."""
     return np.ones((2, config.hidden[0]), dtype=bool)

@@ -44,7 +44,11 @@ reference's random masks) from a per-deployment secret: nothing public determine
 split = the first
 {config.n_public_seeds} of them; private split = all {config.n_hidden_seeds} (the final ranking uses every
 seed). Reference (precomputed at build on the same seeds): the dense parent and {config.n_random_masks}
-uniformly random masks per level (uniform over all valid masks of that exact node count).
+uniformly random masks per level (uniform over all valid masks of that exact node count, so their layer
+split is random too). Same-split reference (trained at scoring on the same seeds): per level,
+{config.n_split_masks} random masks that keep exactly the submission's own number of nodes in each layer
+(uniform within each layer; drawn from the hidden seeds, so a re-score draws the same masks), so that the
+choice of nodes can be judged apart from the choice of layer split.
 
 Submission: one file, .npz or .json. NPZ: arrays named level_<s> (level_0.5, ...), each of shape
 (2, {width}) with dtype bool or integer/float holding only 0 and 1 (row 0 = hidden layer 1, row 1 = hidden
@@ -56,13 +60,25 @@ dense-parent reference entry. Size limit: 1 MiB.
 Scores per level (over the split's seeds): test accuracy mean (acc_lXX) and standard deviation
 (acc_std_lXX, ddof 1); difference from the mean of the random-mask distribution (diff_lXX); percentile of
 the seed-mean accuracy among the random masks' seed-mean accuracies (pct_lXX, ties count half); gap to
-the dense parent (gap_lXX, negative = worse); convergence (conv_lXX: mean over seeds of the first epoch
-whose validation accuracy reaches {config.convergence_fraction} of its final value); weight density
+the dense parent (gap_lXX, negative = worse); difference from the same-split reference's mean
+(diff_split_lXX); convergence (conv_lXX: mean over seeds of the first epoch whose validation accuracy
+reaches {config.convergence_fraction} of its final value); weight density
 (wdens_lXX). Headline diff_vs_random = mean over levels of diff_lXX, with a {config.bootstrap_reps}-replicate
 percentile bootstrap 95% interval (diff_ci_low, diff_ci_high; numpy default_rng(0)) resampling seeds
-(paired between submission and reference) and random masks. Pareto axes: x = weight_density (mean over
-levels), y = acc_mean (mean test accuracy over levels and seeds). The dense-parent entry has no
-headline (n/a): it is the reference, not a sparse configuration.
+(paired between submission and reference) and random masks. diff_vs_same_split = mean over levels of
+diff_split_lXX, with its interval (same_split_ci_low, same_split_ci_high) computed the same way:
+diff_vs_random - diff_vs_same_split is what the layer split alone gains over a random split. Pareto axes:
+x = weight_density (mean over levels), y = acc_mean (mean test accuracy over levels and seeds). The
+dense-parent entry has no headline (n/a, nor any same-split metric): it is the reference, not a sparse
+configuration.
+
+Baselines: the dense parent; one uniformly random mask per level; random search ({config.search_candidates}
+random masks per level, each trained {config.search_epochs} epochs from the initialisation of seed
+{config.search_seed} on the public training split, the best by validation accuracy kept). Because every mask
+is re-initialised from each hidden seed, and the parent's initial weights are independent and identically
+distributed, all masks with the same layer split have the same expected accuracy: a search that picks nodes
+on one initialisation can only gain through its layer split, and random search may land below the random
+masks by seed noise alone.
 
 Caveat: digits ships with scikit-learn, so the test images are the digits outside the public splits;
 using them for the search is against the rules, and the training seeds stay hidden.

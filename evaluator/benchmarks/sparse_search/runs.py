@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchConfig, level_key
-from evaluator.benchmarks.sparse_search.masks import mask_dense, mask_random
+from evaluator.benchmarks.sparse_search.masks import mask_dense, mask_random, mask_random_split
 from evaluator.benchmarks.sparse_search.metrics import convergence_epoch
 from evaluator.benchmarks.sparse_search.npzio import json_write, npz_read, npz_write
 from evaluator.benchmarks.sparse_search.train import SplitData, params_slice, parent_init, stack_train
@@ -139,6 +139,82 @@ def reference_build(
         random_accuracy=accuracy.reshape(len(config.levels), config.n_random_masks, len(seeds)),
         random_masks=random_masks,
     )
+
+
+def split_reference_masks(*, config: SearchConfig, kept: tuple[int, int], seeds: Sequence[int]) -> np.ndarray:
+    """The n_split_masks masks of the same-split reference for a layer split `kept`: (masks, 2, hidden).
+
+    Drawn with mask_random_split from numpy default_rng([*seeds, 11, k1, k2]): the hidden seeds keep them
+    secret, and one split always gets the same masks on one build (a re-score reproduces its numbers).
+    """
+    rng = np.random.default_rng([*(int(s) for s in seeds), 11, *kept])
+    masks = [mask_random_split(config=config, kept=kept, rng=rng) for _ in range(config.n_split_masks)]
+    return np.stack(masks)
+
+
+def split_reference_run(
+    *,
+    config: SearchConfig,
+    data: SplitData,
+    test: tuple[np.ndarray, np.ndarray],
+    kept: tuple[int, int],
+    seeds: Sequence[int],
+    on_epoch: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Test accuracy (masks, seeds) of the same-split reference masks of `kept`, trained on every seed.
+
+    The masks share one shape, so all masks x seeds networks train as one stack (each network exactly as
+    mask_run would train it alone: the seed's parent init sliced to the mask, the seed's data order).
+    """
+    masks = split_reference_masks(config=config, kept=kept, seeds=seeds)
+    parents = [parent_init(config=config, seed=s) for s in seeds]
+    inits = [params_slice(params=parent, mask=mask) for mask in masks for parent in parents]
+    result = stack_train(
+        config=config,
+        data=data,
+        inits=inits,
+        seeds=[s for _ in masks for s in seeds],
+        test=test,
+        on_epoch=on_epoch,
+    )
+    return result.test_accuracy.reshape(len(masks), len(seeds))
+
+
+def same_split_run(
+    *,
+    config: SearchConfig,
+    data: SplitData,
+    test: tuple[np.ndarray, np.ndarray],
+    masks: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    progress: ProgressFn = no_progress,
+    start: float = 0.0,
+) -> np.ndarray:
+    """Same-split reference accuracy (levels, n_split_masks, seeds) for a submission's masks (one per level).
+
+    Progress runs from `start` to 1 over the levels, every PROGRESS_EPOCHS epochs and at each level's end.
+    """
+    out, total = [], len(masks) * config.n_split_masks * len(seeds)
+    for index, mask in enumerate(masks):
+        kept = (int(mask[0].sum()), int(mask[1].sum()))
+
+        def on_epoch(epoch: int, index: int = index, kept: tuple[int, int] = kept) -> None:
+            """Report progress of level `index` after `epoch` (0-based) when due."""
+            last = epoch + 1 == config.epochs
+            if last or (epoch + 1) % PROGRESS_EPOCHS == 0:
+                done = (index + last) * config.n_split_masks * len(seeds)
+                progress(
+                    start + (1.0 - start) * (index + (epoch + 1) / config.epochs) / len(masks),
+                    f"same-split reference ({kept[0]}+{kept[1]} nodes): epoch {epoch + 1}/{config.epochs}; "
+                    f"{done}/{total} reference networks done",
+                )
+
+        out.append(
+            split_reference_run(
+                config=config, data=data, test=test, kept=kept, seeds=seeds, on_epoch=on_epoch
+            )
+        )
+    return np.stack(out)
 
 
 def reference_write(

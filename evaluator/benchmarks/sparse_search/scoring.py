@@ -26,10 +26,16 @@ def split_score(
     ref: Reference,
     seed_index: np.ndarray,
     dense_parent: bool,
+    same_split: np.ndarray | None = None,
 ) -> SplitScore:
-    """Aggregates and items of one split = the hidden seeds selected by `seed_index` (positions)."""
+    """Aggregates and items of one split = the hidden seeds selected by `seed_index` (positions).
+
+    `same_split` (levels, split masks, all hidden seeds) is the accuracy of random masks with the
+    submission's own layer split per level; None for the dense parent (its same-split metrics are n/a).
+    """
     acc = np.stack([run.test_accuracy[seed_index] for run in runs])  # (levels, seeds)
     rand = ref.random_accuracy[:, :, seed_index]  # (levels, masks, seeds)
+    same = None if same_split is None else same_split[:, :, seed_index]  # (levels, split masks, seeds)
     dense = ref.dense_accuracy[seed_index]
     metrics: dict[str, float | None] = {}
     na: dict[str, str] = {}
@@ -50,6 +56,12 @@ def split_score(
             "conv": float(run.convergence[seed_index].mean()),
             "wdens": densities[lv],
         }
+        extra = {}
+        if same is not None:
+            values["diff_split"] = mean - float(same[lv].mean())
+            extra = {"same_split_mean": float(same[lv].mean())}
+        else:
+            metrics[f"diff_split_{tag}"], na[f"diff_split_{tag}"] = None, DENSE_NA
         for name, value in values.items():
             metrics[f"{name}_{tag}"] = value
         items.append(
@@ -59,6 +71,7 @@ def split_score(
                 values={
                     **values,
                     "random_mean": float(rand[lv].mean()),
+                    **extra,
                     "dense_mean": float(dense.mean()),
                     "weight_sparsity": 1.0 - densities[lv],
                     "kept_layer1": float(kept[lv][0]),
@@ -76,18 +89,23 @@ def split_score(
                         "conv": float(run.convergence[s]),
                         "final_val_acc": float(run.final_val_accuracy[s]),
                         "random_mean": float(rand[lv, :, pos].mean()),
+                        **({} if same is None else {"same_split_mean": float(same[lv, :, pos].mean())}),
                         "dense_acc": float(dense[pos]),
                     },
                 )
             )
     metrics["acc_mean"] = float(acc.mean())
     metrics["weight_density"] = float(np.mean(densities))
-    if dense_parent:
-        for name in ("diff_vs_random", "diff_ci_low", "diff_ci_high"):
-            metrics[name] = None
-            na[name] = DENSE_NA
-    else:
-        metrics["diff_vs_random"] = diff_vs_random(accuracy=acc, random_accuracy=rand)
-        low, high = diff_bootstrap_interval(accuracy=acc, random_accuracy=rand, reps=config.bootstrap_reps)
-        metrics["diff_ci_low"], metrics["diff_ci_high"] = low, high
+    references = {"diff_vs_random": ("diff_ci_low", "diff_ci_high", rand)}
+    references["diff_vs_same_split"] = ("same_split_ci_low", "same_split_ci_high", same)
+    for name, (low_name, high_name, reference) in references.items():
+        if dense_parent or reference is None:
+            for key in (name, low_name, high_name):
+                metrics[key] = None
+                na[key] = DENSE_NA
+            continue
+        metrics[name] = diff_vs_random(accuracy=acc, random_accuracy=reference)
+        metrics[low_name], metrics[high_name] = diff_bootstrap_interval(
+            accuracy=acc, random_accuracy=reference, reps=config.bootstrap_reps
+        )
     return SplitScore(metrics=metrics, items=tuple(items), na_reasons=na)

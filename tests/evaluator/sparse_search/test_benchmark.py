@@ -19,6 +19,7 @@ TINY = SearchConfig(
     n_hidden_seeds=3,
     n_public_seeds=2,
     n_random_masks=3,
+    n_split_masks=3,
     search_candidates=2,
     search_epochs=1,
     bootstrap_reps=200,
@@ -98,6 +99,7 @@ def test_score_reports_public_and_private_splits_with_every_spec_metric(built):
         assert set(score.metrics) == names
         assert all(v is not None for v in score.metrics.values())
         assert len(score.items) == 4 * (1 + seeds)
+        assert {key for it in score.items for key in it.values} <= {m.name for m in bench.spec.item_metrics}
         level_item = next(it for it in score.items if it.item == "level 0.9")
         assert level_item.values["weight_sparsity"] == pytest.approx(1.0 - score.metrics["wdens_l90"])
         assert level_item.values["kept_layer1"] + level_item.values["kept_layer2"] == 51
@@ -124,6 +126,39 @@ def test_score_of_the_random_masks_agrees_with_the_hidden_reference_training(bui
     )
     for i, item in enumerate(it for it in report.splits["private"].items if it.group == "level"):
         assert item.values["acc"] == pytest.approx(acc[i, 0].mean(), abs=1e-12)
+
+
+def test_score_publishes_the_difference_against_both_references(built, tmp_path):
+    from evaluator.benchmarks.sparse_search.data import hidden_test_read, public_data_read
+    from evaluator.benchmarks.sparse_search.runs import mask_run, split_reference_masks
+
+    bench, out = built
+    masks = {}
+    for lv, (k1, k2) in zip(TINY.levels, ((200, 56), (100, 28), (40, 11), (5, 21)), strict=True):
+        mask = np.zeros((2, 256), dtype=bool)
+        mask[0, :k1], mask[1, -k2:] = True, True
+        masks[f"level_{lv!r}"] = mask
+    np.savez(tmp_path / "lopsided.npz", **masks)
+    report = bench.score(
+        Payload(phase="digits", public_dir=out / "public", file=tmp_path / "lopsided.npz"), out / "hidden"
+    )
+    seeds = json.loads((out / "hidden" / "seeds.json").read_text())["hidden_seeds"]
+    data, test = public_data_read(public_dir=out / "public"), hidden_test_read(hidden_dir=out / "hidden")
+    private = report.splits["private"]
+    levels = [it for it in private.items if it.group == "level"]
+    for item, mask in zip(levels, masks.values(), strict=True):
+        kept = (int(mask[0].sum()), int(mask[1].sum()))
+        alone = [
+            mask_run(config=TINY, data=data, test=test, mask=m, seeds=seeds).test_accuracy.mean()
+            for m in split_reference_masks(config=TINY, kept=kept, seeds=seeds)
+        ]
+        assert item.values["same_split_mean"] == pytest.approx(np.mean(alone), abs=1e-12)
+        assert item.values["diff_split"] == pytest.approx(item.values["acc"] - np.mean(alone), abs=1e-12)
+    split_gain = np.mean([it.values["same_split_mean"] - it.values["random_mean"] for it in levels])
+    metrics = private.metrics
+    assert metrics["diff_vs_random"] - metrics["diff_vs_same_split"] == pytest.approx(split_gain, abs=1e-12)
+    assert metrics["same_split_ci_low"] <= metrics["diff_vs_same_split"] <= metrics["same_split_ci_high"]
+    assert metrics["diff_split_l90"] == pytest.approx(levels[2].values["diff_split"])
 
 
 def test_score_rejects_an_invalid_submission_and_a_reference_of_another_config(built, tmp_path):
@@ -153,6 +188,8 @@ def test_baselines_write_valid_payloads_and_the_dense_parent_has_no_headline(bui
     )
     private = dense.splits["private"]
     assert private.metrics["diff_vs_random"] is None and "diff_vs_random" in private.na_reasons
+    for name in ("diff_vs_same_split", "same_split_ci_low", "diff_split_l50"):
+        assert private.metrics[name] is None and name in private.na_reasons
     assert private.metrics["weight_density"] == 1.0 and private.metrics["gap_l90"] == 0.0
 
 
