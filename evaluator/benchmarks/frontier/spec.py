@@ -45,6 +45,19 @@ def frontier_metrics() -> tuple[MetricSpec, ...]:
     return tuple(metrics)
 
 
+def frontier_item_metrics() -> tuple[MetricSpec, ...]:
+    """The per-(task, length) values: accuracy with its interval, the harness's convention, the counts."""
+    return (
+        _metric("acc", "Accuracy", "accuracy", True, "{:.3f}", "Mean score of the samples (unanswered = 0)"),
+        _metric("acc_lo", "Acc 95% low", "accuracy", True, "{:.3f}", "Bootstrap 95% interval, low end"),
+        _metric("acc_hi", "Acc 95% high", "accuracy", True, "{:.3f}", "Bootstrap 95% interval, high end"),
+        _metric("acc_harness", "Acc (harness)", "accuracy", True, "{:.3f}",
+                "The harness's mean: unanswered samples of story multihop and filtering left out"),
+        _metric("dropped", "Unanswered", "samples", False, "{:.0f}", "Samples without an answer block"),
+        _metric("samples", "Samples", "samples", True, "{:.0f}", "Samples scored"),
+    )  # fmt: skip
+
+
 def frontier_spec() -> BenchmarkSpec:
     """The whole spec; the test-long phase declares that it needs a GPU."""
     phases = tuple(
@@ -88,6 +101,7 @@ def frontier_spec() -> BenchmarkSpec:
             ),
         ),
         metrics=frontier_metrics(),
+        item_metrics=frontier_item_metrics(),
         ranking_metric="acc_worst",
         pareto_axes=("speedup", "acc_worst"),
         soft_time_limit_s=900,

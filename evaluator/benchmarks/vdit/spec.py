@@ -162,6 +162,11 @@ def vdit_spec() -> BenchmarkSpec:
             ),
         ),
         metrics=vdit_metrics(),
+        item_metrics=tuple(
+            _metric(f"{step}_ms", f"{step.capitalize()} time", "ms", False, "{:.1f}",
+                    f"Median {step} time of the call over the timed rounds (timed calls only)")
+            for step in ("estimator", "attention", "dense")
+        ),  # fmt: skip
         ranking_metric="rel_l2",
         pareto_axes=("speedup", "rel_l2"),
         soft_time_limit_s=1200,

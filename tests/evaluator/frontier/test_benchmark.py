@@ -52,6 +52,8 @@ def test_dense_scores_every_supported_task_and_marks_the_others_n_a(built):
         else:
             assert metrics[f"acc_{task}"] is None and "does not solve" in reasons[f"acc_{task}"]
     niah = {item.item: item.values for item in report.splits["private"].items}["ruler_niah@1024"]
+    declared = {m.name for m in (*built[0].spec.metrics, *built[0].spec.item_metrics)}
+    assert set(niah) <= declared  # the per-item table and CSV show every value
     assert niah["acc_lo"] <= niah["acc"] <= niah["acc_hi"] and niah["samples"] == 1.0
 
 

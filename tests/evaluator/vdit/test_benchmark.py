@@ -68,6 +68,8 @@ def test_psa_preset_is_measured_with_error_density_recall_speed_and_an_interval(
         m[f"rel_l2_{p}"] for p in ("diagonal", "multi_diagonal", "vertical_stripe", "full")
     )
     assert m["speedup"] > 0 and 0.0 < m["estimator_share"] < 1.0
+    declared = {m.name for m in (*built[0].spec.metrics, *built[0].spec.item_metrics)}
+    assert {key for item in split.items for key in item.values} <= declared  # the item tables show them all
     timed = [item for item in split.items if "dense_ms" in item.values]
     assert [item.item for item in timed] == [f"1152 tokens / seed 1 / layer {i}" for i in (1, 2, 3, 4)]
     assert all(item.values["dense_ms"] > 0 and item.values["speedup"] > 0 for item in timed)
