@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.urls import reverse
+
 from leaderboard.selectors import LeaderboardPage, LeaderboardRow, MetricView
+
+
+def entry_page_url(*, site: str, submission_id: int) -> str:
+    """The absolute address of an entry's public page (`site` is scheme and host, no trailing slash)."""
+    return site + reverse("submission-detail", args=[submission_id])
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -27,8 +34,8 @@ def metric_body(metric: MetricView) -> dict:
     }
 
 
-def row_body(row: LeaderboardRow) -> dict:
-    """A leaderboard row as JSON."""
+def row_body(row: LeaderboardRow, *, site: str) -> dict:
+    """A leaderboard row as JSON, with the address of the entry's page."""
     return {
         "rank": row.rank,
         "submission_id": row.submission_id,
@@ -39,12 +46,13 @@ def row_body(row: LeaderboardRow) -> dict:
         "paper_url": row.paper_url,
         "code_url": row.code_url,
         "submitted_at": _time(row.submitted_at),
+        "url": entry_page_url(site=site, submission_id=row.submission_id),
     }
 
 
 def leaderboard_body(
     *, benchmark: str, phase: str, splits: list[str], page: LeaderboardPage, limit: int, offset: int,
-    metrics: list[MetricView],
+    metrics: list[MetricView], site: str,
 ) -> dict:
     """A leaderboard page as JSON (shape: outputs.LeaderboardPageSerializer)."""
     return {
@@ -58,5 +66,5 @@ def leaderboard_body(
         "limit": limit,
         "offset": offset,
         "metrics": [metric_body(m) for m in metrics],
-        "results": [row_body(r) for r in page.rows],
+        "results": [row_body(r, site=site) for r in page.rows],
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from leaderboard.apis.bodies import entry_page_url
+
 
 class TokenSerializer(serializers.Serializer):
     """{"token": ...}."""
@@ -92,6 +94,11 @@ class LeaderboardRowSerializer(serializers.Serializer):
     paper_url = serializers.CharField(allow_blank=True)
     code_url = serializers.CharField(allow_blank=True)
     submitted_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="the entry's public page (scores, per-item results)")
+
+    def get_url(self, row) -> str:
+        """The absolute address of the entry's page (the site comes from the context)."""
+        return entry_page_url(site=self.context.get("site", ""), submission_id=row.submission_id)
 
 
 class LeaderboardPageSerializer(serializers.Serializer):

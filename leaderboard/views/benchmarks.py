@@ -128,11 +128,9 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
     }
 
 
-def leaderboard_row_html(*, row: Any, cells: list[Any], linked: bool) -> SafeString:
-    """One leaderboard table row; every value escaped with html.escape (quote=True), no template lookups."""
-    name = esc(row.method_name)
-    if linked:
-        name = f'<a href="{esc(reverse("submission-detail", args=[row.submission_id]))}">{name}</a>'
+def leaderboard_row_html(*, row: Any, cells: list[Any], entry_url: str) -> SafeString:
+    """One leaderboard table row, the method linked to its entry page; values escaped, no template lookups."""
+    name = f'<a class="entry" href="{esc(entry_url)}">{esc(row.method_name)}</a>'
     extras = BASELINE_TAG if row.is_baseline else ""
     for label, url in (("paper", row.paper_url), ("code", row.code_url)):
         if url:
@@ -150,12 +148,13 @@ def leaderboard_row_html(*, row: Any, cells: list[Any], linked: bool) -> SafeStr
     )
 
 
-def leaderboard_table_rows(*, rows: list[Any], metrics: list[Any], staff: bool) -> list[dict[str, Any]]:
-    """The page's rows with their metric cells and their pre-rendered table row."""
+def leaderboard_table_rows(*, rows: list[Any], metrics: list[Any]) -> list[dict[str, Any]]:
+    """The page's rows with their metric cells and pre-rendered table row (every entry's page is public)."""
     table = []
     for row in rows:
         cells = metric_cells(metrics=metrics, values=row.metrics)
-        html = leaderboard_row_html(row=row, cells=cells, linked=row.is_baseline or staff)
+        url = reverse("submission-detail", args=[row.submission_id])
+        html = leaderboard_row_html(row=row, cells=cells, entry_url=url)
         table.append({"row": row, "cells": cells, "html": html})
     return table
 
@@ -208,9 +207,7 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "headers": sort_headers(
             metrics=metrics, base_query=base_query, order_by=page.order_by, descending=page.descending
         ),
-        "rows": leaderboard_table_rows(
-            rows=page.rows, metrics=metrics, staff=bool(getattr(request.user, "is_staff", False))
-        ),
+        "rows": leaderboard_table_rows(rows=page.rows, metrics=metrics),
         "data_url": benchmark_data_url(benchmark=benchmark, phase=phase),
         "csv_url": leaderboard_csv_url(benchmark=benchmark, phase=phase, page=page),
         "chart": pareto_chart_data(phase=phase, split=split, metrics=metrics),
