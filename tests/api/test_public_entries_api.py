@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leaderboard.models import Phase, Submission
+from leaderboard.models import Benchmark, Phase, Submission
 from leaderboard.services.leaderboards import leaderboard_rebuild
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,10 @@ def test_private_split_of_an_entry_stays_hidden_until_its_phase_publishes_it(cli
     Phase.objects.filter(pk=entries["closed"].phase_id).update(show_private_after_close=False)
     for role in PUBLIC_VIEWERS:
         assert [s["split"] for s in _detail(clients[role], entries["closed"]).json()["scores"]] == ["public"]
+
+
+def test_entry_detail_of_a_hidden_benchmark_is_404_to_others(clients, entries):
+    Benchmark.objects.filter(pk=entries["mine"].phase.benchmark_id).update(is_visible=False)
+    for role in PUBLIC_VIEWERS:
+        assert [_detail(clients[role], entries[k]).status_code for k in ("mine", "baseline")] == [404, 404]
+    assert _detail(clients["owner"], entries["mine"]).status_code == 200

@@ -151,3 +151,15 @@ def test_submitted_code_of_a_public_entry_is_shown_to_its_owner_only(client, use
         assert "SECRET_CONSTANT" not in html and 'id="submitted-code"' not in html
     client.force_login(users["owner"])
     assert "SECRET_CONSTANT" in client.get(f"/submissions/{entry.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("hidden", ["benchmark", "phase"])
+def test_entries_of_a_hidden_benchmark_or_phase_are_404_to_others(client, users, entries, hidden):
+    phase = entries["mine"].phase
+    model, pk = (Benchmark, phase.benchmark_id) if hidden == "benchmark" else (Phase, phase.pk)
+    model.objects.filter(pk=pk).update(is_visible=False)
+    for _ in _viewers(client, users):
+        for key in ("mine", "baseline"):
+            assert client.get(f"/submissions/{entries[key].pk}/").status_code == 404
+    client.force_login(users["owner"])
+    assert client.get(f"/submissions/{entries['mine'].pk}/").status_code == 200
