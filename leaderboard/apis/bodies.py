@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.urls import reverse
-
+from leaderboard.entry_urls import entry_path_template
 from leaderboard.selectors import LeaderboardPage, LeaderboardRow, MetricView
-
-
-def entry_page_url(*, site: str, submission_id: int) -> str:
-    """The absolute address of an entry's public page (`site` is scheme and host, no trailing slash)."""
-    return site + reverse("submission-detail", args=[submission_id])
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -34,8 +28,8 @@ def metric_body(metric: MetricView) -> dict:
     }
 
 
-def row_body(row: LeaderboardRow, *, site: str) -> dict:
-    """A leaderboard row as JSON, with the address of the entry's page."""
+def row_body(row: LeaderboardRow, *, entry_url: str) -> dict:
+    """A leaderboard row as JSON; `entry_url` has `{}` where the entry's id goes in its page's address."""
     return {
         "rank": row.rank,
         "submission_id": row.submission_id,
@@ -46,7 +40,7 @@ def row_body(row: LeaderboardRow, *, site: str) -> dict:
         "paper_url": row.paper_url,
         "code_url": row.code_url,
         "submitted_at": _time(row.submitted_at),
-        "url": entry_page_url(site=site, submission_id=row.submission_id),
+        "url": entry_url.format(row.submission_id),
     }
 
 
@@ -54,7 +48,8 @@ def leaderboard_body(
     *, benchmark: str, phase: str, splits: list[str], page: LeaderboardPage, limit: int, offset: int,
     metrics: list[MetricView], site: str,
 ) -> dict:
-    """A leaderboard page as JSON (shape: outputs.LeaderboardPageSerializer)."""
+    """A leaderboard page as JSON (shape: outputs.LeaderboardPageSerializer); `site`: scheme and host."""
+    entry_url = site.replace("{", "{{").replace("}", "}}") + entry_path_template()
     return {
         "benchmark": benchmark,
         "phase": phase,
@@ -66,5 +61,5 @@ def leaderboard_body(
         "limit": limit,
         "offset": offset,
         "metrics": [metric_body(m) for m in metrics],
-        "results": [row_body(r, site=site) for r in page.rows],
+        "results": [row_body(r, entry_url=entry_url) for r in page.rows],
     }

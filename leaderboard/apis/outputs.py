@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from leaderboard.apis.bodies import entry_page_url
+from leaderboard.entry_urls import entry_path_template
 
 
 class TokenSerializer(serializers.Serializer):
@@ -98,7 +98,7 @@ class LeaderboardRowSerializer(serializers.Serializer):
 
     def get_url(self, row) -> str:
         """The absolute address of the entry's page (the site comes from the context)."""
-        return entry_page_url(site=self.context.get("site", ""), submission_id=row.submission_id)
+        return self.context.get("site", "") + entry_path_template().format(row.submission_id)
 
 
 class LeaderboardPageSerializer(serializers.Serializer):

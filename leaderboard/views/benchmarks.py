@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from leaderboard import selectors
+from leaderboard.entry_urls import entry_path_template
 from leaderboard.models import Benchmark, Phase
 from leaderboard.views.display import metric_cells, sort_direction_parse, sort_headers
 
@@ -151,10 +152,10 @@ def leaderboard_row_html(*, row: Any, cells: list[Any], entry_url: str) -> SafeS
 def leaderboard_table_rows(*, rows: list[Any], metrics: list[Any]) -> list[dict[str, Any]]:
     """The page's rows with their metric cells and pre-rendered table row (every entry's page is public)."""
     table = []
+    entry_path = entry_path_template()
     for row in rows:
         cells = metric_cells(metrics=metrics, values=row.metrics)
-        url = reverse("submission-detail", args=[row.submission_id])
-        html = leaderboard_row_html(row=row, cells=cells, entry_url=url)
+        html = leaderboard_row_html(row=row, cells=cells, entry_url=entry_path.format(row.submission_id))
         table.append({"row": row, "cells": cells, "html": html})
     return table
 
