@@ -163,3 +163,9 @@ def test_entries_of_a_hidden_benchmark_or_phase_are_404_to_others(client, users,
             assert client.get(f"/submissions/{entries[key].pk}/").status_code == 404
     client.force_login(users["owner"])
     assert client.get(f"/submissions/{entries['mine'].pk}/").status_code == 200
+
+
+def test_submit_form_says_what_a_public_entry_shows(client, users, phase):
+    client.force_login(users["owner"])
+    html = client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert "anyone can open its page" in html and "never your file, code, log or errors" in html
