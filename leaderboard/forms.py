@@ -22,8 +22,16 @@ class SubmissionForm(forms.Form):
         label="Method configuration (JSON)",
         widget=forms.Textarea(attrs={"rows": 8, "class": "mono", "spellcheck": "false"}),
     )
-    is_public = forms.BooleanField(required=False, initial=True, label="List on the public leaderboard")
-    is_anonymous = forms.BooleanField(required=False, label="List without my user name")
+    is_public = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="List on the public leaderboard",
+        help_text="Once scored, anyone can open its page: method, description, links, scores and per-item "
+        "results; never your file, code, log or errors.",
+    )
+    is_anonymous = forms.BooleanField(
+        required=False, label="List without my user name", help_text='Its page and row say "anonymous".'
+    )
 
     def __init__(self, *args, kinds: tuple[str, ...], extensions: tuple[str, ...] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)

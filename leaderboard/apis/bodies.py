@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from leaderboard.entry_urls import entry_path_template
 from leaderboard.selectors import LeaderboardPage, LeaderboardRow, MetricView
 
 
@@ -28,8 +29,8 @@ def metric_body(metric: MetricView) -> dict:
     }
 
 
-def row_body(row: LeaderboardRow) -> dict:
-    """A leaderboard row as JSON."""
+def row_body(row: LeaderboardRow, *, entry_url: str) -> dict:
+    """A leaderboard row as JSON; `entry_url` has `{}` where the entry's id goes in its page's address."""
     return {
         "rank": row.rank,
         "submission_id": row.submission_id,
@@ -40,14 +41,16 @@ def row_body(row: LeaderboardRow) -> dict:
         "paper_url": row.paper_url,
         "code_url": row.code_url,
         "submitted_at": _time(row.submitted_at),
+        "url": entry_url.format(row.submission_id),
     }
 
 
 def leaderboard_body(
     *, benchmark: str, phase: str, splits: list[str], page: LeaderboardPage, limit: int, offset: int,
-    metrics: list[MetricView],
+    metrics: list[MetricView], site: str,
 ) -> dict:
-    """A leaderboard page as JSON (shape: outputs.LeaderboardPageSerializer)."""
+    """A leaderboard page as JSON (shape: outputs.LeaderboardPageSerializer); `site`: scheme and host."""
+    entry_url = site.replace("{", "{{").replace("}", "}}") + entry_path_template()
     return {
         "benchmark": benchmark,
         "phase": phase,
@@ -59,5 +62,5 @@ def leaderboard_body(
         "limit": limit,
         "offset": offset,
         "metrics": [metric_body(m) for m in metrics],
-        "results": [row_body(r) for r in page.rows],
+        "results": [row_body(r, entry_url=entry_url) for r in page.rows],
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from leaderboard.entry_urls import entry_path_template
+
 
 class TokenSerializer(serializers.Serializer):
     """{"token": ...}."""
@@ -94,6 +96,11 @@ class LeaderboardRowSerializer(serializers.Serializer):
     paper_url = serializers.CharField(allow_blank=True)
     code_url = serializers.CharField(allow_blank=True)
     submitted_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="the entry's public page (scores, per-item results)")
+
+    def get_url(self, row) -> str:
+        """The absolute address of the entry's page (the site comes from the context)."""
+        return self.context.get("site", "") + entry_path_template().format(row.submission_id)
 
 
 class LeaderboardPageSerializer(serializers.Serializer):

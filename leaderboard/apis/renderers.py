@@ -11,7 +11,7 @@ from rest_framework.renderers import BaseRenderer
 from leaderboard.csvcells import csv_cell as _cell
 
 FIXED_COLUMNS = ("rank", "submission_id", "method_name", "submitter", "is_baseline")
-TRAILING_COLUMNS = ("paper_url", "code_url", "submitted_at")
+TRAILING_COLUMNS = ("paper_url", "code_url", "submitted_at", "url")
 
 
 class LeaderboardCsvRenderer(BaseRenderer):

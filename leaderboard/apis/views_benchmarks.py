@@ -134,7 +134,8 @@ class LeaderboardView(APIView):
         )
         splits = selectors.leaderboard_visible_splits(phase=phase)
         body = leaderboard_body(benchmark=benchmark.slug, phase=phase.slug, splits=splits, page=page,
-                                limit=params["limit"], offset=params["offset"], metrics=metrics)
+                                limit=params["limit"], offset=params["offset"], metrics=metrics,
+                                site=request.build_absolute_uri("/").removesuffix("/"))
         response = Response(body, headers={"X-Total-Count": str(page.total)})
         if is_csv:
             filename = f"{benchmark.slug}-{phase.slug}-{page.split}.csv"

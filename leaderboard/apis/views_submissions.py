@@ -29,7 +29,7 @@ from leaderboard.apis.throttles import SubmitRateThrottle
 from leaderboard.selectors import OFFSET_MAX
 
 #: What only the owner and staff see of a submission; others see a public entry without them.
-INSIDER_FIELDS = ("payload_name", "payload_sha256", "error", "attempts", "stage")
+INSIDER_FIELDS = ("payload_name", "payload_sha256", "error", "attempts", "stage", "payload_size")
 
 
 def queue_place_body(*, submission) -> dict | None:
@@ -47,7 +47,7 @@ def submission_body(*, submission, viewer) -> dict:
     body["queue"] = queue_place_body(submission=submission)
     if not selectors.submission_viewer_is_insider(submission=submission, viewer=viewer):
         for name in INSIDER_FIELDS:
-            body[name] = 0 if name == "attempts" else ""
+            body[name] = 0 if name in {"attempts", "payload_size"} else ""
     scores = selectors.scores_visible(submission=submission, viewer=viewer)
     body["scores"] = ScoreSerializer(scores, many=True).data
     return body
@@ -147,7 +147,8 @@ class SubmissionDetailView(APIView):
 
     @extend_schema(responses={200: SubmissionDetailSerializer, 404: OpenApiResponse(description="not yours")})
     def get(self, request, pk: int):
-        """Show one submission (owner or staff; baselines to everyone)."""
+        """Show one submission: all of it to its owner and staff; the public part of a baseline or a public
+        leaderboard entry to anyone (404 otherwise)."""
         submission = selectors.submission_get_for_viewer(submission_id=pk, viewer=request.user)
         return Response(submission_body(submission=submission, viewer=request.user))
 

@@ -27,19 +27,28 @@ def submission_viewer_is_insider(*, submission: Submission, viewer) -> bool:
     return bool(authenticated and (viewer.is_staff or viewer.pk == submission.owner_id))
 
 
+def submission_board_is_public(*, submission: Submission) -> bool:
+    """Whether the submission's phase and benchmark are shown publicly (their leaderboard is public)."""
+    return submission.phase.is_visible and submission.phase.benchmark.is_visible
+
+
 def submission_is_listed(*, submission: Submission) -> bool:
-    """Whether the submission is a public leaderboard entry: scored, listed publicly, not hidden by a host."""
-    return submission.status == Submission.Status.SCORED and submission.is_public and not submission.is_hidden
+    """Whether the submission is a public leaderboard entry: scored, listed publicly, not hidden by a host,
+    on a visible phase of a visible benchmark (on the data in service or not)."""
+    if submission.status != Submission.Status.SCORED or not submission.is_public or submission.is_hidden:
+        return False
+    return submission_board_is_public(submission=submission)
 
 
 def submission_get_for_viewer(*, submission_id: int, viewer) -> Submission:
-    """The submission if `viewer` owns it or is staff, or it is a baseline or a public leaderboard entry;
+    """The submission if `viewer` owns it or is staff, or it is a public baseline or leaderboard entry;
     SubmissionNotFound otherwise (private, hidden, unscored entries of others do not exist for them)."""
     try:
         submission = Submission.objects.select_related("phase__benchmark", "owner").get(pk=submission_id)
     except (Submission.DoesNotExist, ValueError, TypeError):
         raise SubmissionNotFound(f"no submission {submission_id!r}") from None
-    if submission.is_baseline or submission_is_listed(submission=submission):
+    public_baseline = submission.is_baseline and submission_board_is_public(submission=submission)
+    if public_baseline or submission_is_listed(submission=submission):
         return submission
     if submission_viewer_is_insider(submission=submission, viewer=viewer):
         return submission

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from leaderboard import selectors
+from leaderboard.entry_urls import entry_path_template
 from leaderboard.models import Benchmark, Phase
 from leaderboard.views.display import metric_cells, sort_direction_parse, sort_headers
 
@@ -128,11 +129,9 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
     }
 
 
-def leaderboard_row_html(*, row: Any, cells: list[Any], linked: bool) -> SafeString:
-    """One leaderboard table row; every value escaped with html.escape (quote=True), no template lookups."""
-    name = esc(row.method_name)
-    if linked:
-        name = f'<a href="{esc(reverse("submission-detail", args=[row.submission_id]))}">{name}</a>'
+def leaderboard_row_html(*, row: Any, cells: list[Any], entry_url: str) -> SafeString:
+    """One leaderboard table row, the method linked to its entry page; values escaped, no template lookups."""
+    name = f'<a class="entry" href="{esc(entry_url)}">{esc(row.method_name)}</a>'
     extras = BASELINE_TAG if row.is_baseline else ""
     for label, url in (("paper", row.paper_url), ("code", row.code_url)):
         if url:
@@ -150,12 +149,13 @@ def leaderboard_row_html(*, row: Any, cells: list[Any], linked: bool) -> SafeStr
     )
 
 
-def leaderboard_table_rows(*, rows: list[Any], metrics: list[Any], staff: bool) -> list[dict[str, Any]]:
-    """The page's rows with their metric cells and their pre-rendered table row."""
+def leaderboard_table_rows(*, rows: list[Any], metrics: list[Any]) -> list[dict[str, Any]]:
+    """The page's rows with their metric cells and pre-rendered table row (every entry's page is public)."""
     table = []
+    entry_path = entry_path_template()
     for row in rows:
         cells = metric_cells(metrics=metrics, values=row.metrics)
-        html = leaderboard_row_html(row=row, cells=cells, linked=row.is_baseline or staff)
+        html = leaderboard_row_html(row=row, cells=cells, entry_url=entry_path.format(row.submission_id))
         table.append({"row": row, "cells": cells, "html": html})
     return table
 
@@ -225,9 +225,7 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "headers": sort_headers(
             metrics=columns, base_query=base_query, order_by=page.order_by, descending=page.descending
         ),
-        "rows": leaderboard_table_rows(
-            rows=page.rows, metrics=columns, staff=bool(getattr(request.user, "is_staff", False))
-        ),
+        "rows": leaderboard_table_rows(rows=page.rows, metrics=columns),
         "detail_count": sum(1 for m in metrics if m.detail),
         "details_shown": details,
         "details_url": "?" + urlencode(toggle_query if details else dict(toggle_query, details="1")),

@@ -24,13 +24,13 @@ def _queue_text(*, submission: Submission) -> str:
     return "" if place is None else place.text()
 
 
-def submission_status_json(submission: Submission) -> dict[str, Any]:
-    """The live fields of a submission, as the status poller reads them."""
+def submission_status_json(*, submission: Submission, insider: bool) -> dict[str, Any]:
+    """The live fields of a submission, as the status poller reads them (the stage text to insiders only)."""
     return {
         "id": submission.pk,
         "status": submission.status,
         "progress": round(float(submission.progress or 0.0), 4),
-        "stage": submission.stage,
+        "stage": submission.stage if insider else "",
         "waiting": selectors.submission_waiting(submission=submission),
         "queue": _queue_text(submission=submission),
         "is_terminal": submission.is_terminal,
@@ -80,11 +80,11 @@ def submission_scores(*, submission: Submission, viewer: Any) -> list[dict[str, 
 
 @require_GET
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
-    """Everything the viewer may see about one submission (owner, staff, or anyone for a baseline)."""
+    """What the viewer may see of one submission: all of it for the owner and staff; for anyone else, the
+    public part of a baseline or a public leaderboard entry (no payload, log, error, code or stage)."""
     submission = selectors.submission_get_for_viewer(submission_id=submission_id, viewer=request.user)
-    is_owner = request.user.is_authenticated and submission.owner_id == request.user.pk
-    insider = is_owner or request.user.is_staff
-    can_cancel = (is_owner or request.user.is_staff) and submission.status in {
+    insider = selectors.submission_viewer_is_insider(submission=submission, viewer=request.user)
+    can_cancel = insider and submission.status in {
         Submission.Status.QUEUED,
         Submission.Status.RUNNING,
     }
@@ -125,7 +125,8 @@ def submission_items_csv(request: HttpRequest, submission_id: int) -> HttpRespon
 def submission_status(request: HttpRequest, submission_id: int) -> JsonResponse:
     """The live status of a submission as JSON, for the progress poller."""
     submission = selectors.submission_get_for_viewer(submission_id=submission_id, viewer=request.user)
-    return JsonResponse(submission_status_json(submission))
+    insider = selectors.submission_viewer_is_insider(submission=submission, viewer=request.user)
+    return JsonResponse(submission_status_json(submission=submission, insider=insider))
 
 
 @login_required

@@ -95,9 +95,10 @@ def test_leaderboard_csv_has_a_header_and_one_row_per_entry(clients, entries):
     assert 'filename="tiny-dev-public.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["rank", "submission_id", "method_name", "submitter", "is_baseline", "accuracy",
-                       "density", "paper_url", "code_url", "submitted_at"]
+                       "density", "paper_url", "code_url", "submitted_at", "url"]
     assert [row[2] for row in rows[1:]] == ["OscarNet", "OliveNet", "Constant"]
     assert rows[1][5] == "1.0" and rows[3][4] == "true"
+    assert rows[1][-1] == f"http://testserver/submissions/{entries['theirs'].pk}/"
 
 
 def test_leaderboard_csv_writes_na_as_an_empty_cell(clients, entries):
@@ -135,9 +136,9 @@ def test_leaderboard_body_matches_the_documented_serializer(clients, entries):
         "benchmark": "tiny", "phase": "dev", "split": page.split, "splits": ["public"],
         "order_by": page.order_by, "descending": page.descending, "count": page.total, "limit": 100,
         "offset": 0, "metrics": metrics, "results": page.rows,
-    }).data
+    }, context={"site": "http://testserver"}).data
     body = leaderboard_body(benchmark="tiny", phase="dev", splits=["public"], page=page, limit=100, offset=0,
-                            metrics=metrics)
+                            metrics=metrics, site="http://testserver")
     assert body == documented
 
 
