@@ -2,8 +2,9 @@
 
 Usage: .venv/bin/python bench/vdit.py [--phase dev] [--names "PSA wan2.1-1.3b" ...] [--code] [--threads N]
 Prints a markdown table per submission: the figures the leaderboard publishes, the job's wall time, and
-its split: timed rounds (dense + sparse attention + estimator, warm-up round included, as the harness
-runs them) and the rest (workload generation, error, recall and density counts, process start-up).
+its split: the timed calls' rounds (dense + sparse attention + estimator, warm-up round included: every
+layer of the first seed of each length) and the rest (the other seeds' single rounds, workload generation,
+error, recall and density counts).
 The test phases' seeds come from a throwaway secret (the figures do not depend on which seeds).
 """
 

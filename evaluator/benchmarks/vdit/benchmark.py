@@ -16,7 +16,7 @@ from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
 from .report import split_score
 from .run import REPEATS, phase_run
 from .spec import VERSION, vdit_spec
-from .submission import VditSubmission, code_parse, config_parse
+from .submission import VditSubmission, block_problems, code_parse, config_parse
 
 PROTOCOL = f"vdit-kernel-{VERSION}"
 SAMPLE = Path(__file__).with_name("sample_submission.py")
@@ -79,10 +79,15 @@ class VditBenchmark(Benchmark):
 
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem: the phase, then the config's fields or the code upload's files."""
-        problems = []
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            problems.append(Problem("phase", f"unknown phase {payload.phase!r}"))
-        return problems + self._parse(payload)[1]
+            return [Problem("phase", f"unknown phase {payload.phase!r}"), *self._parse(payload)[1]]
+        submission, problems = self._parse(payload)
+        if submission is not None:
+            plan = phase_plan(slug=payload.phase)
+            problems = block_problems(
+                submission=submission, tokens=tuple(plan.tokens(f) for f in plan.frames)
+            )
+        return problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
         """Measure every call of the phase; public split = the first half of the seeds, private = all."""

@@ -17,6 +17,8 @@ from kernels.methods.vdit import MODES
 from .model import WorkloadModel
 
 DENSE = "dense"
+BLOCK_FIELDS = ("block_size", "key_block_size")
+MIN_BLOCK = 16
 VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
 CODE_SUFFIXES = (".py", ".zip")
 
@@ -111,6 +113,22 @@ def config_parse(*, config: Any, model: WorkloadModel) -> tuple[VditSubmission |
     except ConfigError as exc:
         return None, [Problem(f"config.{exc.field}", str(exc).split(": ", 1)[-1])]
     return VditSubmission(method=parsed, layer_modes=modes), []
+
+
+def block_problems(*, submission: VditSubmission, tokens: tuple[int, ...]) -> list[Problem]:
+    """Block sizes below MIN_BLOCK or not dividing every token count of the phase, named by field."""
+    if submission.method is None:
+        return []
+    defaults = {f.name: f.default for f in dataclasses.fields(submission.method.params_class)}
+    problems = []
+    for name in BLOCK_FIELDS:
+        value = submission.method.settings.get(name, defaults.get(name))
+        if value is None:
+            continue
+        if value < MIN_BLOCK or any(n % value for n in tokens):
+            problems.append(Problem(f"config.params.{name}", f"must be at least {MIN_BLOCK} and divide the"
+                                    f" phase's token counts {list(tokens)}, got {value}"))  # fmt: skip
+    return problems
 
 
 def code_parse(*, path: Path) -> tuple[VditSubmission | None, list[Problem]]:

@@ -136,3 +136,18 @@ def test_the_searched_plans_give_each_head_a_mode_from_the_calibration_seed(buil
         assert bench.validate(Payload(phase="test", public_dir=out / "public", config=config)) == []
     modes = {mode for call in config["plan"]["calls"] for mode in call["modes"]}
     assert len(modes) >= 2  # on the relative MSE the heads' patterns show: not one mode for all
+
+
+def test_validate_refuses_block_sizes_that_do_not_tile_the_phase_and_names_the_field(built):
+    bench, out = built
+
+    def where(config, phase="test"):
+        return [
+            p.where for p in bench.validate(Payload(phase=phase, public_dir=out / "public", config=config))
+        ]
+
+    assert where({"method": "psa", "params": {"block_size": 96}}) == ["config.params.block_size"]
+    assert where({"method": "psa", "params": {"key_block_size": 48}}) == ["config.params.key_block_size"]
+    assert where({"method": "sparse_vdit", "params": {"block_size": 256}}) == ["config.params.block_size"]
+    assert where({"method": "blade_asa", "params": {"block_size": 64}}) == []
+    assert where({"method": "dense"}, phase="nope") == ["phase"]
