@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from evaluator.contract import ProgressFn, SubmissionRefused
-from evaluator.sandbox import SandboxedMethod, SandboxError
+from evaluator.sandbox import SandboxedMethod, SandboxError, SandboxProblem
 from evaluator.sandbox.measure import code_method_measure
 from kernels.harness import MethodMeasurement, method_measure
 
@@ -18,6 +18,7 @@ REPEATS = 5
 #: The block size of a code submission's answer (the kernels' tile, as the reference methods use).
 CODE_BLOCK = (128, 128)
 OUTPUT_LINES = 40
+DETAIL_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,13 @@ def _measure(
     )
 
 
+def _problem_text(problem: SandboxProblem, *, hidden: bool) -> str:
+    """A sandbox problem for the submitter: with what the code said (its exception) on the dev phase only."""
+    if hidden or not problem.detail:
+        return str(problem)
+    return f"{problem} ({problem.detail.strip()[-DETAIL_CHARS:]})"
+
+
 @contextlib.contextmanager
 def _code_method(submission: VditSubmission, *, run: PhaseRun, hidden: bool):
     """The started sandbox of a code submission (None otherwise); its problems refuse the submission.
@@ -106,7 +114,7 @@ def _code_method(submission: VditSubmission, *, run: PhaseRun, hidden: bool):
         run.log.append(f"sandbox start-up {method.startup_s:.2f} s")
         yield method
     except SandboxError as exc:
-        raise SubmissionRefused("; ".join(str(p) for p in exc.problems)) from None
+        raise SubmissionRefused("; ".join(_problem_text(p, hidden=hidden) for p in exc.problems)) from None
     finally:
         tail = method.output_tail
         method.close()

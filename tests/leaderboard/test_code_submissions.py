@@ -1,0 +1,98 @@
+"""Code submissions through the platform: stored, run sandboxed by the scorer, ranked, shown on their page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from sb_sandbox import sandbox_required
+
+from evaluator import registry
+from leaderboard.models import LeaderboardEntry, Phase, Submission
+from leaderboard.services import (
+    benchmark_data_build,
+    benchmark_sync_all,
+    submission_create,
+    submission_evaluate,
+)
+
+GOOD = b'''
+import torch
+
+
+def select(q, k, *, causal, block_size, layer, step, geometry):
+    """Every query block attends to the first and its own key block."""
+    b, h, n, _ = q.shape
+    n_q = n // block_size[0]
+    mask = torch.zeros(b, h, n_q, k.shape[2] // block_size[1], dtype=torch.bool)
+    mask[..., 0] = True
+    mask[:, :, torch.arange(n_q), torch.arange(n_q)] = True
+    print("layer", layer, "kept", int(mask.sum()))
+    return {"block_mask": mask}
+'''
+BAD = b"""
+import torch
+
+
+def select(q, k, **info):
+    return {"kv_num_blocks": torch.zeros(1, dtype=torch.int32)}
+"""
+
+
+@pytest.fixture
+def vdit_dev(db, settings):
+    """A small vdit registered, synced and built; its dev phase."""
+    saved = dict(registry.REGISTRY)
+    registry.REGISTRY.clear()
+    registry.REGISTRY["vdit"] = "sb_vdit_small:SmallVdit"
+    registry.benchmark_get.cache_clear()
+    benchmark_sync_all()
+    benchmark_data_build(slug="vdit")
+    yield Phase.objects.select_related("benchmark").get(benchmark__slug="vdit", slug="dev")
+    registry.REGISTRY.clear()
+    registry.REGISTRY.update(saved)
+    registry.benchmark_get.cache_clear()
+
+
+def _submit(user, phase, body: bytes, dispatched, capture) -> Submission:
+    with capture(execute=True):
+        created = submission_create(
+            owner=user, phase=phase, method_name="mine", upload=SimpleUploadedFile("method.py", body)
+        )
+    submission_evaluate(submission_id=created.pk, worker_id="w1")
+    created.refresh_from_db()
+    return created
+
+
+def test_a_code_submission_is_scored_ranked_and_shows_its_code_and_output(
+    vdit_dev, user, client, dispatched, django_capture_on_commit_callbacks
+):
+    sandbox_required()
+    submission = _submit(user, vdit_dev, GOOD, dispatched, django_capture_on_commit_callbacks)
+    assert submission.status == Submission.Status.SCORED, submission.error_message
+    entry = LeaderboardEntry.objects.get(phase=vdit_dev, split="public", submission=submission)
+    assert entry.metrics["density"] < 1.0 and entry.metrics["speedup"] > 0
+    client.force_login(user)
+    page = client.get(f"/submissions/{submission.pk}/").content.decode()
+    assert 'id="submitted-code"' in page and "Every query block attends" in page
+    assert "sandbox start-up" in page and "layer 3 kept" in page
+
+
+def test_a_bad_answer_fails_as_validation_naming_the_array_and_refunds(
+    vdit_dev, user, dispatched, django_capture_on_commit_callbacks
+):
+    sandbox_required()
+    submission = _submit(user, vdit_dev, BAD, dispatched, django_capture_on_commit_callbacks)
+    assert (submission.status, submission.failure_kind) == (Submission.Status.FAILED, "validation")
+    assert "kv_num_blocks" in submission.error_message and not submission.quota_charged
+
+
+def test_what_the_code_raised_is_told_on_the_dev_phase(
+    vdit_dev, user, dispatched, django_capture_on_commit_callbacks
+):
+    sandbox_required()
+    body = b"def select(q, k, **info):\n    raise RuntimeError('my bug at layer ' + str(info['layer']))\n"
+    submission = _submit(user, vdit_dev, body, dispatched, django_capture_on_commit_callbacks)
+    assert (
+        submission.failure_kind == "validation"
+        and "RuntimeError: my bug at layer 0" in submission.error_message
+    )
