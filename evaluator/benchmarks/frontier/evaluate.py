@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from evaluator.contract import ProgressFn
+from evaluator.intervals import bootstrap_mean_interval
 
 from .attention import MethodAttention
 from .hooks import CapturingDense, SubmissionHooks
@@ -46,11 +47,7 @@ class PhaseRun:
 
 def bootstrap_interval(*, values: np.ndarray, reps: int = BOOTSTRAP_REPS) -> tuple[float, float]:
     """Percentile 95% interval of the mean, resampling samples with replacement (fixed generator)."""
-    if len(values) == 0:
-        raise ValueError("no values to bootstrap")
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    means = values[rng.integers(0, len(values), size=(reps, len(values)))].mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+    return bootstrap_mean_interval(values=values, reps=reps, seed=BOOTSTRAP_SEED)
 
 
 def phase_run(

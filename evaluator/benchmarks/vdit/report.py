@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from evaluator.contract import ItemScore, SplitScore
+from evaluator.intervals import bootstrap_mean_interval
 
 from .model import PATTERN_COUNTS
 from .run import CallResult, PhaseRun
@@ -13,15 +14,6 @@ BOOTSTRAP_REPS = 2000
 BOOTSTRAP_SEED = 20251
 PATTERNS = tuple(PATTERN_COUNTS)
 DENSE_REASON = "n/a: dense attention is the reference"
-
-
-def bootstrap_interval(*, values: np.ndarray) -> tuple[float, float]:
-    """Percentile 95% interval of the mean, resampling the values with replacement (fixed generator)."""
-    if len(values) == 0:
-        raise ValueError("no values to bootstrap")
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    means = values[rng.integers(0, len(values), size=(BOOTSTRAP_REPS, len(values)))].mean(axis=1)
-    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
 
 
 def _call_item(call: CallResult) -> ItemScore:
@@ -69,7 +61,9 @@ def split_score(*, run: PhaseRun, seed_limit: int | None) -> SplitScore:
     metrics: dict[str, float | None] = {f"rel_l2_{p}": float(np.mean(v)) for p, v in errors.items() if v}
     metrics["rel_l2"] = float(np.mean([e for v in errors.values() for e in v]))
     metrics["rel_l2_worst"] = max(metrics[f"rel_l2_{p}"] for p in PATTERNS if errors[p])
-    metrics["rel_l2_lo"], metrics["rel_l2_hi"] = bootstrap_interval(values=_seed_errors(calls))
+    metrics["rel_l2_lo"], metrics["rel_l2_hi"] = bootstrap_mean_interval(
+        values=_seed_errors(calls), reps=BOOTSTRAP_REPS, seed=BOOTSTRAP_SEED
+    )
     reasons: dict[str, str] = {}
     measured = [c.measurement for c in calls if c.measurement is not None]
     if not measured:
