@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 
 from .model import MODEL_FILE
@@ -13,6 +15,10 @@ SLUG = "vdit"
 VERSION = "1"
 PUBLIC_PATHS = ("README.md", DEV_FILE, MODEL_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
+#: Shown on demand after the headline columns (error, its interval, worst pattern, density, recall, speed).
+DETAIL = frozenset(
+    {"sparsity", "cosine", "kernel_speedup", "estimator_share", *(f"rel_l2_{p}" for p in PATTERNS)}
+)
 
 
 def _metric(name: str, label: str, unit: str, higher: bool, fmt: str, text: str) -> MetricSpec:
@@ -105,7 +111,7 @@ def vdit_metrics() -> tuple[MetricSpec, ...]:
     for pattern in PATTERNS:
         metrics.append(_metric(f"rel_l2_{pattern}", f"Error {pattern.replace('_', '-')}", "rel. L2", False,
                                "{:.4f}", f"Mean error of the {pattern.replace('_', '-')} heads"))  # fmt: skip
-    return tuple(metrics)
+    return tuple(dataclasses.replace(m, detail=m.name in DETAIL) for m in metrics)
 
 
 def vdit_spec() -> BenchmarkSpec:
@@ -163,8 +169,14 @@ def vdit_spec() -> BenchmarkSpec:
         ),
         metrics=vdit_metrics(),
         item_metrics=tuple(
-            _metric(f"{step}_ms", f"{step.capitalize()} time", "ms", False, "{:.1f}",
-                    f"Median {step} time of the call over the timed rounds (timed calls only)")
+            _metric(
+                f"{step}_ms",
+                f"{step.capitalize()} time",
+                "ms",
+                False,
+                "{:.1f}",
+                f"Median {step} time of the call over the timed rounds (timed calls only)",
+            )
             for step in ("estimator", "attention", "dense")
         ),  # fmt: skip
         ranking_metric="rel_l2",
