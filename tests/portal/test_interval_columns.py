@@ -7,7 +7,7 @@ import re
 import pytest
 
 from evaluator.benchmarks.spare import spare_spec
-from leaderboard.models import Phase
+from leaderboard.models import Phase, Submission
 from leaderboard.selectors.benchmarks import MetricView
 from leaderboard.services.benchmarks import benchmark_sync
 from leaderboard.views.display import interval_columns_fold, interval_pairs, metric_cells
@@ -75,3 +75,12 @@ def test_leaderboard_shows_each_interval_beside_its_metric_not_as_columns(client
     old = html[html.index(">OldSplat<") : html.index("</tr>", html.index(">OldSplat<"))]
     assert '<td class="num">20.50</td>' in old and "[" not in old
     assert re.search(r'id="interval-note">brackets give a metric.s 95% interval', html)
+
+
+@pytest.mark.django_db
+def test_entry_page_shows_each_metric_with_its_interval(client, board, users):
+    olive = Submission.objects.get(method_name="OliveSplat")
+    client.force_login(users["owner"])
+    html = client.get(f"/submissions/{olive.pk}/").content.decode()
+    table = html[html.index("metrics-table") : html.index("</table>", html.index("metrics-table"))]
+    assert "24.13 [23.88, 24.63]" in table and "95% low" not in table
