@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -68,8 +69,16 @@ def mean_interval(
     scenes = [values for values in scenes if len(values)]
     if not scenes:
         return None
-    rng = np.random.default_rng(seed)
-    sample = bootstrap_draws(counts=[len(values) for values in scenes], draws=draws, rng=rng)
+    sample = _seeded_draws(counts=tuple(len(values) for values in scenes), draws=draws, seed=seed)
     means = bootstrap_means(per_scene=scenes, draws=sample)
     low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
     return float(low), float(high)
+
+
+@lru_cache(maxsize=8)
+def _seeded_draws(*, counts: tuple[int, ...], draws: int, seed: int) -> BootstrapDraws:
+    """The draws of a fresh generator (the same for every metric of a split: computed once, read-only)."""
+    sample = bootstrap_draws(counts=counts, draws=draws, rng=np.random.default_rng(seed))
+    sample.scenes.flags.writeable = False
+    sample.views.flags.writeable = False
+    return sample
