@@ -17,7 +17,13 @@ from django.utils.safestring import SafeString, mark_safe
 from leaderboard import selectors
 from leaderboard.entry_urls import entry_path_template
 from leaderboard.models import Benchmark, Phase
-from leaderboard.views.display import metric_cells, sort_direction_parse, sort_headers
+from leaderboard.views.display import (
+    interval_columns_fold,
+    interval_pairs,
+    metric_cells,
+    sort_direction_parse,
+    sort_headers,
+)
 
 HOME_TOP = 3
 PAGE_SIZE = 100
@@ -73,8 +79,10 @@ def home(request: HttpRequest) -> HttpResponse:
         rows = []
         if phase is not None:
             page = selectors.leaderboard_rows(phase=phase, limit=HOME_TOP)
+            intervals = interval_pairs(metrics=metrics)
             rows = [
-                {"row": row, "cells": metric_cells(metrics=ranking, values=row.metrics)} for row in page.rows
+                {"row": row, "cells": metric_cells(metrics=ranking, values=row.metrics, intervals=intervals)}
+                for row in page.rows
             ]
         cards.append(
             {"benchmark": benchmark, "phase": phase, "ranking": ranking[0] if ranking else None, "rows": rows}
@@ -149,12 +157,14 @@ def leaderboard_row_html(*, row: Any, cells: list[Any], entry_url: str) -> SafeS
     )
 
 
-def leaderboard_table_rows(*, rows: list[Any], metrics: list[Any]) -> list[dict[str, Any]]:
-    """The page's rows with their metric cells and pre-rendered table row (every entry's page is public)."""
+def leaderboard_table_rows(
+    *, rows: list[Any], metrics: list[Any], intervals: dict[str, tuple[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """The page's rows with their metric cells (intervals beside their metric) and pre-rendered table row."""
     table = []
     entry_path = entry_path_template()
     for row in rows:
-        cells = metric_cells(metrics=metrics, values=row.metrics)
+        cells = metric_cells(metrics=metrics, values=row.metrics, intervals=intervals)
         html = leaderboard_row_html(row=row, cells=cells, entry_url=entry_path.format(row.submission_id))
         table.append({"row": row, "cells": cells, "html": html})
     return table
@@ -200,8 +210,10 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
     )
-    details = detail_columns_shown(raw=request.GET.get("details"), metrics=metrics, order_by=page.order_by)
-    columns = [m for m in metrics if details or not m.detail]
+    folded = interval_columns_fold(metrics=metrics)
+    intervals = interval_pairs(metrics=metrics)
+    details = detail_columns_shown(raw=request.GET.get("details"), metrics=folded, order_by=page.order_by)
+    columns = [m for m in folded if details or not m.detail]
     base_query = {"phase": phase.slug, "split": split, **({"details": "1"} if details else {})}
     sorted_query = dict(base_query, order_by=page.order_by, dir="desc" if page.descending else "asc")
     toggle_query = {k: v for k, v in sorted_query.items() if k != "details"}
@@ -225,8 +237,9 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "headers": sort_headers(
             metrics=columns, base_query=base_query, order_by=page.order_by, descending=page.descending
         ),
-        "rows": leaderboard_table_rows(rows=page.rows, metrics=columns),
-        "detail_count": sum(1 for m in metrics if m.detail),
+        "rows": leaderboard_table_rows(rows=page.rows, metrics=columns, intervals=intervals),
+        "has_intervals": any(m.name in intervals for m in columns),
+        "detail_count": sum(1 for m in folded if m.detail),
         "details_shown": details,
         "details_url": "?" + urlencode(toggle_query if details else dict(toggle_query, details="1")),
         "data_url": benchmark_data_url(benchmark=benchmark, phase=phase),

@@ -9,6 +9,9 @@ from urllib.parse import urlencode
 
 from evaluator.contract import metric_text
 
+#: A metric `<name>_lo` and a metric `<name>_hi` beside `<name>` publish the ends of its interval.
+INTERVAL_ENDS = ("_lo", "_hi")
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -35,18 +38,44 @@ class SortHeader:
 
 
 def metric_cells(
-    *, metrics: Sequence[Any], values: Mapping[str, Any], na_reasons: Mapping[str, str] | None = None
+    *,
+    metrics: Sequence[Any],
+    values: Mapping[str, Any],
+    na_reasons: Mapping[str, str] | None = None,
+    intervals: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[Cell]:
-    """Cells for every metric in display order; missing or None values become n/a with their reason."""
+    """Cells for every metric in display order (n/a with its reason); `intervals` adds " [low, high]"."""
     reasons = na_reasons or {}
+    ends = intervals or {}
     cells = []
     for metric in metrics:
         value = values.get(metric.name)
         if value is None:
             cells.append(Cell(text="n/a", note=reasons.get(metric.name, ""), is_na=True))
-        else:
-            cells.append(Cell(text=metric_text(value=value, fmt=metric.fmt)))
+            continue
+        text = metric_text(value=value, fmt=metric.fmt)
+        low, high = (values.get(name) for name in ends.get(metric.name, ("", "")))
+        if low is not None and high is not None:
+            text += f" [{metric_text(value=low, fmt=metric.fmt)}, {metric_text(value=high, fmt=metric.fmt)}]"
+        cells.append(Cell(text=text))
     return cells
+
+
+def interval_pairs(*, metrics: Sequence[Any]) -> dict[str, tuple[str, str]]:
+    """The metrics published with both interval ends: name -> (`<name>_lo`, `<name>_hi`)."""
+    names = {metric.name for metric in metrics}
+    pairs = {}
+    for metric in metrics:
+        ends = tuple(metric.name + suffix for suffix in INTERVAL_ENDS)
+        if all(end in names for end in ends):
+            pairs[metric.name] = ends
+    return pairs
+
+
+def interval_columns_fold(*, metrics: Sequence[Any]) -> list[Any]:
+    """The table's columns: every metric but the interval ends, which its cells show beside the value."""
+    ends = {end for pair in interval_pairs(metrics=metrics).values() for end in pair}
+    return [metric for metric in metrics if metric.name not in ends]
 
 
 def sort_direction_parse(*, raw: str | None) -> bool | None:

@@ -16,7 +16,13 @@ from leaderboard.csvcells import csv_text
 from leaderboard.models import Submission
 from leaderboard.services import submission_cancel
 from leaderboard.services.errors import InvalidTransition, NotAllowed
-from leaderboard.views.display import item_metric_names, item_rows, metric_cells
+from leaderboard.views.display import (
+    interval_columns_fold,
+    interval_pairs,
+    item_metric_names,
+    item_rows,
+    metric_cells,
+)
 
 
 def _queue_text(*, submission: Submission) -> str:
@@ -57,13 +63,16 @@ def scores_latest(*, submission: Submission, viewer: Any) -> list[Any]:
 
 def submission_scores(*, submission: Submission, viewer: Any) -> list[dict[str, Any]]:
     """The visible splits of a submission: their metric cells and per-item rows."""
-    metrics = selectors.metric_specs(benchmark=submission.phase.benchmark)
+    every_metric = selectors.metric_specs(benchmark=submission.phase.benchmark)
+    metrics, intervals = interval_columns_fold(metrics=every_metric), interval_pairs(metrics=every_metric)
     item_specs = selectors.item_metric_specs(benchmark=submission.phase.benchmark)
     splits = []
     for score in scores_latest(submission=submission, viewer=viewer):
         items = score.items or []
         item_metrics = item_metric_names(metrics=item_specs, items=items)
-        cells = metric_cells(metrics=metrics, values=score.metrics, na_reasons=score.na_reasons)
+        cells = metric_cells(
+            metrics=metrics, values=score.metrics, na_reasons=score.na_reasons, intervals=intervals
+        )
         splits.append(
             {
                 "split": score.split,

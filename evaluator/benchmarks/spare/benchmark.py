@@ -23,6 +23,7 @@ from evaluator.hidden import BuildSeeds, HiddenKey
 from .baselines import spare_baselines
 from .config import DATASET_IMAGE_NAMES, PHASES, RANKING_DATASET, TRACK_INPUTS, SpareConfig
 from .dataset import dataset_build
+from .intervals import BOOTSTRAP_SENTENCE
 from .layout import phase_public_paths
 from .real_data import real_data_import
 from .scoring import ScoresFn, dataset_key, submission_score
@@ -32,8 +33,9 @@ from .validation import submission_problems
 #: them from the public build seed, so the hidden views could be re-rendered).
 VERSION = "1.1"
 #: The scoring protocol on top of the data version. m2: SSIM-M/LPIPS-M on the tight mask box (m1 padded it
-#: by 5 px), SpaRe's datasets scored apart, the DTU/RegNeRF metrics added.
-PROTOCOL = f"spare-{VERSION}-m2"
+#: by 5 px), SpaRe's datasets scored apart, the DTU/RegNeRF metrics added. m3: every aggregate followed by
+#: the ends of its two-level bootstrap 95% interval (`<metric>_lo`, `<metric>_hi`; see intervals.py).
+PROTOCOL = f"spare-{VERSION}-m3"
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 
 _METRICS = (
@@ -72,20 +74,37 @@ def _dataset_sentence(*, dataset: str) -> str:
 
 
 def spare_metrics(*, conventions: dict[str, str]) -> tuple[MetricSpec, ...]:
-    """Every metric for each SpaRe dataset: the ranking dataset's under the plain keys, then the others'."""
+    """Each metric and its interval's ends per SpaRe dataset: the ranking dataset's under the plain keys."""
     datasets = (RANKING_DATASET, *(d for d in DATASET_IMAGE_NAMES if d != RANKING_DATASET))
-    return tuple(
-        MetricSpec(
-            name=dataset_key(dataset=dataset, key=name),
-            label=label if dataset == RANKING_DATASET else f"{label}, {dataset} scenes",
-            unit=unit,
-            higher_is_better=higher,
-            fmt=fmt,
-            description=conventions.get(name, "") + _dataset_sentence(dataset=dataset),
-        )
-        for dataset in datasets
-        for name, label, unit, higher, fmt in _METRICS
-    )
+    specs = []
+    for dataset in datasets:
+        for name, label, unit, higher, fmt in _METRICS:
+            shown = label if dataset == RANKING_DATASET else f"{label}, {dataset} scenes"
+            key = dataset_key(dataset=dataset, key=name)
+            sentence = _dataset_sentence(dataset=dataset)
+            specs.append(
+                MetricSpec(
+                    name=key,
+                    label=shown,
+                    unit=unit,
+                    higher_is_better=higher,
+                    fmt=fmt,
+                    description=conventions.get(name, "") + sentence,
+                )
+            )
+            specs.extend(
+                MetricSpec(
+                    name=f"{key}_{end}",
+                    label=f"{shown}, 95% {word}",
+                    unit=unit,
+                    higher_is_better=higher,
+                    fmt=fmt,
+                    description=f"{word.capitalize()} end of the 95% interval of {shown}. "
+                    + BOOTSTRAP_SENTENCE,
+                )
+                for end, word in (("lo", "low"), ("hi", "high"))
+            )
+    return tuple(specs)
 
 
 def spare_spec() -> BenchmarkSpec:

@@ -13,12 +13,15 @@ from evaluator.hardware import hardware_fingerprint
 
 from .archive import archive_open, member_read, png_decode
 from .config import DATASET_IMAGE_NAMES, DEFAULT_DATASET, RANKING_DATASET
+from .intervals import mean_interval
 from .layout import image_name, leaderboard_splits_read, mask_name, view_label
 from .validation import expected_read, limits_for, submission_problems
 from .views import image_read, mask_read
 
 #: Per-image keys: SpaRe's six (the ranking ones) and the DTU/RegNeRF conventions (evaluator.metrics).
 METRIC_KEYS = ("psnr", "psnr_m", "ssim", "ssim_m", "lpips", "lpips_m", "ssim_rn", "ssim_m_rn", "lpips_m_rn")
+#: The published ends of each aggregate's bootstrap interval: `<key>_lo` and `<key>_hi` (see intervals.py).
+INTERVAL_SUFFIXES = ("_lo", "_hi")
 #: image_scores(pred, target, *, mask) -> {metric key: value or None}
 ScoresFn = Callable[..., Mapping[str, float | None]]
 
@@ -48,19 +51,23 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 
 def split_aggregate(*, items: Sequence[ItemScore], scenes: Sequence[str], keys: Sequence[str]) -> SplitScore:
-    """Metrics of a split: mean over its scenes of the per-scene mean over images (None skipped)."""
+    """Per key: mean over scenes of per-scene means over images (None skipped), then its interval's ends."""
     chosen = [item for item in items if item.group in set(scenes)]
     metrics: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     for key in keys:
-        per_scene = [_mean([i.values.get(key) for i in chosen if i.group == scene]) for scene in scenes]
-        metrics[key] = _mean(per_scene)
+        values = [[i.values.get(key) for i in chosen if i.group == scene] for scene in scenes]
+        metrics[key] = _mean([_mean(scene_values) for scene_values in values])
+        interval = mean_interval(per_scene=values) if metrics[key] is not None else None
+        for end, suffix in enumerate(INTERVAL_SUFFIXES):
+            metrics[key + suffix] = interval[end] if interval else None
         if metrics[key] is None:
             reasons[key] = (
                 "no scene in this split"
                 if not scenes
                 else f"{key} is n/a for every image of this split (empty object masks)"
             )
+            reasons.update({key + suffix: reasons[key] for suffix in INTERVAL_SUFFIXES})
     return SplitScore(metrics=metrics, items=tuple(chosen), na_reasons=reasons)
 
 
@@ -78,7 +85,7 @@ def datasets_aggregate(
     for dataset in DATASET_IMAGE_NAMES:
         own = [scene for scene in scenes if datasets.get(scene, DEFAULT_DATASET) == dataset]
         part = split_aggregate(items=items, scenes=own, keys=keys)
-        for key in keys:
+        for key in part.metrics:
             name = dataset_key(dataset=dataset, key=key)
             metrics[name] = part.metrics[key]
             if key in part.na_reasons:

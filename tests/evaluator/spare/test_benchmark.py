@@ -29,16 +29,19 @@ def test_spec_declares_phases_metrics_ranking_and_zip_format():
     )
     (fmt,) = spec.formats
     assert fmt.kind is SubmissionKind.FILE and fmt.extensions == (".zip",)
-    base = [m for m in spec.metrics if not m.name.startswith("dtu_")]
-    assert [m.name for m in base] == list(METRIC_CONVENTIONS)
-    assert [m.name for m in spec.metrics] == [*METRIC_CONVENTIONS, *(f"dtu_{k}" for k in METRIC_CONVENTIONS)]
+    with_ends = [name for key in METRIC_CONVENTIONS for name in (key, f"{key}_lo", f"{key}_hi")]
+    assert [m.name for m in spec.metrics] == [*with_ends, *(f"dtu_{k}" for k in with_ends)]
     for metric in spec.metrics:
-        key = metric.name.removeprefix("dtu_")
-        assert metric.description.startswith(METRIC_CONVENTIONS[key])
+        key = metric.name.removeprefix("dtu_").removesuffix("_lo").removesuffix("_hi")
         assert metric.higher_is_better == (not key.startswith("lpips"))
+        if metric.name.endswith(("_lo", "_hi")):
+            assert "two-level" in metric.description and "seed 16" in metric.description
+        else:
+            assert metric.description.startswith(METRIC_CONVENTIONS[key])
     assert "Synthetic scenes" in spec.metric("psnr_m").description
     assert "DTU scenes only" in spec.metric("dtu_psnr_m").description
     assert spec.metric("dtu_ssim_rn").label == "SSIM (DTU/RegNeRF), DTU scenes"
+    assert spec.metric("psnr_m_hi").label == "PSNR-M, 95% high"
 
 
 def test_every_phase_names_its_ranking_dataset():

@@ -26,7 +26,7 @@ def _item(scene, view, psnr, psnr_m):
 def test_split_aggregate_is_mean_over_scenes_of_per_scene_means_skipping_none():
     items = [_item("a", 1, 10.0, None), _item("a", 2, 20.0, 12.0), _item("b", 1, 30.0, None)]
     split = split_aggregate(items=items, scenes=["a", "b"], keys=KEYS)
-    assert split.metrics == {"psnr": 22.5, "psnr_m": 12.0}
+    assert {k: split.metrics[k] for k in KEYS} == {"psnr": 22.5, "psnr_m": 12.0}
     assert split.na_reasons == {}
     assert [i.item for i in split.items] == ["a/cam_001", "a/cam_002", "b/cam_001"]
 
@@ -34,21 +34,27 @@ def test_split_aggregate_is_mean_over_scenes_of_per_scene_means_skipping_none():
 def test_split_aggregate_is_none_with_a_reason_when_every_value_is_none():
     split = split_aggregate(items=[_item("b", 1, 30.0, None)], scenes=["b"], keys=KEYS)
     assert split.metrics["psnr_m"] is None and "n/a for every image" in split.na_reasons["psnr_m"]
+    assert split.metrics["psnr_m_lo"] is None and split.na_reasons["psnr_m_hi"] == split.na_reasons["psnr_m"]
     empty = split_aggregate(items=[], scenes=[], keys=KEYS)
-    assert empty.metrics == {"psnr": None, "psnr_m": None} and "no scene" in empty.na_reasons["psnr"]
+    assert set(empty.metrics.values()) == {None} and "no scene" in empty.na_reasons["psnr"]
 
 
 def test_datasets_aggregate_scores_each_dataset_apart_under_its_own_keys():
     items = [_item("amp", 1, 10.0, 11.0), _item("jenga", 1, 30.0, 31.0), _item("scan21", 1, 50.0, None)]
     datasets = {"amp": "Synthetic", "jenga": "Synthetic", "scan21": "DTU"}
     split = datasets_aggregate(items=items, scenes=["amp", "jenga", "scan21"], datasets=datasets, keys=KEYS)
-    assert split.metrics == {"psnr": 20.0, "psnr_m": 21.0, "dtu_psnr": 50.0, "dtu_psnr_m": None}
+    means = ("psnr", "psnr_m", "dtu_psnr", "dtu_psnr_m")
+    assert [split.metrics[k] for k in means] == [20.0, 21.0, 50.0, None]
+    assert split.metrics["psnr_lo"] <= 20.0 <= split.metrics["psnr_hi"]
+    assert split.metrics["dtu_psnr_lo"] == split.metrics["dtu_psnr_hi"] == 50.0  # one view of one scene
+    assert split.metrics["dtu_psnr_m_lo"] is None and "n/a for every" in split.na_reasons["dtu_psnr_m_hi"]
     assert "n/a for every image" in split.na_reasons["dtu_psnr_m"] and len(split.items) == 3
     synthetic_only = datasets_aggregate(
         items=items[:2], scenes=["amp", "jenga"], datasets=datasets, keys=KEYS
     )
     assert synthetic_only.metrics["dtu_psnr"] is None
     assert synthetic_only.na_reasons["dtu_psnr"] == "no DTU scene in this split"
+    assert synthetic_only.na_reasons["dtu_psnr_lo"] == "no DTU scene in this split"
 
 
 def _gt_submission(built, phase, path):
@@ -87,13 +93,14 @@ def test_score_streams_items_reports_progress_and_uses_scene_halves(built, tmp_p
         split = report.splits[half]
         assert {i.group for i in split.items} == set(halves[half])
         assert len(split.items) == SMALL.test_views * len(halves[half])
-        assert split.metrics["psnr"] == 0.0  # identical images
+        assert split.metrics["psnr"] == split.metrics["psnr_lo"] == split.metrics["psnr_hi"] == 0.0
+        assert split.metrics["psnr_m_lo"] < split.metrics["psnr_m"] < split.metrics["psnr_m_hi"]
         assert 0 < split.metrics["psnr_m"] < 1
         assert split.metrics["ssim"] is None and split.na_reasons["ssim"]
     assert seen == [(48, 64, 3)] * (2 * SMALL.test_views)
     fractions = [f for f, _ in progress]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) == 1 + len(seen)
-    assert report.protocol_version == "spare-1.1-m2" and report.hardware["cores"]
+    assert report.protocol_version == "spare-1.1-m3" and report.hardware["cores"]
 
 
 def test_score_of_the_hidden_renders_is_perfect_with_the_real_metrics(small_bench, built, tmp_path):
@@ -152,6 +159,9 @@ def test_baselines_validate_and_score_their_golden_values(small_bench, built, tm
         for half, expected in GOLDEN[baseline.name].items():
             got = tuple(report.splits[half].metrics[k] for k in keys)
             assert got == pytest.approx(expected, abs=3e-4), (baseline.name, half)
+            for key in keys:
+                metrics = report.splits[half].metrics
+                assert metrics[f"{key}_lo"] <= metrics[key] <= metrics[f"{key}_hi"], (baseline.name, key)
 
 
 def test_baseline_grey_writes_8_bit_rgb_at_the_dataset_size(small_bench, built, tmp_path):
