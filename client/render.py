@@ -26,14 +26,31 @@ def benchmarks_text(*, benchmarks: Sequence[dict]) -> str:
     return table_text(headers=("slug", "title", "phases", "ranked by"), rows=rows)
 
 
+def _columns(metrics: Sequence[dict]) -> tuple[list[dict], dict[str, tuple[str, str]], int]:
+    """The headline metrics shown as columns, each metric's interval ends (``<name>_lo``/``<name>_hi``,
+    shown in brackets beside it, not as columns), and how many detail columns are left out."""
+    names = {m["name"] for m in metrics}
+    ends = {f"{n}_lo" for n in names if f"{n}_hi" in names} | {f"{n}_hi" for n in names if f"{n}_lo" in names}
+    pairs = {m["name"]: (f"{m['name']}_lo", f"{m['name']}_hi") for m in metrics if f"{m['name']}_lo" in ends}
+    shown = [m for m in metrics if m["name"] not in ends and not m.get("detail")]
+    return shown, pairs, sum(1 for m in metrics if m.get("detail") and m["name"] not in ends)
+
+
 def leaderboard_text(*, page: dict) -> str:
-    """The leaderboard rows with every metric column, then a line with the paging state."""
-    metrics = page.get("metrics", [])
+    """The leaderboard rows with the headline metrics (intervals in brackets), then the paging state."""
+    metrics, pairs, left_out = _columns(page.get("metrics", []))
     headers = ["rank", "id", "method", "submitter"] + [m["label"] or m["name"] for m in metrics]
     rows = []
     for row in page.get("results", []):
         name = row["method_name"] + (" (baseline)" if row.get("is_baseline") else "")
-        values = [metric_text(value=row["metrics"].get(m["name"]), fmt=m.get("fmt") or "{}") for m in metrics]
+        values = []
+        for m in metrics:
+            fmt = m.get("fmt") or "{}"
+            text = metric_text(value=row["metrics"].get(m["name"]), fmt=fmt)
+            if m["name"] in pairs and row["metrics"].get(pairs[m["name"]][0]) is not None:
+                low, high = (metric_text(value=row["metrics"].get(end), fmt=fmt) for end in pairs[m["name"]])
+                text += f" [{low}, {high}]"
+            values.append(text)
         rows.append([row["rank"], row["submission_id"], name, row["submitter"], *values])
     shown, offset = len(rows), int(page.get("offset") or 0)
     footer = (
@@ -41,6 +58,8 @@ def leaderboard_text(*, page: dict) -> str:
         f"order_by={page.get('order_by')} ({'desc' if page.get('descending') else 'asc'}); "
         f"rows {offset + 1 if shown else 0}-{offset + shown} of {page.get('count')}"
     )
+    if left_out:
+        footer += f"; {left_out} detail columns left out (--json or --csv show every metric)"
     return table_text(headers=headers, rows=rows) + "\n" + footer
 
 

@@ -162,3 +162,23 @@ def test_status_text_shows_the_wait_and_the_queue_place():
     text = submission_text(submission=queued)
     assert "waiting:  waiting for a GPU worker" in text and "queue:    position 2 in the gpu queue" in text
     assert "queue:" not in submission_text(submission={**queued, "queue": None, "waiting": ""})
+
+
+def test_leaderboard_text_puts_intervals_in_brackets_and_leaves_detail_columns_out():
+    from client.render import leaderboard_text
+
+    metric = {"fmt": "{:.2f}", "unit": "dB"}
+    page = {
+        "benchmark": "spare", "phase": "dev", "split": "public", "order_by": "psnr", "descending": True,
+        "offset": 0, "count": 1,
+        "metrics": [{**metric, "name": "psnr", "label": "PSNR"}, {**metric, "name": "psnr_lo", "label": "lo"},
+                    {**metric, "name": "psnr_hi", "label": "hi"},
+                    {**metric, "name": "psnr_scene1", "label": "PSNR s1", "detail": True}],
+        "results": [{"rank": 1, "submission_id": 7, "method_name": "m", "submitter": "ann",
+                     "metrics": {"psnr": 24.126, "psnr_lo": 23.9, "psnr_hi": 24.4, "psnr_scene1": 25.0}}],
+    }  # fmt: skip
+    text = leaderboard_text(page=page)
+    header, _, row, footer = text.splitlines()
+    assert header.split() == ["rank", "id", "method", "submitter", "PSNR"]
+    assert row.endswith("24.13 [23.90, 24.40]")
+    assert "1 detail columns left out" in footer
