@@ -173,6 +173,10 @@ class SubmissionSerializer(serializers.Serializer):
         help_text='why a queued submission cannot start yet, e.g. "waiting for a GPU worker"',
     )
     queue = QueuePlaceSerializer(required=False, allow_null=True, help_text="null unless queued")
+    duplicate_of = serializers.IntegerField(
+        required=False, allow_null=True,
+        help_text="your earlier submission to this phase with the same content (to owner and staff), or null",
+    )  # fmt: skip
     data_id = serializers.CharField(allow_blank=True, help_text="the benchmark data this submission answers")
     data_retired = serializers.BooleanField(
         help_text="true when the benchmark's data was replaced since: the scores are not on the leaderboard"

@@ -29,7 +29,10 @@ from leaderboard.apis.throttles import SubmitRateThrottle
 from leaderboard.selectors import OFFSET_MAX
 
 #: What only the owner and staff see of a submission; others see a public entry without them.
-INSIDER_FIELDS = ("payload_name", "payload_sha256", "error", "attempts", "stage", "payload_size")
+INSIDER_FIELDS = (
+    "payload_name", "payload_sha256", "error", "attempts", "stage", "payload_size", "duplicate_of",
+)  # fmt: skip
+EMPTY = {"attempts": 0, "payload_size": 0, "duplicate_of": None}
 
 
 def queue_place_body(*, submission) -> dict | None:
@@ -45,9 +48,10 @@ def submission_body(*, submission, viewer) -> dict:
     body = SubmissionSerializer(submission).data
     body["waiting"] = selectors.submission_waiting(submission=submission)
     body["queue"] = queue_place_body(submission=submission)
+    body["duplicate_of"] = selectors.submission_duplicate_of(submission=submission)
     if not selectors.submission_viewer_is_insider(submission=submission, viewer=viewer):
         for name in INSIDER_FIELDS:
-            body[name] = 0 if name in {"attempts", "payload_size"} else ""
+            body[name] = EMPTY.get(name, "")
     scores = selectors.scores_visible(submission=submission, viewer=viewer)
     body["scores"] = ScoreSerializer(scores, many=True).data
     return body

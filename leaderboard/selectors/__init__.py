@@ -27,6 +27,7 @@ from leaderboard.selectors.quotas import QuotaStatus, quota_status
 from leaderboard.selectors.submissions import (
     gpu_workers_connected,
     scores_visible,
+    submission_duplicate_of,
     submission_get_for_viewer,
     submission_is_listed,
     submission_list_for_user,
@@ -63,6 +64,7 @@ __all__ = [
     "quota_status",
     "scores_visible",
     "submission_code",
+    "submission_duplicate_of",
     "submission_get_for_viewer",
     "submission_is_listed",
     "submission_list_for_user",

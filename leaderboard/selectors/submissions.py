@@ -27,6 +27,22 @@ def submission_viewer_is_insider(*, submission: Submission, viewer) -> bool:
     return bool(authenticated and (viewer.is_staff or viewer.pk == submission.owner_id))
 
 
+def submission_duplicate_of(*, submission: Submission) -> int | None:
+    """The earliest earlier submission of the same owner to the same phase with the same content (the
+    payload's SHA-256), or None: a second upload of the same file or config is flagged, not refused."""
+    if submission.is_baseline or not submission.payload_sha256:
+        return None
+    return (
+        Submission.objects.filter(
+            owner_id=submission.owner_id, phase_id=submission.phase_id, payload_kind=submission.payload_kind,
+            payload_sha256=submission.payload_sha256, pk__lt=submission.pk,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )  # fmt: skip
+
+
 def submission_board_is_public(*, submission: Submission) -> bool:
     """Whether the submission's phase and benchmark are shown publicly (their leaderboard is public)."""
     return submission.phase.is_visible and submission.phase.benchmark.is_visible

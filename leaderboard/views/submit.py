@@ -88,6 +88,10 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 submission_errors_apply(form=form, error=error)
             else:
                 messages.success(request, f"Submission #{submission.pk} is queued for scoring.")
+                earlier = selectors.submission_duplicate_of(submission=submission)
+                if earlier is not None:
+                    messages.warning(request, f"Same content as your submission #{earlier} to this phase:"
+                                     " it is scored again and listed as an entry of its own.")  # fmt: skip
                 return redirect("submission-detail", submission_id=submission.pk)
     else:
         form = SubmissionForm(kinds=kinds, extensions=extensions)

@@ -57,8 +57,9 @@ def test_submission_create_with_a_config_stores_the_parsed_json(clients, phases)
         (_form(method_name="x" * 121), {"method_name"}),
     ],
 )
-def test_submission_create_bad_fields_are_400_with_a_message_per_field(clients, phases, private_roots,
-                                                                        form, fields):
+def test_submission_create_bad_fields_are_400_with_a_message_per_field(
+    clients, phases, private_roots, form, fields
+):
     response = clients["owner"].post(URL, form)
     assert response.status_code == 400
     assert set(response.json()) == fields
@@ -83,8 +84,9 @@ def test_submission_create_wrong_extension_is_400_from_the_service(clients, phas
     assert not Submission.objects.exists()
 
 
-@pytest.mark.parametrize(("bench_slug", "phase_slug", "named"),
-                         [("nope", "dev", "nope"), ("tiny", "final", "final")])
+@pytest.mark.parametrize(
+    ("bench_slug", "phase_slug", "named"), [("nope", "dev", "nope"), ("tiny", "final", "final")]
+)
 def test_submission_create_unknown_benchmark_or_phase_is_404(clients, phases, bench_slug, phase_slug, named):
     response = clients["owner"].post(URL, _form(benchmark=bench_slug, phase=phase_slug))
     assert response.status_code == 404
@@ -102,11 +104,15 @@ def test_submission_create_over_the_phase_limit_is_413_and_stores_nothing(client
     assert quota["daily_used"] == 0
 
 
-def test_submission_create_over_the_global_ceiling_is_413_before_parsing(clients, phases, settings,
-                                                                          private_roots):
+def test_submission_create_over_the_global_ceiling_is_413_before_parsing(
+    clients, phases, settings, private_roots
+):
     settings.UPLOAD_MAX_BYTES = 1024
     response = clients["owner"].generic(
-        "POST", URL, data=b"x" * 16, content_type="multipart/form-data; boundary=zz",
+        "POST",
+        URL,
+        data=b"x" * 16,
+        content_type="multipart/form-data; boundary=zz",
         CONTENT_LENGTH=str(1024 + 2 * 1024 * 1024),
     )
     assert response.status_code == 413 and response.json()["limit_bytes"] == 1024
@@ -234,3 +240,14 @@ def test_submission_create_with_two_file_parts_is_400_and_stores_nothing(clients
     assert response.status_code == 400
     assert response.json() == {"file": ["sent 2 times; send exactly one"]}
     assert not Submission.objects.exists() and not _stored_files(private_roots / "submissions")
+
+
+def test_a_second_submission_with_the_same_content_names_the_first_to_its_owner_only(clients, phases):
+    first = clients["owner"].post(URL, _form()).json()
+    second = clients["owner"].post(URL, _form(method_name="Again", config='{"guess": 1}')).json()
+    other = clients["other"].post(URL, _form()).json()
+    changed = clients["other"].post(URL, _form(config='{"guess": 2}')).json()
+    assert first["duplicate_of"] is None and second["duplicate_of"] == first["id"]
+    assert other["duplicate_of"] is None and changed["duplicate_of"] is None
+    staff_view = clients["staff"].get(f"{URL}{second['id']}/").json()
+    assert staff_view["duplicate_of"] == first["id"]

@@ -170,3 +170,23 @@ def test_submit_form_accepts_a_config_starting_with_a_utf8_bom(owner_client, pha
     response = post(owner_client, config='\ufeff{"k": 8}')
     assert response.status_code == 302
     assert Submission.objects.get().payload_config == {"k": 8}
+
+
+def test_a_second_upload_of_the_same_file_is_flagged_on_the_page_it_lands_on(
+    owner_client, phase, private_roots
+):
+    body = b"PK\x05\x06" + b"\0" * 18
+    first = post(owner_client, upload=SimpleUploadedFile("renders.zip", body, content_type="application/zip"))
+    assert (
+        first.status_code == 302
+        and "Same content" not in owner_client.get(first["Location"]).content.decode()
+    )
+    again = SimpleUploadedFile("renamed.zip", body, content_type="application/zip")
+    second = owner_client.post(
+        "/benchmarks/toy/submit/?phase=dev",
+        {"method_name": "Again", "is_public": "on", "upload": again},
+        follow=True,
+    )
+    earlier = Submission.objects.order_by("pk").first().pk
+    assert f"Same content as your submission #{earlier} to this phase" in second.content.decode()
+    assert Submission.objects.count() == 2  # flagged, not refused
