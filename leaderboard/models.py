@@ -60,6 +60,9 @@ class Benchmark(models.Model):
         max_length=500, blank=True, help_text="generated:<seed> or imported:<path>"
     )
     data_error = models.TextField(blank=True)
+    data_stage = models.CharField(
+        max_length=200, blank=True, help_text="while the data builds: how far it is (percent and stage)"
+    )
     data_id = models.CharField(
         max_length=64,
         blank=True,

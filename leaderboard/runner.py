@@ -1,4 +1,4 @@
-"""Runs the embedded stack for `make run`: bootstrap, then web server, worker and scheduler until Ctrl-C."""
+"""Runs the embedded stack for `make run`: web server, worker and scheduler until Ctrl-C, data built aside."""
 
 from __future__ import annotations
 
@@ -49,10 +49,12 @@ def stack_processes(*, host: str, port: int, var_dir: Path, cuda: bool = False) 
 
 
 def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Bootstrap the data and baselines, start every process, stop them all on Ctrl-C or a crash."""
+    """Migrate and sync, start every process, build the data and queue the baselines in the background
+    (the pages show how far the build is), stop them all on Ctrl-C or a crash."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["bootstrap"]):
+    steps = (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["benchmark_sync"])
+    for step in steps:
         subprocess.run(manage + step, cwd=ROOT, check=True)
     import torch
     from django.conf import settings
@@ -60,9 +62,12 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     var_dir, cuda = Path(settings.VAR_DIR), torch.cuda.is_available()
     procs = {spec.name: subprocess.Popen(spec.argv, cwd=ROOT, start_new_session=True)
              for spec in stack_processes(host=host, port=port, var_dir=var_dir, cuda=cuda)}
+    bootstrap = manage + ["bootstrap"]
+    setup: subprocess.Popen | None = subprocess.Popen(bootstrap, cwd=ROOT, start_new_session=True)
     if not cuda:
         print("no CUDA device: phases that need a GPU wait for a GPU worker (see the README)", flush=True)
-    print(f"Sparsebench is running at http://{host}:{port}/ (Ctrl-C stops everything)", flush=True)
+    print(f"Sparsebench is running at http://{host}:{port}/ (Ctrl-C stops everything); the benchmark data"
+          " builds in the background (its pages show how far)", flush=True)  # fmt: skip
     stopping = False
 
     def request_stop(signum, frame):  # noqa: ARG001
@@ -73,14 +78,25 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     exit_code = 0
     while not stopping:
+        if setup is not None and setup.poll() is not None:
+            print(_setup_done_text(setup.returncode), flush=True)
+            setup = None
         for name, proc in procs.items():
             if proc.poll() is not None:
                 print(f"{name} exited with status {proc.returncode}; stopping the stack", flush=True)
                 exit_code = proc.returncode or 1
                 stopping = True
         time.sleep(0.5)
-    _stop_all(procs)
+    _stop_all({**procs, **({"bootstrap": setup} if setup is not None else {})})
     return exit_code
+
+
+def _setup_done_text(returncode: int) -> str:
+    """What the runner says when the background bootstrap ends."""
+    if returncode == 0:
+        return "benchmark data ready and baselines queued"
+    return (f"building the benchmark data failed (status {returncode}; the pages show which): the site keeps"
+            " running; fix the cause and run `.venv/bin/python manage.py bootstrap`")  # fmt: skip
 
 
 def _stop_all(procs: dict[str, subprocess.Popen]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -130,7 +131,8 @@ def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Pat
         return benchmark
     if target.exists():
         hidden_secret_check(data_dir=target)
-    Benchmark.objects.filter(pk=benchmark.pk).update(data_status=DataStatus.BUILDING, data_error="")
+    building = {"data_status": DataStatus.BUILDING, "data_error": "", "data_stage": ""}
+    Benchmark.objects.filter(pk=benchmark.pk).update(**building)
     staging = target.parent / f".staging-{benchmark.version}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
@@ -172,9 +174,26 @@ def benchmark_data_build(*, slug: str, force: bool = False, progress: ProgressFn
     record = BuildRecord(origin=f"generated:{seed}", public_seed=seed, secret_id=key.key_id)
 
     def make(out_dir: Path) -> None:
-        plugin.build(out_dir, seeds=BuildSeeds(public=seed, hidden=key), progress=progress or no_progress)
+        report = build_progress_recorder(slug=slug, then=progress)
+        plugin.build(out_dir, seeds=BuildSeeds(public=seed, hidden=key), progress=report)
 
     return _produce(slug=slug, force=force, record=record, make=make)
+
+
+def build_progress_recorder(*, slug: str, then: ProgressFn | None, every_s: float = 1.0) -> ProgressFn:
+    """A progress callback that records the build's percent and stage on the benchmark row (for its
+    pages; at most once per ``every_s`` seconds, and always at 100%), then calls ``then``."""
+    last = [0.0]
+
+    def report(fraction: float, stage: str) -> None:
+        now = time.monotonic()
+        if fraction >= 1.0 or now - last[0] >= every_s:
+            last[0] = now
+            text = f"{round(100 * min(max(fraction, 0.0), 1.0))}% {stage}"[:200]
+            Benchmark.objects.filter(slug=slug).update(data_stage=text)
+        (then or no_progress)(fraction, stage)
+
+    return report
 
 
 def benchmark_data_import(*, slug: str, source: Path, progress: ProgressFn | None = None) -> Benchmark:

@@ -91,3 +91,23 @@ def test_baselines_submit_is_idempotent(tiny, dispatched, django_capture_on_comm
     assert all(s.is_baseline and not s.quota_charged and s.owner.username == "baselines" for s in created)
     assert baselines_submit(slug="tinybench") == []
     assert Submission.objects.filter(is_baseline=True).count() == 2 and len(dispatched) == 2
+
+
+def test_a_build_records_how_far_it_is_on_the_benchmark_and_its_page_shows_it(tiny, monkeypatch, client):
+    seen = []
+
+    def slow(self, out_dir, *, seeds, progress):
+        (out_dir / "public").mkdir()
+        (out_dir / "hidden").mkdir()
+        progress(0.25, "scene 1 of 4")
+        seen.append(Benchmark.objects.get(pk=tiny.pk))
+        seen.append(client.get(f"/benchmarks/{tiny.slug}/").content.decode())
+        progress(1.0, "written")
+
+    monkeypatch.setattr(TinyBenchmark, "build", slow)
+    benchmark_data_build(slug="tinybench", force=True)
+    during, page = seen
+    assert (during.data_status, during.data_stage) == ("building", "25% scene 1 of 4")
+    assert "not available yet (data building: 25% scene 1 of 4)" in page
+    tiny.refresh_from_db()
+    assert (tiny.data_status, tiny.data_stage) == ("ready", "100% written")
