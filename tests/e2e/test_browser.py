@@ -62,3 +62,13 @@ def test_browser_submit_watch_scored_and_see_the_entry_ranked_and_plotted(chromi
     assert page.locator("#leaderboard tbody tr", has_text="BrowserMethod").count() == 1
     page.wait_for_selector("#pareto-chart svg.main-svg")
     assert page.locator("#pareto-chart .scatterlayer .point").count() >= 1
+    traces = page.evaluate(
+        "() => document.getElementById('pareto-chart').data.map(t => ({name: t.name, text: t.text || [],"
+        " hover: t.hovertemplate || '', ids: t.customdata || []}))"
+    )
+    entries = traces[-1]  # drawn last: an entry tying with a baseline is not hidden under it
+    assert entries["name"].startswith("Entries") and "BrowserMethod" in entries["text"]
+    assert submission_id in entries["ids"] and "<br>" in entries["hover"] and "x=" not in entries["hover"]
+    click = "id => document.getElementById('pareto-chart').emit('plotly_click', {points: [{customdata: id}]})"
+    page.evaluate(click, submission_id)
+    page.wait_for_url(re.compile(rf".*/submissions/{submission_id}/$"))

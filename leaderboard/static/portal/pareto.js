@@ -29,15 +29,22 @@
   var sampled = typeof data.total === "number" && typeof data.shown === "number" && data.shown < data.total;
   var entriesName = sampled ? "Entries (top " + data.top + " by rank, frontier, baselines; " + data.shown + " of " + data.total + ")" : "Entries";
   var frontier = (data.frontier || []).slice().sort(function (a, b) { return a.x - b.x; });
+  function axisHover(axis, key) {
+    return axis.label + ": %{" + key + "}" + (axis.unit ? " " + axis.unit : "");
+  }
+  var hover = "%{text}<br>" + axisHover(data.x, "x") + "<br>" + axisHover(data.y, "y") + "<extra></extra>";
+  // Baselines first, as larger open diamonds, entries on top: an entry that ties with a baseline stays visible.
   var traces = [
     // Staircase of what is attainable: flat until the next frontier point is reached along x.
     { name: "Pareto frontier", x: coords(frontier, "x"), y: coords(frontier, "y"), mode: "lines+markers",
       line: { color: "#2452c8", width: 2, dash: "dot", shape: data.x.higher_is_better ? "vh" : "hv" },
       marker: { size: 18, symbol: "circle-open", color: "#2452c8" }, hoverinfo: "skip" },
-    { name: entriesName, x: coords(entries, "x"), y: coords(entries, "y"), text: labels(entries), mode: "markers",
-      marker: { size: 10, color: "#2452c8" }, hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" },
     { name: "Baselines", x: coords(baselines, "x"), y: coords(baselines, "y"), text: labels(baselines), mode: "markers",
-      marker: { size: 10, color: "#d08a00", symbol: "diamond" }, hovertemplate: "%{text}<br>x=%{x}<br>y=%{y}<extra></extra>" }
+      customdata: coords(baselines, "submission_id"),
+      marker: { size: 14, color: "#d08a00", symbol: "diamond-open", line: { width: 2 } }, hovertemplate: hover },
+    { name: entriesName, x: coords(entries, "x"), y: coords(entries, "y"), text: labels(entries), mode: "markers",
+      customdata: coords(entries, "submission_id"),
+      marker: { size: 9, color: "#2452c8" }, hovertemplate: hover }
   ];
   var layout = {
     margin: { l: 70, r: 20, t: 20, b: 60 },
@@ -47,4 +54,9 @@
     hovermode: "closest"
   };
   Plotly.newPlot(holder, traces, layout, { displaylogo: false, responsive: true });
+  // A click on a point opens that entry's page.
+  holder.on("plotly_click", function (event) {
+    var id = event.points && event.points[0] && event.points[0].customdata;
+    if (id) { window.location.href = "/submissions/" + id + "/"; }
+  });
 })();
