@@ -15,6 +15,7 @@ from leaderboard.services.errors import (
     PhaseClosed,
     QuotaExceeded,
     ServiceError,
+    StorageUnavailable,
     SubmissionInputError,
 )
 
@@ -45,7 +46,7 @@ def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
 
 
 def service_error_response(*, error: ServiceError) -> Response:
-    """The response for a service refusal: 400, 403, 409, 413 or 429 with a clear body."""
+    """The response for a service refusal: 400, 403, 409, 413, 429, or 507/503 (storage) with a clear body."""
     if isinstance(error, SubmissionInputError):
         return Response(error.field_errors, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(error, PayloadTooLarge):
@@ -59,6 +60,9 @@ def service_error_response(*, error: ServiceError) -> Response:
         return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(error, InvalidTransition):
         return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(error, StorageUnavailable):
+        code = status.HTTP_507_INSUFFICIENT_STORAGE if error.full else status.HTTP_503_SERVICE_UNAVAILABLE
+        return Response({"detail": str(error), "storage": error.area}, status=code)
     return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
 

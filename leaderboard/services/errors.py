@@ -70,3 +70,11 @@ class InvalidTransition(ServiceError):
 
 class BenchmarkDataError(ServiceError):
     """Building, importing or bundling a benchmark's data failed."""
+
+
+class StorageUnavailable(ServiceError):
+    """A storage area cannot take a write (full, read-only, missing); nothing was stored."""
+
+    def __init__(self, *, area: str, reason: str, full: bool) -> None:
+        self.area, self.reason, self.full = area, reason, full
+        super().__init__(f"the {area} storage cannot take the upload ({reason}); nothing was stored")

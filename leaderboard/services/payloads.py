@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -11,7 +13,7 @@ from pathlib import Path, PurePath
 from django.conf import settings
 
 from evaluator.jsontext import JsonTextError, json_text_load, json_value_check
-from leaderboard.services.errors import PayloadTooLarge
+from leaderboard.services.errors import PayloadTooLarge, StorageUnavailable
 
 _CHUNK = 1024 * 1024
 
@@ -55,10 +57,10 @@ def payload_store(*, upload, folder: str, limit_bytes: int) -> StoredPayload:
     ext = payload_extension(filename=getattr(upload, "name", "") or "")
     name = f"{folder}/{uuid.uuid4().hex}" + (f".{ext}" if ext else "")
     path = payload_path(name=name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "xb") as out:
             for block in _chunks(upload):
                 size += len(block)
@@ -66,10 +68,20 @@ def payload_store(*, upload, folder: str, limit_bytes: int) -> StoredPayload:
                     raise PayloadTooLarge(limit_bytes, size)
                 digest.update(block)
                 out.write(block)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise storage_unavailable(area="submission", error=exc) from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return StoredPayload(name=name, sha256=digest.hexdigest(), size=size)
+
+
+def storage_unavailable(*, area: str, error: OSError) -> StorageUnavailable:
+    """The refusal for a failed write: full (no space, quota) or otherwise unavailable (read-only...)."""
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+    reason = "full" if full else (os.strerror(error.errno) if error.errno else str(error)).lower()
+    return StorageUnavailable(area=area, reason=reason, full=full)
 
 
 def payload_path(*, name: str) -> Path:

@@ -14,7 +14,13 @@ from leaderboard import selectors
 from leaderboard.forms import SubmissionForm
 from leaderboard.models import Benchmark
 from leaderboard.services import submission_create
-from leaderboard.services.errors import PayloadTooLarge, PhaseClosed, QuotaExceeded, SubmissionInputError
+from leaderboard.services.errors import (
+    PayloadTooLarge,
+    PhaseClosed,
+    QuotaExceeded,
+    StorageUnavailable,
+    SubmissionInputError,
+)
 from leaderboard.views.benchmarks import benchmark_phase_choose, phases_visible
 
 
@@ -26,6 +32,9 @@ def benchmark_formats(
     kinds = tuple(dict.fromkeys(str(f.get("kind", "")) for f in formats if f.get("kind")))
     extensions = tuple(ext for f in formats if f.get("kind") == "file" for ext in f.get("extensions", ()))
     return kinds, extensions, formats
+
+
+REFUSALS = (SubmissionInputError, PayloadTooLarge, QuotaExceeded, PhaseClosed, StorageUnavailable)
 
 
 def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
@@ -49,6 +58,10 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
             f"{quota.total_used}/{quota.total_limit} in this phase); the daily quota resets at "
             f"{quota.resets_at:%Y-%m-%d %H:%M} UTC. Nothing was stored.",
         )
+    elif isinstance(error, StorageUnavailable):
+        message = (f"The site cannot store uploads right now: the {error.area} storage is {error.reason}."
+                   " Nothing was stored and no quota was used; please try again later.")  # fmt: skip
+        form.add_error(None, message)
     elif isinstance(error, PhaseClosed):
         phase = error.phase
         if phase.benchmark.data_status != phase.benchmark.DataStatus.READY:
@@ -84,7 +97,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                     is_public=data["is_public"],
                     is_anonymous=data["is_anonymous"],
                 )
-            except (SubmissionInputError, PayloadTooLarge, QuotaExceeded, PhaseClosed) as error:
+            except REFUSALS as error:
                 submission_errors_apply(form=form, error=error)
             else:
                 messages.success(request, f"Submission #{submission.pk} is queued for scoring.")

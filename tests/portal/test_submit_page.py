@@ -190,3 +190,25 @@ def test_a_second_upload_of_the_same_file_is_flagged_on_the_page_it_lands_on(
     earlier = Submission.objects.order_by("pk").first().pk
     assert f"Same content as your submission #{earlier} to this phase" in second.content.decode()
     assert Submission.objects.count() == 2  # flagged, not refused
+
+
+def test_a_full_submission_storage_is_said_on_the_form_and_nothing_is_stored(
+    owner_client, phase, private_roots, monkeypatch
+):
+    import builtins
+    import errno
+
+    real_open = builtins.open
+
+    def open_or_fail(file, mode="r", *args, **kwargs):
+        if "x" in mode:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", open_or_fail)
+    upload = SimpleUploadedFile("renders.zip", b"PK\x05\x06" + b"\0" * 18, content_type="application/zip")
+    response = post(owner_client, upload=upload)
+    html = response.content.decode()
+    assert response.status_code != 500 and "the submission storage is full" in html
+    assert "Nothing was stored and no quota was used" in html
+    assert Submission.objects.count() == 0 and stored_files(private_roots) == []
