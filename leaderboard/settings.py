@@ -136,6 +136,9 @@ REST_FRAMEWORK = {
         "anon": env_str("SPARSEBENCH_THROTTLE_ANON", "120/min"),
         "user": env_str("SPARSEBENCH_THROTTLE_USER", "600/min"),
     },
+    # How many reverse proxies stand in front (0: X-Forwarded-For is ignored, the peer address counts;
+    # n: the n-th address from the right of X-Forwarded-For, the one the last trusted proxy saw).
+    "NUM_PROXIES": env_int("SPARSEBENCH_PROXIES", 0, minimum=0),
 }
 
 SPECTACULAR_SETTINGS = {

@@ -82,3 +82,23 @@ def test_session_authentication_needs_the_csrf_token_for_writes(users, phases):
     client.cookies["csrftoken"] = secret
     accepted = client.post("/api/v1/submissions/", form, HTTP_X_CSRFTOKEN=secret)
     assert accepted.status_code == 201
+
+
+def test_a_spoofed_forwarded_for_header_does_not_lift_the_anonymous_limit(users, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                                                          "login": "3/min"}}  # fmt: skip
+    client = APIClient()
+    wrong = {"username": "olive", "password": "wrong"}
+    codes = [client.post(URL, wrong, HTTP_X_FORWARDED_FOR=f"10.0.0.{i}").status_code for i in range(4)]
+    assert codes == [400, 400, 400, 429]
+
+
+def test_behind_one_proxy_the_address_it_saw_is_the_client(users, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1,
+                               "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+                                                          "login": "2/min"}}  # fmt: skip
+    client = APIClient()
+    post = lambda xff: client.post(URL, {"username": "olive", "password": "x"}, HTTP_X_FORWARDED_FOR=xff)  # noqa: E731
+    assert [post("1.1.1.1").status_code for _ in range(3)] == [400, 400, 429]
+    assert post("2.2.2.2").status_code == 400  # another client behind the same proxy keeps its own count
