@@ -6,6 +6,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from leaderboard.views import accounts, benchmarks, submissions, submit
+from leaderboard.views.login import ThrottledLoginView
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("portal/favicon.ico"), permanent=True),
@@ -29,7 +30,7 @@ urlpatterns = [
         name="submission-cancel",
     ),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/token/", accounts.api_token, name="api-token"),
 ]

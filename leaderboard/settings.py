@@ -140,6 +140,9 @@ REST_FRAMEWORK = {
     # n: the n-th address from the right of X-Forwarded-For, the one the last trusted proxy saw).
     "NUM_PROXIES": env_int("SPARSEBENCH_PROXIES", 0, minimum=0),
 }
+#: Failed portal sign-ins allowed per client address in 15 minutes (counted in the cache; per web process
+#: with the default local-memory cache).
+LOGIN_FAILURES_LIMIT = env_int("SPARSEBENCH_LOGIN_FAILURES", 10, minimum=1)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sparsebench API",
