@@ -48,8 +48,9 @@ def submission_body(*, submission, viewer) -> dict:
     body = SubmissionSerializer(submission).data
     body["waiting"] = selectors.submission_waiting(submission=submission)
     body["queue"] = queue_place_body(submission=submission)
-    body["duplicate_of"] = selectors.submission_duplicate_of(submission=submission)
-    if not selectors.submission_viewer_is_insider(submission=submission, viewer=viewer):
+    if selectors.submission_viewer_is_insider(submission=submission, viewer=viewer):
+        body["duplicate_of"] = selectors.submission_duplicate_of(submission=submission)
+    else:
         for name in INSIDER_FIELDS:
             body[name] = EMPTY.get(name, "")
     scores = selectors.scores_visible(submission=submission, viewer=viewer)

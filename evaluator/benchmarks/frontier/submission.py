@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from evaluator.attention_configs import DENSE, config_method
 from evaluator.contract import Problem
 from kernels.method_config import ConfigError, MethodConfig, method_config_parse
 
-DENSE = "dense"
 #: The kernels' long-context methods: prefill layouts, Quest's decode pages, KV eviction.
 PREFILL_METHODS = ("vertical_slash", "flexprefill", "block_topk")
 DECODE_METHODS = ("quest", "snapkv", "ada_snapkv")
@@ -42,13 +41,10 @@ class FrontierSubmission:
 
 def submission_parse(*, config: Any) -> tuple[FrontierSubmission | None, list[Problem]]:
     """The parsed submission, or None with every problem named by its config field."""
-    if not isinstance(config, Mapping):
-        return None, [Problem("config", f"must be a JSON object, got {type(config).__name__}")]
-    method = config.get("method")
+    method, problems = config_method(config=config)
+    if problems:
+        return None, problems
     if method == DENSE:
-        extra = sorted(set(config) - {"method"})
-        if extra:
-            return None, [Problem(f"config.{extra[0]}", "dense attention takes no other field")]
         return FrontierSubmission(method=None), []
     if method is not None and method not in FRONTIER_METHODS:
         known = ", ".join((DENSE, *FRONTIER_METHODS))

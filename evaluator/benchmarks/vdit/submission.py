@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaluator.attention_configs import DENSE, config_method
 from evaluator.contract import Problem
 from evaluator.sandbox import SandboxError, sandbox_available
 from evaluator.sandbox.upload import SubmissionFiles, submission_files
@@ -16,7 +17,6 @@ from kernels.methods.vdit import MODES
 
 from .model import WorkloadModel
 
-DENSE = "dense"
 BLOCK_FIELDS = ("block_size", "key_block_size")
 MIN_BLOCK = 16
 VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
@@ -80,13 +80,10 @@ def _plan_modes(plan: Any, *, model: WorkloadModel) -> tuple[tuple[str, ...], ..
 
 def config_parse(*, config: Any, model: WorkloadModel) -> tuple[VditSubmission | None, list[Problem]]:
     """The parsed config, or None with every problem named by its field."""
-    if not isinstance(config, Mapping):
-        return None, [Problem("config", f"must be a JSON object, got {type(config).__name__}")]
-    method = config.get("method")
+    method, problems = config_method(config=config)
+    if problems:
+        return None, problems
     if method == DENSE:
-        extra = sorted(set(config) - {"method"})
-        if extra:
-            return None, [Problem(f"config.{extra[0]}", "dense attention takes no other field")]
         return VditSubmission(), []
     if method not in VIDEO_METHODS:
         known = ", ".join((DENSE, *VIDEO_METHODS))
