@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from evaluator.devices import scoring_device
 from kernels.budget import budget_for_target
 from kernels.harness import method_measure, method_params
 from kernels.method_config import TARGET_KNOBS, MethodConfig
@@ -85,9 +86,10 @@ def speed_measure(
     if submission.method is None:
         return None
     config = fixed_config(config=submission.method, budget=budget)
+    device = scoring_device()  # the timing runs where the worker's attention would: its GPU if it has one
     dense = method = error = 0.0
     for layer in sorted(prompt):
-        q, k, v = prompt[layer]
+        q, k, v = (x.to(device) for x in prompt[layer])
         if submission.phase_kind == "prefill":
             q, k, v = _expanded(q, k, v)
             m = method_measure(config, q=q, k=k, v=v, repeats=REPEATS)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 
+import torch
+
 from evaluator.contract import ProgressFn, SubmissionRefused
+from evaluator.devices import scoring_device
 from evaluator.sandbox import SandboxedMethod, SandboxError, SandboxProblem
 from evaluator.sandbox.measure import code_method_measure
 from kernels.harness import MethodMeasurement, method_measure
@@ -55,6 +58,9 @@ def phase_run(
     lengths = plan.frames if frames is None else frames
     evaluation = seeds.evaluation if seed_count is None else seeds.evaluation[:seed_count]
     run = PhaseRun()
+    # Reference methods run on the worker's device; a code submission's tensors stay on the CPU (the
+    # sandbox gets no GPU yet).
+    device = scoring_device() if submission.code is None else torch.device("cpu")
     with _code_method(submission, run=run, hidden=plan.hidden) as sandboxed:
         total, done = len(lengths) * len(evaluation) * model.layers, 0
         for n_frames in lengths:
@@ -64,7 +70,8 @@ def phase_run(
                     progress(
                         done / total, f"{plan.tokens(n_frames)} tokens, seed {index + 1}, layer {layer + 1}"
                     )
-                    work = call_workload(model=model, geometry=geometry, seed=seed, layer=layer)
+                    work = call_workload(model=model, geometry=geometry, seed=seed, layer=layer,
+                                         device=device)  # fmt: skip
                     timed = index == 0
                     measured = _measure(submission, sandboxed, work=work, geometry=geometry, layer=layer,
                                         sampling=seeds.sampling, repeats=repeats if timed else 1)  # fmt: skip
