@@ -139,7 +139,8 @@ def vdit_spec() -> BenchmarkSpec:
         version=VERSION,
         title="Video DiT sparse attention (kernel level)",
         description=(
-            "Sparse attention methods for video diffusion transformers (Sparse-vDiT, PSA, BLADE) on the"
+            "Sparse attention methods for video diffusion transformers (Sparse-vDiT, PSA, BLADE,"
+            " Sparse-VideoGen, and a sliding 3-D window as a baseline) on the"
             " attention calls of a synthetic video DiT: frame-major 32 x 32 video tokens plus 128 text"
             " tokens, 4 layers of 4 heads whose patterns (diagonal, multi-diagonal, vertical stripe,"
             " diffuse) are fixed per head and published, with inputs drawn from hidden seeds. Scored:"

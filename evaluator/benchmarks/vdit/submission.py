@@ -19,7 +19,7 @@ from .model import WorkloadModel
 
 BLOCK_FIELDS = ("block_size", "key_block_size")
 MIN_BLOCK = 16
-VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
+VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa", "svg", "window_3d")
 CODE_SUFFIXES = (".py", ".zip")
 
 
@@ -126,6 +126,22 @@ def block_problems(*, submission: VditSubmission, tokens: tuple[int, ...]) -> li
             problems.append(Problem(f"config.params.{name}", f"must be at least {MIN_BLOCK} and divide the"
                                     f" phase's token counts {list(tokens)}, got {value}"))  # fmt: skip
     return problems
+
+
+def window_problems(*, submission: VditSubmission, frames: tuple[int, ...], grid: tuple[int, int],
+                    text_tokens: int) -> list[Problem]:  # fmt: skip
+    """A 3-D window's tile must tile every video of the phase (frames x grid) and the text tokens."""
+    if submission.method is None or submission.method.method != "window_3d":
+        return []
+    defaults = {f.name: f.default for f in dataclasses.fields(submission.method.params_class)}
+    tile = submission.method.settings.get("tile", defaults["tile"])
+    block = tile[0] * tile[1] * tile[2]
+    if (block < MIN_BLOCK or text_tokens % block or grid[0] % tile[1] or grid[1] % tile[2]
+            or any(f % tile[0] for f in frames)):  # fmt: skip
+        return [Problem("config.params.tile", f"must divide the phase's videos ({list(frames)} frames of "
+                        f"{grid[0]}x{grid[1]} tokens) and the {text_tokens} text tokens, with at least "
+                        f"{MIN_BLOCK} tokens per tile; got {list(tile)}")]  # fmt: skip
+    return []
 
 
 def code_parse(*, path: Path) -> tuple[VditSubmission | None, list[Problem]]:
