@@ -130,6 +130,7 @@ def vdit_spec() -> BenchmarkSpec:
             public_paths=PUBLIC_PATHS,
             max_upload_bytes=CODE_MAX_BYTES,
             needs_gpu=plan.needs_gpu,
+            accepts_code=True,
         )
         for plan in PHASE_PLANS
     )
@@ -168,6 +169,7 @@ def vdit_spec() -> BenchmarkSpec:
                     " run in a sandbox, see sample_submission.py in the bundle"
                 ),
                 extensions=CODE_SUFFIXES,
+                code=True,
             ),
         ),
         metrics=vdit_metrics(),
