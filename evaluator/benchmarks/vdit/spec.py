@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
+from evaluator.sandbox.session import CODE_SUFFIXES
 
 from .model import MODEL_FILE
 from .phases import DEV_FILE, PHASE_PLANS
 from .report import PATTERNS
-from .submission import CODE_SUFFIXES, DENSE, VIDEO_METHODS
+from .submission import DENSE, VIDEO_METHODS
 
 SLUG = "vdit"
 VERSION = "1"
