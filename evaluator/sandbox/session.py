@@ -1,14 +1,18 @@
-"""A code submission inside a benchmark run: its upload checked, its sandbox started, problems refused."""
+"""A code submission inside a benchmark run: its upload checked, its sandbox started, problems refused.
+
+The sandbox is the process's spare warmed ahead where the worker enabled one (``spare.py``)."""
 
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from evaluator.contract import Problem, SubmissionRefused
 from evaluator.sandbox.command import sandbox_available
 from evaluator.sandbox.process import SandboxedMethod
+from evaluator.sandbox.spare import sandbox_take, spare_warm_ahead
 from evaluator.sandbox.spec import SandboxError, SandboxProblem
 from evaluator.sandbox.upload import SubmissionFiles, submission_files
 
@@ -49,10 +53,12 @@ def code_session(
     if files is None:
         yield None
         return
-    method = SandboxedMethod(files=files)
+    begin = time.monotonic()
+    method, ahead = sandbox_take(files=files)
     try:
         method.start()
-        log.append(f"sandbox start-up {method.startup_s:.2f} s")
+        how = "warmed ahead" if ahead else "cold"
+        log.append(f"sandbox start-up {time.monotonic() - begin:.2f} s ({how})")
         yield method
     except SandboxError as exc:
         raise SubmissionRefused("; ".join(problem_text(p, hidden=hidden) for p in exc.problems)) from None
@@ -64,3 +70,4 @@ def code_session(
             log.extend(["output of the submitted code (last lines):", *lines])
         elif tail:
             log.append("the submitted code printed output; it is not shown on a hidden-seed phase")
+        spare_warm_ahead()
