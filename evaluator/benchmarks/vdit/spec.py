@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
+from evaluator.sandbox.session import CODE_SUFFIXES
 
 from .model import MODEL_FILE
 from .phases import DEV_FILE, PHASE_PLANS
 from .report import PATTERNS
-from .submission import CODE_SUFFIXES, DENSE, VIDEO_METHODS
+from .submission import DENSE, VIDEO_METHODS
 
 SLUG = "vdit"
 VERSION = "1"
@@ -130,6 +131,7 @@ def vdit_spec() -> BenchmarkSpec:
             public_paths=PUBLIC_PATHS,
             max_upload_bytes=CODE_MAX_BYTES,
             needs_gpu=plan.needs_gpu,
+            accepts_code=True,
         )
         for plan in PHASE_PLANS
     )
@@ -169,6 +171,7 @@ def vdit_spec() -> BenchmarkSpec:
                     " run in a sandbox, see sample_submission.py in the bundle"
                 ),
                 extensions=CODE_SUFFIXES,
+                code=True,
             ),
         ),
         metrics=vdit_metrics(),

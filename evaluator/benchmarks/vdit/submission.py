@@ -10,8 +10,8 @@ from typing import Any
 
 from evaluator.attention_configs import DENSE, config_method
 from evaluator.contract import Problem
-from evaluator.sandbox import SandboxError, sandbox_available
-from evaluator.sandbox.upload import SubmissionFiles, submission_files
+from evaluator.sandbox.session import code_upload_parse
+from evaluator.sandbox.upload import SubmissionFiles
 from kernels.method_config import ConfigError, MethodConfig, method_config_parse
 from kernels.methods.vdit import MODES
 
@@ -20,7 +20,6 @@ from .model import WorkloadModel
 BLOCK_FIELDS = ("block_size", "key_block_size")
 MIN_BLOCK = 16
 VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa", "svg", "window_3d")
-CODE_SUFFIXES = (".py", ".zip")
 
 
 @dataclass(frozen=True)
@@ -146,13 +145,5 @@ def window_problems(*, submission: VditSubmission, frames: tuple[int, ...], grid
 
 def code_parse(*, path: Path) -> tuple[VditSubmission | None, list[Problem]]:
     """The checked files of a code submission, or None with its problems (bubblewrap missing included)."""
-    name = Path(path).name
-    if Path(path).suffix.lower() not in CODE_SUFFIXES:
-        return None, [Problem(name, f"a code submission is a .py file or a .zip package, got {name!r}")]
-    available, reason = sandbox_available()
-    if not available:
-        return None, [Problem(name, f"code submissions are not accepted on this deployment: {reason}")]
-    try:
-        return VditSubmission(code=submission_files(path=path)), []
-    except SandboxError as exc:
-        return None, [p.as_problem() for p in exc.problems]
+    files, problems = code_upload_parse(path=path)
+    return (None if files is None else VditSubmission(code=files)), problems

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.benchmarks.vdit import submission as vdit_submission
 from evaluator.benchmarks.vdit.model import model_draw
 from evaluator.benchmarks.vdit.submission import code_parse, config_parse
+from evaluator.sandbox import session as sandbox_session
 
 MODEL = model_draw(public_seed=0)
 
@@ -72,7 +72,7 @@ def test_code_parse_refuses_other_files_and_names_a_missing_sandbox(tmp_path, mo
     _, problems = code_parse(path=text)
     assert problems[0].where == "method.txt" and ".py file or a .zip" in problems[0].message
     monkeypatch.setattr(
-        vdit_submission, "sandbox_available", lambda: (False, "bubblewrap (bwrap) is not installed")
+        sandbox_session, "sandbox_available", lambda: (False, "bubblewrap (bwrap) is not installed")
     )
     code = tmp_path / "method.py"
     code.write_text("def select(q, k, **info): pass\n")
