@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from evaluator.contract import ScoreReport, SplitScore
 from leaderboard.models import Score, Submission
-from leaderboard.services.leaderboards import leaderboard_rebuild
+from leaderboard.services.board_publish import leaderboard_submission_sync
 
 Status = Submission.Status
 LOG_TAIL_BYTES = 4096
@@ -80,8 +80,8 @@ def submission_record_scores(
                 protocol_version=report.protocol_version,
                 defaults={**_split_fields(split_score), "hardware": hardware, "data_id": data_id},
             )
-        submission = Submission.objects.select_related("phase__benchmark").get(pk=submission_id)
-        leaderboard_rebuild(phase=submission.phase)
+        # The new entry's rows only (milliseconds at any board size), committed with the score.
+        leaderboard_submission_sync(submission_id=submission_id)
     return True
 
 

@@ -33,11 +33,9 @@ def two_entries(make_submission, phase):
 
 
 def _order(phase) -> list[str]:
-    return list(
-        LeaderboardEntry.objects.filter(phase=phase, split="public").order_by("position").values_list(
-            "method_name", flat=True
-        )
-    )
+    """The public board's default order, read with the phase's current settings."""
+    current = Phase.objects.select_related("benchmark").get(pk=phase.pk)
+    return [row.method_name for row in leaderboard_rows(phase=current, split="public").rows]
 
 
 def test_sync_rebuilds_the_boards_when_the_ranking_metric_changes(two_entries, monkeypatch):
@@ -129,8 +127,8 @@ def test_deleting_an_entrys_owner_rebuilds_the_board_once(
     with django_capture_on_commit_callbacks(execute=True):
         accurate.submission.owner.delete()  # alice: "accurate" and "sparse" go
     assert len(calls) == 1
-    board = LeaderboardEntry.objects.filter(phase=two_entries, split="public")
-    assert list(board.values_list("method_name", "rank", "position")) == [("third", 1, 1)]
+    board = leaderboard_rows(phase=two_entries, split="public")
+    assert [(row.method_name, row.rank) for row in board.rows] == [("third", 1)] and board.total == 1
     page = leaderboard_rows(phase=two_entries, split="public", order_by="density", descending=True)
     assert [row.rank for row in page.rows] == [1] and page.total == 1
 
