@@ -35,7 +35,7 @@ def leaderboard_submission_sync(*, submission_id: int) -> int:
 
     Call it in the transaction that changed the submission or its scores. It takes the phase's row lock
     (as a full rebuild does) for its few statements: concurrent publications of one phase serialise."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the caller's transaction, or its own
         phase_id = Submission.objects.filter(pk=submission_id).values_list("phase_id", flat=True).first()
         if phase_id is None:
             return 0
@@ -43,56 +43,57 @@ def leaderboard_submission_sync(*, submission_id: int) -> int:
         phase = Phase.objects.select_related("benchmark").get(pk=phase_id)
         spec = board_spec(benchmark=phase.benchmark)
         _entries_remove(phase=phase, submission_id=submission_id, spec=spec)
-        listed = Submission.objects.filter(
-            pk=submission_id, status=Submission.Status.SCORED, is_public=True, is_hidden=False
-        )
-        row = listed.values(*SUBMISSION_FIELDS).first()
-        if row is None:
-            return 0
-        splits = phase_splits(phase=phase)
-        latest: dict[str, dict] = {}
+        fields = [f"submission__{name}" for name in SUBMISSION_FIELDS]
         scores = (
             Score.objects.filter(
-                submission_id=submission_id, split__in=splits, data_id=phase.benchmark.data_id
+                submission_id=submission_id,
+                submission__status=Submission.Status.SCORED,
+                submission__is_public=True,
+                submission__is_hidden=False,
+                split__in=phase_splits(phase=phase),
+                data_id=phase.benchmark.data_id,
             )
             .order_by("created_at", "id")
-            .values_list("split", "metrics")
+            .values_list("split", "metrics", *fields)
         )
-        for split, metrics in scores:
-            latest[split] = clean_metrics(metrics)
-        for split, metrics in latest.items():
-            _entry_add(phase=phase, split=split, row=dict(row, metrics=metrics), spec=spec)
-        return len(latest)
+        rows: dict[str, dict] = {}  # the latest score of each split
+        for split, metrics, *values in scores:
+            rows[split] = dict(zip(SUBMISSION_FIELDS, values, strict=True), metrics=clean_metrics(metrics))
+        _entries_add(phase=phase, rows=rows, spec=spec)
+        return len(rows)
 
 
-def _board(*, phase: Phase, split: str):
-    """The split's counters (created empty on the first entry; the phase lock is held)."""
-    board, _ = LeaderboardBoard.objects.get_or_create(phase=phase, split=split)
-    return LeaderboardBoard.objects.filter(pk=board.pk)
+def _count(*, phase: Phase, split: str, total: int, plottable: int) -> None:
+    """Move the split's counters (created on its first entry; the phase lock is held)."""
+    boards = LeaderboardBoard.objects.filter(phase=phase, split=split)
+    if not boards.update(total=F("total") + total, plottable=F("plottable") + plottable):
+        LeaderboardBoard.objects.create(phase=phase, split=split, total=total, plottable=plottable)
 
 
-def _entry_add(*, phase: Phase, split: str, row: dict, spec: BoardSpec) -> None:
-    """Insert one entry with its value rows; count it; move the frontier if it joins it."""
-    (entry,), values = entry_rows(phase_id=phase.pk, split=split, rows=[row], spec=spec)
-    can_plot = entry[ENTRY_COLUMNS.index("plottable")]
-    frontier_ids: list[int] = []
-    if can_plot:
-        current = _frontier_rows(phase=phase, split=split, spec=spec)
-        candidate = dict(row, id=None)  # entry_rows gave it its place key
-        kept = pareto_frontier(rows=current + [candidate], spec=spec)
-        joins = len(current) in kept
-        if joins:
-            entry = _with(entry, on_frontier=True, pinned=True)
-            frontier_ids = [r["id"] for i, r in enumerate(current) if i not in kept]
-        else:
-            entry = _with(entry, on_frontier=False, pinned=bool(row["is_baseline"]))
-    rows_insert(model=LeaderboardEntry, columns=ENTRY_COLUMNS, values=[entry])
+def _entries_add(*, phase: Phase, rows: dict[str, dict], spec: BoardSpec) -> None:
+    """Insert one entry per split with its value rows; count them; move each frontier they join."""
+    if not rows:
+        return
+    fronts = _frontier_rows(phase=phase, splits=list(rows), spec=spec)
+    entries, values, leaving = [], [], []
+    for split, row in rows.items():
+        (entry,), split_values = entry_rows(phase_id=phase.pk, split=split, rows=[row], spec=spec)
+        values += split_values
+        if entry[ENTRY_COLUMNS.index("plottable")]:
+            current = fronts.get(split, [])
+            kept = pareto_frontier(rows=current + [dict(row, id=None)], spec=spec)  # row has its place key
+            joins = len(current) in kept
+            entry = _with(entry, on_frontier=joins, pinned=joins or bool(row["is_baseline"]))
+            if joins:  # the points it dominates leave the frontier
+                leaving += [r["id"] for i, r in enumerate(current) if i not in kept]
+        entries.append(entry)
+    rows_insert(model=LeaderboardEntry, columns=ENTRY_COLUMNS, values=entries)
     rows_insert(model=LeaderboardValue, columns=VALUE_COLUMNS, values=values)
-    if frontier_ids:  # points the new entry dominates leave the frontier (baselines stay pinned)
-        LeaderboardEntry.objects.filter(pk__in=frontier_ids).update(
-            on_frontier=False, pinned=F("is_baseline")
-        )
-    _board(phase=phase, split=split).update(total=F("total") + 1, plottable=F("plottable") + int(can_plot))
+    if leaving:  # baselines stay pinned
+        LeaderboardEntry.objects.filter(pk__in=leaving).update(on_frontier=False, pinned=F("is_baseline"))
+    for entry in entries:
+        can_plot = int(entry[ENTRY_COLUMNS.index("plottable")])
+        _count(phase=phase, split=entry[ENTRY_COLUMNS.index("split")], total=1, plottable=can_plot)
 
 
 def _with(entry: tuple, **fields) -> tuple:
@@ -103,9 +104,11 @@ def _with(entry: tuple, **fields) -> tuple:
     return tuple(values)
 
 
-def _frontier_rows(*, phase: Phase, split: str, spec: BoardSpec, everyone: bool = False) -> list[dict]:
-    """The split's frontier entries (or every plottable one) as pareto_frontier rows, with their entry ids."""
-    entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
+def _frontier_rows(
+    *, phase: Phase, splits: list[str], spec: BoardSpec, everyone: bool = False
+) -> dict[str, list[dict]]:
+    """Per split, its frontier entries (or every plottable one) as pareto_frontier rows with their ids."""
+    entries = LeaderboardEntry.objects.filter(phase=phase, split__in=splits)
     if everyone:
         entries = entries.filter(plottable=True)
     else:  # the pinned index: frontier points and baselines
@@ -114,11 +117,11 @@ def _frontier_rows(*, phase: Phase, split: str, spec: BoardSpec, everyone: bool 
         "x": Cast(KT(f"metrics__{spec.pareto_x}"), FloatField()),
         "y": Cast(KT(f"metrics__{spec.pareto_y}"), FloatField()),
     }
-    rows = []
-    for pk, x, y, ranking, when, sid in entries.annotate(**cast).values_list(
-        "pk", "x", "y", "ranking_value", "submitted_at", "submission_id"
+    rows: dict[str, list[dict]] = {}
+    for pk, split, x, y, ranking, when, sid in entries.annotate(**cast).values_list(
+        "pk", "split", "x", "y", "ranking_value", "submitted_at", "submission_id"
     ):
-        rows.append(
+        rows.setdefault(split, []).append(
             {
                 "id": pk,
                 "metrics": {spec.pareto_x: x, spec.pareto_y: y},
@@ -137,16 +140,14 @@ def _entries_remove(*, phase: Phase, submission_id: int, spec: BoardSpec) -> Non
     LeaderboardValue.objects.filter(phase=phase, submission_id=submission_id).delete()
     entries.delete()
     for split, can_plot, on_frontier in gone:
-        _board(phase=phase, split=split).update(
-            total=F("total") - 1, plottable=F("plottable") - int(can_plot)
-        )
+        _count(phase=phase, split=split, total=-1, plottable=-int(can_plot))
         if on_frontier:
             frontier_recompute(phase=phase, split=split, spec=spec)
 
 
 def frontier_recompute(*, phase: Phase, split: str, spec: BoardSpec) -> int:
     """Set the frontier flags of a split from all its plottable entries (O(entries)); returns changes."""
-    rows = _frontier_rows(phase=phase, split=split, spec=spec, everyone=True)
+    rows = _frontier_rows(phase=phase, splits=[split], spec=spec, everyone=True).get(split, [])
     kept = {rows[i]["id"] for i in pareto_frontier(rows=rows, spec=spec)}
     entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
     joined = entries.filter(pk__in=kept, on_frontier=False).update(on_frontier=True, pinned=True)
