@@ -266,7 +266,7 @@ class LeaderboardEntry(models.Model):
 
     class Meta:
         verbose_name_plural = "leaderboard entries"
-        ordering = ["phase", "split", "submitted_at"]
+        ordering = ["phase_id", "split", "submitted_at"]  # phase_id: no join to the phase's own ordering
         constraints = [
             models.UniqueConstraint(fields=["phase", "split", "submission"], name="entry_unique_submission")
         ]

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterModelOptions(
             name='leaderboardentry',
-            options={'ordering': ['phase', 'split', 'submitted_at'], 'verbose_name_plural': 'leaderboard entries'},
+            options={'ordering': ['phase_id', 'split', 'submitted_at'], 'verbose_name_plural': 'leaderboard entries'},
         ),
         migrations.RemoveIndex(
             model_name='leaderboardentry',

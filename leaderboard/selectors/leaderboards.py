@@ -18,6 +18,8 @@ from leaderboard.services.rankings import CHART_TOP, board_spec, place_key
 MAX_LIMIT = 1000
 #: The largest row offset of a page: beyond any leaderboard, and far inside a 64-bit SQL integer.
 OFFSET_MAX = 10**9
+#: From this offset on, a page may be read from the order's far end (see _page_ids).
+REVERSE_FROM = 2000
 _FIELDS = (
     "submission_id",
     "method_name",
@@ -102,16 +104,36 @@ def _key(name: str):
     return Cast(KT(f"metrics__{name}"), FloatField())
 
 
-def _order(*, metric: str, descending: bool):
-    """The order of one metric's value rows: n/a last, ties in the ranking order, then by time."""
-    value = F("value").desc() if descending else F("value").asc()
-    return ("na", value, "rank_na", "rank_key", "submitted_at", "submission_id")
+_TIE_BREAKS = ("rank_na", "rank_key", "submitted_at", "submission_id")
 
 
-def _values(*, phase: Phase, split: str, metric: str, descending: bool):
+def _order(*, descending: bool, reverse: bool = False) -> list:
+    """The order of one metric's value rows: n/a last, ties in the ranking order, then by time
+    (`reverse`: the same order read from its end, a backward scan of the same index)."""
+    value = F("value").desc() if descending != reverse else F("value").asc()
+    if not reverse:
+        return ["na", value, *_TIE_BREAKS]
+    return [F("na").desc(), value, *(F(name).desc() for name in _TIE_BREAKS)]
+
+
+def _values(*, phase: Phase, split: str, metric: str, descending: bool, reverse: bool = False):
     """The board's value rows of `metric`, ordered (an index range scan)."""
     rows = LeaderboardValue.objects.filter(phase=phase, split=split, metric=metric)
-    return rows.order_by(*_order(metric=metric, descending=descending))
+    return rows.order_by(*_order(descending=descending, reverse=reverse))
+
+
+def _page_ids(*, phase: Phase, split: str, metric: str, descending: bool, start: int, stop: int):
+    """Submission ids at places start..stop-1 (0-based) of the order, as a subquery.
+
+    OFFSET walks the index from one end, so a page in the board's second half is read from the far end:
+    the cost is the distance to the nearer end (one more query, the board's count, past REVERSE_FROM)."""
+    if start >= REVERSE_FROM:
+        total = _board_total(phase=phase, split=split)
+        if total - start < start:
+            rows = _values(phase=phase, split=split, metric=metric, descending=descending, reverse=True)
+            return rows.values("submission_id")[max(0, total - stop) : max(0, total - start)]
+    rows = _values(phase=phase, split=split, metric=metric, descending=descending)
+    return rows.values("submission_id")[start:stop]
 
 
 def _sort_key(*, metrics: dict, metric: str, descending: bool, place: tuple) -> tuple:
@@ -161,14 +183,15 @@ def leaderboard_rows(
     default = order_by == ranking and descending == metrics[ranking].higher_is_better
     # The ranking order also reads the row before the page: a tie with it carries its rank over.
     start = offset - 1 if default and offset > 0 else offset
-    page_ids = _values(phase=phase, split=split, metric=order_by, descending=descending).values(
-        "submission_id"
-    )[start : offset + limit]
+    page_ids = _page_ids(
+        phase=phase, split=split, metric=order_by, descending=descending, start=start, stop=offset + limit
+    )
     entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
     total = Subquery(LeaderboardBoard.objects.filter(phase=phase, split=split).values("total")[:1])
     fetched = (
         list(
             entries.filter(submission_id__in=page_ids)
+            .order_by()  # sorted below
             .annotate(board_total=total)
             .values_list(*_FIELDS, "ranking_value", "board_total")
         )

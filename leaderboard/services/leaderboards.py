@@ -62,14 +62,18 @@ SUBMISSION_FIELDS = (
 )
 
 
+#: Below this many rows one pipelined INSERT beats COPY's extra round trips on PostgreSQL.
+COPY_FROM_ROWS = 100
+
+
 def rows_insert(*, model, columns: tuple[str, ...], values: list[tuple]) -> None:
-    """Insert rows fast: COPY on PostgreSQL, executemany elsewhere (no per-row ORM work)."""
+    """Insert rows fast: COPY on PostgreSQL for large batches, executemany otherwise (no per-row ORM work)."""
     if not values:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(values) > COPY_FROM_ROWS:
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)

@@ -21,7 +21,9 @@ WAITING = "waiting for a GPU worker"
 @pytest.fixture
 def gpu_phase(tiny, monkeypatch):
     """The tiny benchmark's test phase redeclared as needing a GPU, synced."""
-    phases = tuple(dataclasses.replace(p, needs_gpu=p.slug == "test") for p in TinyBenchmark.spec.phases)
+    phases = tuple(
+        dataclasses.replace(p, needs_gpu=p.slug == "test") for p in TinyBenchmark.spec.phases
+    )
     monkeypatch.setattr(TinyBenchmark, "spec", dataclasses.replace(TinyBenchmark.spec, phases=phases))
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()

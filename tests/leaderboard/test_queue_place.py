@@ -60,14 +60,8 @@ def test_the_estimate_counts_runs_ahead_and_workers(make_submission, other_user)
 
 @pytest.mark.parametrize(
     ("busy", "workers", "ahead", "expected"),
-    [
-        ([], 1, 0, 0.0),
-        ([50.0], 1, 0, 50.0),
-        ([50.0], 2, 0, 0.0),
-        ([50.0, 10.0], 2, 1, 50.0),
-        ([], 3, 5, 100.0),
-        ([90.0, 80.0, 70.0], 2, 0, 70.0),
-    ],
+    [([], 1, 0, 0.0), ([50.0], 1, 0, 50.0), ([50.0], 2, 0, 0.0), ([50.0, 10.0], 2, 1, 50.0),
+     ([], 3, 5, 100.0), ([90.0, 80.0, 70.0], 2, 0, 70.0)],
 )
 def test_first_free_slot_is_fifo_over_workers(busy, workers, ahead, expected):
     assert _first_free_slot(busy=busy, workers=workers, ahead=ahead, typical=100.0) == expected
