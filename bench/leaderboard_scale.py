@@ -43,6 +43,7 @@ def read_urls(rows: int) -> list[tuple[str, str]]:
     lb = "/api/v1/benchmarks/bench/leaderboard/?phase=dev"
     return [
         ("API 100 rows, first page", lb),
+        (f"API 100 rows, offset {rows // 2} (middle: the deepest read)", f"{lb}&offset={rows // 2}"),
         (f"API 100 rows, offset {max(0, rows - 100)}", f"{lb}&offset={max(0, rows - 100)}"),
         ("API 100 rows, order_by=lpips", f"{lb}&order_by=lpips"),
         ("API 100 rows, order_by=lpips, last page", f"{lb}&order_by=lpips&offset={max(0, rows - 100)}"),
