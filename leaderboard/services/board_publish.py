@@ -157,3 +157,22 @@ def frontier_recompute(*, phase: Phase, split: str, spec: BoardSpec) -> int:
         .update(on_frontier=False, pinned=F("is_baseline"))
     )
     return joined + left
+
+
+def leaderboards_settle(*, phase_ids) -> None:
+    """After entries left with their submissions (cascaded deletes): recount each board of these phases and
+    recompute its frontier (O(entries) reads; nothing is rewritten but the flags that change)."""
+    for phase in Phase.objects.filter(pk__in=set(phase_ids)).order_by("pk"):
+        with transaction.atomic():
+            Phase.objects.select_for_update().filter(pk=phase.pk).values_list("pk", flat=True).get()
+            current = Phase.objects.select_related("benchmark").get(pk=phase.pk)
+            spec = board_spec(benchmark=current.benchmark)
+            for split in Score.Split.values:
+                entries = LeaderboardEntry.objects.filter(phase=current, split=split)
+                total, plottable = entries.count(), entries.filter(plottable=True).count()
+                boards = LeaderboardBoard.objects.filter(phase=current, split=split)
+                if not boards.update(total=total, plottable=plottable) and total:
+                    LeaderboardBoard.objects.create(
+                        phase=current, split=split, total=total, plottable=plottable
+                    )
+                frontier_recompute(phase=current, split=split, spec=spec)
