@@ -58,6 +58,7 @@ def child(*, rows: int, publish: int, requests: int) -> dict:
     import django
 
     django.setup()
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -66,7 +67,7 @@ def child(*, rows: int, publish: int, requests: int) -> dict:
 
     from evaluator.contract import ScoreReport, SplitScore
     from leaderboard import services
-    from leaderboard.models import Submission
+    from leaderboard.models import LeaderboardEntry, Submission
     from leaderboard.services import outcomes
     from leaderboard.services.outcomes import submission_record_scores
 
@@ -121,6 +122,15 @@ def child(*, rows: int, publish: int, requests: int) -> dict:
             )
         publish_ms.append((time.perf_counter() - start) * 1000)
         queries = len(captured.captured_queries)
+    # Taking a frontier entry off re-reads the split's plottable points; putting it back is an insert.
+    staff = get_user_model().objects.create(username="bench-host", is_staff=True)
+    on_frontier = LeaderboardEntry.objects.filter(phase=phase, split="public", on_frontier=True).first()
+    start = time.perf_counter()
+    services.submission_set_hidden(submission=on_frontier.submission, actor=staff, hidden=True)
+    hide_ms = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    services.submission_set_hidden(submission=on_frontier.submission, actor=staff, hidden=False)
+    unhide_ms = (time.perf_counter() - start) * 1000
     client, reads = Client(), {}
     for label, path in read_urls(rows):
         for _ in range(5):
@@ -142,6 +152,7 @@ def child(*, rows: int, publish: int, requests: int) -> dict:
         "publish": [statistics.median(publish_ms), publish_sorted[-1], publish_sorted[0]],
         "sync": [statistics.median(sync_ms), sync_sorted[-1], queries],
         "reads": reads,
+        "hide": [hide_ms, unhide_ms],
     }
 
 
@@ -183,6 +194,9 @@ def table_print(results: list[dict]) -> None:
             if status != 200:
                 ok = f"NO (HTTP {status})"
             print(f"{name} {label} | {med:.1f} | {p95:.1f} | {ok} |")
+        hide, unhide = r["hide"]
+        print(f"{name} hide a frontier entry (frontier recomputed), once | {hide:.1f} | | n/a |")
+        print(f"{name} unhide it (an insert), once | {unhide:.1f} | | n/a |")
         print(f"{name} full rebuild (both splits, once) | {r['rebuild_s'] * 1000:.0f} | | n/a |")
 
 

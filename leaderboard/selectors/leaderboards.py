@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import F, FloatField, OuterRef, Subquery
+from django.db.models import F, FloatField, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
@@ -270,7 +270,8 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
     x_up = metrics[x_name].higher_is_better if x_name in metrics else True
     y_up = metrics[y_name].higher_is_better if y_name in metrics else True
     top = _values(phase=phase, split=split, metric=spec.ranking, descending=spec.higher(spec.ranking))
-    plottable = LeaderboardBoard.objects.filter(phase=OuterRef("phase"), split=OuterRef("split"))
+    # Not correlated: evaluated once (an InitPlan), not once per row.
+    plottable = LeaderboardBoard.objects.filter(phase=phase, split=split)
     base = (
         LeaderboardEntry.objects.filter(phase=phase, split=split, plottable__in=[True])
         .annotate(
@@ -295,7 +296,12 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
     best = base.filter(submission_id__in=top.values("submission_id")[:CHART_TOP])
     x_sign, y_sign = (-1.0 if x_up else 1.0), (-1.0 if y_up else 1.0)
     keyed, total = [], 0
-    for sid, name, who, is_base, x, y, on_frontier, count, ranking, when in pinned.union(best):
+    seen = set()
+    # UNION ALL, not UNION: no sort or hash of wide rows in SQL; an entry in both parts is skipped here.
+    for sid, name, who, is_base, x, y, on_frontier, count, ranking, when in pinned.union(best, all=True):
+        if sid in seen:
+            continue
+        seen.add(sid)
         point = ParetoPoint(sid, name, who, is_base, float(x), float(y))
         place = place_key(ranking_value=ranking, submitted_at=when, submission_id=sid, spec=spec)
         keyed.append((x_sign * point.x, y_sign * point.y, place, on_frontier, point))

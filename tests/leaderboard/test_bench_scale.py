@@ -17,5 +17,5 @@ def test_leaderboard_scale_bench_prints_publish_and_read_rows(tmp_path):
     rows = [line for line in done.stdout.splitlines() if line.startswith("| sqlite | 40 |")]
     labels = [row.split("|")[3].strip() for row in rows]
     assert labels[0].startswith("publish one score") and "leaderboard_submission_sync" in labels[1]
-    assert any(label.startswith("page") for label in labels) and len(rows) == 10
+    assert any(label.startswith("page") for label in labels) and len(rows) == 12
     assert all("HTTP" not in row for row in rows)  # every read answered 200
