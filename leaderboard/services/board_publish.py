@@ -105,11 +105,17 @@ def _with(entry: tuple, **fields) -> tuple:
 
 
 def _frontier_rows(
-    *, phase: Phase, splits: list[str], spec: BoardSpec, everyone: bool = False
+    *,
+    phase: Phase,
+    splits: list[str],
+    spec: BoardSpec,
+    everyone: bool = False,
+    dominated_by: tuple[float, float] | None = None,
 ) -> dict[str, list[dict]]:
-    """Per split, its frontier entries (or every plottable one) as pareto_frontier rows with their ids."""
+    """Per split, its frontier entries (or every plottable one, or those no better than `dominated_by` on
+    either axis) as pareto_frontier rows with their entry ids."""
     entries = LeaderboardEntry.objects.filter(phase=phase, split__in=splits)
-    if everyone:
+    if everyone or dominated_by:
         entries = entries.filter(plottable=True)
     else:  # the pinned index: frontier points and baselines
         entries = entries.filter(pinned__in=[True], on_frontier=True)
@@ -117,8 +123,13 @@ def _frontier_rows(
         "x": Cast(KT(f"metrics__{spec.pareto_x}"), FloatField()),
         "y": Cast(KT(f"metrics__{spec.pareto_y}"), FloatField()),
     }
+    entries = entries.annotate(**cast)
+    if dominated_by:
+        x_worse = "x__lte" if spec.higher(spec.pareto_x) else "x__gte"
+        y_worse = "y__lte" if spec.higher(spec.pareto_y) else "y__gte"
+        entries = entries.filter(**{x_worse: dominated_by[0], y_worse: dominated_by[1]})
     rows: dict[str, list[dict]] = {}
-    for pk, split, x, y, ranking, when, sid in entries.annotate(**cast).values_list(
+    for pk, split, x, y, ranking, when, sid in entries.values_list(
         "pk", "split", "x", "y", "ranking_value", "submitted_at", "submission_id"
     ):
         rows.setdefault(split, []).append(
@@ -134,15 +145,32 @@ def _frontier_rows(
 def _entries_remove(*, phase: Phase, submission_id: int, spec: BoardSpec) -> None:
     """Take the submission's entries off every split; uncount them; recompute a frontier they were on."""
     entries = LeaderboardEntry.objects.filter(phase=phase, submission_id=submission_id)
-    gone = list(entries.values_list("split", "plottable", "on_frontier"))
+    gone = list(entries.values_list("split", "plottable", "on_frontier", "metrics"))
     if not gone:
         return
     LeaderboardValue.objects.filter(phase=phase, submission_id=submission_id).delete()
     entries.delete()
-    for split, can_plot, on_frontier in gone:
+    for split, can_plot, on_frontier, metrics in gone:
         _count(phase=phase, split=split, total=-1, plottable=-int(can_plot))
         if on_frontier:
-            frontier_recompute(phase=phase, split=split, spec=spec)
+            point = (metrics[spec.pareto_x], metrics[spec.pareto_y])
+            _frontier_repair(phase=phase, split=split, spec=spec, removed=point)
+
+
+def _frontier_repair(*, phase: Phase, split: str, spec: BoardSpec, removed: tuple[float, float]) -> None:
+    """The frontier once a frontier point left: the others stay, and only points that point dominated can
+    join (any other point is dominated by a remaining frontier point), read by one filtered query."""
+    current = _frontier_rows(phase=phase, splits=[split], spec=spec).get(split, [])
+    freed = _frontier_rows(phase=phase, splits=[split], spec=spec, dominated_by=removed).get(split, [])
+    known = {row["id"] for row in current}
+    rows = current + [row for row in freed if row["id"] not in known]
+    kept = {rows[i]["id"] for i in pareto_frontier(rows=rows, spec=spec)}
+    joined = [row["id"] for row in rows if row["id"] in kept and row["id"] not in known]
+    left = [row["id"] for row in current if row["id"] not in kept]
+    if joined:
+        LeaderboardEntry.objects.filter(pk__in=joined).update(on_frontier=True, pinned=True)
+    if left:
+        LeaderboardEntry.objects.filter(pk__in=left).update(on_frontier=False, pinned=F("is_baseline"))
 
 
 def frontier_recompute(*, phase: Phase, split: str, spec: BoardSpec) -> int:
