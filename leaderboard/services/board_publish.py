@@ -2,7 +2,7 @@
 
 A board is ordered at read time (LeaderboardValue indexes), so publishing a score inserts one entry and
 one value row per metric per split, moves two counters and updates the Pareto frontier flags from the
-current frontier (a few rows). Only taking a frontier entry off re-reads the split's plottable points."""
+current frontier (a few rows). Taking a frontier entry off also reads the points it dominated."""
 
 from __future__ import annotations
 
