@@ -223,7 +223,7 @@ class ScoreAdmin(ReadOnlyAdmin):
 
 @admin.register(LeaderboardEntry)
 class LeaderboardEntryAdmin(ReadOnlyAdmin):
-    list_display = ("phase", "split", "rank", "method_name", "submitter", "ranking_value")
+    list_display = ("phase", "split", "method_name", "submitter", "ranking_value", "on_frontier")
     list_filter = ("phase", "split")
 
 

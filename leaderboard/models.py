@@ -248,13 +248,11 @@ class Score(models.Model):
 
 
 class LeaderboardEntry(models.Model):
-    """A materialised leaderboard row, rewritten when a score of its phase changes."""
+    """A listed submission's row on one split's board: written when its score is published."""
 
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="entries")
     split = models.CharField(max_length=16, choices=Score.Split.choices)
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="entries")
-    rank = models.PositiveIntegerField()
-    position = models.PositiveIntegerField(default=0, help_text="1..n in ranked order (ties broken by time)")
     ranking_value = models.FloatField(null=True)
     method_name = models.CharField(max_length=120)
     submitter = models.CharField(max_length=150)
@@ -266,43 +264,80 @@ class LeaderboardEntry(models.Model):
     on_frontier = models.BooleanField(
         default=False, help_text="on the Pareto frontier computed over every entry of the split"
     )
-    chart = models.PositiveSmallIntegerField(
-        default=0, help_text="0: a Pareto axis is n/a; 1: plottable, not embedded; 2: embedded in the chart"
+    plottable = models.BooleanField(default=False, help_text="both Pareto axes have a value")
+    pinned = models.BooleanField(
+        default=False, help_text="always embedded in the chart: plottable and on the frontier or a baseline"
     )
 
     class Meta:
         verbose_name_plural = "leaderboard entries"
-        ordering = ["phase", "split", "rank"]
+        ordering = ["phase_id", "split", "submitted_at"]  # phase_id: no join to the phase's own ordering
         constraints = [
             models.UniqueConstraint(fields=["phase", "split", "submission"], name="entry_unique_submission")
         ]
-        indexes = [
-            models.Index(fields=["phase", "split", "rank"], name="entry_phase_split_rank"),
-            models.Index(fields=["phase", "split", "position"], name="entry_phase_split_position"),
-            models.Index(fields=["phase", "split", "chart"], name="entry_phase_split_chart"),
-        ]
+        indexes = [models.Index(fields=["phase", "split", "pinned"], name="entry_phase_split_pinned")]
 
 
-class LeaderboardPosition(models.Model):
-    """An entry's place when its split is ordered by one metric in one direction (n/a last), so that every
-    order is an index range scan; rewritten with the entries (the ranking metric's own order is
-    LeaderboardEntry.position)."""
+class LeaderboardValue(models.Model):
+    """One metric's value of one entry, so that every order of a board is an index range read at request
+    time (n/a last; ties by the ranking order, then submission time): a new score inserts its own rows only.
+
+    rank_na and rank_key are the entry's place key in the ranking order (rank_key: the ranking value,
+    negated when higher is better), the tie-break of every other metric's order."""
 
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+", db_index=False)
     split = models.CharField(max_length=16, choices=Score.Split.choices)
     metric = models.CharField(max_length=64)
-    descending = models.BooleanField()
-    position = models.PositiveIntegerField()
-    entry = models.ForeignKey(
-        LeaderboardEntry, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
-    )
+    na = models.BooleanField()
+    value = models.FloatField(help_text="the metric's value (0 when na)")
+    rank_na = models.BooleanField()
+    rank_key = models.FloatField()
+    submitted_at = models.DateTimeField()
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         indexes = [
             models.Index(
-                fields=["phase", "split", "metric", "descending", "position"], name="position_phase_order"
-            )
+                fields=[
+                    "phase",
+                    "split",
+                    "metric",
+                    "na",
+                    "value",
+                    "rank_na",
+                    "rank_key",
+                    "submitted_at",
+                    "submission",
+                ],
+                name="value_order_up",
+            ),
+            models.Index(
+                fields=[
+                    "phase",
+                    "split",
+                    "metric",
+                    "na",
+                    "-value",
+                    "rank_na",
+                    "rank_key",
+                    "submitted_at",
+                    "submission",
+                ],
+                name="value_order_down",
+            ),
         ]
+
+
+class LeaderboardBoard(models.Model):
+    """Counts of one split's board, kept with its entries (a read needs no COUNT over the board)."""
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+", db_index=False)
+    split = models.CharField(max_length=16, choices=Score.Split.choices)
+    total = models.PositiveIntegerField(default=0)
+    plottable = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["phase", "split"], name="board_unique_split")]
 
 
 class WorkerHeartbeat(models.Model):

@@ -1,18 +1,21 @@
-"""Board refreshes for writes that reach a board without a service: cascaded deletes and user renames."""
+"""Board upkeep for writes that reach a board without a service: cascaded deletes and user renames."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models.signals import post_delete, pre_save
 
 from leaderboard.models import Submission
-from leaderboard.services.board_inputs import leaderboards_refresh_on_commit, user_entries_phases
+from leaderboard.services.board_inputs import leaderboards_settle_on_commit, user_entries_relabel
 
 
 def _submission_deleted(sender, instance: Submission, **kwargs) -> None:
-    """A scored submission deleted (by the admin or with its owner) leaves its board's ranks behind."""
+    """A scored submission deleted (alone or with its owner) took its entries: recount, recompute frontier."""
     if instance.status == Submission.Status.SCORED:
-        leaderboards_refresh_on_commit(phase_ids=[instance.phase_id])
+        leaderboards_settle_on_commit(phase_ids=[instance.phase_id])
 
 
 def _user_saving(sender, instance, update_fields=None, **kwargs) -> None:
@@ -21,7 +24,7 @@ def _user_saving(sender, instance, update_fields=None, **kwargs) -> None:
         return
     before = sender.objects.filter(pk=instance.pk).values_list("username", flat=True).first()
     if before is not None and before != instance.username:
-        leaderboards_refresh_on_commit(phase_ids=user_entries_phases(user_id=instance.pk))
+        transaction.on_commit(partial(user_entries_relabel, user_id=instance.pk))
 
 
 def signals_connect() -> None:

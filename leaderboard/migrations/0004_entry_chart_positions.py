@@ -3,7 +3,45 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from leaderboard.services.rankings import board_spec, chart_groups, metric_orders
+from leaderboard.services.rankings import board_spec, pareto_frontier
+
+# The chart groups and per-metric positions of this migration's time (0010 replaced both), frozen here.
+CHART_NONE, CHART_HIDDEN, CHART_SHOWN = 0, 1, 2
+CHART_TOP = 300
+
+
+def metric_orders(*, rows: list[dict], spec):
+    """(metric, descending, row indices) per metric and direction but the ranking one; n/a last."""
+    for metric in spec.directions:
+        valued, missing = [], []
+        for index, row in enumerate(rows):
+            value = row["metrics"].get(metric)
+            if value is None:
+                missing.append((row["position"], index))
+            else:
+                valued.append((value, row["position"], index))
+        tail = [index for _, index in sorted(missing)]
+        for descending in (True, False):
+            if metric == spec.ranking and descending == spec.higher(metric):
+                continue
+            keyed = sorted((-v, p, i) for v, p, i in valued) if descending else sorted(valued)
+            yield metric, descending, [index for _, _, index in keyed] + tail
+
+
+def chart_groups(*, rows: list[dict], spec, top: int = CHART_TOP) -> tuple[list[int], set[int]]:
+    """Each row's chart group (NONE: n/a axis; SHOWN: frontier, baseline, top) and the frontier."""
+    frontier = pareto_frontier(rows=rows, spec=spec)
+    groups = []
+    for index, row in enumerate(rows):
+        metrics = row["metrics"]
+        if metrics.get(spec.pareto_x) is None or metrics.get(spec.pareto_y) is None:
+            groups.append(CHART_NONE)
+        elif index in frontier or row["is_baseline"] or row["position"] <= top:
+            groups.append(CHART_SHOWN)
+        else:
+            groups.append(CHART_HIDDEN)
+    return groups, frontier
+
 
 
 def entries_backfill(apps, schema_editor):

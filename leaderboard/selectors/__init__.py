@@ -11,7 +11,7 @@ from leaderboard.selectors.benchmarks import (
 )
 from leaderboard.selectors.code import CodeFile, submission_code
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound, SubmissionNotFound
-from leaderboard.selectors.health import HealthStatus, WorkerView, health_status
+from leaderboard.selectors.health import HealthStatus, WorkerView, health_cache_clear, health_status
 from leaderboard.selectors.leaderboards import (
     OFFSET_MAX,
     LeaderboardPage,
@@ -53,6 +53,7 @@ __all__ = [
     "benchmark_get_visible",
     "benchmark_list_visible",
     "gpu_workers_connected",
+    "health_cache_clear",
     "health_status",
     "leaderboard_rows",
     "leaderboard_visible_splits",

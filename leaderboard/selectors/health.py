@@ -1,9 +1,18 @@
-"""Health reads for /healthz: database, broker (real connection, short timeout) and worker heartbeats."""
+"""Health reads for /healthz: database, broker (real connection, short timeout), storage and heartbeats.
+
+The checks run at most once per HEALTH_TTL_S in a process, by one thread at a time: concurrent polls get
+the last result instead of opening more broker connections, and a failed check is confirmed by a second
+attempt before it is reported."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -13,6 +22,10 @@ from kombu import Connection
 from leaderboard.models import WorkerHeartbeat
 
 BROKER_TIMEOUT_S = 2.0
+#: How long one set of checks serves every poll of this process.
+HEALTH_TTL_S = 5.0
+#: Below this much free space a storage area reports "full" (an upload or a bundle would not fit).
+STORAGE_MIN_FREE_BYTES = 64 * 1024 * 1024
 MAX_WORKERS_SHOWN = 20
 HEALTH_QUEUE = "health-check"
 
@@ -30,8 +43,17 @@ class WorkerView:
 
 
 @dataclass(frozen=True)
+class StorageState:
+    """One storage area: "ok", or why writes there fail ("full", "read-only", "missing")."""
+
+    area: str
+    state: str
+    free_bytes: int | None = None
+
+
+@dataclass(frozen=True)
 class HealthStatus:
-    """ok = database and broker reachable; worker heartbeats are reported, not required."""
+    """ok = database and broker reachable; storage and worker heartbeats are reported, not required."""
 
     ok: bool
     database: bool
@@ -41,6 +63,8 @@ class HealthStatus:
     last_worker_heartbeat_age_s: float | None = None
     database_error: str = ""
     broker_error: str = ""
+    storage: list[StorageState] = field(default_factory=list)
+    checked_at: float = 0.0
 
 
 def database_check() -> str:
@@ -71,11 +95,64 @@ def broker_check(*, url: str | None = None, timeout: float = BROKER_TIMEOUT_S) -
         return type(exc).__name__
 
 
-def health_status() -> HealthStatus:
-    """Database, broker and worker heartbeats, for /healthz."""
+def storage_check(*, area: str, path: Path) -> StorageState:
+    """Whether files can be written under `path`: missing, read-only, full (free space) or ok."""
+    if not path.is_dir():
+        return StorageState(area, "missing")
+    if not os.access(path, os.W_OK | os.X_OK):
+        return StorageState(area, "read-only")
+    try:
+        free = shutil.disk_usage(path).free
+    except OSError as exc:
+        return StorageState(area, (os.strerror(exc.errno) if exc.errno else str(exc)).lower())
+    return StorageState(area, "full" if free < STORAGE_MIN_FREE_BYTES else "ok", free)
+
+
+def storage_states() -> list[StorageState]:
+    """The submission uploads and the benchmark data (bundles are built beside it)."""
+    return [
+        storage_check(area="submissions", path=Path(settings.SUBMISSION_ROOT)),
+        storage_check(area="data", path=Path(settings.DATA_ROOT)),
+    ]
+
+
+_lock = threading.Lock()
+_last: list[HealthStatus] = []
+
+
+def health_status(*, ttl: float = HEALTH_TTL_S) -> HealthStatus:
+    """The latest checks, at most `ttl` seconds old; one thread re-checks while the others keep the last."""
+    last = _last[0] if _last else None
+    if last is not None and time.monotonic() - last.checked_at < ttl:
+        return last
+    if not _lock.acquire(blocking=last is None):
+        return last  # another thread is checking: this poll does not wait for it
+    try:
+        current = _last[0] if _last else None
+        if current is not None and current is not last:  # checked by the thread this one waited for
+            return current
+        status = _health_check()
+        _last[:] = [status]
+        return status
+    finally:
+        _lock.release()
+
+
+def health_cache_clear() -> None:
+    """Forget the last checks (the next poll checks again)."""
+    _last.clear()
+
+
+def _confirmed(check) -> str:
+    """A check's error, only when a second attempt fails too (a single lost round trip is no outage)."""
+    return check() and check()
+
+
+def _health_check() -> HealthStatus:
+    """Database, broker, storage and worker heartbeats, checked now."""
     now = timezone.now()
-    db_error = database_check()
-    broker_error = broker_check()
+    db_error = _confirmed(database_check)
+    broker_error = _confirmed(broker_check)
     workers: list[WorkerView] = []
     if not db_error:
         for beat in WorkerHeartbeat.objects.order_by("-last_seen")[:MAX_WORKERS_SHOWN]:
@@ -99,4 +176,6 @@ def health_status() -> HealthStatus:
         last_worker_heartbeat_age_s=(now - last).total_seconds() if last else None,
         database_error=db_error,
         broker_error=broker_error,
+        storage=storage_states(),
+        checked_at=time.monotonic(),
     )

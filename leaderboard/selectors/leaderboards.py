@@ -1,24 +1,26 @@
-"""Leaderboard reads: one indexed query over materialised entries, in any metric's order, and Pareto data."""
+"""Leaderboard reads: a page in any metric's order as an index range of LeaderboardValue, and Pareto data."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, FloatField, Subquery
+from django.db.models import F, FloatField, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
-from leaderboard.models import LeaderboardEntry, LeaderboardPosition, Phase, Score
+from leaderboard.models import LeaderboardBoard, LeaderboardEntry, LeaderboardValue, Phase, Score
 from leaderboard.selectors.benchmarks import metric_specs
 from leaderboard.services.errors import NotAllowed
-from leaderboard.services.rankings import CHART_HIDDEN, CHART_SHOWN, CHART_TOP
+from leaderboard.services.rankings import CHART_TOP, board_spec, place_key
 
 MAX_LIMIT = 1000
 #: The largest row offset of a page: beyond any leaderboard, and far inside a 64-bit SQL integer.
 OFFSET_MAX = 10**9
+#: From this offset on, a page may be read from the order's far end (see _page_ids).
+REVERSE_FROM = 2000
 _FIELDS = (
-    "rank",
     "submission_id",
     "method_name",
     "submitter",
@@ -102,6 +104,54 @@ def _key(name: str):
     return Cast(KT(f"metrics__{name}"), FloatField())
 
 
+_TIE_BREAKS = ("rank_na", "rank_key", "submitted_at", "submission_id")
+
+
+def _order(*, descending: bool, reverse: bool = False) -> list:
+    """The order of one metric's value rows: n/a last, ties in the ranking order, then by time
+    (`reverse`: the same order read from its end, a backward scan of the same index)."""
+    value = F("value").desc() if descending != reverse else F("value").asc()
+    if not reverse:
+        return ["na", value, *_TIE_BREAKS]
+    return [F("na").desc(), value, *(F(name).desc() for name in _TIE_BREAKS)]
+
+
+def _values(*, phase: Phase, split: str, metric: str, descending: bool, reverse: bool = False):
+    """The board's value rows of `metric`, ordered (an index range scan)."""
+    rows = LeaderboardValue.objects.filter(phase=phase, split=split, metric=metric)
+    return rows.order_by(*_order(descending=descending, reverse=reverse))
+
+
+def _page_ids(*, phase: Phase, split: str, metric: str, descending: bool, start: int, stop: int):
+    """Submission ids at places start..stop-1 (0-based) of the order, as a subquery.
+
+    OFFSET walks the index from one end, so a page in the board's second half is read from the far end:
+    the cost is the distance to the nearer end (one more query, the board's count, past REVERSE_FROM)."""
+    if start >= REVERSE_FROM:
+        total = _board_total(phase=phase, split=split)
+        if total - start < start:
+            rows = _values(phase=phase, split=split, metric=metric, descending=descending, reverse=True)
+            return rows.values("submission_id")[max(0, total - stop) : max(0, total - start)]
+    rows = _values(phase=phase, split=split, metric=metric, descending=descending)
+    return rows.values("submission_id")[start:stop]
+
+
+def _sort_key(*, metrics: dict, metric: str, descending: bool, place: tuple) -> tuple:
+    """The Python twin of _order for the rows of one page (read back by submission id)."""
+    value = metrics.get(metric)
+    if value is None:
+        return (True, 0.0, *place)
+    return (False, -value if descending else value, *place)
+
+
+def _first_rank(*, phase: Phase, split: str, metric: str, descending: bool, value: float) -> int:
+    """Competition rank of `value`: 1 + the entries strictly better (one index range count)."""
+    better = {"value__gt" if descending else "value__lt": value}
+    # na__in, not na=: Django writes a boolean equality as `NOT "na"`, which SQLite cannot match to an index.
+    rows = LeaderboardValue.objects.filter(phase=phase, split=split, metric=metric, na__in=[False], **better)
+    return 1 + rows.count()
+
+
 def leaderboard_rows(
     *,
     phase: Phase,
@@ -112,12 +162,15 @@ def leaderboard_rows(
     offset: int = 0,
     viewer=None,
 ) -> LeaderboardPage:
-    """A page of the materialised leaderboard in two queries (count + page), whatever its size.
+    """A page of the leaderboard in two queries (board counters + page), whatever its size.
 
     order_by: any metric name (default the ranking metric); descending defaults to the metric's direction;
-    n/a values come last. The private split needs phase.private_visible() or a staff `viewer`."""
+    n/a values come last; ties in the ranking order, then by submission time. The ranking order gives
+    competition ranks (1, 2, 2, 4; a third query only when a tie straddles the page's start), any other
+    order the row's place. The private split needs phase.private_visible() or a staff `viewer`."""
     _check_split(phase, split, viewer)
     metrics = {m.name: m for m in metric_specs(benchmark=phase.benchmark)}
+    spec = board_spec(benchmark=phase.benchmark)
     ranking = phase.benchmark.ranking_metric
     order_by = order_by or ranking
     if order_by not in metrics:
@@ -127,52 +180,104 @@ def leaderboard_rows(
     if limit < 0 or offset < 0 or offset > OFFSET_MAX:
         raise ValueError(f"limit={limit} and offset={offset}: both non-negative, offset at most {OFFSET_MAX}")
     limit = min(limit, MAX_LIMIT)
-    entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
     default = order_by == ranking and descending == metrics[ranking].higher_is_better
-    if default:
-        page = entries.order_by("position").values_list(*_FIELDS)
-    else:
-        page = (
-            # descending__in, not descending=: Django writes a boolean equality as `NOT "descending"`,
-            # which SQLite cannot match to the index; `IN (0)` is an equality it walks in position order.
-            LeaderboardPosition.objects.filter(
-                phase=phase, split=split, metric=order_by, descending__in=[descending]
-            )
-            .order_by("position")
-            .values_list(*(f"entry__{name}" for name in _FIELDS))
+    # The ranking order also reads the row before the page: a tie with it carries its rank over.
+    start = offset - 1 if default and offset > 0 else offset
+    page_ids = _page_ids(
+        phase=phase, split=split, metric=order_by, descending=descending, start=start, stop=offset + limit
+    )
+    entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
+    total = Subquery(LeaderboardBoard.objects.filter(phase=phase, split=split).values("total")[:1])
+    fetched = (
+        list(
+            entries.filter(submission_id__in=page_ids)
+            .order_by()  # sorted below
+            .annotate(board_total=total)
+            .values_list(*_FIELDS, "ranking_value", "board_total")
         )
-    total = entries.count()
-    rows = []
-    for position, values in enumerate(page[offset : offset + limit], start=offset + 1):
-        fields = dict(zip(_FIELDS, values, strict=True))
+        if limit
+        else []
+    )
+    keyed = []
+    for values in fetched:
+        fields = dict(zip((*_FIELDS, "ranking_value", "board_total"), values, strict=True))
+        place = place_key(
+            ranking_value=fields.pop("ranking_value"),
+            submitted_at=fields["submitted_at"],
+            submission_id=fields["submission_id"],
+            spec=spec,
+        )
+        stored = fields["metrics"] or {}
+        keyed.append((_sort_key(metrics=stored, metric=order_by, descending=descending, place=place), fields))
+    keyed.sort(key=lambda item: item[0])
+    board_total = keyed[0][1]["board_total"] if keyed else _board_total(phase=phase, split=split)
+    rows, previous = _ranked(
+        keyed=keyed, start=start, offset=offset, default=default, ranking=ranking, metrics=metrics
+    )
+    if default and rows and previous is not None and rows[0].metrics.get(ranking) == previous:
+        first = _first_rank(phase=phase, split=split, metric=ranking, descending=descending, value=previous)
+        rows = _carry_rank(rows=rows, rank=first, ranking=ranking)
+    return LeaderboardPage(
+        rows=rows, total=board_total or 0, order_by=order_by, descending=descending, split=split
+    )
+
+
+def _board_total(*, phase: Phase, split: str) -> int:
+    """The board's entry count when the page is empty."""
+    board = LeaderboardBoard.objects.filter(phase=phase, split=split).values_list("total", flat=True)
+    return board.first() or 0
+
+
+def _ranked(*, keyed, start: int, offset: int, default: bool, ranking: str, metrics: dict):
+    """The page's LeaderboardRows with ranks, and the ranking value of the row read before the page."""
+    rows, previous, rank, before = [], object(), 0, None
+    for place, (_, fields) in enumerate(keyed, start=start + 1):
+        fields = dict(fields)
+        fields.pop("board_total")
         stored = fields.pop("metrics") or {}
-        rank = fields.pop("rank")
-        rows.append(
-            LeaderboardRow(
-                rank=rank if default else position,
-                metrics={name: stored.get(name) for name in metrics},
-                **fields,
-            )
-        )
-    return LeaderboardPage(rows=rows, total=total, order_by=order_by, descending=descending, split=split)
+        value = stored.get(ranking)
+        if not default:
+            rank = place
+        elif value != previous or value is None:
+            rank = place
+        previous = value
+        if place <= offset:  # the row before the page
+            before = value
+            continue
+        rows.append(LeaderboardRow(rank=rank, metrics={n: stored.get(n) for n in metrics}, **fields))
+    return rows, before
+
+
+def _carry_rank(*, rows: list[LeaderboardRow], rank: int, ranking: str) -> list[LeaderboardRow]:
+    """The page's rows with the leading tie (continued from the previous page) given its true rank."""
+    first = rows[0].metrics.get(ranking)
+    out = []
+    for row in rows:
+        if row.metrics.get(ranking) != first:
+            out.append(row)
+            continue
+        out.append(dataclasses.replace(row, rank=rank))
+    return out
 
 
 def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> ParetoData:
-    """The materialised chart sample (frontier, baselines, top-ranked) with the plottable count, one query."""
+    """The chart sample (frontier, baselines, the CHART_TOP best) and the plottable count: one query."""
     _check_split(phase, split, viewer)
     benchmark = phase.benchmark
+    spec = board_spec(benchmark=benchmark)
     metrics = {m.name: m for m in metric_specs(benchmark=benchmark)}
     x_name, y_name = benchmark.pareto_x, benchmark.pareto_y
     x_up = metrics[x_name].higher_is_better if x_name in metrics else True
     y_up = metrics[y_name].higher_is_better if y_name in metrics else True
-    entries = LeaderboardEntry.objects.filter(phase=phase, split=split)
-    plottable = (
-        entries.filter(chart__gte=CHART_HIDDEN).order_by().values("phase").annotate(n=Count("id")).values("n")
-    )
-    rows = (
-        entries.filter(chart=CHART_SHOWN)
-        .annotate(px=_key(x_name), py=_key(y_name), plottable=Subquery(plottable))
-        .order_by()  # sorted below: an ORDER BY would tempt the planner onto the position index
+    top = _values(phase=phase, split=split, metric=spec.ranking, descending=spec.higher(spec.ranking))
+    # Not correlated: evaluated once (an InitPlan), not once per row.
+    plottable = LeaderboardBoard.objects.filter(phase=phase, split=split)
+    base = (
+        LeaderboardEntry.objects.filter(phase=phase, split=split, plottable__in=[True])
+        .annotate(
+            px=_key(x_name), py=_key(y_name), board_plottable=Subquery(plottable.values("plottable")[:1])
+        )
+        .order_by()
         .values_list(
             "submission_id",
             "method_name",
@@ -181,14 +286,24 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
             "px",
             "py",
             "on_frontier",
-            "plottable",
-            "position",
+            "board_plottable",
+            "ranking_value",
+            "submitted_at",
         )
     )
+    # Two index reads in one statement: the pinned entries, and the top of the ranking order.
+    pinned = base.filter(pinned__in=[True])
+    best = base.filter(submission_id__in=top.values("submission_id")[:CHART_TOP])
     x_sign, y_sign = (-1.0 if x_up else 1.0), (-1.0 if y_up else 1.0)
     keyed, total = [], 0
-    for sid, name, who, base, x, y, on_frontier, count, place in rows:
-        point = ParetoPoint(sid, name, who, base, float(x), float(y))
+    seen = set()
+    # UNION ALL, not UNION: no sort or hash of wide rows in SQL; an entry in both parts is skipped here.
+    for sid, name, who, is_base, x, y, on_frontier, count, ranking, when in pinned.union(best, all=True):
+        if sid in seen:
+            continue
+        seen.add(sid)
+        point = ParetoPoint(sid, name, who, is_base, float(x), float(y))
+        place = place_key(ranking_value=ranking, submitted_at=when, submission_id=sid, spec=spec)
         keyed.append((x_sign * point.x, y_sign * point.y, place, on_frontier, point))
         total = count or 0
     keyed.sort(key=lambda item: item[:3])  # best x first, then best y, then rank: the frontier's order

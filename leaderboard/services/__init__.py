@@ -9,6 +9,7 @@ from leaderboard.services.benchmarks import (
     benchmark_sync_all,
 )
 from leaderboard.services.board_inputs import leaderboards_refresh, phase_settings_save
+from leaderboard.services.board_publish import leaderboard_submission_sync
 from leaderboard.services.bundles import phase_bundle_path
 from leaderboard.services.errors import (
     BenchmarkDataError,
@@ -46,6 +47,7 @@ __all__ = [
     "benchmark_sync",
     "benchmark_sync_all",
     "leaderboard_rebuild",
+    "leaderboard_submission_sync",
     "leaderboards_refresh",
     "leases_reap",
     "phase_bundle_path",

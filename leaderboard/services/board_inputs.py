@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from leaderboard.models import Benchmark, LeaderboardEntry, Phase
+from leaderboard.services.board_publish import leaderboards_settle
 from leaderboard.services.leaderboards import leaderboard_rebuild
 
 #: Benchmark fields a board is computed from (besides the scores and the data in service).
@@ -34,26 +36,26 @@ def leaderboards_refresh(*, phase_ids: Iterable[int] = (), benchmark: Benchmark 
     return sum(leaderboard_rebuild(phase=phase) for phase in Phase.objects.filter(pk__in=ids).order_by("pk"))
 
 
-def leaderboards_refresh_on_commit(*, phase_ids: Iterable[int]) -> None:
-    """leaderboards_refresh once the current transaction commits, one rebuild per phase however many calls.
+def leaderboards_settle_on_commit(*, phase_ids: Iterable[int]) -> None:
+    """leaderboards_settle once the current transaction commits, once per phase however many calls.
 
-    For writers that cannot call in their transaction (cascades from other apps' deletes and saves)."""
+    For writes that reach a board without a service: entries gone with a deleted submission or user."""
     pending = getattr(_pending, "ids", None)
     if pending is None:
         pending = _pending.ids = set()
     pending.update(phase_ids)
-    # Every call registers the flush: after a rollback drops it, the next commit still refreshes.
+    # Every call registers the flush: after a rollback drops it, the next commit still settles.
     transaction.on_commit(_flush)
 
 
 def _flush() -> None:
-    """Refresh the phases queued by leaderboards_refresh_on_commit (a no-op once done)."""
+    """Settle the phases queued by leaderboards_settle_on_commit (a no-op once done)."""
     pending = getattr(_pending, "ids", None)
     if not pending:
         return
     ids = set(pending)
     pending.clear()
-    leaderboards_refresh(phase_ids=ids)
+    leaderboards_settle(phase_ids=ids)
 
 
 def phase_settings_save(*, phase: Phase, changed: Iterable[str]) -> Phase:
@@ -65,7 +67,12 @@ def phase_settings_save(*, phase: Phase, changed: Iterable[str]) -> Phase:
     return phase
 
 
-def user_entries_phases(*, user_id: int) -> list[int]:
-    """Phases whose boards list an entry of this user (their labels carry the user name)."""
-    entries = LeaderboardEntry.objects.filter(submission__owner_id=user_id)
-    return list(entries.values_list("phase_id", flat=True).distinct())
+def user_entries_relabel(*, user_id: int) -> int:
+    """The user's entries show their current name (one UPDATE; anonymous and baseline ones keep theirs)."""
+    username = get_user_model().objects.filter(pk=user_id).values_list("username", flat=True).first()
+    if username is None:
+        return 0
+    named = LeaderboardEntry.objects.filter(
+        submission__owner_id=user_id, submission__is_anonymous=False, is_baseline=False
+    )
+    return named.exclude(submitter=username).update(submitter=username)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from evaluator.contract import ScoreReport, SplitScore
 from leaderboard.models import Score, Submission
-from leaderboard.services.leaderboards import leaderboard_rebuild
+from leaderboard.services.board_publish import leaderboard_submission_sync
 
 Status = Submission.Status
 LOG_TAIL_BYTES = 4096
@@ -71,17 +71,27 @@ def submission_record_scores(
         ):
             return False
         hardware = {str(k): str(v) for k, v in report.hardware.items()}
-        for split, split_score in report.splits.items():
-            if split not in Score.Split.values:
-                continue
-            Score.objects.update_or_create(
+        scores = [
+            Score(
                 submission_id=submission_id,
                 split=split,
                 protocol_version=report.protocol_version,
-                defaults={**_split_fields(split_score), "hardware": hardware, "data_id": data_id},
+                hardware=hardware,
+                data_id=data_id,
+                **_split_fields(split_score),
             )
-        submission = Submission.objects.select_related("phase__benchmark").get(pk=submission_id)
-        leaderboard_rebuild(phase=submission.phase)
+            for split, split_score in report.splits.items()
+            if split in Score.Split.values
+        ]
+        # One upsert for every split: a score of the same (submission, split, protocol) is replaced.
+        Score.objects.bulk_create(
+            scores,
+            update_conflicts=True,
+            unique_fields=["submission", "split", "protocol_version"],
+            update_fields=["metrics", "na_reasons", "items", "hardware", "data_id"],
+        )
+        # The new entry's rows only (milliseconds at any board size), committed with the score.
+        leaderboard_submission_sync(submission_id=submission_id)
     return True
 
 

@@ -1,11 +1,11 @@
-"""Pure ranking helpers of materialised leaderboards: per-metric orders, Pareto frontier, chart groups."""
+"""Pure ranking helpers of leaderboards: the ranking order key, per-metric value rows, the Pareto frontier."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 from dataclasses import dataclass
 
-CHART_NONE, CHART_HIDDEN, CHART_SHOWN = 0, 1, 2
+#: The chart embeds the frontier, the baselines and the entries ranked within this many places.
 CHART_TOP = 300
 
 
@@ -37,22 +37,70 @@ def board_spec(*, benchmark) -> BoardSpec:
     )
 
 
-def metric_orders(*, rows: list[dict], spec: BoardSpec) -> Iterator[tuple[str, bool, list[int]]]:
-    """(metric, descending, row indices) per metric and direction but the ranking one; n/a last."""
+def clean_metrics(metrics: dict | None) -> dict[str, float]:
+    """Only finite numeric values are kept: a missing key means n/a (sorts last)."""
+    out = {}
+    for key, value in (metrics or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if math.isfinite(value):
+            out[key] = float(value)
+    return out
+
+
+def rank_order(*, value: float | None, higher: bool) -> tuple[bool, float]:
+    """(na, key) of a ranking value: ascending keys are best first, n/a last."""
+    if value is None:
+        return True, 0.0
+    return False, -value if higher else value
+
+
+def place_key(*, ranking_value: float | None, submitted_at, submission_id: int, spec: BoardSpec) -> tuple:
+    """An entry's place in the ranking order: ranking value in its direction, n/a last, then time, then id."""
+    na, key = rank_order(value=ranking_value, higher=spec.higher(spec.ranking))
+    return na, key, submitted_at, submission_id
+
+
+def value_rows(
+    *, phase_id: int, split: str, submission_id: int, submitted_at, metrics: dict, spec: BoardSpec
+) -> list[tuple]:
+    """The LeaderboardValue rows of one entry, one per ranked metric (columns: VALUE_COLUMNS)."""
+    rank_na, rank_key = rank_order(value=metrics.get(spec.ranking), higher=spec.higher(spec.ranking))
+    rows = []
     for metric in spec.directions:
-        valued, missing = [], []
-        for index, row in enumerate(rows):
-            value = row["metrics"].get(metric)
-            if value is None:
-                missing.append((row["position"], index))
-            else:
-                valued.append((value, row["position"], index))
-        tail = [index for _, index in sorted(missing)]
-        for descending in (True, False):
-            if metric == spec.ranking and descending == spec.higher(metric):
-                continue
-            keyed = sorted((-v, p, i) for v, p, i in valued) if descending else sorted(valued)
-            yield metric, descending, [index for _, _, index in keyed] + tail
+        value = metrics.get(metric)
+        rows.append(
+            (
+                phase_id,
+                split,
+                metric,
+                value is None,
+                0.0 if value is None else value,
+                rank_na,
+                rank_key,
+                submitted_at,
+                submission_id,
+            )
+        )
+    return rows
+
+
+VALUE_COLUMNS = (
+    "phase_id",
+    "split",
+    "metric",
+    "na",
+    "value",
+    "rank_na",
+    "rank_key",
+    "submitted_at",
+    "submission_id",
+)
+
+
+def plottable(*, metrics: dict, spec: BoardSpec) -> bool:
+    """Whether both Pareto axes have a value."""
+    return metrics.get(spec.pareto_x) is not None and metrics.get(spec.pareto_y) is not None
 
 
 def pareto_frontier(*, rows: list[dict], spec: BoardSpec) -> set[int]:
@@ -71,18 +119,3 @@ def pareto_frontier(*, rows: list[dict], spec: BoardSpec) -> set[int]:
             frontier.add(index)
             best = -y_bad
     return frontier
-
-
-def chart_groups(*, rows: list[dict], spec: BoardSpec, top: int = CHART_TOP) -> tuple[list[int], set[int]]:
-    """Each row's chart group (NONE: n/a axis; SHOWN: frontier, baseline, top) and the frontier."""
-    frontier = pareto_frontier(rows=rows, spec=spec)
-    groups = []
-    for index, row in enumerate(rows):
-        metrics = row["metrics"]
-        if metrics.get(spec.pareto_x) is None or metrics.get(spec.pareto_y) is None:
-            groups.append(CHART_NONE)
-        elif index in frontier or row["is_baseline"] or row["position"] <= top:
-            groups.append(CHART_SHOWN)
-        else:
-            groups.append(CHART_HIDDEN)
-    return groups, frontier

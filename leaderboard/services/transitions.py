@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from leaderboard.models import Submission
 from leaderboard.queueing import submission_enqueue
+from leaderboard.services.board_publish import leaderboard_submission_sync
 from leaderboard.services.errors import InvalidTransition, NotAllowed
-from leaderboard.services.leaderboards import leaderboard_rebuild
 
 Status = Submission.Status
 
@@ -73,7 +73,7 @@ def submission_rerun(*, submission: Submission, actor) -> Submission:
             current = Submission.objects.filter(pk=submission.pk).values_list("status", flat=True).first()
             raise InvalidTransition(f"a {current} submission cannot be re-run (wait until it finishes)")
         fresh = _reload(submission)
-        leaderboard_rebuild(phase=fresh.phase)
+        leaderboard_submission_sync(submission_id=fresh.pk)  # off the boards until scored again
         submission_enqueue(submission=fresh)
     return fresh
 
@@ -86,5 +86,5 @@ def submission_set_hidden(*, submission: Submission, actor, hidden: bool) -> Sub
         Submission.objects.filter(pk=submission.pk).update(is_hidden=bool(hidden), updated_at=timezone.now())
         fresh = _reload(submission)
         if fresh.status == Status.SCORED:
-            leaderboard_rebuild(phase=fresh.phase)
+            leaderboard_submission_sync(submission_id=fresh.pk)
     return fresh

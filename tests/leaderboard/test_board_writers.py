@@ -10,7 +10,7 @@ from sb_testbench import TinyBenchmark
 from evaluator import registry
 from evaluator.contract import MetricSpec
 from leaderboard.models import Benchmark, LeaderboardEntry, Phase
-from leaderboard.selectors import leaderboard_rows
+from leaderboard.selectors import leaderboard_rows, pareto_points
 from leaderboard.services import (
     benchmark_data_build,
     benchmark_sync_all,
@@ -33,11 +33,9 @@ def two_entries(make_submission, phase):
 
 
 def _order(phase) -> list[str]:
-    return list(
-        LeaderboardEntry.objects.filter(phase=phase, split="public").order_by("position").values_list(
-            "method_name", flat=True
-        )
-    )
+    """The public board's default order, read with the phase's current settings."""
+    current = Phase.objects.select_related("benchmark").get(pk=phase.pk)
+    return [row.method_name for row in leaderboard_rows(phase=current, split="public").rows]
 
 
 def test_sync_rebuilds_the_boards_when_the_ranking_metric_changes(two_entries, monkeypatch):
@@ -116,21 +114,23 @@ def test_leaderboard_rebuild_reads_the_committed_inputs_not_the_callers_stale_ro
     assert not LeaderboardEntry.objects.filter(phase=stale, split="private").exists()
 
 
-def test_deleting_an_entrys_owner_rebuilds_the_board_once(
+def test_deleting_an_entrys_owner_settles_the_board_once(
     two_entries, make_submission, other_user, django_capture_on_commit_callbacks, monkeypatch
 ):
     third = make_submission(other_user, answers=TRUTH, method_name="third")
     submission_evaluate(submission_id=third.pk, worker_id="w")
     assert _order(two_entries) == ["accurate", "third", "sparse"]
     accurate = LeaderboardEntry.objects.get(phase=two_entries, split="public", method_name="accurate")
+    assert [p.method_name for p in pareto_points(phase=two_entries).frontier] == ["sparse", "accurate"]
     calls = []
-    real = board_inputs.leaderboard_rebuild
-    monkeypatch.setattr(board_inputs, "leaderboard_rebuild", lambda **kw: calls.append(kw) or real(**kw))
+    real = board_inputs.leaderboards_settle
+    monkeypatch.setattr(board_inputs, "leaderboards_settle", lambda **kw: calls.append(kw) or real(**kw))
     with django_capture_on_commit_callbacks(execute=True):
         accurate.submission.owner.delete()  # alice: "accurate" and "sparse" go
-    assert len(calls) == 1
-    board = LeaderboardEntry.objects.filter(phase=two_entries, split="public")
-    assert list(board.values_list("method_name", "rank", "position")) == [("third", 1, 1)]
+    assert len(calls) == 1  # counters and frontier settled once, no rebuild
+    assert [p.method_name for p in pareto_points(phase=two_entries).frontier] == ["third"]
+    board = leaderboard_rows(phase=two_entries, split="public")
+    assert [(row.method_name, row.rank) for row in board.rows] == [("third", 1)] and board.total == 1
     page = leaderboard_rows(phase=two_entries, split="public", order_by="density", descending=True)
     assert [row.rank for row in page.rows] == [1] and page.total == 1
 

@@ -1,4 +1,4 @@
-"""Materialised leaderboards: ranking with direction and n/a last, exclusions, reads in constant queries."""
+"""Leaderboards: ranking with direction and n/a last, exclusions, reads in constant queries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import importlib
 import pytest
 from django.utils import timezone
 
-from leaderboard.models import LeaderboardEntry, LeaderboardPosition, Score, Submission
+from leaderboard.models import LeaderboardBoard, LeaderboardEntry, LeaderboardValue, Score, Submission
 from leaderboard.selectors import leaderboard_rows, leaderboard_visible_splits, pareto_points
 from leaderboard.services import NotAllowed, leaderboard_rebuild, submission_set_hidden
 
@@ -88,10 +88,23 @@ def test_leaderboard_rows_query_count_is_constant(board, phase, user, django_ass
     for i in range(30):
         _scored(phase, user, f"extra{i}", i / 100, 0.5)
     leaderboard_rebuild(phase=phase)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         leaderboard_rows(phase=phase, limit=100)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         leaderboard_rows(phase=phase, order_by="density", limit=100)
+    with django_assert_num_queries(1):
+        assert leaderboard_rows(phase=phase, offset=35).total == 35
+    with django_assert_num_queries(2):  # an empty page reads the total alone
+        assert leaderboard_rows(phase=phase, offset=99).total == 35
+
+
+def test_a_tie_across_the_page_start_keeps_its_rank(board, phase, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the page, and the count of entries better than the tie
+        page = leaderboard_rows(phase=phase, limit=2, offset=2)
+    assert [(r.rank, r.method_name) for r in page.rows] == [(2, "tie2"), (4, "base")]
+    assert [(r.rank, r.method_name) for r in leaderboard_rows(phase=phase, limit=1, offset=4).rows] == [
+        (5, "na")
+    ]
 
 
 def test_leaderboard_private_split_needs_closed_phase_or_staff(board, phase, staff):
@@ -121,21 +134,17 @@ def test_pareto_points_frontier_is_non_dominated(board, phase):
     assert [p.method_name for p in data.frontier] == ["tie", "best"]
 
 
-def test_leaderboard_rebuild_materialises_frontier_and_chart_groups(board, phase):
+def test_leaderboard_rebuild_materialises_frontier_and_chart_flags(board, phase):
     entries = {e.method_name: e for e in LeaderboardEntry.objects.filter(phase=phase, split="public")}
     assert {name for name, e in entries.items() if e.on_frontier} == {"tie", "best"}
-    assert {name: e.chart for name, e in entries.items()} == {
-        "best": 2,
-        "tie": 2,
-        "tie2": 2,
-        "base": 2,
-        "na": 0,
-    }
+    assert {name for name, e in entries.items() if e.plottable} == {"best", "tie", "tie2", "base"}
+    assert {name for name, e in entries.items() if e.pinned} == {"best", "tie", "base"}
+    boards = LeaderboardBoard.objects.filter(phase=phase).values_list("split", "total", "plottable")
+    assert sorted(boards) == [("private", 5, 4), ("public", 5, 4)]
 
 
 def test_pareto_points_frontier_covers_entries_beyond_the_embedded_top(board, phase, monkeypatch):
-    monkeypatch.setattr("leaderboard.services.leaderboards.CHART_TOP", 1)
-    leaderboard_rebuild(phase=phase)
+    monkeypatch.setattr("leaderboard.selectors.leaderboards.CHART_TOP", 1)
     data = pareto_points(phase=phase)
     assert [p.method_name for p in data.points] == ["tie", "best", "base"]
     assert [p.method_name for p in data.frontier] == ["tie", "best"]
@@ -154,20 +163,18 @@ def test_pareto_points_of_an_empty_split_is_empty(phase):
     assert data.points == [] and data.frontier == [] and data.total == 0
 
 
-def test_leaderboard_rebuild_writes_one_position_per_entry_for_every_other_order(board, phase):
-    orders = set(LeaderboardPosition.objects.values_list("split", "metric", "descending").distinct())
-    assert orders == {
-        (split, metric, descending)
-        for split in ("public", "private")
-        for metric, descending in (("accuracy", False), ("density", False), ("density", True))
-    }
-    assert LeaderboardPosition.objects.count() == 2 * 3 * 5
+def test_leaderboard_rebuild_writes_one_value_row_per_metric_of_each_entry(board, phase):
+    rows = LeaderboardValue.objects.values_list("split", "metric")
+    assert sorted(set(rows)) == [
+        (split, metric) for split in ("private", "public") for metric in ("accuracy", "density")
+    ]
+    assert LeaderboardValue.objects.count() == 2 * 2 * 5
     page = leaderboard_rows(phase=phase, order_by="density", descending=True)
     assert [r.method_name for r in page.rows] == ["base", "tie2", "best", "tie", "na"]
     assert [r.rank for r in leaderboard_rows(phase=phase, order_by="density", offset=3).rows] == [4, 5]
 
 
-def test_leaderboard_rows_skip_positions_of_entries_deleted_since_the_rebuild(board, phase):
+def test_leaderboard_rows_skip_entries_deleted_since_the_rebuild(board, phase):
     board["tie"].delete()
     page = leaderboard_rows(phase=phase, order_by="density")
     assert [r.method_name for r in page.rows] == ["na", "best", "tie2", "base"]
@@ -176,22 +183,24 @@ def test_leaderboard_rows_skip_positions_of_entries_deleted_since_the_rebuild(bo
 def test_migration_backfill_matches_the_rebuild(board, phase):
     from django.apps import apps
 
-    migration = importlib.import_module("leaderboard.migrations.0004_entry_chart_positions")
-    expected_entries = set(LeaderboardEntry.objects.values_list("id", "chart", "on_frontier"))
-    expected_positions = set(
-        LeaderboardPosition.objects.values_list("split", "metric", "descending", "position", "entry_id")
-    )
-    LeaderboardPosition.objects.all().delete()
-    LeaderboardEntry.objects.update(chart=0, on_frontier=False)
-    migration.entries_backfill(apps, None)
-    assert set(LeaderboardEntry.objects.values_list("id", "chart", "on_frontier")) == expected_entries
-    assert (
-        set(LeaderboardPosition.objects.values_list("split", "metric", "descending", "position", "entry_id"))
-        == expected_positions
-    )
+    migration = importlib.import_module("leaderboard.migrations.0010_leaderboard_read_time_order")
+    flags = ("id", "plottable", "pinned", "on_frontier")
+    expected_entries = set(LeaderboardEntry.objects.values_list(*flags))
+    columns = ("phase_id", "split", "metric", "na", "value", "rank_na", "rank_key", "submission_id")
+    expected_values = set(LeaderboardValue.objects.values_list(*columns))
+    expected_boards = set(LeaderboardBoard.objects.values_list("phase_id", "split", "total", "plottable"))
+    LeaderboardValue.objects.all().delete()
+    LeaderboardBoard.objects.all().delete()
+    LeaderboardEntry.objects.update(plottable=False, pinned=False)
+    migration.boards_backfill(apps, None)
+    assert set(LeaderboardEntry.objects.values_list(*flags)) == expected_entries
+    assert set(LeaderboardValue.objects.values_list(*columns)) == expected_values
+    boards = LeaderboardBoard.objects.values_list("phase_id", "split", "total", "plottable")
+    assert set(boards) == expected_boards
 
 
-def test_phase_delete_removes_its_entries_and_positions(board, phase):
-    assert LeaderboardPosition.objects.filter(phase=phase).exists()
+def test_phase_delete_removes_its_entries_values_and_counters(board, phase):
+    assert LeaderboardValue.objects.filter(phase=phase).exists()
     phase.delete()
-    assert not LeaderboardPosition.objects.exists() and not LeaderboardEntry.objects.exists()
+    assert not LeaderboardValue.objects.exists() and not LeaderboardEntry.objects.exists()
+    assert not LeaderboardBoard.objects.exists()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from sb_testbench import TinyBenchmark
 
 from leaderboard.models import Score, Submission
-from leaderboard.selectors import quota_status
+from leaderboard.selectors import leaderboard_rows, quota_status
 from leaderboard.services import (
     InvalidTransition,
     NotAllowed,
@@ -82,7 +82,8 @@ def test_submission_evaluate_writes_scores_state_and_leaderboard(make_submission
     assert scores["public"].protocol_version == "tiny-1" and scores["public"].hardware == {"cpu": "test"}
     assert len(scores["public"].items) == 4
     assert "scored 8 items" in submission.log_tail and "claimed by w1" in submission.log_tail
-    assert submission.entries.filter(split="public", rank=1).exists()
+    top = leaderboard_rows(phase=submission.phase).rows
+    assert [(row.rank, row.submission_id) for row in top] == [(1, submission.pk)]
 
 
 def test_submission_evaluate_twice_creates_no_second_score(make_submission):

@@ -1,4 +1,4 @@
-"""Pure ranking helpers: per-metric orders with n/a last, the Pareto frontier and chart groups."""
+"""Pure ranking helpers: the ranking order key, value rows with n/a last, the Pareto frontier."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ from itertools import product
 from types import SimpleNamespace
 
 from leaderboard.services.rankings import (
-    CHART_HIDDEN,
-    CHART_NONE,
-    CHART_SHOWN,
     BoardSpec,
     board_spec,
-    chart_groups,
-    metric_orders,
+    clean_metrics,
     pareto_frontier,
+    place_key,
+    plottable,
+    value_rows,
 )
 
 SPEC = BoardSpec(ranking="acc", directions={"acc": True, "size": False}, pareto_x="size", pareto_y="acc")
@@ -31,13 +30,31 @@ def _dominated(a, b):
     return b["size"] <= a["size"] and b["acc"] >= a["acc"] and (b["size"], b["acc"]) != (a["size"], a["acc"])
 
 
-def test_metric_orders_cover_every_order_but_the_ranking_one_with_na_last():
-    rows = _rows([{"acc": 0.9, "size": 3.0}, {"acc": None, "size": 1.0}, {"acc": 0.5, "size": 3.0}])
-    orders = {(m, d): o for m, d, o in metric_orders(rows=rows, spec=SPEC)}
-    assert set(orders) == {("acc", False), ("size", True), ("size", False)}
-    assert orders[("acc", False)] == [2, 0, 1]
-    assert orders[("size", False)] == [1, 0, 2]
-    assert orders[("size", True)] == [0, 2, 1]
+def test_value_rows_hold_each_metric_with_na_and_the_ranking_key():
+    rows = value_rows(
+        phase_id=1, split="public", submission_id=7, submitted_at="t", metrics={"acc": 0.9}, spec=SPEC
+    )
+    assert rows == [
+        (1, "public", "acc", False, 0.9, False, -0.9, "t", 7),
+        (1, "public", "size", True, 0.0, False, -0.9, "t", 7),
+    ]
+    na_rank = value_rows(phase_id=1, split="public", submission_id=7, submitted_at="t", metrics={}, spec=SPEC)
+    assert [row[5:7] for row in na_rank] == [(True, 0.0), (True, 0.0)]
+
+
+def test_place_key_orders_best_first_na_last_then_time_then_id():
+    keys = [
+        place_key(ranking_value=value, submitted_at=when, submission_id=sid, spec=SPEC)
+        for value, when, sid in [(None, 0, 1), (0.5, 2, 2), (0.9, 3, 3), (0.5, 1, 4), (0.5, 1, 5)]
+    ]
+    assert sorted(range(5), key=keys.__getitem__) == [2, 3, 4, 1, 0]
+
+
+def test_clean_metrics_and_plottable():
+    metrics = clean_metrics({"acc": 1, "size": float("nan"), "flag": True, "name": "x"})
+    assert metrics == {"acc": 1.0}
+    assert not plottable(metrics=metrics, spec=SPEC)
+    assert plottable(metrics={"acc": 1.0, "size": 0.0}, spec=SPEC)
 
 
 def test_pareto_frontier_matches_a_brute_force_dominance_check():
@@ -51,13 +68,6 @@ def test_pareto_frontier_matches_a_brute_force_dominance_check():
         (grid[i]["size"], grid[i]["acc"]) for i in expected
     }
     assert len(found) == len({(grid[i]["size"], grid[i]["acc"]) for i in found})
-
-
-def test_chart_groups_show_frontier_and_top_and_skip_na_axes():
-    points = [{"acc": 0.9, "size": 5.0}, {"acc": 0.8, "size": 6.0}, {"acc": 0.1, "size": 0.5}, {"acc": 0.7}]
-    groups, frontier = chart_groups(rows=_rows(points), spec=SPEC, top=1)
-    assert frontier == {0, 2}
-    assert groups == [CHART_SHOWN, CHART_HIDDEN, CHART_SHOWN, CHART_NONE]
 
 
 def test_board_spec_ignores_item_only_metrics():

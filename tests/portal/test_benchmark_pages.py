@@ -116,7 +116,7 @@ def test_benchmark_page_embeds_pareto_data_and_static_plotly(client, entries):
 def test_benchmark_page_embeds_a_bounded_sample_and_says_so(
     client, entries, phase, users, make_scored, monkeypatch
 ):
-    monkeypatch.setattr("leaderboard.services.leaderboards.CHART_TOP", 1)
+    monkeypatch.setattr("leaderboard.selectors.leaderboards.CHART_TOP", 1)
     make_scored(owner=users["other"], phase=phase, method="Dominated", public={"psnr": 20.0, "density": 50.0})
     html = client.get("/benchmarks/toy/").content.decode()
     raw = re.search(r'<script id="pareto-data" type="application/json">(.*?)</script>', html, re.S).group(1)
