@@ -43,7 +43,7 @@ def boards_backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leaderboard', '0008_benchmark_data_stage'),  # the lead relinks after 0009
+        ('leaderboard', '0009_phase_accepts_code'),
     ]
 
     operations = [
