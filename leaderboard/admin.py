@@ -7,7 +7,15 @@ from typing import Any
 
 from django.contrib import admin, messages
 
-from leaderboard.models import Benchmark, LeaderboardEntry, Phase, Score, Submission, WorkerHeartbeat
+from leaderboard.models import (
+    ApiToken,
+    Benchmark,
+    LeaderboardEntry,
+    Phase,
+    Score,
+    Submission,
+    WorkerHeartbeat,
+)
 from leaderboard.services import (
     ServiceError,
     phase_settings_save,
@@ -230,3 +238,16 @@ class LeaderboardEntryAdmin(ReadOnlyAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ("worker_id", "hostname", "queues", "current_submission", "last_seen")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(NoAddMixin, admin.ModelAdmin):
+    """Tokens by user and prefix: only their hashes are stored, so no key can be shown; hosts may revoke."""
+
+    list_display = ("user", "prefix", "created")
+    search_fields = ("user__username", "prefix")
+    fields = ("user", "prefix", "created")
+    readonly_fields = fields
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

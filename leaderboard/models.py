@@ -348,3 +348,20 @@ class WorkerHeartbeat(models.Model):
     queues = models.CharField(max_length=200, blank=True)
     current_submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.SET_NULL)
     last_seen = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class ApiToken(models.Model):
+    """An API token, stored as the SHA-256 of its key (the key is shown once, when issued); a user may
+    hold several (one per machine), each revocable."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="the key's first characters, to tell tokens apart")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}... ({self.user})"

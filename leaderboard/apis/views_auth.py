@@ -5,22 +5,22 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leaderboard import services
+from leaderboard.apis.auth import HashedTokenAuthentication
 from leaderboard.apis.inputs import TokenRequestInput
 from leaderboard.apis.outputs import TokenSerializer
 from leaderboard.apis.throttles import LoginRateThrottle
 
 
 class TokenView(APIView):
-    """POST username and password for the user's token (one per user, reused: other clients stay logged in);
-    DELETE revokes it."""
+    """POST username and password for a new token (each client its own; only its hash is stored, so an
+    existing key cannot be returned again); DELETE revokes the token that authenticates the request."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [HashedTokenAuthentication]
     throttle_classes = [LoginRateThrottle]
 
     def get_permissions(self):
@@ -33,7 +33,7 @@ class TokenView(APIView):
         auth=[],
     )
     def post(self, request):
-        """Exchange credentials for the user's existing token, creating it when there is none."""
+        """Exchange credentials for a new token (the user's oldest is revoked past ten)."""
         data = TokenRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
@@ -46,10 +46,10 @@ class TokenView(APIView):
                 {"non_field_errors": ["unable to log in with the given username and password"]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response({"token": services.token_get_or_create(user=user)})
+        return Response({"token": services.token_issue(user=user)})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
-        """Revoke the caller's token."""
-        services.token_revoke(user=request.user)
+        """Revoke the token of the request (the user's other tokens stay valid)."""
+        services.token_revoke(user=request.user, token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -34,6 +34,7 @@ from leaderboard.selectors.submissions import (
     submission_viewer_is_insider,
     submission_waiting,
 )
+from leaderboard.selectors.tokens import token_find, token_held
 
 __all__ = [
     "OFFSET_MAX",
@@ -72,4 +73,6 @@ __all__ = [
     "submission_queue_place",
     "submission_viewer_is_insider",
     "submission_waiting",
+    "token_find",
+    "token_held",
 ]

@@ -25,7 +25,7 @@ from leaderboard.services.evaluation import submission_evaluate
 from leaderboard.services.leaderboards import leaderboard_rebuild
 from leaderboard.services.leases import ReapResult, leases_reap, submission_claim, submission_heartbeat
 from leaderboard.services.submissions import submission_create
-from leaderboard.services.tokens import token_create, token_get_or_create, token_revoke
+from leaderboard.services.tokens import token_create, token_issue, token_revoke
 from leaderboard.services.transitions import submission_cancel, submission_rerun, submission_set_hidden
 from leaderboard.services.workers import worker_heartbeat_touch, worker_process_prepare
 
@@ -60,7 +60,7 @@ __all__ = [
     "submission_rerun",
     "submission_set_hidden",
     "token_create",
-    "token_get_or_create",
+    "token_issue",
     "token_revoke",
     "worker_heartbeat_touch",
     "worker_process_prepare",

@@ -7,9 +7,9 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from rest_framework.authtoken.models import Token
 
 from leaderboard.forms import SignUpForm
+from leaderboard.selectors import token_held
 from leaderboard.services import token_create, token_revoke
 
 
@@ -39,10 +39,10 @@ def api_token(request: HttpRequest) -> HttpResponse:
             new_token = token_create(user=request.user)
         elif action == "revoke":
             token_revoke(user=request.user)
-            messages.success(request, "Your API token was revoked; requests using it are now refused.")
+            messages.success(request, "Your API tokens were revoked; requests using them are now refused.")
             return redirect("api-token")
         else:
             messages.error(request, "Unknown action.")
             return redirect("api-token")
-    has_token = new_token is not None or Token.objects.filter(user=request.user).exists()
+    has_token = new_token is not None or token_held(user=request.user) > 0
     return render(request, "token.html", {"new_token": new_token, "has_token": has_token})

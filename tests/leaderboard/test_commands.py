@@ -6,7 +6,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
 from leaderboard.models import Benchmark, Submission
 
@@ -46,19 +45,23 @@ def test_benchmark_build_unknown_slug_fails(registered):
 
 
 def test_token_issue_creates_user_and_prints_token(db):
+    from leaderboard.selectors import token_find
+
     out = StringIO()
     call_command("token_issue", "carol", "--create", stdout=out)
-    assert Token.objects.get(user__username="carol").key == out.getvalue().strip()
+    assert token_find(out.getvalue().strip()).user.username == "carol"
 
 
-def test_token_issue_prints_the_same_token_until_rotated(db):
+def test_token_issue_prints_a_new_token_each_time_and_rotate_revokes_the_others(db):
+    from leaderboard.selectors import token_find
+
     def issue(*flags):
         out = StringIO()
         call_command("token_issue", "dave", "--create", *flags, stdout=out)
         return out.getvalue().strip()
 
     first = issue()
-    assert issue() == first
+    second = issue()
+    assert second != first and token_find(first) is not None
     rotated = issue("--rotate")
-    assert rotated != first
-    assert Token.objects.get(user__username="dave").key == rotated
+    assert token_find(rotated) is not None and token_find(first) is None and token_find(second) is None

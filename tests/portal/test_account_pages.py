@@ -6,7 +6,9 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
+
+from leaderboard.models import ApiToken
+from leaderboard.selectors import token_find
 
 pytestmark = pytest.mark.django_db
 
@@ -46,21 +48,21 @@ def test_token_page_creates_a_token_shown_once_and_revokes_it(client, users):
     client.force_login(users["owner"])
     assert "You have no API token." in client.get("/accounts/token/").content.decode()
     html = client.post("/accounts/token/", {"action": "create"}).content.decode()
-    key = Token.objects.get(user=users["owner"]).key
-    assert re.search(r'id="new-token"', html) and key in html
+    key = re.search(r'id="new-token".*?<code>([0-9a-f]{40})</code>', html, flags=re.S).group(1)
+    assert token_find(key).user == users["owner"]
     html = client.get("/accounts/token/").content.decode()
     assert key not in html and "You have an active token." in html
     client.post("/accounts/token/", {"action": "revoke"})
-    assert not Token.objects.filter(user=users["owner"]).exists()
+    assert not ApiToken.objects.filter(user=users["owner"]).exists()
     assert "You have no API token." in client.get("/accounts/token/").content.decode()
 
 
 def test_token_page_replace_button_rotates_the_token(client, users):
     client.force_login(users["owner"])
     client.post("/accounts/token/", {"action": "create"})
-    first = Token.objects.get(user=users["owner"]).key
+    first = ApiToken.objects.get(user=users["owner"]).digest
     client.post("/accounts/token/", {"action": "create"})
-    assert Token.objects.get(user=users["owner"]).key != first
+    assert ApiToken.objects.get(user=users["owner"]).digest != first
 
 
 def test_token_page_requires_login(client):
