@@ -65,3 +65,12 @@ def last_query_probs(*, q: torch.Tensor, k: torch.Tensor, last: int, causal: boo
         future = torch.arange(start, n_k, device=s.device).view(1, -1) > qpos
         s[..., start:].masked_fill_(future, float("-inf"))
     return torch.softmax(s, dim=-1, out=s) if in_place else torch.softmax(s, dim=-1)
+
+
+def video_blocks_check(*, frames: int, frame_tokens: int, text_tokens: int, block_size: int) -> None:
+    """ValueError unless the video tokens and the text tokens are whole blocks of ``block_size``."""
+    video = frames * frame_tokens
+    if video % block_size or text_tokens % block_size:
+        raise ValueError(
+            f"video tokens {video} and text tokens {text_tokens} must be multiples of block_size {block_size}"
+        )

@@ -24,6 +24,7 @@ import torch
 
 from kernels.curves import position_major_order
 from kernels.layout import BlockLayout
+from kernels.methods.common import video_blocks_check
 from kernels.methods.vdit import VditGroup
 
 PROFILES = ("spatial", "temporal")
@@ -55,12 +56,8 @@ class SvgParams:
             )
         if self.frames < 1 or self.frame_tokens < 0 or self.text_tokens < 0:
             raise ValueError(f"bad geometry frames={self.frames}, frame_tokens={self.frame_tokens}")
-        video = self.frames * self.frame_tokens
-        if video % self.block_size or self.text_tokens % self.block_size:
-            raise ValueError(
-                f"video tokens {video} and text tokens {self.text_tokens} must be multiples of "
-                f"block_size {self.block_size}"
-            )
+        video_blocks_check(frames=self.frames, frame_tokens=self.frame_tokens, text_tokens=self.text_tokens,
+                           block_size=self.block_size)  # fmt: skip
 
     @property
     def video_tokens(self) -> int:

@@ -12,7 +12,7 @@ import torch
 from kernels.api import sparse_attention
 from kernels.curves import position_major_order
 from kernels.layout import HEAD_FULL, HEAD_SKIP, BlockLayout
-from kernels.methods.common import last_query_probs
+from kernels.methods.common import last_query_probs, video_blocks_check
 from kernels.metrics import layout_density
 
 MODES = ("full", "skip", "diagonal", "multi_diagonal", "vertical_stripe")  # M0 .. M4
@@ -51,12 +51,8 @@ class VditParams:
         unknown = sorted(set(self.head_modes or ()) - set(MODES))
         if unknown or self.head_modes == ():
             raise ValueError(f"head_modes must be a non-empty list of {MODES}, got {self.head_modes!r}")
-        video = self.frames * self.frame_tokens
-        if video % self.block_size or self.text_tokens % self.block_size:
-            raise ValueError(
-                f"video tokens {video} and text tokens {self.text_tokens} must be multiples of "
-                f"block_size {self.block_size}"
-            )
+        video_blocks_check(frames=self.frames, frame_tokens=self.frame_tokens, text_tokens=self.text_tokens,
+                           block_size=self.block_size)  # fmt: skip
 
     @property
     def n_tokens(self) -> int:
