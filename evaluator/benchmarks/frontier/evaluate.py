@@ -36,18 +36,27 @@ class CellResult:
 
 @dataclass
 class PhaseRun:
-    """What a phase run measured: per (task, length) scores, the attention tally, the speed per length."""
+    """What a phase run measured: per (task, length) scores, the attention tally, the speed per length,
+    and the budget chosen per (task, length) (keys as the seed files': "task@length")."""
 
     cells: list[CellResult] = field(default_factory=list)
     attention: MethodAttention | None = None
     speed: dict[int, SpeedFigures | None] = field(default_factory=dict)
-    budgets: dict[int, dict[str, float] | None] = field(default_factory=dict)
+    budgets: dict[str, dict[str, float] | None] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
 
 
 def bootstrap_interval(*, values: np.ndarray, reps: int = BOOTSTRAP_REPS) -> tuple[float, float]:
     """Percentile 95% interval of the mean, resampling samples with replacement (fixed generator)."""
     return bootstrap_mean_interval(values=values, reps=reps, seed=BOOTSTRAP_SEED)
+
+
+def _inputs(*, model: WiredModel, submission: FrontierSubmission, sample) -> tuple[dict, int]:
+    """(per layer q, k, v a method's budget is chosen on, decoded steps): a dense answer of `sample`."""
+    capture = CapturingDense()
+    model_answer(model=model, sample=sample, attention=capture.prefill, decode_attention=capture.decode)
+    whole, steps = capture.whole()
+    return (capture.prompt if submission.phase_kind == "prefill" else whole), steps
 
 
 def phase_run(
@@ -59,34 +68,32 @@ def phase_run(
     progress: ProgressFn,
     samples: int | None = None,
 ) -> PhaseRun:
-    """Run every supported task of `plan` at each length on `samples` (default the plan's) samples."""
+    """Run every supported task of `plan` at each length on `samples` (default the plan's) samples.
+
+    A target sparsity's budget is chosen per (task, length) on the q, k, v of that task's sample 0
+    (prompts of different tasks differ); speed is measured per length on the first task's."""
     count = plan.samples if samples is None else samples
     run = PhaseRun()
     total, done = len(plan.lengths) * len(SUPPORTED_TASKS) * count, 0
     attention = MethodAttention(submission=submission)
+    hooks = SubmissionHooks(attention=attention)
     for length in plan.lengths:
-        first = sample_make(task=SUPPORTED_TASKS[0], index=0, seed=seeds[seed_key(task=SUPPORTED_TASKS[0],
-                                                                                   length=length)],
-                            length=length)
-        capture = CapturingDense()
-        model_answer(model=model, sample=first, attention=capture.prefill, decode_attention=capture.decode)
-        whole, steps = capture.whole()
-        inputs = capture.prompt if submission.phase_kind == "prefill" else whole
-        attention.params, run.budgets[length] = params_for(
-            submission=submission, prompt=inputs, decode_steps=steps
-        )
-        started = time.perf_counter()
-        run.speed[length] = speed_measure(
-            submission=submission, budget=run.budgets[length], prompt=inputs, decode_steps=steps
-        )
-        run.log.append(f"{length} tokens: speed measured on layer inputs of {first.task} sample 0 in "
-                       f"{time.perf_counter() - started:.1f} s; budget {run.budgets[length]}")
-        hooks = SubmissionHooks(attention=attention)
         for task in SUPPORTED_TASKS:
+            key = seed_key(task=task, length=length)
+            first = sample_make(task=task, index=0, seed=seeds[key], length=length)
+            inputs, steps = _inputs(model=model, submission=submission, sample=first)
+            attention.params, run.budgets[key] = params_for(submission=submission, prompt=inputs,
+                                                            decode_steps=steps)
+            if length not in run.speed:
+                started = time.perf_counter()
+                run.speed[length] = speed_measure(submission=submission, budget=run.budgets[key],
+                                                  prompt=inputs, decode_steps=steps)
+                run.log.append(f"{length} tokens: speed measured on layer inputs of {task} sample 0 in "
+                               f"{time.perf_counter() - started:.1f} s")
+            run.log.append(f"{key}: budget {run.budgets[key]}")
             scores = []
             for index in range(count):
-                sample = sample_make(task=task, index=index, seed=seeds[seed_key(task=task, length=length)],
-                                     length=length)
+                sample = sample_make(task=task, index=index, seed=seeds[key], length=length)
                 attention.reset()
                 answer = model_answer(model=model, sample=sample, attention=hooks.prefill,
                                       decode_attention=hooks.decode)

@@ -10,7 +10,7 @@ from .registry import TASKS, task_names
 from .submission import DENSE, FRONTIER_METHODS
 
 SLUG = "frontier"
-VERSION = "1"
+VERSION = "2"  # 2: the wired model solves ruler_vt (third layer), scored beside ruler_niah
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json")
 
 
@@ -86,8 +86,9 @@ def frontier_spec() -> BenchmarkSpec:
             " variable tracking, common-word extraction, and story retrieval, multi-hop and filtering."
             " A submission names a method and its settings; the platform runs it on every attention call"
             " of the model, scores the answers as the harness does, and measures sparsity and speed itself."
-            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model solves under"
-            " dense attention; the others are shown as n/a until it does."
+            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (three GQA"
+            " layers wired by construction: copy heads, induction heads, a variable-chain lookup) solves"
+            " under dense attention; the others are shown as n/a until it does."
         ),
         phases=phases,
         formats=(

@@ -77,13 +77,18 @@ def model_answer(
     *, model: WiredModel, sample: Sample, attention: Attention = attention_dense,
     decode_attention: Attention = attention_dense,
 ) -> Answer:
-    """Prefill <bos> + the prompt through `attention`, then run the steps, decoding via `decode_attention`."""
+    """Prefill <bos> + the prompt + the forced words before the first generated token through
+    `attention` (as in the harness, the first answer token comes out of the prefill), then run the
+    other steps, decoding via `decode_attention`."""
     tok = model.tokenizer
+    steps = list(answer_steps(sample=sample))
     ids = [tok.token_id(token="<bos>")] + tok.encode(text=sample.prompt)
-    logits, cache = model.prefill(ids=torch.tensor([ids]), attention=attention)
     out: list[int] = []
+    while steps and steps[0].force:
+        out += tok.encode(text=steps.pop(0).force)
+    logits, cache = model.prefill(ids=torch.tensor([ids + out]), attention=attention)
     generated = 0
-    for step in answer_steps(sample=sample):
+    for step in steps:
         if step.force:
             forced = tok.encode(text=step.force)
             out += forced
