@@ -80,10 +80,13 @@ def phase_run(
     for length in plan.lengths:
         for task in SUPPORTED_TASKS:
             key = seed_key(task=task, length=length)
-            first = sample_make(task=task, index=0, seed=seeds[key], length=length)
-            inputs, steps = _inputs(model=model, submission=submission, sample=first)
-            attention.params, run.budgets[key] = params_for(submission=submission, prompt=inputs,
-                                                            decode_steps=steps)
+            if submission.method is None:  # dense: no budget to choose, no speed to measure
+                run.speed[length], run.budgets[key] = None, None
+            else:
+                first = sample_make(task=task, index=0, seed=seeds[key], length=length)
+                inputs, steps = _inputs(model=model, submission=submission, sample=first)
+                attention.params, run.budgets[key] = params_for(submission=submission, prompt=inputs,
+                                                                decode_steps=steps)
             if length not in run.speed:
                 started = time.perf_counter()
                 run.speed[length] = speed_measure(submission=submission, budget=run.budgets[key],
