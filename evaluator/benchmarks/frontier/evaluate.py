@@ -38,18 +38,27 @@ class CellResult:
 
 @dataclass
 class PhaseRun:
-    """What a phase run measured: per (task, length) scores, the attention tally, the speed per length."""
+    """What a phase run measured: per (task, length) scores, the attention tally, the speed per length,
+    and the budget chosen per (task, length) (keys as the seed files': "task@length")."""
 
     cells: list[CellResult] = field(default_factory=list)
     attention: MethodAttention | None = None
     speed: dict[int, SpeedFigures | None] = field(default_factory=dict)
-    budgets: dict[int, dict[str, float] | None] = field(default_factory=dict)
+    budgets: dict[str, dict[str, float] | None] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
 
 
 def bootstrap_interval(*, values: np.ndarray, reps: int = BOOTSTRAP_REPS) -> tuple[float, float]:
     """Percentile 95% interval of the mean, resampling samples with replacement (fixed generator)."""
     return bootstrap_mean_interval(values=values, reps=reps, seed=BOOTSTRAP_SEED)
+
+
+def _inputs(*, model: WiredModel, submission: FrontierSubmission, sample) -> tuple[dict, int]:
+    """(per layer q, k, v a method's budget is chosen on, decoded steps): a dense answer of `sample`."""
+    capture = CapturingDense()
+    model_answer(model=model, sample=sample, attention=capture.prefill, decode_attention=capture.decode)
+    whole, steps = capture.whole()
+    return (capture.prompt if submission.phase_kind == "prefill" else whole), steps
 
 
 def phase_run(
@@ -61,7 +70,10 @@ def phase_run(
     progress: ProgressFn,
     samples: int | None = None,
 ) -> PhaseRun:
-    """Run every supported task of `plan` at each length on `samples` (default the plan's) samples."""
+    """Run every supported task of `plan` at each length on `samples` (default the plan's) samples.
+
+    A target sparsity's budget is chosen per (task, length) on the q, k, v of that task's sample 0
+    (prompts of different tasks differ); speed is measured per length on the first task's."""
     count = plan.samples if samples is None else samples
     run = PhaseRun()
     with code_session(files=submission.code, log=run.log, hidden=plan.hidden) as sandboxed:
@@ -77,28 +89,33 @@ def _length_run(
     *, model: WiredModel, submission: FrontierSubmission, length: int, seeds: dict[str, int], count: int,
     run: PhaseRun, sandboxed: SandboxedMethod | None, progress: ProgressFn, total: int,
 ) -> None:
-    """Speed on the first sample's layer inputs, then every supported task's samples at ``length``."""
+    """Every supported task's samples at ``length``: a target sparsity's budget chosen per (task, length)
+    on the q, k, v of that task's sample 0 (prompts of different tasks differ); speed measured once
+    per length, on the first task's."""
     attention = run.attention
-    first = sample_make(task=SUPPORTED_TASKS[0], index=0, length=length,
-                        seed=seeds[seed_key(task=SUPPORTED_TASKS[0], length=length)])  # fmt: skip
-    capture = CapturingDense()
-    model_answer(model=model, sample=first, attention=capture.prefill, decode_attention=capture.decode)
-    whole, steps = capture.whole()
-    inputs = capture.prompt if submission.phase_kind == "prefill" else whole
-    chosen = params_for(submission=submission, prompt=inputs, decode_steps=steps)
-    attention.params, run.budgets[length] = chosen
-    started = time.perf_counter()
-    run.speed[length] = speed_measure(submission=submission, budget=run.budgets[length], prompt=inputs,
-                                      decode_steps=steps, sandboxed=sandboxed)  # fmt: skip
-    run.log.append(f"{length} tokens: speed measured on layer inputs of {first.task} sample 0 in "
-                   f"{time.perf_counter() - started:.1f} s; budget {run.budgets[length]}")  # fmt: skip
     hooks = SubmissionHooks(attention=attention)
     done = len(run.cells) * count
+    dense = submission.method is None and submission.code is None
     for task in SUPPORTED_TASKS:
+        key = seed_key(task=task, length=length)
+        if dense:  # no budget to choose, no speed to measure
+            run.speed[length], run.budgets[key] = None, None
+        else:
+            first = sample_make(task=task, index=0, seed=seeds[key], length=length)
+            inputs, steps = _inputs(model=model, submission=submission, sample=first)
+            attention.params, run.budgets[key] = params_for(submission=submission, prompt=inputs,
+                                                            decode_steps=steps)  # fmt: skip
+            if length not in run.speed:
+                started = time.perf_counter()
+                run.speed[length] = speed_measure(submission=submission, budget=run.budgets[key],
+                                                  prompt=inputs, decode_steps=steps,
+                                                  sandboxed=sandboxed)  # fmt: skip
+                run.log.append(f"{length} tokens: speed measured on layer inputs of {task} sample 0 in "
+                               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        run.log.append(f"{key}: budget {run.budgets[key]}")
         scores = []
         for index in range(count):
-            sample = sample_make(task=task, index=index, seed=seeds[seed_key(task=task, length=length)],
-                                 length=length)  # fmt: skip
+            sample = sample_make(task=task, index=index, seed=seeds[key], length=length)
             attention.reset()
             answer = model_answer(model=model, sample=sample, attention=hooks.prefill,
                                   decode_attention=hooks.decode)  # fmt: skip

@@ -67,7 +67,7 @@ def target_check(*, submission: FrontierSubmission, run: PhaseRun) -> None:
         shown = "n/a" if measured is None else f"{measured:.4f}"
         raise SubmissionRefused(
             f"target_sparsity: the measured sparsity {shown} misses the declared {target:.4f} by more than"
-            f" {TARGET_TOLERANCE} (budget chosen per length: {run.budgets})"
+            f" {TARGET_TOLERANCE} (budget chosen per task and length: {run.budgets})"
         )
 
 

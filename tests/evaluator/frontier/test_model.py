@@ -12,7 +12,7 @@ from evaluator.benchmarks.frontier import score_output, tokenizer_frontier
 from evaluator.benchmarks.frontier.model import WiredConfig, WiredModel, attention_dense
 from evaluator.benchmarks.frontier.model.protocol import SUPPORTED_TASKS, answer_steps, model_answer
 
-SHORT = {"ruler_niah": 1024}
+SHORT = {"ruler_niah": 1024, "ruler_vt": 1536}
 
 
 @cache
@@ -65,7 +65,7 @@ def test_model_hook_sees_gqa_shapes_once_per_layer():
     model().forward(ids=ids_of("The value for key is: one."), attention=hook)
     n = ids_of("The value for key is: one.").shape[1]
     q, kv = (1, cfg.n_heads, n, cfg.head_dim), (1, cfg.n_kv_heads, n, cfg.head_dim)
-    assert hook.calls == [(0, q, kv, kv), (1, q, kv, kv)]
+    assert hook.calls == [(0, q, kv, kv), (1, q, kv, kv), (2, q, kv, kv)]
     assert (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim) == (8, 2, 128)
 
 
@@ -75,7 +75,7 @@ def test_model_decode_hook_sees_one_query_over_the_cache():
     hook = Recorder()
     model().extend(ids=ids_of(" for")[:, 1:], cache=cache_, attention=hook)
     n = prompt.shape[1] + 1
-    assert [(c[0], c[1][2], c[2][2]) for c in hook.calls] == [(0, 1, n), (1, 1, n)]
+    assert [(c[0], c[1][2], c[2][2]) for c in hook.calls] == [(0, 1, n), (1, 1, n), (2, 1, n)]
 
 
 def test_model_decoding_with_the_cache_equals_the_full_forward():
@@ -154,7 +154,52 @@ def test_model_retrieval_head_spreads_attention_over_partial_matches():
 
 
 @pytest.mark.parametrize("bad", [dict(n_heads=6), dict(n_kv_heads=1, n_heads=8), dict(rotary_dim=31),
-                                 dict(n_prev=3), dict(retrieval_beta=0.0), dict(n_layers=3)])
+                                 dict(n_prev=3), dict(retrieval_beta=0.0), dict(n_layers=2),
+                                 dict(vt_slots=4), dict(far_offset=6), dict(vt_phase_drop=(1.0,) * 6)])
 def test_wired_config_rejects_bad_shapes(bad):
     with pytest.raises(ValueError):
         WiredConfig(**bad)
+
+
+def test_model_vt_protocol_writes_the_value_outside_the_answer_and_never_a_name():
+    sample = sample_cached("ruler_vt", 0, 1536)
+    forced = "".join(step.force for step in answer_steps(sample=sample))
+    assert forced.startswith(f"\n{sample.queries[0]}<answer>")
+    assert not any(name in forced for name in sample.answers)
+
+
+def _flag(text: str) -> float:
+    """The VAR flag (residual) at the last position of <bos> + `text`."""
+    from evaluator.benchmarks.frontier.model.wired import KvCache
+
+    x = model()._layers(x=model()._embed(ids=ids_of(text)), cache=KvCache(), attention=attention_dense)
+    return float(x[0, -1, model().weights.layout.slot(name="flags").start])
+
+
+def test_model_var_flag_is_raised_by_var_statements_only():
+    assert _flag(sample_cached("ruler_vt", 0, 1536).prompt) > 0.9
+    assert abs(_flag(sample_cached("ruler_niah", 0, 1024).prompt)) < 0.05
+
+
+def test_model_vt_chain_breaks_where_attention_cannot_see_a_statement():
+    sample = sample_cached("ruler_vt", 1, 1536)
+    tok = tokenizer_frontier()
+    ids = ids_of(sample.prompt)[0].tolist()
+    first, second = sample.answers[:2]
+    statement = tok.encode(text=f" VAR {second} = VAR {first}.")
+    hidden = _span(ids, statement)
+    hidden = range(hidden.start + 1, hidden.start + 1 + len(tok.encode(text=f" {second}")))
+
+    def blind(q, k, v, *, layer, causal):
+        """Dense attention with name 2 where it is assigned name 1 masked out of every key set."""
+        n_q, n_k = q.shape[2], k.shape[2]
+        mask = torch.arange(n_k)[None, :] <= torch.arange(n_q)[:, None] + (n_k - n_q)
+        mask[:, hidden.start:hidden.stop] = False
+        mask[:, 0] = True
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
+
+    seen = model_answer(model=model(), sample=sample)
+    blinded = model_answer(model=model(), sample=sample, attention=blind, decode_attention=blind)
+    assert score_output(task="ruler_vt", sample=sample, output=seen.text).value == 1.0
+    assert first in blinded.text and second not in blinded.text
+    assert score_output(task="ruler_vt", sample=sample, output=blinded.text).value < 0.5

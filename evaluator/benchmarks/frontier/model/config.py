@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 #: Feature dimensions of every head after the rotary part: is-<bos> (sinks) and is-break (".", "\n").
 N_FEATURES = 2
+#: Residual flags written by layer 2's task-gate head: [the prompt holds VAR statements, spare].
+N_FLAGS = 2
 
 
 @dataclass(frozen=True)
@@ -15,11 +17,20 @@ class WiredConfig:
     A head's dimensions are [rotary | features | content]: the first `rotary_dim` are rotated by RoPE
     and carry positions, the next two flag sinks and breaks, the last `d_emb` carry token embeddings.
     Layer 1 copies the `n_prev` previous tokens into each position; layer 2 matches `ngram`-token
-    contexts. `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller
-    spreads more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
+    contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back and flags VAR statements;
+    layer 3 is the chain lookup of variable tracking (`vt_slots`-token windows, the token `far_offset`
+    back as value).
+    `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller spreads
+    more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
+    `vt_beta` is the chain lookup's inverse temperature per matching token, `vt_dot` the weight of
+    "a '.' where the reply has a line break" (and -2x that for a space), `vt_sink` the lookup heads'
+    sink logit, lowered by `vt_flag_drop` in a VAR prompt and by `vt_phase_drop[i]` while the model
+    writes letter i + 1 of a name (its line's start i tokens back; `vt_first_drop` on the first line),
+    `vt_gain` their output scale,
+    `gate_strength` the logit of the flag head on tokens after "VAR" (and on the sink).
     """
 
-    n_layers: int = 2
+    n_layers: int = 3
     n_heads: int = 8
     n_kv_heads: int = 2
     head_dim: int = 128
@@ -29,16 +40,27 @@ class WiredConfig:
     ngram: int = 3
     retrieval_beta: float = 6.0
     positional_scale: float = 16.0
+    far_offset: int = 15
+    vt_slots: int = 6
+    vt_beta: float = 6.0
+    vt_dot: float = 2.0
+    vt_sink: float = 100.0
+    vt_flag_drop: float = 40.0
+    vt_phase_drop: tuple[float, ...] = (32.0, 40.0, 38.0)
+    vt_first_drop: tuple[float, ...] = (40.0, 40.0, 36.0)
+    vt_gain: float = 2.0
+    gate_strength: float = 20.0
     seed: int = 20250413
 
     def __post_init__(self) -> None:
         """Check the shapes: GQA groups, an even rotary part, room for the n-grams."""
-        for name in ("n_layers", "n_heads", "n_kv_heads", "head_dim", "rotary_dim", "n_prev", "ngram"):
+        for name in ("n_layers", "n_heads", "n_kv_heads", "head_dim", "rotary_dim", "n_prev", "ngram",
+                     "far_offset", "vt_slots"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if self.n_layers != 2:
-            raise ValueError(f"n_layers must be 2 (copy layer, then retrieval layer), got {self.n_layers}")
+        if self.n_layers != 3:
+            raise ValueError(f"n_layers must be 3 (copy, retrieval, chain lookup), got {self.n_layers}")
         if self.n_heads % self.n_kv_heads:
             raise ValueError(f"n_heads {self.n_heads} is not a multiple of n_kv_heads {self.n_kv_heads}")
         if self.n_kv_heads < 2 or self.group < 4:
@@ -48,9 +70,20 @@ class WiredConfig:
             raise ValueError(f"rotary_dim must be even and leave >= 16 content dims, got {self.rotary_dim}")
         if self.n_prev < self.ngram + 2:
             raise ValueError(f"n_prev {self.n_prev} must be at least ngram + 2 = {self.ngram + 2}")
-        if self.retrieval_beta <= 0 or self.positional_scale <= 0:
-            raise ValueError(f"temperatures must be positive, got beta {self.retrieval_beta}, "
-                             f"positional_scale {self.positional_scale}")
+        if not self.n_prev <= self.vt_slots < self.far_offset:
+            raise ValueError(f"need n_prev <= vt_slots < far_offset, got {self.n_prev}, {self.vt_slots}, "
+                             f"{self.far_offset}")
+        if max(len(self.vt_phase_drop), len(self.vt_first_drop)) >= self.vt_slots:
+            raise ValueError(f"vt_phase_drop needs fewer than vt_slots = {self.vt_slots} entries")
+        scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength)
+        if min(scales) <= 0:
+            raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
+                             f" vt_beta, vt_gain, gate_strength = {scales}")
+
+    @property
+    def n_back(self) -> int:
+        """Residual slots prev1..prev<n_back>: layer 1 copies n_prev of them, layer 2 the rest."""
+        return self.vt_slots
 
     @property
     def d_emb(self) -> int:

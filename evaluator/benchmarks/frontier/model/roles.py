@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import N_FEATURES, WiredConfig
+from .config import N_FEATURES, N_FLAGS, WiredConfig
 
 #: Decoy query roles cycled into free query heads: the usual shapes of real models' heads.
 DECOYS = ("sink", "vertical", "local", "slash", "wide")
@@ -14,11 +14,16 @@ SLASH_OFFSET = 64
 
 @dataclass(frozen=True)
 class HeadRole:
-    """One query head: `kind` (offset, induct, sink, vertical, local, slash, wide) and its argument.
+    """One query head: `kind` (offset, far, induct, gate, vt, sink, vertical, local, slash, wide), its arg.
 
-    offset: attend `arg` tokens back and write that token into residual slot prev<arg>.
+    offset: attend `arg` tokens back and write that token into residual slot prev<arg> (layers 0, 1).
+    far: attend `arg` tokens back and write that token into residual slot far.
     induct: match the n-gram ending `arg` tokens back against the KV head's n-gram keys; write the
-    attended token into the answer slot. Every other kind writes into the decoy slot.
+    attended token into the answer slot.
+    gate: attend the tokens right after "VAR" (else the sink); write 1 (else 0) into flag 0.
+    vt: the chain lookup (chain.py) of the reply's later lines (arg 0) or of its first line, after the
+    queried value (arg 1); writes the attended value into the answer slot.
+    Every other kind writes into the decoy slot.
     """
 
     kind: str
@@ -27,7 +32,8 @@ class HeadRole:
 
 @dataclass(frozen=True)
 class KeyRole:
-    """One KV head: `kind` token (key = the token itself) or ngram (key = the n-gram ending `arg` back)."""
+    """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back), or
+    vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot)."""
 
     kind: str
     arg: int = 0
@@ -35,19 +41,20 @@ class KeyRole:
 
 @dataclass(frozen=True)
 class ResidualLayout:
-    """Slices of the residual stream: tok, feat, prev1..prevN, out (the answer readout), decoy."""
+    """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags."""
 
     d_emb: int
     n_prev: int
 
     def slot(self, *, name: str) -> slice:
-        """The slice of slot `name` ("tok", "feat", "prev<k>", "out" or "decoy")."""
-        names = ["tok", "feat"] + [f"prev{k}" for k in range(1, self.n_prev + 1)] + ["out", "decoy"]
+        """The slice of slot `name` ("tok", "feat", "prev<k>", "far", "out", "decoy" or "flags")."""
+        names = ["tok", "feat"] + [f"prev{k}" for k in range(1, self.n_prev + 1)] + ["far", "out", "decoy",
+                                                                                     "flags"]
         if name not in names:
             raise ValueError(f"unknown residual slot {name!r}; slots: {names}")
         start = 0
         for current in names:
-            width = N_FEATURES if current == "feat" else self.d_emb
+            width = {"feat": N_FEATURES, "flags": N_FLAGS}.get(current, self.d_emb)
             if current == name:
                 return slice(start, start + width)
             start += width
@@ -60,7 +67,7 @@ class ResidualLayout:
     @property
     def d_model(self) -> int:
         """Width of the residual stream."""
-        return (self.n_prev + 3) * self.d_emb + N_FEATURES
+        return (self.n_prev + 4) * self.d_emb + N_FEATURES + N_FLAGS
 
 
 def _fill(*, roles: list[HeadRole], count: int, start: int = 0) -> list[HeadRole]:
@@ -84,9 +91,18 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
     if layer == 1:
         keys = [KeyRole(kind="ngram", arg=1), KeyRole(kind="ngram", arg=3)]
         keys += [KeyRole(kind="token") for _ in range(kv - 2)]
+        later = [HeadRole(kind="offset", arg=d) for d in range(config.n_prev + 1, config.n_back + 1)]
+        extra = [[HeadRole(kind="gate")] + later, [HeadRole(kind="far", arg=config.far_offset)]]
         heads = []
         for group, key in enumerate(keys):
             first = [HeadRole(kind="induct", arg=key.arg - 1)] if key.kind == "ngram" else []
-            heads += _fill(roles=first, count=g, start=2 * group + 4)
+            first += extra[group] if group < len(extra) else []
+            heads += _fill(roles=first, count=g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
-    raise ValueError(f"layer must be 0 or 1, got {layer}")
+    if layer == 2:
+        keys = [KeyRole(kind="vt")] + [KeyRole(kind="token") for _ in range(kv - 1)]
+        heads = _fill(roles=[HeadRole(kind="vt", arg=0), HeadRole(kind="vt", arg=1)], count=g)
+        for group in range(1, kv):
+            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 1)
+        return tuple(keys), tuple(heads)
+    raise ValueError(f"layer must be 0, 1 or 2, got {layer}")

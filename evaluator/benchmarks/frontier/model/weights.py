@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from ..tokenizer import WordTokenizer
+from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
 from .rope import rope_frequencies, rope_offset_key, rope_offset_query
@@ -55,10 +56,15 @@ def _orthogonal(*, n: int, count: int, gen: torch.Generator) -> torch.Tensor:
 
 
 def token_tables(*, tokenizer: WordTokenizer, config: WiredConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """(embeddings: seeded random unit rows [V, d_emb], features: is-<bos>, is-break [V, 2])."""
+    """(embeddings: seeded random unit rows [V, d_emb], the chain tokens made orthonormal, <bos> zero;
+    features: is-<bos>, is-break [V, 2])."""
     gen = torch.Generator().manual_seed(config.seed)
     embed = torch.randn(tokenizer.vocab_size, config.d_emb, generator=gen, dtype=torch.float64)
     embed = (embed / embed.norm(dim=1, keepdim=True)).to(torch.float32)
+    ids = [i for t in CHAIN_TOKENS for i in tokenizer.encode(text=t)]  # one token each
+    q, r = torch.linalg.qr(embed[ids].T.to(torch.float64))
+    embed[ids] = (q * torch.sign(torch.diagonal(r))[None, :]).T.to(torch.float32)
+    embed[tokenizer.token_id(token="<bos>")] = 0.0  # the sink carries no token: heads that rest on it add 0
     features = torch.zeros(tokenizer.vocab_size, N_FEATURES)
     features[tokenizer.token_id(token="<bos>"), 0] = 1.0
     for brk in ("\n", "."):
@@ -74,13 +80,13 @@ def _local_query(*, config: WiredConfig) -> torch.Tensor:
     return q
 
 
-def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, proj: torch.Tensor,
+def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
            d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one query head, in logit units (scaled by sqrt(d) for attention)."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
     content = slice(r + N_FEATURES, d)
-    if role.kind in ("offset", "slash"):
+    if role.kind in ("offset", "slash", "far"):
         offset = rope_offset_query(offset=role.arg, rotary_dim=r, base=config.rope_base)
         b[:r] = config.positional_scale * offset
     elif role.kind == "local":
@@ -91,13 +97,17 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, proj:
         b[r + 1] = VERTICAL_STRENGTH
     elif role.kind == "induct":
         for o in range(config.ngram):
-            w[layout.token_slot(back=role.arg + o), content] = config.retrieval_beta * proj[o].T
+            w[layout.token_slot(back=role.arg + o), content] = config.retrieval_beta * parts.proj[o].T
+    elif role.kind == "gate":
+        b[content], b[r] = gate_query(parts=parts, config=config)
+    elif role.kind == "vt":
+        w, b = chain_query(parts=parts, config=config, layout=layout, d_model=d_model, first=role.arg == 1)
     elif role.kind != "wide":
         raise ValueError(f"unknown head kind {role.kind!r}")
     return w * math.sqrt(d), b * math.sqrt(d)
 
 
-def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, proj: torch.Tensor,
+def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
          d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one key head: positional constant, token features, content."""
     d, r = config.head_dim, config.rotary_dim
@@ -107,42 +117,56 @@ def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, proj: to
     w[feat, r:r + N_FEATURES] = torch.eye(N_FEATURES)
     content = slice(r + N_FEATURES, d)
     if role.kind == "token":
-        w[layout.token_slot(back=0), content] = proj[0].T
+        w[layout.token_slot(back=0), content] = parts.proj[0].T
     elif role.kind == "ngram":
         for o in range(config.ngram):
-            w[layout.token_slot(back=role.arg + o), content] = proj[o].T
+            w[layout.token_slot(back=role.arg + o), content] = parts.proj[o].T
+    elif role.kind == "vt":
+        w[:, content] = chain_key(parts=parts, config=config, layout=layout, d_model=d_model)
     else:
         raise ValueError(f"unknown key kind {role.kind!r}")
     return w, b
 
 
-def _target(*, role: HeadRole, layer: int, layout: ResidualLayout) -> slice:
-    """The residual slot a query head writes into."""
-    if layer == 0 and role.kind == "offset":
-        return layout.slot(name=f"prev{role.arg}")
-    return layout.slot(name="out" if role.kind == "induct" else "decoy")
+def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainParts,
+            config: WiredConfig) -> torch.Tensor:
+    """The output map [d, d_model] of a query head: its value's content into the slot it writes."""
+    d, e = config.head_dim, config.d_emb
+    content = slice(d - e, d)
+    o = torch.zeros(d, layout.d_model)
+    if role.kind == "gate":
+        o[content, layout.slot(name="flags").start] = parts.space  # the token after "VAR" is a space
+        return o
+    if role.kind == "offset":
+        target, gain = layout.slot(name=f"prev{role.arg}"), 1.0
+    elif role.kind == "far":
+        target, gain = layout.slot(name="far"), 1.0
+    elif role.kind in ("induct", "vt"):
+        target, gain = layout.slot(name="out"), config.vt_gain if role.kind == "vt" else 1.0
+    else:
+        target, gain = layout.slot(name="decoy"), 1.0
+    o[content, target] = gain * torch.eye(e)
+    return o
 
 
-def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, proj: torch.Tensor) -> LayerWeights:
-    """The weights of `layer` from its roles; n-gram keys and queries share the projections `proj`."""
+def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: ChainParts) -> LayerWeights:
+    """The weights of `layer` from its roles; n-gram keys and queries share the projections `parts.proj`."""
     keys, heads = layer_roles(config=config, layer=layer)
     d_model, d, e = layout.d_model, config.head_dim, config.d_emb
     content = slice(d - e, d)
     wq, bq, wk, bk, wv, wo = [], [], [], [], [], []
     for key in keys:
-        w, b = _key(role=key, config=config, layout=layout, proj=proj, d_model=d_model)
+        w, b = _key(role=key, config=config, layout=layout, parts=parts, d_model=d_model)
         wk.append(w)
         bk.append(b)
         v = torch.zeros(d_model, d)
-        v[layout.token_slot(back=0), content] = torch.eye(e)
+        v[layout.slot(name="far") if key.kind == "vt" else layout.token_slot(back=0), content] = torch.eye(e)
         wv.append(v)
     for role in heads:
-        w, b = _query(role=role, config=config, layout=layout, proj=proj, d_model=d_model)
+        w, b = _query(role=role, config=config, layout=layout, parts=parts, d_model=d_model)
         wq.append(w)
         bq.append(b)
-        o = torch.zeros(d, d_model)
-        o[content, _target(role=role, layer=layer, layout=layout)] = torch.eye(e)
-        wo.append(o)
+        wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, config=config))
     return layer_weights_from_heads(wq=torch.stack(wq), bq=torch.stack(bq), wk=torch.stack(wk),
                                     bk=torch.stack(bk), wv=torch.stack(wv), wo=torch.stack(wo))
 
@@ -152,6 +176,8 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     embed, features = token_tables(tokenizer=tokenizer, config=config)
     gen = torch.Generator().manual_seed(config.seed + 1)
     proj = _orthogonal(n=config.d_emb, count=config.ngram, gen=gen)
-    layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_prev)
-    layers = tuple(_layer(config=config, layer=i, layout=layout, proj=proj) for i in range(config.n_layers))
+    vt_proj = _orthogonal(n=config.d_emb, count=config.vt_slots, gen=gen)
+    parts = chain_parts(tokenizer=tokenizer, embed=embed, proj=proj, vt_proj=vt_proj)
+    layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
+    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts) for i in range(config.n_layers))
     return WiredWeights(embed=embed, features=features, layers=layers, layout=layout)
