@@ -78,7 +78,7 @@ def video_quality(pred: np.ndarray, target: np.ndarray) -> VideoQuality:
     (Wang 2004, Gaussian window), Sparse-VideoGen's SSIM and LPIPS of frames (F, H, W, 3) in [0, 1]."""
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape or pred.ndim != 4:
-        raise ValueError(f"videos must be (frames, H, W, 3) of one shape, got {pred.shape} and {target.shape}")
+        raise ValueError(f"videos must be (frames, H, W, 3) alike, got {pred.shape} and {target.shape}")
     pairs = list(zip(pred, target, strict=True))
     frame_lpips = [lpips(p, t) for p, t in pairs]
     return VideoQuality(
