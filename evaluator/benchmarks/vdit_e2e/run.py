@@ -1,0 +1,136 @@
+"""Sample each video of a phase densely and with the submitted method from the same noise; time both."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from evaluator.contract import ProgressFn
+from evaluator.metrics.video import VideoQuality, video_frames, video_quality
+from kernels.harness import VideoGeometry
+
+from ..vdit.dit.model import VideoDiT
+from ..vdit.dit.sampler import SamplerConfig, noise_draw, sample_video
+from ..vdit.submission import VditSubmission
+from .hooks import CallRecord, DenseHook, MethodHook
+
+REPEATS = 5
+
+
+@dataclass(frozen=True)
+class VideoResult:
+    """One video: its noise seed and class, the quality of the sparse video against the dense one, the
+    harness's per-call records (empty for dense), and both videos' frames (F, H, W, 3) in [0, 1]."""
+
+    index: int
+    seed: int
+    label: int
+    quality: VideoQuality
+    records: tuple[CallRecord, ...]
+    dense_frames: np.ndarray
+    sparse_frames: np.ndarray
+
+    def layer_errors(self, layers: int) -> tuple[float, ...]:
+        """Each layer's attention error averaged over the sampling steps (0 for dense)."""
+        if not self.records:
+            return (0.0,) * layers
+        return tuple(float(np.mean([r.rel_l2 for r in self.records if r.layer == i])) for i in range(layers))
+
+    @property
+    def density(self) -> float:
+        """Mean density over the calls (1 for dense)."""
+        return float(np.mean([r.density for r in self.records])) if self.records else 1.0
+
+
+@dataclass(frozen=True)
+class SpeedResult:
+    """Medians over the timed rounds (the first video, dense and sparse sampling interleaved) in ms."""
+
+    dense_sampling_ms: float
+    method_sampling_ms: float
+    dense_attention_ms: float
+    method_attention_ms: float
+    estimator_ms: float
+    rounds: int
+
+
+@dataclass
+class E2eRun:
+    """Every video of a phase, the speed figures (None for dense) and the log lines."""
+
+    videos: list[VideoResult] = field(default_factory=list)
+    speed: SpeedResult | None = None
+    log: list[str] = field(default_factory=list)
+
+
+def model_geometry(model: VideoDiT) -> VideoGeometry:
+    """The token grid the methods see: frame-major (frames, rows, cols) tokens, no text tokens."""
+    frames, rows, cols = model.config.grid
+    return VideoGeometry(frames=frames, height=rows, width=cols, text_tokens=0)
+
+
+def _sample(model: VideoDiT, seed: int, label: int, steps: int, hook) -> tuple[torch.Tensor, float]:
+    """(video (3, F, H, W), wall ms) sampled from the seed's noise through ``hook``."""
+    noise = noise_draw(seed=seed, batch=1, model=model)
+    start = time.perf_counter()
+    video = sample_video(model=model, noise=noise, labels=torch.tensor([label]),
+                         config=SamplerConfig(steps=steps), attend=hook)  # fmt: skip
+    return video[0], (time.perf_counter() - start) * 1000.0
+
+
+def speed_measure(
+    *, model: VideoDiT, submission: VditSubmission, video: tuple[int, int], steps: int, sampling: int,
+    repeats: int,
+) -> SpeedResult:  # fmt: skip
+    """Sample one video densely and with the method in ``repeats`` interleaved rounds after a warm-up
+    round (no measuring inside the hooks); medians of the walls and of the hooks' summed times."""
+    geometry = model_geometry(model)
+    rows: dict[str, list[float]] = {k: [] for k in ("dense", "method", "dense_att", "att", "est")}
+    for round_index in range(repeats + 1):
+        dense = DenseHook()
+        _, dense_ms = _sample(model, *video, steps, dense)
+        method = MethodHook(submission=submission, geometry=geometry, seed=sampling)
+        _, method_ms = _sample(model, *video, steps, method)
+        if round_index:
+            for key, value in (("dense", dense_ms), ("method", method_ms), ("dense_att", dense.attention_ms),
+                               ("att", method.attention_ms), ("est", method.estimator_ms)):  # fmt: skip
+                rows[key].append(value)
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    return SpeedResult(med["dense"], med["method"], med["dense_att"], med["att"], med["est"], repeats)
+
+
+def phase_run(
+    *, model: VideoDiT, submission: VditSubmission, videos: tuple[tuple[int, int], ...], steps: int,
+    sampling: int, repeats: int, progress: ProgressFn,
+) -> E2eRun:  # fmt: skip
+    """Every video sampled densely and with the method (measuring each call), then the timed rounds."""
+    run, geometry = E2eRun(), model_geometry(model)
+    dense_only = submission.method is None
+    for index, (seed, label) in enumerate(videos):
+        progress(index / (len(videos) + 1), f"video {index + 1} of {len(videos)}")
+        dense_video, _ = _sample(model, seed, label, steps, DenseHook())
+        dense = video_frames(dense_video.numpy())
+        if dense_only:
+            sparse, records = dense, ()
+        else:
+            hook = MethodHook(submission=submission, geometry=geometry, seed=sampling, measure=True)
+            sparse = video_frames(_sample(model, seed, label, steps, hook)[0].numpy())
+            records = tuple(hook.records)
+        run.videos.append(
+            VideoResult(index, seed, label, video_quality(sparse, dense), records, dense, sparse)
+        )
+    if not dense_only:
+        progress(len(videos) / (len(videos) + 1), "timing dense and sparse sampling")
+        run.speed = speed_measure(model=model, submission=submission, video=videos[0], steps=steps,
+                                  sampling=sampling, repeats=repeats)  # fmt: skip
+        s = run.speed
+        run.log.append(
+            f"timed rounds: {s.rounds} after a warm-up, on video 1; medians: dense sampling"
+            f" {s.dense_sampling_ms:.0f} ms, method sampling {s.method_sampling_ms:.0f} ms"
+        )
+    progress(1.0, "sampled")
+    return run
