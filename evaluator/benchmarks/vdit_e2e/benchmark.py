@@ -16,7 +16,7 @@ from ..vdit.submission import VditSubmission
 from .baselines import e2e_baselines
 from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
 from .report import split_score
-from .run import REPEATS, phase_run
+from .run import REPEATS, E2eRun, phase_run
 from .spec import VERSION, WEIGHTS_FILE, e2e_spec
 from .submission import e2e_problems
 
@@ -88,17 +88,24 @@ class VditE2eBenchmark(Benchmark):
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
         """Sample every video of the phase; public split = the first half of the videos, private = all."""
+        return self.report(self.run(payload, hidden_dir, progress))
+
+    def run(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> E2eRun:
+        """The phase's videos sampled densely and with the submission, and the timed rounds."""
         submission, problems = self._parse(payload)
         if submission is None:
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
         plan = phase_plan(slug=payload.phase)
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
         videos = seeds.videos if self.video_count is None else seeds.videos[: self.video_count]
-        model = self.model()
-        run = phase_run(model=model, submission=submission, videos=videos, steps=self.steps or plan.steps,
-                        sampling=seeds.sampling, repeats=self.repeats, progress=progress)  # fmt: skip
-        layers = model.config.depth
-        splits = {"public": split_score(run=run, layers=layers, video_limit=max(1, len(videos) // 2)),
+        return phase_run(model=self.model(), submission=submission, videos=videos,
+                         steps=self.steps or plan.steps, sampling=seeds.sampling, repeats=self.repeats,
+                         progress=progress)  # fmt: skip
+
+    def report(self, run: E2eRun) -> ScoreReport:
+        """The split scores of a run: public = the first half of the videos, private = all."""
+        layers, count = self.model().config.depth, len(run.videos)
+        splits = {"public": split_score(run=run, layers=layers, video_limit=max(1, count // 2)),
                   "private": split_score(run=run, layers=layers, video_limit=None)}  # fmt: skip
         return ScoreReport(splits=splits, protocol_version=PROTOCOL, hardware=hardware_fingerprint(),
                            log=tuple(run.log))  # fmt: skip

@@ -65,6 +65,13 @@ class E2eRun:
     videos: list[VideoResult] = field(default_factory=list)
     speed: SpeedResult | None = None
     log: list[str] = field(default_factory=list)
+    #: Where the job's time went, in seconds: dense sampling, the method's sampling (its estimator and
+    #: attention inside), the harness's per-call measuring, the video metrics, the timed rounds.
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, seconds: float) -> None:
+        """Add ``seconds`` to the ``name`` share of the job's time."""
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
 
 def model_geometry(model: VideoDiT) -> VideoGeometry:
@@ -112,25 +119,36 @@ def phase_run(
     dense_only = submission.method is None
     for index, (seed, label) in enumerate(videos):
         progress(index / (len(videos) + 1), f"video {index + 1} of {len(videos)}")
-        dense_video, _ = _sample(model, seed, label, steps, DenseHook())
+        dense_hook = DenseHook()
+        dense_video, dense_ms = _sample(model, seed, label, steps, dense_hook)
+        run.add("dense sampling", dense_ms / 1000)
+        run.add("dense attention (in dense sampling)", dense_hook.attention_ms / 1000)
         dense = video_frames(dense_video.numpy())
         if dense_only:
             sparse, records = dense, ()
         else:
             hook = MethodHook(submission=submission, geometry=geometry, seed=sampling, measure=True)
-            sparse = video_frames(_sample(model, seed, label, steps, hook)[0].numpy())
-            records = tuple(hook.records)
-        run.videos.append(
-            VideoResult(index, seed, label, video_quality(sparse, dense), records, dense, sparse)
-        )
+            sparse_video, sparse_ms = _sample(model, seed, label, steps, hook)
+            sparse, records = video_frames(sparse_video.numpy()), tuple(hook.records)
+            run.add("method sampling", (sparse_ms - hook.measure_ms) / 1000)
+            run.add("method attention (in method sampling)", hook.attention_ms / 1000)
+            run.add("estimator (in method sampling)", hook.estimator_ms / 1000)
+            run.add("per-call measuring (dense reference, density)", hook.measure_ms / 1000)
+        start = time.perf_counter()
+        quality = video_quality(sparse, dense)
+        run.add("video metrics", time.perf_counter() - start)
+        run.videos.append(VideoResult(index, seed, label, quality, records, dense, sparse))
     if not dense_only:
         progress(len(videos) / (len(videos) + 1), "timing dense and sparse sampling")
+        start = time.perf_counter()
         run.speed = speed_measure(model=model, submission=submission, video=videos[0], steps=steps,
                                   sampling=sampling, repeats=repeats)  # fmt: skip
+        run.add("timed rounds", time.perf_counter() - start)
         s = run.speed
         run.log.append(
             f"timed rounds: {s.rounds} after a warm-up, on video 1; medians: dense sampling"
             f" {s.dense_sampling_ms:.0f} ms, method sampling {s.method_sampling_ms:.0f} ms"
         )
+    run.log.append("time (s): " + ", ".join(f"{name} {s:.1f}" for name, s in run.seconds.items()))
     progress(1.0, "sampled")
     return run
