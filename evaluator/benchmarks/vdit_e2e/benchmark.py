@@ -18,9 +18,11 @@ from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
 from .report import split_score
 from .run import REPEATS, E2eRun, phase_run
 from .spec import VERSION, WEIGHTS_FILE, e2e_spec
+from .strip import frame_strip_png
 from .submission import e2e_problems
 
 PROTOCOL = f"vdit-e2e-{VERSION}"
+STRIP_NAME = "frames.png"
 WEIGHTS = Path(__file__).resolve().parents[1] / "vdit" / "dit" / WEIGHTS_FILE
 
 
@@ -98,17 +100,24 @@ class VditE2eBenchmark(Benchmark):
         plan = phase_plan(slug=payload.phase)
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
         videos = seeds.videos if self.video_count is None else seeds.videos[: self.video_count]
-        return phase_run(model=self.model(), submission=submission, videos=videos,
-                         steps=self.steps or plan.steps, sampling=seeds.sampling, repeats=self.repeats,
-                         progress=progress)  # fmt: skip
+        run = phase_run(model=self.model(), submission=submission, videos=videos,
+                        steps=self.steps or plan.steps, sampling=seeds.sampling, repeats=self.repeats,
+                        progress=progress)  # fmt: skip
+        run.hidden = plan.hidden
+        return run
 
     def report(self, run: E2eRun) -> ScoreReport:
-        """The split scores of a run: public = the first half of the videos, private = all."""
+        """The split scores of a run (public = the first half of the videos, private = all) and, on the
+        published-seed phase, the first video's frame strip (hidden videos are never shown)."""
         layers, count = self.model().config.depth, len(run.videos)
         splits = {"public": split_score(run=run, layers=layers, video_limit=max(1, count // 2)),
                   "private": split_score(run=run, layers=layers, video_limit=None)}  # fmt: skip
+        artefacts = {}
+        if not run.hidden and run.videos:
+            first = run.videos[0]
+            artefacts[STRIP_NAME] = frame_strip_png(dense=first.dense_frames, sparse=first.sparse_frames)
         return ScoreReport(splits=splits, protocol_version=PROTOCOL, hardware=hardware_fingerprint(),
-                           log=tuple(run.log))  # fmt: skip
+                           log=tuple(run.log), artefacts=artefacts)  # fmt: skip
 
     def baselines(self) -> list[Baseline]:
         """Dense and the methods at their presets and settings."""

@@ -64,6 +64,7 @@ class E2eRun:
 
     videos: list[VideoResult] = field(default_factory=list)
     speed: SpeedResult | None = None
+    hidden: bool = True  # the videos come from hidden seeds: nothing of them is shown
     log: list[str] = field(default_factory=list)
     #: Where the job's time went, in seconds: dense sampling, the method's sampling (its estimator and
     #: attention inside), the harness's per-call measuring, the video metrics, the timed rounds.

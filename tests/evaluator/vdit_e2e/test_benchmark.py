@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 from sb_seeds import seeds_for
 
 from evaluator.benchmarks.vdit.dit.sampler import SamplerConfig, noise_draw, sample_video
@@ -14,7 +16,8 @@ from evaluator.benchmarks.vdit.submission import VditSubmission
 from evaluator.benchmarks.vdit_e2e import VditE2eBenchmark
 from evaluator.benchmarks.vdit_e2e.report import DENSE_REASON
 from evaluator.benchmarks.vdit_e2e.run import phase_run
-from evaluator.contract import Payload, no_progress
+from evaluator.benchmarks.vdit_e2e.strip import frame_strip_png
+from evaluator.contract import ARTEFACT_MAX_BYTES, Payload, no_progress
 from evaluator.metrics.video import video_frames, video_quality
 from kernels.method_config import method_config_parse
 
@@ -142,3 +145,27 @@ def test_every_published_value_is_declared(built, diagonal) -> None:
     assert spec.ranking_metric == "psnr" and spec.pareto_axes == ("e2e_speedup", "psnr")
     assert "13 of its 16 heads are diffuse" in spec.description and "38 minutes" in spec.description
     assert len(bench.baselines()) == 11 and {b.phases for b in bench.baselines()} == {("dev", "test")}
+
+
+def test_the_frame_strip_shows_dense_above_sparse_on_the_dev_phase_only(built, diagonal) -> None:
+    bench, out = built
+    png = diagonal.artefacts["frames.png"]
+    assert png.startswith(b"\x89PNG") and len(png) <= ARTEFACT_MAX_BYTES
+    image = np.asarray(Image.open(io.BytesIO(png)))
+    assert image.shape == (2 * 128 + 4, 2 * 128 + 4, 3)  # 2 frames: the first, and the middle = the last
+    assert (image[128:132] == 255).all() and not np.array_equal(image[:128, :128], image[132:, :128])
+    hidden = bench.score(_payload(out, {"method": "dense"}, phase="test"), out / "hidden")
+    assert hidden.artefacts == {}
+
+
+def test_frame_strip_places_first_middle_and_last_frames() -> None:
+    rng = np.random.default_rng(0)
+    dense, sparse = rng.random((5, 8, 8, 3)), rng.random((5, 8, 8, 3))
+    image = np.asarray(Image.open(io.BytesIO(frame_strip_png(dense=dense, sparse=sparse, scale=2))))
+    assert image.shape == (2 * 16 + 4, 3 * 16 + 8, 3)
+    for col, frame in enumerate((0, 2, 4)):
+        left = col * (16 + 4)
+        np.testing.assert_array_equal(image[0:16:2, left : left + 16 : 2], np.round(dense[frame] * 255))
+        np.testing.assert_array_equal(image[20:36:2, left : left + 16 : 2], np.round(sparse[frame] * 255))
+    with pytest.raises(ValueError, match="alike"):
+        frame_strip_png(dense=dense, sparse=sparse[:2])
