@@ -94,62 +94,72 @@ def speed_measure(
     *, model: VideoDiT, submission: VditSubmission, video: tuple[int, int], steps: int, sampling: int,
     repeats: int,
 ) -> SpeedResult:  # fmt: skip
-    """Sample one video densely and with the method in ``repeats`` interleaved rounds after a warm-up
-    round (no measuring inside the hooks); medians of the walls and of the hooks' summed times."""
+    """Sample one video densely and with the method in ``repeats`` interleaved rounds (no measuring
+    inside the hooks); medians of the walls and of the hooks' summed times. The caller has just sampled
+    this video both ways: that was the warm-up."""
     geometry = model_geometry(model)
     rows: dict[str, list[float]] = {k: [] for k in ("dense", "method", "dense_att", "att", "est")}
-    for round_index in range(repeats + 1):
+    for _ in range(repeats):
         dense = DenseHook()
         _, dense_ms = _sample(model, *video, steps, dense)
         method = MethodHook(submission=submission, geometry=geometry, seed=sampling)
         _, method_ms = _sample(model, *video, steps, method)
-        if round_index:
-            for key, value in (("dense", dense_ms), ("method", method_ms), ("dense_att", dense.attention_ms),
-                               ("att", method.attention_ms), ("est", method.estimator_ms)):  # fmt: skip
-                rows[key].append(value)
+        for key, value in (("dense", dense_ms), ("method", method_ms), ("dense_att", dense.attention_ms),
+                           ("att", method.attention_ms), ("est", method.estimator_ms)):  # fmt: skip
+            rows[key].append(value)
     med = {k: statistics.median(v) for k, v in rows.items()}
     return SpeedResult(med["dense"], med["method"], med["dense_att"], med["att"], med["est"], repeats)
+
+
+def _video_run(
+    run: E2eRun, model: VideoDiT, submission: VditSubmission, geometry: VideoGeometry, index: int,
+    video: tuple[int, int], steps: int, sampling: int,
+) -> VideoResult:  # fmt: skip
+    """One video sampled densely, then with the method measuring each call (dense: once), and scored."""
+    seed, label = video
+    dense_hook = DenseHook()
+    dense_video, dense_ms = _sample(model, seed, label, steps, dense_hook)
+    run.add("dense sampling", dense_ms / 1000)
+    run.add("dense attention (in dense sampling)", dense_hook.attention_ms / 1000)
+    dense = video_frames(dense_video.numpy())
+    if submission.method is None:
+        sparse, records = dense, ()
+    else:
+        hook = MethodHook(submission=submission, geometry=geometry, seed=sampling, measure=True)
+        sparse_video, sparse_ms = _sample(model, seed, label, steps, hook)
+        sparse, records = video_frames(sparse_video.numpy()), tuple(hook.records)
+        run.add("method sampling", (sparse_ms - hook.measure_ms) / 1000)
+        run.add("method attention (in method sampling)", hook.attention_ms / 1000)
+        run.add("estimator (in method sampling)", hook.estimator_ms / 1000)
+        run.add("per-call measuring (dense reference, density)", hook.measure_ms / 1000)
+    start = time.perf_counter()
+    quality = video_quality(sparse, dense)
+    run.add("video metrics", time.perf_counter() - start)
+    return VideoResult(index, seed, label, quality, records, dense, sparse)
 
 
 def phase_run(
     *, model: VideoDiT, submission: VditSubmission, videos: tuple[tuple[int, int], ...], steps: int,
     sampling: int, repeats: int, progress: ProgressFn,
 ) -> E2eRun:  # fmt: skip
-    """Every video sampled densely and with the method (measuring each call), then the timed rounds."""
+    """Every video sampled densely and with the method (measuring each call); after the first video
+    (the warm-up), the timed rounds on it."""
     run, geometry = E2eRun(), model_geometry(model)
     dense_only = submission.method is None
     for index, (seed, label) in enumerate(videos):
         progress(index / (len(videos) + 1), f"video {index + 1} of {len(videos)}")
-        dense_hook = DenseHook()
-        dense_video, dense_ms = _sample(model, seed, label, steps, dense_hook)
-        run.add("dense sampling", dense_ms / 1000)
-        run.add("dense attention (in dense sampling)", dense_hook.attention_ms / 1000)
-        dense = video_frames(dense_video.numpy())
-        if dense_only:
-            sparse, records = dense, ()
-        else:
-            hook = MethodHook(submission=submission, geometry=geometry, seed=sampling, measure=True)
-            sparse_video, sparse_ms = _sample(model, seed, label, steps, hook)
-            sparse, records = video_frames(sparse_video.numpy()), tuple(hook.records)
-            run.add("method sampling", (sparse_ms - hook.measure_ms) / 1000)
-            run.add("method attention (in method sampling)", hook.attention_ms / 1000)
-            run.add("estimator (in method sampling)", hook.estimator_ms / 1000)
-            run.add("per-call measuring (dense reference, density)", hook.measure_ms / 1000)
-        start = time.perf_counter()
-        quality = video_quality(sparse, dense)
-        run.add("video metrics", time.perf_counter() - start)
-        run.videos.append(VideoResult(index, seed, label, quality, records, dense, sparse))
-    if not dense_only:
-        progress(len(videos) / (len(videos) + 1), "timing dense and sparse sampling")
-        start = time.perf_counter()
-        run.speed = speed_measure(model=model, submission=submission, video=videos[0], steps=steps,
-                                  sampling=sampling, repeats=repeats)  # fmt: skip
-        run.add("timed rounds", time.perf_counter() - start)
-        s = run.speed
-        run.log.append(
-            f"timed rounds: {s.rounds} after a warm-up, on video 1; medians: dense sampling"
-            f" {s.dense_sampling_ms:.0f} ms, method sampling {s.method_sampling_ms:.0f} ms"
-        )
-    run.log.append("time (s): " + ", ".join(f"{name} {s:.1f}" for name, s in run.seconds.items()))
+        run.videos.append(_video_run(run, model, submission, geometry, index, (seed, label), steps, sampling))
+        if index == 0 and not dense_only:
+            progress(1 / (len(videos) + 1), "timing dense and sparse sampling on video 1")
+            start = time.perf_counter()
+            run.speed = speed_measure(model=model, submission=submission, video=videos[0], steps=steps,
+                                      sampling=sampling, repeats=repeats)  # fmt: skip
+            run.add("timed rounds", time.perf_counter() - start)
+            s = run.speed
+            run.log.append(
+                f"timed rounds: {s.rounds} after a warm-up, on video 1; medians: dense sampling"
+                f" {s.dense_sampling_ms:.0f} ms, method sampling {s.method_sampling_ms:.0f} ms"
+            )
+    run.log.append("time (s): " + ", ".join(f"{name} {secs:.1f}" for name, secs in run.seconds.items()))
     progress(1.0, "sampled")
     return run
