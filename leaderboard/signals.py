@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models.signals import post_delete, pre_save
 
 from leaderboard.models import Submission
+from leaderboard.services.artefacts import submission_artefacts_delete
 from leaderboard.services.board_inputs import leaderboards_refresh_on_commit, user_entries_phases
 
 
@@ -13,6 +15,8 @@ def _submission_deleted(sender, instance: Submission, **kwargs) -> None:
     """A scored submission deleted (by the admin or with its owner) leaves its board's ranks behind."""
     if instance.status == Submission.Status.SCORED:
         leaderboards_refresh_on_commit(phase_ids=[instance.phase_id])
+    pk = instance.pk
+    transaction.on_commit(lambda: submission_artefacts_delete(submission_id=pk))
 
 
 def _user_saving(sender, instance, update_fields=None, **kwargs) -> None:

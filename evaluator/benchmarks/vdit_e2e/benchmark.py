@@ -22,7 +22,7 @@ from .strip import frame_strip_png
 from .submission import e2e_problems
 
 PROTOCOL = f"vdit-e2e-{VERSION}"
-STRIP_NAME = "frames.png"
+STRIP_NAME = "frames-first-middle-last_dense-above-sparse-below.png"
 WEIGHTS = Path(__file__).resolve().parents[1] / "vdit" / "dit" / WEIGHTS_FILE
 
 

@@ -14,6 +14,7 @@ from sb_seeds import seeds_for
 from evaluator.benchmarks.vdit.dit.sampler import SamplerConfig, noise_draw, sample_video
 from evaluator.benchmarks.vdit.submission import VditSubmission
 from evaluator.benchmarks.vdit_e2e import VditE2eBenchmark
+from evaluator.benchmarks.vdit_e2e.benchmark import STRIP_NAME
 from evaluator.benchmarks.vdit_e2e.report import DENSE_REASON
 from evaluator.benchmarks.vdit_e2e.run import phase_run
 from evaluator.benchmarks.vdit_e2e.strip import frame_strip_png
@@ -149,7 +150,7 @@ def test_every_published_value_is_declared(built, diagonal) -> None:
 
 def test_the_frame_strip_shows_dense_above_sparse_on_the_dev_phase_only(built, diagonal) -> None:
     bench, out = built
-    png = diagonal.artefacts["frames.png"]
+    png = diagonal.artefacts[STRIP_NAME]
     assert png.startswith(b"\x89PNG") and len(png) <= ARTEFACT_MAX_BYTES
     image = np.asarray(Image.open(io.BytesIO(png)))
     assert image.shape == (2 * 128 + 4, 2 * 128 + 4, 3)  # 2 frames: the first, and the middle = the last
