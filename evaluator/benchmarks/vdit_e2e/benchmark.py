@@ -15,6 +15,7 @@ from ..vdit.dit.weights import weights_load
 from ..vdit.submission import VditSubmission
 from .baselines import e2e_baselines
 from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
+from .plot import layer_error_png, layer_step_errors
 from .report import split_score
 from .run import REPEATS, E2eRun, phase_run
 from .spec import VERSION, WEIGHTS_FILE, e2e_spec
@@ -23,6 +24,7 @@ from .submission import e2e_problems
 
 PROTOCOL = f"vdit-e2e-{VERSION}"
 STRIP_NAME = "frames-first-middle-last_dense-above-sparse-below.png"
+PLOT_NAME = "attention-error-per-layer-along-sampling_public-split-videos.png"
 WEIGHTS = Path(__file__).resolve().parents[1] / "vdit" / "dit" / WEIGHTS_FILE
 
 
@@ -107,8 +109,9 @@ class VditE2eBenchmark(Benchmark):
         return run
 
     def report(self, run: E2eRun) -> ScoreReport:
-        """The split scores of a run (public = the first half of the videos, private = all) and, on the
-        published-seed phase, the first video's frame strip (hidden videos are never shown)."""
+        """The split scores of a run (public = the first half of the videos, private = all), the per-layer
+        error plot of the public split's videos and, on the published-seed phase, the first video's frame
+        strip (hidden videos are never shown)."""
         layers, count = self.model().config.depth, len(run.videos)
         splits = {"public": split_score(run=run, layers=layers, video_limit=max(1, count // 2)),
                   "private": split_score(run=run, layers=layers, video_limit=None)}  # fmt: skip
@@ -116,6 +119,11 @@ class VditE2eBenchmark(Benchmark):
         if not run.hidden and run.videos:
             first = run.videos[0]
             artefacts[STRIP_NAME] = frame_strip_png(dense=first.dense_frames, sparse=first.sparse_frames)
+        public = [r for v in run.videos[: max(1, count // 2)] for r in v.records]
+        if public:
+            steps = 1 + max(r.step for r in public)
+            errors = layer_step_errors(records=public, layers=layers, steps=steps)
+            artefacts[PLOT_NAME] = layer_error_png(errors=errors)
         return ScoreReport(splits=splits, protocol_version=PROTOCOL, hardware=hardware_fingerprint(),
                            log=tuple(run.log), artefacts=artefacts)  # fmt: skip
 

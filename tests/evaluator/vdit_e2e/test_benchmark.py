@@ -14,7 +14,9 @@ from sb_seeds import seeds_for
 from evaluator.benchmarks.vdit.dit.sampler import SamplerConfig, noise_draw, sample_video
 from evaluator.benchmarks.vdit.submission import VditSubmission
 from evaluator.benchmarks.vdit_e2e import VditE2eBenchmark
-from evaluator.benchmarks.vdit_e2e.benchmark import STRIP_NAME
+from evaluator.benchmarks.vdit_e2e.benchmark import PLOT_NAME, STRIP_NAME
+from evaluator.benchmarks.vdit_e2e.hooks import CallRecord
+from evaluator.benchmarks.vdit_e2e.plot import layer_step_errors
 from evaluator.benchmarks.vdit_e2e.report import DENSE_REASON
 from evaluator.benchmarks.vdit_e2e.run import phase_run
 from evaluator.benchmarks.vdit_e2e.strip import frame_strip_png
@@ -170,3 +172,23 @@ def test_frame_strip_places_first_middle_and_last_frames() -> None:
         np.testing.assert_array_equal(image[20:36:2, left : left + 16 : 2], np.round(sparse[frame] * 255))
     with pytest.raises(ValueError, match="alike"):
         frame_strip_png(dense=dense, sparse=sparse[:2])
+
+
+def test_the_per_layer_error_plot_averages_the_public_videos_calls(built, diagonal) -> None:
+    png = diagonal.artefacts[PLOT_NAME]
+    assert len(png) <= ARTEFACT_MAX_BYTES
+    assert Image.open(io.BytesIO(png)).size == (480, 260)
+    records = [
+        CallRecord(step=s, layer=layer, density=0.5, rel_l2=0.1 * (layer + 1) + 0.01 * s + 0.001 * video)
+        for video in range(3)
+        for s in range(STEPS)
+        for layer in range(LAYERS)
+    ]
+    errors = layer_step_errors(records=records, layers=LAYERS, steps=STEPS)
+    expected = np.array([[0.1 * (i + 1) + 0.01 * s + 0.001 for s in range(STEPS)] for i in range(LAYERS)])
+    np.testing.assert_allclose(errors, expected)
+    with pytest.raises(ValueError, match="every"):
+        layer_step_errors(records=records[:1], layers=LAYERS, steps=STEPS)
+    bench, out = built
+    dense = bench.score(_payload(out, {"method": "dense"}), out / "hidden")
+    assert set(dense.artefacts) == {STRIP_NAME}
