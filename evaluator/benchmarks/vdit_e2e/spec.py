@@ -52,8 +52,9 @@ def e2e_metrics() -> tuple[MetricSpec, ...]:
         *_quality("ssim", "SSIM", "SSIM", True, "{:.4f}", _SSIM_WANG),
         *_quality("ssim_svg", "SSIM (Sparse-VideoGen)", "SSIM", True, "{:.4f}", _SSIM_SVG),
         *_quality("lpips", "LPIPS", "LPIPS", False, "{:.4f}",
-                  "LPIPS v0.1 with the AlexNet trunk (Sparse-VideoGen's released code uses the VGG trunk:"
-                  " compare trends, not values),"),
+                  "LPIPS v0.1 with the AlexNet trunk, frames scaled to [-1, 1] (Sparse-VideoGen's released"
+                  " code uses the VGG trunk and passes its [0, 1] frames unscaled: compare trends, not"
+                  " values),"),
         _metric("e2e_speedup", "End-to-end speedup", "x", True, "{:.2f}",
                 "Dense over sparse sampling wall time of the first video (all steps, the whole model),"
                 " medians of 5 interleaved rounds after a warm-up, in the scoring job"),
