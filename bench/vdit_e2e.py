@@ -6,7 +6,8 @@ Prints a markdown table per submission with the figures the leaderboard publishe
 interval, both SSIMs, LPIPS, density, attention error, attention and end-to-end speedups, estimator share),
 then the job's wall time and where it went: the dense and the method's sampling of every video (their
 attention and estimator inside), the harness's per-call measuring (dense reference, density), the video
-metrics, and the timed rounds (warm-up + R interleaved dense/method samplings of the first video).
+metrics, and the extra timed rounds (the first video sampled again both ways until R pairs are timed:
+the later videos' pairs count as timed pairs, the first video's is the warm-up).
 The test phase's seeds come from a throwaway secret (the figures do not depend on which seeds).
 """
 
@@ -66,7 +67,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     parser.add_argument("--steps", type=int, default=None, help="sampling steps (default: the phase's)")
     parser.add_argument("--videos", type=int, default=None, help="videos (default: the phase's)")
-    parser.add_argument("--repeats", type=int, default=REPEATS, help="timed rounds after the warm-up")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="timed pairs after the warm-up")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -95,7 +95,7 @@ class VditE2eBenchmark(Benchmark):
         return self.report(self.run(payload, hidden_dir, progress))
 
     def run(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> E2eRun:
-        """The phase's videos sampled densely and with the submission, and the timed rounds."""
+        """The phase's videos sampled densely and with the submission, and the timed pairs."""
         submission, problems = self._parse(payload)
         if submission is None:
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))

@@ -66,7 +66,7 @@ def split_score(*, run: E2eRun, layers: int, video_limit: int | None) -> SplitSc
         metrics["speedup"] = speed.dense_attention_ms / method_attention
         metrics["estimator_share"] = speed.estimator_ms / method_attention
         metrics["attention_share"] = speed.dense_attention_ms / speed.dense_sampling_ms
-        items.append(ItemScore(item="timed video 1 (medians)", group="timing", values={
+        items.append(ItemScore(item=f"{speed.rounds} timed pairs (medians)", group="timing", values={
             "dense_sampling_ms": speed.dense_sampling_ms, "sampling_ms": speed.method_sampling_ms,
             "dense_attention_ms": speed.dense_attention_ms, "attention_ms": speed.method_attention_ms,
             "estimator_ms": speed.estimator_ms}))  # fmt: skip

@@ -47,8 +47,20 @@ class VideoResult:
 
 
 @dataclass(frozen=True)
+class TimedPair:
+    """One video sampled densely, then with the method, in ms: both walls (the harness's measuring inside
+    the method's hook taken out) and the hooks' summed attention and estimator times."""
+
+    dense_sampling_ms: float
+    method_sampling_ms: float
+    dense_attention_ms: float
+    method_attention_ms: float
+    estimator_ms: float
+
+
+@dataclass(frozen=True)
 class SpeedResult:
-    """Medians over the timed rounds (the first video, dense and sparse sampling interleaved) in ms."""
+    """Medians over the timed pairs (dense and method sampling interleaved, after a warm-up) in ms."""
 
     dense_sampling_ms: float
     method_sampling_ms: float
@@ -56,6 +68,13 @@ class SpeedResult:
     method_attention_ms: float
     estimator_ms: float
     rounds: int
+
+    @classmethod
+    def of(cls, pairs: list[TimedPair]) -> SpeedResult:
+        """Each figure's median over the pairs."""
+        names = ("dense_sampling_ms", "method_sampling_ms", "dense_attention_ms", "method_attention_ms",
+                 "estimator_ms")  # fmt: skip
+        return cls(**{n: statistics.median(getattr(p, n) for p in pairs) for n in names}, rounds=len(pairs))
 
 
 @dataclass
@@ -90,33 +109,32 @@ def _sample(model: VideoDiT, seed: int, label: int, steps: int, hook) -> tuple[t
     return video[0], (time.perf_counter() - start) * 1000.0
 
 
-def speed_measure(
+def speed_rounds(
     *, model: VideoDiT, submission: VditSubmission, video: tuple[int, int], steps: int, sampling: int,
     repeats: int,
-) -> SpeedResult:  # fmt: skip
-    """Sample one video densely and with the method in ``repeats`` interleaved rounds (no measuring
-    inside the hooks); medians of the walls and of the hooks' summed times. The caller has just sampled
-    this video both ways: that was the warm-up."""
-    geometry = model_geometry(model)
-    rows: dict[str, list[float]] = {k: [] for k in ("dense", "method", "dense_att", "att", "est")}
+) -> list[TimedPair]:  # fmt: skip
+    """Sample one video densely and with the method in ``repeats`` interleaved rounds, nothing measured
+    inside the hooks. The caller has sampled this video both ways just before: that was the warm-up."""
+    geometry, pairs = model_geometry(model), []
     for _ in range(repeats):
         dense = DenseHook()
         _, dense_ms = _sample(model, *video, steps, dense)
         method = MethodHook(submission=submission, geometry=geometry, seed=sampling)
         _, method_ms = _sample(model, *video, steps, method)
-        for key, value in (("dense", dense_ms), ("method", method_ms), ("dense_att", dense.attention_ms),
-                           ("att", method.attention_ms), ("est", method.estimator_ms)):  # fmt: skip
-            rows[key].append(value)
-    med = {k: statistics.median(v) for k, v in rows.items()}
-    return SpeedResult(med["dense"], med["method"], med["dense_att"], med["att"], med["est"], repeats)
+        pairs.append(
+            TimedPair(dense_ms, method_ms, dense.attention_ms, method.attention_ms, method.estimator_ms)
+        )
+    return pairs
 
 
 def _video_run(
     run: E2eRun, model: VideoDiT, submission: VditSubmission, geometry: VideoGeometry, index: int,
     video: tuple[int, int], steps: int, sampling: int,
-) -> VideoResult:  # fmt: skip
-    """One video sampled densely, then with the method measuring each call (dense: once), and scored."""
+) -> tuple[VideoResult, TimedPair | None]:  # fmt: skip
+    """One video sampled densely, then with the method measuring each call (dense: once), and scored;
+    with the pair's times (the method's wall without the measuring), None for dense."""
     seed, label = video
+    timed = None
     dense_hook = DenseHook()
     dense_video, dense_ms = _sample(model, seed, label, steps, dense_hook)
     run.add("dense sampling", dense_ms / 1000)
@@ -132,34 +150,43 @@ def _video_run(
         run.add("method attention (in method sampling)", hook.attention_ms / 1000)
         run.add("estimator (in method sampling)", hook.estimator_ms / 1000)
         run.add("per-call measuring (dense reference, density)", hook.measure_ms / 1000)
+        timed = TimedPair(dense_ms, sparse_ms - hook.measure_ms, dense_hook.attention_ms, hook.attention_ms,
+                          hook.estimator_ms)  # fmt: skip
     start = time.perf_counter()
     quality = video_quality(sparse, dense)
     run.add("video metrics", time.perf_counter() - start)
-    return VideoResult(index, seed, label, quality, records, dense, sparse)
+    return VideoResult(index, seed, label, quality, records, dense, sparse), timed
 
 
 def phase_run(
     *, model: VideoDiT, submission: VditSubmission, videos: tuple[tuple[int, int], ...], steps: int,
     sampling: int, repeats: int, progress: ProgressFn,
 ) -> E2eRun:  # fmt: skip
-    """Every video sampled densely and with the method (measuring each call); after the first video
-    (the warm-up), the timed rounds on it."""
+    """Every video sampled densely, then with the method (measuring each call), and the speed.
+
+    Speed: the first video's pair warms up; every later video's pair is timed, and the first video is
+    sampled again both ways (nothing measured in the hooks) until ``repeats`` pairs are timed."""
     run, geometry = E2eRun(), model_geometry(model)
-    dense_only = submission.method is None
-    for index, (seed, label) in enumerate(videos):
+    pairs: list[TimedPair] = []
+    for index, video in enumerate(videos):
         progress(index / (len(videos) + 1), f"video {index + 1} of {len(videos)}")
-        run.videos.append(_video_run(run, model, submission, geometry, index, (seed, label), steps, sampling))
-        if index == 0 and not dense_only:
+        result, timed = _video_run(run, model, submission, geometry, index, video, steps, sampling)
+        run.videos.append(result)
+        extra = repeats - (len(videos) - 1)
+        if timed is not None and index == 0 and extra > 0:
             progress(1 / (len(videos) + 1), "timing dense and sparse sampling on video 1")
             start = time.perf_counter()
-            run.speed = speed_measure(model=model, submission=submission, video=videos[0], steps=steps,
-                                      sampling=sampling, repeats=repeats)  # fmt: skip
+            pairs += speed_rounds(model=model, submission=submission, video=videos[0], steps=steps,
+                                  sampling=sampling, repeats=extra)  # fmt: skip
             run.add("timed rounds", time.perf_counter() - start)
-            s = run.speed
-            run.log.append(
-                f"timed rounds: {s.rounds} after a warm-up, on video 1; medians: dense sampling"
-                f" {s.dense_sampling_ms:.0f} ms, method sampling {s.method_sampling_ms:.0f} ms"
-            )
+        elif timed is not None and index > 0:
+            pairs.append(timed)
+    if pairs:
+        run.speed = s = SpeedResult.of(pairs)
+        run.log.append(
+            f"timed pairs: {s.rounds} (after a warm-up); medians: dense sampling"
+            f" {s.dense_sampling_ms:.0f} ms, method sampling {s.method_sampling_ms:.0f} ms"
+        )
     run.log.append("time (s): " + ", ".join(f"{name} {secs:.1f}" for name, secs in run.seconds.items()))
     progress(1.0, "sampled")
     return run

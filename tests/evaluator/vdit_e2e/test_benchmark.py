@@ -18,7 +18,7 @@ from evaluator.benchmarks.vdit_e2e.benchmark import PLOT_NAME, STRIP_NAME
 from evaluator.benchmarks.vdit_e2e.hooks import CallRecord
 from evaluator.benchmarks.vdit_e2e.plot import layer_step_errors
 from evaluator.benchmarks.vdit_e2e.report import DENSE_REASON
-from evaluator.benchmarks.vdit_e2e.run import phase_run
+from evaluator.benchmarks.vdit_e2e.run import SpeedResult, TimedPair, phase_run
 from evaluator.benchmarks.vdit_e2e.strip import frame_strip_png
 from evaluator.contract import ARTEFACT_MAX_BYTES, Payload, no_progress
 from evaluator.metrics.video import video_frames, video_quality
@@ -192,3 +192,20 @@ def test_the_per_layer_error_plot_averages_the_public_videos_calls(built, diagon
     bench, out = built
     dense = bench.score(_payload(out, {"method": "dense"}), out / "hidden")
     assert set(dense.artefacts) == {STRIP_NAME}
+
+
+@pytest.mark.parametrize("count, repeats, pairs", [(1, 2, 2), (2, 3, 3), (3, 1, 2)])
+def test_speed_counts_later_videos_and_tops_up_with_rounds_on_the_first(built, count, repeats, pairs) -> None:
+    bench, _ = built
+    config = method_config_parse({"method": "blade_asa", "params": {"global_gap": 0}})
+    videos = tuple((100 + i, i % 4) for i in range(count))
+    run = phase_run(model=bench.model(), submission=VditSubmission(method=config), videos=videos, steps=1,
+                    sampling=7, repeats=repeats, progress=no_progress)  # fmt: skip
+    assert run.speed.rounds == pairs and ("timed rounds" in run.seconds) == (repeats > count - 1)
+
+
+def test_speed_result_takes_each_figures_median() -> None:
+    pairs = [TimedPair(10.0 * i, 5.0 * i, 2.0 * i, 1.0 * i, 0.5 * i) for i in (1, 3, 2)]
+    speed = SpeedResult.of(pairs)
+    assert (speed.dense_sampling_ms, speed.method_sampling_ms) == (20, 10)
+    assert (speed.estimator_ms, speed.rounds) == (1, 3)
