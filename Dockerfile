@@ -18,4 +18,4 @@ RUN pip install --no-cache-dir -e . \
  && useradd --create-home --uid 1000 sparsebench && mkdir -p /srv/var && chown sparsebench /srv/var
 USER sparsebench
 EXPOSE 8000
-CMD ["gunicorn", "leaderboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "leaderboard.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--worker-class", "gthread", "--threads", "8", "--timeout", "120"]

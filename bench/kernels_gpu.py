@@ -7,8 +7,8 @@ Usage: python bench/kernels_gpu.py [--quick] [--out results.md]
 2. Speed at density 0.1 (random block layouts, bfloat16): ours-triton (the Triton kernel over the
    layout's block lists) and ours-flex (FlexAttention with a BlockMask built from the layout, cached)
    against FlexAttention without block sparsity and dense SDPA (flash), interleaved repeats timed
-   with CUDA events, median and spread. "auto" stays on FlexAttention until these figures show
-   which GPU path is faster.
+   with CUDA events, median and spread. "auto" is the Triton kernel on CUDA since the H200 run of
+   2026-12-04 (docs/perf/gpu.md).
 3. Every method with its default settings through the measuring harness (kernels/harness.py) on
    the GPU: the video methods on a synthetic video workload, the long-context methods on a
    synthetic text workload (bench/methods.py's tables).

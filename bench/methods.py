@@ -4,10 +4,11 @@ Usage: .venv/bin/python bench/methods.py [--frames 8 --height 32 --width 32 --te
                                          [--text-tokens 8192] [--repeats 5] [--config my.json ...]
 Without --config, every method runs with its default settings (the papers' parameters). A config
 file holds {"method": ..., "params": {...}}, as a submission would. The video methods (Sparse-vDiT,
-PSA, BLADE) run on a synthetic video workload (kernels/workloads.py); the long-context methods on a
-synthetic causal text workload (kernels/workloads_text.py: local, sink, vertical, slash and
-retrieval heads). Decode methods (Quest, SnapKV, Ada-SnapKV) decode the last --decode tokens one
-step at a time after the prompt before them (kernels/decode.py); times are summed over the steps.
+PSA, BLADE, Sparse-VideoGen, the 3-D window) run on a synthetic video workload (kernels/workloads.py);
+the long-context methods on a synthetic causal text workload (kernels/workloads_text.py: local,
+sink, vertical, slash and retrieval heads). Decode methods (Quest, SnapKV, Ada-SnapKV) decode the
+last --decode tokens one step at a time after the prompt before them (kernels/decode.py); times are
+summed over the steps.
 Prints one markdown row per config: what the harness measured, never what the method claims.
 """
 
@@ -24,13 +25,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.kernels import hardware_fingerprint, load_average  # noqa: E402
-from kernels.harness import MethodMeasurement, VideoGeometry, method_measure  # noqa: E402
+from kernels.harness import VIDEO_GEOMETRY_METHODS, MethodMeasurement, VideoGeometry, method_measure  # noqa: E402
 from kernels.method_config import EVICTION_METHODS, METHOD_NAMES, ConfigError, method_config_parse  # noqa: E402
 from kernels.methods.vdit import VditParams, vdit_search_heads  # noqa: E402
 from kernels.workloads import WorkloadSpec, workload_generate  # noqa: E402
 from kernels.workloads_text import TextWorkloadSpec, text_workload_generate  # noqa: E402
 
-VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
+VIDEO_METHODS = VIDEO_GEOMETRY_METHODS
 
 HEADER = (
     "| method | settings | density | density (Sparse Frontier count) | rel L2 to dense | rel L2 per head "

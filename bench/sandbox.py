@@ -3,7 +3,9 @@
 Usage: .venv/bin/python bench/sandbox.py [--tokens 8192] [--heads 8] [--dim 64] [--starts 3] [--calls 20]
 Start-up: from launching bubblewrap until the submission is imported and ready (the child imports
 torch), median of --starts; and its second part alone, the load: handing the upload to a sandbox
-warmed ahead (``SandboxedMethod.warm``) until it is imported. Per call, at --tokens tokens (q, k
+warmed ahead (``SandboxedMethod.warm``) until it is imported; and what a submission waits for on a
+worker, whose pool process keeps a spare warmed ahead (``evaluator/sandbox/spare.py``): from taking
+the spare to ready, once the spare is warm (median of --starts). Per call, at --tokens tokens (q, k
 float32 [1, heads, tokens, dim]):
 the selection called in this process, then the sandbox's round trip seen from outside (request,
 select, answer written to shared memory, reply), interleaved, medians after 3 warm-up calls; the
@@ -31,6 +33,7 @@ from bench.kernels import hardware_fingerprint, load_average  # noqa: E402
 from evaluator.sandbox import SandboxedMethod, SandboxSpec, sandbox_available  # noqa: E402
 from evaluator.sandbox.answer import LayoutGeometry, answer_layout  # noqa: E402
 from evaluator.sandbox.measure import selection_info  # noqa: E402
+from evaluator.sandbox.spare import sandbox_take, spare_disable, spare_enable  # noqa: E402
 from evaluator.sandbox.upload import submission_files  # noqa: E402
 
 SELECTIONS = {
@@ -58,6 +61,20 @@ def _median_ms(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
+def _spare_start_ms(path: Path) -> float:
+    """Milliseconds from taking the worker's warm spare to the submission ready (the spare warmed first)."""
+    spare_enable()
+    method, ahead = sandbox_take(files=submission_files(path=path))  # waits for the spare's warm-up
+    spare_disable()
+    if not ahead:
+        raise SystemExit("no spare was warmed")
+    t = time.perf_counter()
+    method.start()
+    elapsed = (time.perf_counter() - t) * 1000
+    method.close()
+    return elapsed
+
+
 def main() -> None:
     """Print the start-up and per-call tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -79,11 +96,11 @@ def main() -> None:
                               block_size=(args.block, args.block), causal=True)  # fmt: skip
     shape = f"[1, {args.heads}, {args.tokens}, {args.dim}]"
     print(f"{hardware_fingerprint()}; load {load_average()}; q, k {shape}; blocks of {args.block}")
-    print("\n| selection | cold start-up s | load into a warm sandbox ms | in-process import ms "
-          "| in-process call ms | sandbox round trip ms "
+    print("\n| selection | cold start-up s | load into a warm sandbox ms | with the worker's spare ms "
+          "| in-process import ms | in-process call ms | sandbox round trip ms "
           "| select inside ms | overhead per call ms | hand-over ms (not counted) "
           "| answer check ms (not counted) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name, source in SELECTIONS.items():
             path = Path(tmp) / "submission.py"
@@ -99,6 +116,7 @@ def main() -> None:
                 starts.append(method.start())
                 loads.append(method.load_s * 1000)
                 method.close()
+            spares = [_spare_start_ms(path) for _ in range(args.starts)]
             with SandboxedMethod(files=submission_files(path=path), spec=spec) as method:
                 for i in range(args.calls + 3):
                     t = time.perf_counter()
@@ -119,7 +137,7 @@ def main() -> None:
                 check.append((time.perf_counter() - t) * 1000)
             overhead = [t - o for t, o in zip(trips, inside, strict=True)]
             print(f"| {name} | {statistics.median(starts):.2f} ({min(starts):.2f}-{max(starts):.2f}) "
-                  f"| {_median_ms(loads)} "
+                  f"| {_median_ms(loads)} | {_median_ms(spares)} "
                   f"| {import_ms:.1f} | {_median_ms(inproc)} | {_median_ms(trips)} | {_median_ms(inside)} "
                   f"| {_median_ms(overhead)} "
                   f"| {_median_ms(hand)} | {_median_ms(check)} |")  # fmt: skip

@@ -69,6 +69,9 @@ class SubmissionFormat:
     description: str
     extensions: tuple[str, ...] = ()
     config_schema: Mapping[str, Any] = field(default_factory=dict)
+    #: A FILE format that is the submitter's own code (run in the sandbox): only a phase that
+    #: declares ``accepts_code`` (or whose host turned it on) takes it.
+    code: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,9 @@ class PhaseSpec:
     #: This phase's workloads need a CUDA device (e.g. 32k-token attention): its submissions go to the
     #: gpu queue even when the benchmark's other phases run on CPU workers.
     needs_gpu: bool = False
+    #: This phase takes the benchmark's code formats (the submitter's module, run in the sandbox); off by
+    #: default. The platform copies it when it creates the phase; the host may change it afterwards.
+    accepts_code: bool = False
 
 
 @dataclass(frozen=True)

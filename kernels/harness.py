@@ -21,10 +21,13 @@ from kernels.budget import budget_for_target
 from kernels.decode import decode_counted, decode_dense_step, decode_steps_plan
 from kernels.layout import BlockLayout
 from kernels.method_config import DECODE_METHODS, EVICTION_METHODS, TARGET_KNOBS, MethodConfig
-from kernels.methods import LAYOUT_METHODS
+from kernels.methods import GROUPED_METHODS, LAYOUT_METHODS
 from kernels.methods.blade import AsaSelection, blade_attention, blade_select
 from kernels.methods.vdit import vdit_attention, vdit_groups_density, vdit_plan_layouts
 from kernels.metrics import attention_error, layout_density, mass_recall, reference_density
+
+#: The methods whose params the harness completes from the video geometry.
+VIDEO_GEOMETRY_METHODS = ("sparse_vdit", "psa", "blade_asa", "svg", "window_3d")
 
 
 @dataclass(frozen=True)
@@ -92,22 +95,27 @@ class MethodMeasurement:
 def method_params(config: MethodConfig, *, geometry: VideoGeometry | None, seed: int = 0):
     """The method's params: the config's settings plus the fields the harness derives from the inputs.
 
-    Sparse-vDiT takes the frame and text geometry. PSA and BLADE order the video tokens along the
-    Gilbert curve of the grid, as their released code does, and draw their sampled tokens from
-    ``seed`` (the harness's: a scorer may derive it from a secret).
+    Sparse-vDiT and Sparse-VideoGen take the frame and text geometry, the 3-D window the grid. PSA
+    and BLADE order the video tokens along the Gilbert curve of the grid, as their released code
+    does; they and Sparse-VideoGen (its profiled rows) draw from ``seed`` (the harness's: a scorer
+    may derive it from a secret).
     """
     derived: dict = {}
     if config.method in EVICTION_METHODS:
         derived["adaptive"] = config.method == "ada_snapkv"
-    elif config.method in ("sparse_vdit", "psa", "blade_asa"):
+    elif config.method in VIDEO_GEOMETRY_METHODS:
         if geometry is None:
             raise ValueError(f"{config.method} needs the inputs' video geometry (frames, height, width)")
-        if config.method == "sparse_vdit":
+        if config.method in ("sparse_vdit", "svg"):
             derived.update(
                 frames=geometry.frames, frame_tokens=geometry.frame_tokens, text_tokens=geometry.text_tokens
             )
+            if config.method == "svg":
+                derived["seed"] = seed
         else:
-            derived.update(grid=(geometry.frames, geometry.height, geometry.width), seed=seed)
+            derived["grid"] = (geometry.frames, geometry.height, geometry.width)
+            if config.method != "window_3d":
+                derived["seed"] = seed
     return config.params_class(**config.settings, **derived)
 
 
@@ -301,6 +309,12 @@ def _steps(method: str, params, *, q, k, v, backend: str):
             raise ValueError(f"params.head_modes: {len(params.head_modes)} modes for {q.shape[1]} heads")
         return (
             lambda: vdit_plan_layouts(q, k, params=params, modes=params.head_modes),
+            lambda groups: vdit_attention(q, k, v, groups, backend=backend),
+        )
+    if method in GROUPED_METHODS:
+        select = GROUPED_METHODS[method][1]
+        return (
+            lambda: select(q, k, v, params),
             lambda groups: vdit_attention(q, k, v, groups, backend=backend),
         )
     if method == "blade_asa":

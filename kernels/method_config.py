@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kernels.methods import LAYOUT_METHODS
+from kernels.methods import GROUPED_METHODS, LAYOUT_METHODS
 from kernels.methods.blade import BLADE_PRESETS
 from kernels.methods.psa import PSA_PRESETS
 from kernels.methods.snapkv import SnapKvParams
 
 EVICTION_METHODS = ("snapkv", "ada_snapkv")
 DECODE_METHODS = ("quest", *EVICTION_METHODS)
-METHOD_NAMES = (*LAYOUT_METHODS, *EVICTION_METHODS)
+METHOD_NAMES = (*LAYOUT_METHODS, *GROUPED_METHODS, *EVICTION_METHODS)
 # set by the harness from the inputs (token grid, text tokens, eviction variant), never by a submission
 # (and the sampling seed of PSA's and BLADE's estimator: the harness's, so it can hide it)
 INPUT_FIELDS = frozenset({"frames", "frame_tokens", "text_tokens", "grid", "adaptive", "seed"})
@@ -66,6 +66,8 @@ def params_class(method: str) -> type:
     """The params dataclass of ``method`` (SnapKV and Ada-SnapKV share one)."""
     if method in EVICTION_METHODS:
         return SnapKvParams
+    if method in GROUPED_METHODS:
+        return GROUPED_METHODS[method][0]
     return LAYOUT_METHODS[method][0]
 
 
@@ -145,7 +147,7 @@ def preset_settings(method: str, preset: Any) -> Mapping[str, Any]:
 
 def defaults_for_check(method: str) -> dict[str, Any]:
     """Stand-in input fields that let a params class be built for its range checks alone."""
-    if method == "sparse_vdit":
+    if method in ("sparse_vdit", "svg"):
         return {"frames": 1, "frame_tokens": 0}
     return {}
 

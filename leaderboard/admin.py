@@ -42,7 +42,9 @@ class PhaseInline(NoAddMixin, admin.TabularInline):
     model = Phase
     extra = 0
     can_delete = False
-    fields = ("slug", "title", "starts_at", "ends_at", "daily_limit", "total_limit", "is_visible")
+    fields = (
+        "slug", "title", "starts_at", "ends_at", "daily_limit", "total_limit", "accepts_code", "is_visible"
+    )  # fmt: skip
     readonly_fields = ("slug",)
     show_change_link = True
 
@@ -82,10 +84,11 @@ class PhaseAdmin(NoAddMixin, admin.ModelAdmin):
         "daily_limit",
         "total_limit",
         "max_upload_bytes",
+        "accepts_code",
         "is_visible",
         "show_private_after_close",
     )
-    list_filter = ("benchmark", "is_visible")
+    list_filter = ("benchmark", "is_visible", "accepts_code")
     readonly_fields = ("benchmark", "slug")
 
     def save_model(self, request, obj, form, change) -> None:
@@ -103,6 +106,7 @@ class PhaseAdmin(NoAddMixin, admin.ModelAdmin):
         "total_limit",
         "max_upload_bytes",
         "has_private_split",
+        "accepts_code",
         "show_private_after_close",
         "is_visible",
         "display_order",

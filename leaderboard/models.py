@@ -92,6 +92,11 @@ class Phase(models.Model):
     max_upload_bytes = models.PositiveBigIntegerField(default=64 * 1024 * 1024)
     has_private_split = models.BooleanField(default=True)
     needs_gpu = models.BooleanField(default=False, help_text="declared by the benchmark: runs on GPU workers")
+    accepts_code = models.BooleanField(
+        default=False,
+        help_text="takes the benchmark's code formats (the submitter's module, run in the sandbox); the "
+        "benchmark's declaration is copied when the phase is created, then it is the host's setting",
+    )
     show_private_after_close = models.BooleanField(default=False)
     is_visible = models.BooleanField(default=True)
     display_order = models.PositiveIntegerField(default=0)

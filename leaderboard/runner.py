@@ -14,12 +14,40 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+#: Restart delays after a child exits on its own: doubled per crash, reset after RESTART_RESET_S up.
+RESTART_FIRST_S, RESTART_MAX_S, RESTART_RESET_S = 1.0, 30.0, 60.0
+
+
 @dataclass(frozen=True)
 class ProcessSpec:
-    """One long-running process of the stack: a name for the logs and its command line."""
+    """One long-running process of the stack: a name for the logs, its command line, and the signal it
+    gets if the runner dies (the worker stops cold: its task is acknowledged late and is redelivered)."""
 
     name: str
     argv: list[str]
+    on_runner_death: str = "SIGTERM"
+
+    def guarded_argv(self, *, parent: int) -> list[str]:
+        """The command run through leaderboard.childguard, so that it and its children die with ``parent``."""
+        return [sys.executable, "-m", "leaderboard.childguard", str(parent), self.on_runner_death, *self.argv]
+
+
+@dataclass
+class Supervised:
+    """A running child, and when and how often it was restarted."""
+
+    spec: ProcessSpec
+    proc: subprocess.Popen
+    started: float
+    delay: float = RESTART_FIRST_S
+    restart_at: float | None = None
+
+    def next_delay(self, *, now: float) -> float:
+        """The back-off before the next restart: reset when the child had run RESTART_RESET_S."""
+        if now - self.started >= RESTART_RESET_S:
+            self.delay = RESTART_FIRST_S
+        delay, self.delay = self.delay, min(self.delay * 2, RESTART_MAX_S)
+        return delay
 
 
 def worker_queues(*, cuda: bool) -> str:
@@ -28,17 +56,19 @@ def worker_queues(*, cuda: bool) -> str:
 
 
 def stack_processes(*, host: str, port: int, var_dir: Path, cuda: bool = False) -> list[ProcessSpec]:
-    """The web server, one worker (on the gpu queue too where CUDA is present), and the beat scheduler."""
+    """The web server (threaded: a slow client holds one thread, not a process), one worker (on the gpu
+    queue too where CUDA is present), and the beat scheduler."""
     return [
         ProcessSpec(
             "web",
             [str(BIN / "gunicorn"), "leaderboard.wsgi", "--bind", f"{host}:{port}", "--workers", "2",
-             "--timeout", "120", "--access-logfile", "-"],
+             "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--access-logfile", "-"],
         ),
         ProcessSpec(
             "worker",
             [str(BIN / "celery"), "-A", "workers", "worker", "--queues", worker_queues(cuda=cuda),
              "--concurrency", "1", "--loglevel", "INFO", "--hostname", "embedded@%h"],
+            on_runner_death="SIGQUIT",
         ),
         ProcessSpec(
             "scheduler",
@@ -60,9 +90,9 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     from django.conf import settings
 
     var_dir, cuda = Path(settings.VAR_DIR), torch.cuda.is_available()
-    procs = {spec.name: subprocess.Popen(spec.argv, cwd=ROOT, start_new_session=True)
-             for spec in stack_processes(host=host, port=port, var_dir=var_dir, cuda=cuda)}
-    bootstrap = manage + ["bootstrap"]
+    specs = stack_processes(host=host, port=port, var_dir=var_dir, cuda=cuda)
+    children = {spec.name: _start(spec) for spec in specs}
+    bootstrap = ProcessSpec("bootstrap", manage + ["bootstrap"]).guarded_argv(parent=os.getpid())
     setup: subprocess.Popen | None = subprocess.Popen(bootstrap, cwd=ROOT, start_new_session=True)
     if not cuda:
         print("no CUDA device: phases that need a GPU wait for a GPU worker (see the README)", flush=True)
@@ -76,19 +106,38 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    exit_code = 0
     while not stopping:
         if setup is not None and setup.poll() is not None:
             print(_setup_done_text(setup.returncode), flush=True)
             setup = None
-        for name, proc in procs.items():
-            if proc.poll() is not None:
-                print(f"{name} exited with status {proc.returncode}; stopping the stack", flush=True)
-                exit_code = proc.returncode or 1
-                stopping = True
+        for child in children.values():
+            _supervise(child, now=time.monotonic())
         time.sleep(0.5)
+    procs = {name: child.proc for name, child in children.items()}
     _stop_all({**procs, **({"bootstrap": setup} if setup is not None else {})})
-    return exit_code
+    return 0
+
+
+def _start(spec: ProcessSpec) -> Supervised:
+    """Start one child in its own session, guarded so that it dies with the runner."""
+    proc = subprocess.Popen(spec.guarded_argv(parent=os.getpid()), cwd=ROOT, start_new_session=True)
+    return Supervised(spec=spec, proc=proc, started=time.monotonic())
+
+
+def _supervise(child: Supervised, *, now: float) -> None:
+    """Restart a child that exited, after its back-off (doubling per crash, capped, reset by uptime)."""
+    if child.restart_at is None:
+        if child.proc.poll() is None:
+            return
+        delay = child.next_delay(now=now)
+        child.restart_at = now + delay
+        print(f"{child.spec.name} exited with status {child.proc.returncode}; restarting in {delay:.0f} s",
+              flush=True)  # fmt: skip
+        return
+    if now >= child.restart_at:
+        fresh = _start(child.spec)
+        child.proc, child.started, child.restart_at = fresh.proc, fresh.started, None
+        print(f"{child.spec.name} restarted (pid {child.proc.pid})", flush=True)
 
 
 def _setup_done_text(returncode: int) -> str:

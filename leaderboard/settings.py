@@ -154,7 +154,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds the throttles' counters, so it must be shared by every web process: Redis where
+# SPARSEBENCH_CACHE_URL names one (a database of its own: clearing the cache flushes it), else files
+# under VAR_DIR/cache, shared by the processes of one machine.
+CACHE_URL = env_str("SPARSEBENCH_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
 
 LOGGING = {
     "version": 1,

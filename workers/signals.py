@@ -1,11 +1,11 @@
-"""Worker liveness: a timer thread in the main worker process writes its WorkerHeartbeat row."""
+"""Worker signals: the heartbeat timer of the main worker process; each pool process's set-up."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import connection
 
@@ -52,3 +52,11 @@ def heartbeat_start(sender=None, **kwargs) -> None:
 def heartbeat_stop(**kwargs) -> None:
     """Stop the heartbeat timer at shutdown."""
     _stop.set()
+
+
+@worker_process_init.connect
+def pool_process_prepare(**kwargs) -> None:
+    """Each pool process keeps one sandbox warmed ahead for its next code submission."""
+    from leaderboard.services import worker_process_prepare
+
+    worker_process_prepare()

@@ -9,6 +9,8 @@ density, error and mass recall are counted by the harness's own helpers.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 
@@ -23,21 +25,47 @@ from kernels.harness import (  # the harness's own helpers, so that both paths c
     _timed,
     dense_attention,
 )
+from kernels.layout import BlockLayout
 from kernels.metrics import reference_density
 
 
 def selection_info(
-    *, causal: bool, block_size: tuple[int, int], layer: int | None, step: int | None,
-    geometry: VideoGeometry | None,
+    *,
+    causal: bool,
+    block_size: tuple[int, int],
+    layer: int | None,
+    step: int | None,
+    geometry: VideoGeometry | Mapping[str, Any] | None,
 ) -> dict:
-    """The keyword arguments ``select`` receives next to q and k (plain JSON values)."""  # fmt: skip
+    """The keyword arguments ``select`` receives next to q and k (plain JSON values).
+
+    ``geometry``: a video's token grid, or a benchmark's own mapping (a text call's lengths, heads)."""
+    if geometry is not None and dataclasses.is_dataclass(geometry):
+        geometry = dataclasses.asdict(geometry)
     return {
         "causal": bool(causal),
         "block_size": [int(block_size[0]), int(block_size[1])],
         "layer": layer,
         "step": step,
-        "geometry": None if geometry is None else dataclasses.asdict(geometry),
+        "geometry": None if geometry is None else dict(geometry),
     }
+
+
+def call_geometry(
+    *, q: torch.Tensor, k: torch.Tensor, block_size: tuple[int, int], causal: bool
+) -> LayoutGeometry:
+    """What the trusted side expects of the answer for q [B, H, N, d] and k [B, H, M, d]."""
+    return LayoutGeometry(
+        batch=q.shape[0], heads=q.shape[1], q_len=q.shape[2], kv_len=k.shape[2],
+        block_size=(int(block_size[0]), int(block_size[1])), causal=bool(causal),
+    )  # fmt: skip
+
+
+def code_layout(
+    *, method: SandboxedMethod, q: torch.Tensor, k: torch.Tensor, info: dict, shape: LayoutGeometry
+) -> BlockLayout:
+    """One untimed call of ``method``: its answer checked in full into the kernels' layout."""
+    return answer_layout(arrays=method.call(q=q, k=k, info=info), geometry=shape)
 
 
 def code_method_measure(
@@ -50,7 +78,7 @@ def code_method_measure(
     block_size: tuple[int, int],
     layer: int | None = None,
     step: int | None = None,
-    geometry: VideoGeometry | None = None,
+    geometry: VideoGeometry | Mapping[str, Any] | None = None,
     repeats: int = 5,
     backend: str = "auto",
 ) -> MethodMeasurement:
@@ -62,10 +90,7 @@ def code_method_measure(
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
     info = selection_info(causal=causal, block_size=block_size, layer=layer, step=step, geometry=geometry)
-    shape = LayoutGeometry(
-        batch=q.shape[0], heads=q.shape[1], q_len=q.shape[2], kv_len=k.shape[2],
-        block_size=(int(block_size[0]), int(block_size[1])), causal=bool(causal),
-    )  # fmt: skip
+    shape = call_geometry(q=q, k=k, block_size=block_size, causal=causal)
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up
         arrays = method.call(q=q, k=k, info=info)

@@ -40,15 +40,18 @@ def layout_block_masks(layout: BlockLayout, *, device: torch.device) -> dict[int
         bk = b_k // pool
         offset = layout.kv_offset
         causal = layout.causal
+        # The causal limit is a tensor, not a Python constant: compiled FlexAttention reused a
+        # non-causal layout's mask for a causal one when the rule lived in the closure (H200 run).
+        limit = torch.tensor(offset if causal else layout.kv_len, device=device)
 
         columns = layout.column_mask() if level == 1 and layout.has_columns else None
         col_table = None if columns is None else columns.to(device)
 
-        def block_mod(b, h, q_idx, kv_idx, table=table, bk=bk, offset=offset, causal=causal, cols=col_table):
+        def block_mod(b, h, q_idx, kv_idx, table=table, bk=bk, limit=limit, cols=col_table):
             inside = table[b, h, q_idx // b_q, kv_idx // bk]
             if cols is not None:
                 inside = inside | cols[b, h, q_idx // b_q, kv_idx]
-            return inside & (kv_idx <= q_idx + offset) if causal else inside
+            return inside & (kv_idx <= q_idx + limit)
 
         # the mask_mod is the ground truth; the block lists let the kernel skip blocks
         cut = (
@@ -95,7 +98,8 @@ def flex_sparse_attention(
     lse = None
     for level, bm in layout_block_masks(layout, device=q.device).items():
         kp, vp = level_pooled(k, v, level)
-        o, aux = fn(q, kp, vp, block_mask=bm, enable_gqa=gqa, return_aux=AuxRequest(lse=True))
+        o, aux = fn(q, kp, vp, block_mask=bm, enable_gqa=gqa, return_aux=AuxRequest(lse=True),
+                    kernel_options=_tiles(bm.BLOCK_SIZE))  # fmt: skip
         lvl_lse = aux.lse.float() + (level - 1) * math.log(2.0)
         if out is None:
             out, lse = o, lvl_lse
@@ -104,6 +108,15 @@ def flex_sparse_attention(
     if lse_out is not None:
         lse_out.copy_(lse)
     return out
+
+
+def _tiles(block_size: tuple[int, int]) -> dict[str, int] | None:
+    """Kernel tiles that divide the layout's blocks: the compiled kernel's defaults (up to 128) do
+    not divide pooled-level or 64-token blocks, which it refuses (seen on the H200)."""
+    b_q, b_k = block_size
+    if b_q % 128 == 0 and b_k % 128 == 0:
+        return None
+    return {"BLOCK_M": min(b_q, 64), "BLOCK_N": min(b_k, 64)}
 
 
 def _partial_blocks(n_q: int, n_k: int, block_size: tuple[int, int], kv_offset: int) -> torch.Tensor:

@@ -57,6 +57,9 @@ class PhaseDetailSerializer(serializers.Serializer):
     total_limit = serializers.IntegerField()
     max_upload_bytes = serializers.IntegerField()
     has_private_split = serializers.BooleanField()
+    accepts_code = serializers.BooleanField(
+        help_text="takes the benchmark's code formats (formats with code: true); else a code file is refused"
+    )
     splits = serializers.ListField(child=serializers.CharField(), help_text="leaderboard splits shown now")
     quota = QuotaSerializer(allow_null=True, help_text="null when anonymous")
 

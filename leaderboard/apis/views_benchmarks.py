@@ -78,6 +78,7 @@ class BenchmarkDetailView(APIView):
                     "total_limit": phase.total_limit,
                     "max_upload_bytes": phase.max_upload_bytes,
                     "has_private_split": phase.has_private_split,
+                    "accepts_code": phase.accepts_code,
                     "splits": selectors.leaderboard_visible_splits(phase=phase),
                     "quota": QuotaSerializer(quota).data if quota is not None else None,
                 }

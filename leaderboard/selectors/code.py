@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from evaluator.sandbox import SandboxError
 from evaluator.sandbox.upload import submission_files
 from leaderboard.models import Submission
+from leaderboard.selectors.formats import benchmark_code_extensions
 from leaderboard.services.payloads import payload_path
 
 CODE_EXTENSIONS = frozenset({"py", "zip"})
@@ -22,20 +23,13 @@ class CodeFile:
     truncated: bool
 
 
-def _takes_code(submission: Submission) -> bool:
-    """Whether the submission's benchmark takes code (a file format that accepts .py)."""
-    for fmt in submission.phase.benchmark.formats or []:
-        if "py" in {str(e).lower().lstrip(".") for e in fmt.get("extensions", [])}:
-            return True
-    return False
-
-
 def submission_code(*, submission: Submission) -> tuple[CodeFile, ...]:
     """The Python files of a code submission (empty for other submissions or an unreadable upload)."""
-    if submission.payload_kind != "file" or not _takes_code(submission):
+    if submission.payload_kind != "file":
         return ()
     path = payload_path(name=submission.payload_file.name)
-    if path.suffix.lower().lstrip(".") not in CODE_EXTENSIONS or not path.is_file():
+    code = benchmark_code_extensions(benchmark=submission.phase.benchmark) & CODE_EXTENSIONS
+    if path.suffix.lower().lstrip(".") not in code or not path.is_file():
         return ()
     try:
         files = submission_files(path=path).files

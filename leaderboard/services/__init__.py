@@ -26,7 +26,7 @@ from leaderboard.services.leases import ReapResult, leases_reap, submission_clai
 from leaderboard.services.submissions import submission_create
 from leaderboard.services.tokens import token_create, token_get_or_create, token_revoke
 from leaderboard.services.transitions import submission_cancel, submission_rerun, submission_set_hidden
-from leaderboard.services.workers import worker_heartbeat_touch
+from leaderboard.services.workers import worker_heartbeat_touch, worker_process_prepare
 
 __all__ = [
     "BenchmarkDataError",
@@ -61,4 +61,5 @@ __all__ = [
     "token_get_or_create",
     "token_revoke",
     "worker_heartbeat_touch",
+    "worker_process_prepare",
 ]

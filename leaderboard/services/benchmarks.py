@@ -17,6 +17,7 @@ from evaluator.contract import BenchmarkSpec, ProgressFn, no_progress
 from evaluator.hidden import BuildSeeds
 from evaluator.registry import benchmark_get, benchmark_slugs
 from leaderboard.models import ITEM_SCOPE, Benchmark, Phase
+from leaderboard.selectors.formats import benchmark_code_extensions
 from leaderboard.services.board_inputs import benchmark_board_inputs, leaderboards_refresh
 from leaderboard.services.data_changes import data_id_for, submissions_carry_over
 from leaderboard.services.errors import BenchmarkDataError
@@ -53,6 +54,7 @@ def _spec_fields(spec: BenchmarkSpec) -> dict:
                 "description": f.description,
                 "extensions": [e.lower().lstrip(".") for e in f.extensions],
                 "config_schema": dict(f.config_schema),
+                "code": f.code,
             }
             for f in spec.formats
         ],
@@ -69,6 +71,7 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
             slug=spec.slug, defaults={**_spec_fields(spec), "display_order": display_order}
         )
         board_inputs = benchmark_board_inputs(benchmark=benchmark)
+        took_code = not created and bool(benchmark_code_extensions(benchmark=benchmark))
         if not created:
             for name, value in _spec_fields(spec).items():
                 setattr(benchmark, name, value)
@@ -96,6 +99,7 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
                     "max_upload_bytes": phase_spec.max_upload_bytes,
                     "has_private_split": phase_spec.has_private_split,
                     "needs_gpu": phase_spec.needs_gpu,
+                    "accepts_code": phase_spec.accepts_code,
                     "display_order": order,
                 },
             )
@@ -103,6 +107,10 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
             if not phase_created and (phase.title, phase.description, phase.needs_gpu) != declared:
                 phase.title, phase.description, phase.needs_gpu = declared
                 phase.save(update_fields=["title", "description", "needs_gpu"])
+            if not phase_created and not took_code and phase.accepts_code != phase_spec.accepts_code:
+                # The benchmark has just begun to take code: its declaration applies, then the host's edits.
+                phase.accepts_code = phase_spec.accepts_code
+                phase.save(update_fields=["accepts_code"])
         data_changed = benchmark.data_id != previous_data_id
         # In the sync's transaction: a failed rebuild leaves the old inputs, so the next sync sees the change.
         if data_changed or benchmark_board_inputs(benchmark=benchmark) != board_inputs:

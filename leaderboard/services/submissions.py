@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from leaderboard.models import Phase, Submission
 from leaderboard.queueing import submission_enqueue
+from leaderboard.selectors.formats import phase_code_refusal, phase_takes_extension
 from leaderboard.selectors.quotas import quota_status
 from leaderboard.services.errors import PayloadTooLarge, PhaseClosed, QuotaExceeded, SubmissionInputError
 from leaderboard.services.payloads import (
@@ -76,10 +77,12 @@ def _check_payload(errors: dict, *, phase: Phase, upload, config) -> str:
             return ""
         ext = payload_extension(filename=getattr(upload, "name", "") or "")
         allowed = kinds["file"]
+        shown_name = PurePath(getattr(upload, "name", "") or "").name or "the file"
         if allowed and ext not in allowed:
             shown = ", ".join(f".{e}" for e in allowed)
-            shown_name = PurePath(getattr(upload, "name", "") or "").name or "the file"
             errors.setdefault("upload", []).append(f"{shown_name}: expected {shown}")
+        elif not phase_takes_extension(phase=phase, extension=ext):
+            errors.setdefault("upload", []).append(phase_code_refusal(phase=phase, filename=shown_name))
         return "file"
     if "config" not in kinds:
         errors.setdefault("config", []).append("this benchmark accepts a file upload, not a JSON config")

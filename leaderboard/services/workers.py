@@ -1,4 +1,4 @@
-"""Worker liveness: WorkerHeartbeat rows touched by workers and read by /healthz."""
+"""Worker liveness (WorkerHeartbeat rows, read by /healthz) and the set-up of a worker's pool process."""
 
 from __future__ import annotations
 
@@ -19,3 +19,10 @@ def worker_heartbeat_touch(
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id[:200], defaults=defaults, create_defaults={**defaults, "hostname": hostname[:200]}
     )
+
+
+def worker_process_prepare() -> None:
+    """Set up a worker's pool process: one code sandbox warmed ahead (none where bubblewrap cannot run)."""
+    from evaluator.sandbox.spare import spare_enable
+
+    spare_enable()

@@ -12,7 +12,8 @@ from django.template.defaultfilters import filesizeformat
 
 from leaderboard import selectors
 from leaderboard.forms import SubmissionForm
-from leaderboard.models import Benchmark
+from leaderboard.models import Benchmark, Phase
+from leaderboard.selectors.formats import format_is_code, phase_takes_extension
 from leaderboard.services import submission_create
 from leaderboard.services.errors import (
     PayloadTooLarge,
@@ -25,12 +26,21 @@ from leaderboard.views.benchmarks import benchmark_phase_choose, phases_visible
 
 
 def benchmark_formats(
-    *, benchmark: Benchmark
+    *, benchmark: Benchmark, phase: Phase
 ) -> tuple[tuple[str, ...], tuple[str, ...], list[dict[str, Any]]]:
-    """The accepted kinds, the accepted file extensions and the format descriptions of a benchmark."""
-    formats = [f for f in (benchmark.formats or []) if isinstance(f, dict)]
+    """The accepted kinds, the file extensions ``phase`` takes and the format descriptions of a benchmark
+    (a code format's row says which visible phases take code)."""
+    formats = [dict(f) for f in (benchmark.formats or []) if isinstance(f, dict)]
     kinds = tuple(dict.fromkeys(str(f.get("kind", "")) for f in formats if f.get("kind")))
-    extensions = tuple(ext for f in formats if f.get("kind") == "file" for ext in f.get("extensions", ()))
+    extensions = tuple(
+        ext for f in formats if f.get("kind") == "file" for ext in f.get("extensions", ())
+        if phase_takes_extension(phase=phase, extension=str(ext))
+    )  # fmt: skip
+    code_phases = [p.title for p in phases_visible(benchmark=benchmark) if p.accepts_code]
+    for f in formats:
+        f["code"] = format_is_code(f)
+        if f["code"]:
+            f["code_phases"] = code_phases
     return kinds, extensions, formats
 
 
@@ -79,7 +89,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     benchmark = selectors.benchmark_get_visible(slug=slug)  # BenchmarkNotFound is an Http404
     phases = phases_visible(benchmark=benchmark)
     phase = benchmark_phase_choose(benchmark=benchmark, phases=phases, slug=request.GET.get("phase"))
-    kinds, extensions, formats = benchmark_formats(benchmark=benchmark)
+    kinds, extensions, formats = benchmark_formats(benchmark=benchmark, phase=phase)
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, kinds=kinds, extensions=extensions)
         if form.is_valid():
@@ -116,6 +126,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         "data_ready": benchmark.data_status == Benchmark.DataStatus.READY,
         "form": form,
         "formats": formats,
+        "takes_code": any(f["code"] for f in formats) and phase.accepts_code,
         "quota": selectors.quota_status(user=request.user, phase=phase),
         "max_upload_bytes": phase.max_upload_bytes,
     }

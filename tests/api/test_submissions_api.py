@@ -251,3 +251,32 @@ def test_a_second_submission_with_the_same_content_names_the_first_to_its_owner_
     assert other["duplicate_of"] is None and changed["duplicate_of"] is None
     staff_view = clients["staff"].get(f"{URL}{second['id']}/").json()
     assert staff_view["duplicate_of"] == first["id"]
+
+
+def _code_phases(benchmark, monkeypatch, tiny_registered):
+    """The tiny benchmark redeclared with a code format; only its (closed) test phase declares code."""
+    from sb_code_phase import code_spec
+
+    spec = code_spec(tiny_registered.spec, accepting=("test",))
+    monkeypatch.setattr(type(tiny_registered), "spec", spec)
+    services.benchmark_sync(spec=spec)
+
+
+def test_a_code_file_to_a_phase_without_code_is_a_400_naming_phase_and_setting(
+    clients, phases, private_roots, monkeypatch, tiny_registered, benchmark
+):
+    from sb_code_phase import CODE
+
+    _code_phases(benchmark, monkeypatch, tiny_registered)
+    detail = clients["owner"].get("/api/v1/benchmarks/tiny/").json()
+    assert {p["slug"]: p["accepts_code"] for p in detail["phases"]} == {"dev": False, "test": True}
+    assert [f["code"] for f in detail["formats"]] == [False, False, True]
+    quota = detail["phases"][0]["quota"]
+    response = clients["owner"].post(
+        URL, _form(config=None, file=SimpleUploadedFile("method.py", CODE)), format="multipart"
+    )
+    assert response.status_code == 400, response.content
+    (message,) = response.json()["upload"]
+    assert "phase tiny/dev" in message and "accepts_code" in message
+    assert not Submission.objects.exists() and _stored_files(private_roots / "submissions") == []
+    assert clients["owner"].get("/api/v1/benchmarks/tiny/").json()["phases"][0]["quota"] == quota

@@ -197,3 +197,17 @@ def test_cli_a_refused_token_says_to_log_in_again(server, phases, monkeypatch, c
     assert main(["submit", "tiny", "dev", "--config", "{}"]) == 1
     err = capsys.readouterr().err
     assert "HTTP 401" in err and "sparsebench login" in err
+
+
+def test_cli_submit_code_to_a_phase_without_code_names_phase_and_setting(
+    server, phases, owner_token, tmp_path, capsys, tiny_registered
+):
+    from sb_code_phase import CODE, code_spec
+
+    services.benchmark_sync(spec=code_spec(tiny_registered.spec, accepting=("test",)))
+    method = tmp_path / "method.py"
+    method.write_bytes(CODE)
+    assert main(["submit", "tiny", "dev", str(method), "--method", "Mine"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 400" in err and "phase tiny/dev" in err and "accepts_code" in err
+    assert not Submission.objects.exists()

@@ -27,7 +27,7 @@ from kernels.method_config import (
     method_config_parse,
     settable_fields,
 )
-from kernels.methods import LAYOUT_METHODS
+from kernels.methods import GROUPED_METHODS, LAYOUT_METHODS
 from kernels.methods.blade import blade_attention, blade_select
 from kernels.methods.quest import quest_page_bounds, quest_step_select, quest_step_tokens
 from kernels.methods.snapkv import snapkv_select
@@ -44,6 +44,8 @@ SMALL = {
     "quest": {"token_budget": 128},
     "snapkv": {"capacity": 128, "window": 64, "recent": 32},
     "ada_snapkv": {"capacity": 128, "window": 64, "recent": 32},
+    "window_3d": {"tile": [1, 8, 16], "window": [1, 1, 1]},
+    "svg": {"density": 0.2, "num_sampled_rows": 16},
 }
 
 
@@ -95,6 +97,15 @@ def test_harness_figures_match_an_independent_recomputation(inputs, method):
         assert m.density == pytest.approx(density, abs=1e-12)
         assert m.mass_recall == pytest.approx(recall, abs=1e-9)
         assert m.density_reference is None
+    elif method in GROUPED_METHODS:  # heads profiled into fused groups, each with its own layout
+        groups = GROUPED_METHODS[method][1](q, k, v, params)
+        out = vdit_attention(q, k, v, groups)
+        assert m.density == vdit_groups_density(groups) and m.density_reference is None
+        recall = sum(
+            mass_recall(q[:, list(g.heads)], k[:, list(g.heads)], g.layout) * len(g.heads) for g in groups
+        )
+        assert m.mass_recall == pytest.approx(recall / q.shape[1], abs=1e-9)
+        reference = dense_attention_reference(q, k, v)
     elif method == "blade_asa":  # ASA_G: the blocks plus the global tokens, merged
         selection = blade_select(q, k, params)
         out = blade_attention(q, k, v, selection)

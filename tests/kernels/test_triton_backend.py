@@ -284,8 +284,8 @@ def test_triton_backend_missing_package_raises_a_clear_import_error(monkeypatch)
         sparse_attention(q, k, v, _layout("random", (32, 32), 17, n=128), backend="triton")
 
 
-def test_auto_backend_never_picks_triton():
-    assert backend_resolve(backend="auto", device=torch.device("cuda")) == "flex"
+def test_auto_backend_picks_triton_on_cuda_only():
+    assert backend_resolve(backend="auto", device=torch.device("cuda")) == "triton"
     assert backend_resolve(backend="auto", device=torch.device("cpu")) in ("native", "cpu")
     assert backend_resolve(backend="triton", device=torch.device("cpu")) == "triton"
 

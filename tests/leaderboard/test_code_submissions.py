@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from sb_sandbox import sandbox_required
 
+import evaluator.benchmarks.frontier
 from evaluator import registry
 from leaderboard.models import LeaderboardEntry, Phase, Submission
+from leaderboard.selectors import quota_status
 from leaderboard.services import (
     benchmark_data_build,
     benchmark_sync_all,
@@ -29,6 +33,16 @@ def select(q, k, *, causal, block_size, layer, step, geometry):
     print("layer", layer, "kept", int(mask.sum()))
     return {"block_mask": mask}
 '''
+NOT_CAUSAL = b"""
+import torch
+
+
+def select(q, k, *, causal, block_size, layer, step, geometry):
+    # every query block lists every key block, the future ones included
+    n_q, n_k = q.shape[2] // block_size[0], k.shape[2] // block_size[1]
+    every = torch.arange(n_k, dtype=torch.int32).expand(q.shape[0], q.shape[1], n_q, n_k).contiguous()
+    return {"kv_num_blocks": torch.full(every.shape[:3], n_k, dtype=torch.int32), "kv_indices": every}
+"""
 BAD = b"""
 import torch
 
@@ -38,19 +52,30 @@ def select(q, k, **info):
 """
 
 
-@pytest.fixture
-def vdit_dev(db, settings):
-    """A small vdit registered, synced and built; its dev phase."""
+def _small_dev(slug: str, target: str):
+    """The small benchmark ``target`` registered as ``slug``, synced and built; its dev phase."""
     saved = dict(registry.REGISTRY)
     registry.REGISTRY.clear()
-    registry.REGISTRY["vdit"] = "sb_vdit_small:SmallVdit"
+    registry.REGISTRY[slug] = target
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
-    benchmark_data_build(slug="vdit")
-    yield Phase.objects.select_related("benchmark").get(benchmark__slug="vdit", slug="dev")
+    benchmark_data_build(slug=slug)
+    yield Phase.objects.select_related("benchmark").get(benchmark__slug=slug, slug="dev")
     registry.REGISTRY.clear()
     registry.REGISTRY.update(saved)
     registry.benchmark_get.cache_clear()
+
+
+@pytest.fixture
+def vdit_dev(db, settings):
+    """A small vdit registered, synced and built; its dev phase."""
+    yield from _small_dev("vdit", "sb_vdit_small:SmallVdit")
+
+
+@pytest.fixture
+def frontier_dev(db, settings):
+    """A small frontier (one 1k-token sample per task) registered, synced and built; its dev phase."""
+    yield from _small_dev("frontier", "sb_frontier_small:SmallFrontier")
 
 
 def _submit(user, phase, body: bytes, dispatched, capture) -> Submission:
@@ -96,3 +121,27 @@ def test_what_the_code_raised_is_told_on_the_dev_phase(
         submission.failure_kind == "validation"
         and "RuntimeError: my bug at layer 0" in submission.error_message
     )
+
+
+def test_a_frontier_code_submission_is_scored_and_ranked(
+    frontier_dev, user, dispatched, django_capture_on_commit_callbacks
+):
+    sandbox_required()
+    assert frontier_dev.accepts_code
+    body = (Path(evaluator.benchmarks.frontier.__file__).parent / "sample_submission.py").read_bytes()
+    submission = _submit(user, frontier_dev, body, dispatched, django_capture_on_commit_callbacks)
+    assert submission.status == Submission.Status.SCORED, submission.error_message
+    entry = LeaderboardEntry.objects.get(phase=frontier_dev, split="public", submission=submission)
+    assert 0.0 < entry.metrics["sparsity"] < 1.0 and entry.metrics["speedup"] > 0
+
+
+def test_a_frontier_answer_breaking_causality_fails_naming_the_array_and_refunds(
+    frontier_dev, user, dispatched, django_capture_on_commit_callbacks
+):
+    sandbox_required()
+    before = quota_status(user=user, phase=frontier_dev)
+    body = NOT_CAUSAL
+    submission = _submit(user, frontier_dev, body, dispatched, django_capture_on_commit_callbacks)
+    assert (submission.status, submission.failure_kind) == (Submission.Status.FAILED, "validation")
+    assert "answer['kv_indices']" in submission.error_message and "answer_causal" in submission.error_message
+    assert not submission.quota_charged and quota_status(user=user, phase=frontier_dev) == before

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from sb_code_phase import code_spec
 from sb_testbench import TinyBenchmark
 
 from evaluator import registry
-from evaluator.contract import SubmissionFormat, SubmissionKind
 from leaderboard.models import Phase
 from leaderboard.services import benchmark_sync_all, submission_create
 
@@ -19,9 +17,7 @@ CODE = b'"""A method."""\n\n\ndef select(q, k, **info):\n    return {"note": "<s
 @pytest.fixture
 def code_phase(tiny, monkeypatch):
     """The tiny benchmark redeclared to take code files too, synced."""
-    code = SubmissionFormat(kind=SubmissionKind.FILE, description="code", extensions=(".py", ".zip"))
-    spec = dataclasses.replace(TinyBenchmark.spec, formats=(*TinyBenchmark.spec.formats, code))
-    monkeypatch.setattr(TinyBenchmark, "spec", spec)
+    monkeypatch.setattr(TinyBenchmark, "spec", code_spec(TinyBenchmark.spec, accepting=("dev",)))
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
     return Phase.objects.select_related("benchmark").get(benchmark=tiny, slug="dev")

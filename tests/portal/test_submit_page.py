@@ -212,3 +212,31 @@ def test_a_full_submission_storage_is_said_on_the_form_and_nothing_is_stored(
     assert response.status_code != 500 and "the submission storage is full" in html
     assert "Nothing was stored and no quota was used" in html
     assert Submission.objects.count() == 0 and stored_files(private_roots) == []
+
+
+CODE_FORMATS = [
+    {"kind": "config", "description": "JSON method config", "extensions": []},
+    {"kind": "file", "description": "your selection code", "extensions": ["py", "zip"], "code": True},
+]
+
+
+def test_a_code_file_to_a_phase_without_code_is_refused_on_the_form(owner_client, phase, private_roots):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=CODE_FORMATS)
+    html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert 'id="code-phases"' in html and "Taken by no phase; not by Development" in html
+    code = SimpleUploadedFile("method.py", b"def select(q, k, **info):\n    return {}\n")
+    response = post(owner_client, upload=code)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "phase toy/dev (Development) does not accept code submissions" in html and "accepts_code" in html
+    assert not Submission.objects.exists() and stored_files(private_roots / "submissions") == []
+    assert "<strong>2</strong> of 2 submissions left today" in html
+
+
+def test_the_submit_page_names_the_phases_that_take_code(owner_client, phase, closed_phase):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=CODE_FORMATS)
+    Phase.objects.filter(pk=closed_phase.pk).update(accepts_code=True)
+    html = owner_client.get("/benchmarks/toy/submit/?phase=test").content.decode()
+    assert "Taken by the phases Test." in html and 'accept="py,zip"' in html
+    html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert "Taken by the phases Test; not by Development." in html and 'accept="py,zip"' not in html

@@ -17,6 +17,7 @@ SETTINGS = {
     "flexprefill": [{"last_queries": 64, "min_budget": 64, "alpha": 0.5}],
     "block_topk": [{"top_k": 3}],
     "quest": [{"token_budget": 128}],
+    "window_3d": [{"tile": [1, 8, 16], "window": [3, 1, 1]}],
 }
 CASES = [(method, settings) for method in LAYOUT_METHODS for settings in SETTINGS[method]]
 
@@ -27,7 +28,7 @@ def method_case_inputs(method: str, settings: dict):
     work = workload_generate(spec=spec)
     k, v = work.k[:, :2].contiguous(), work.v[:, :2].contiguous()  # grouped query heads
     queries = work.q[:, :, -16:].contiguous() if method == "quest" else work.q
-    if method in ("sparse_vdit", "psa", "blade_asa"):
+    if method in ("sparse_vdit", "psa", "blade_asa", "window_3d"):
         k, v = work.k, work.v  # the video methods are self-attention over the token grid
     params = method_params(method_config_parse({"method": method, "params": settings}), geometry=GEOMETRY)
     return queries, k, v, LAYOUT_METHODS[method][1](queries, k, params)

@@ -1,4 +1,4 @@
-"""The model's attention under a submission: dense, a prefill layout method, or a decode method.
+"""The model's attention under a submission: dense, a prefill layout (a method's or code's), or decode.
 
 Every count comes from what was computed here: a prefill method's layout (the tiles and key-token
 columns it executes, over the causal tiles and, as the Sparse Frontier counts, over the causal
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import torch
 import torch.nn.functional as F
 
+from evaluator.sandbox import SandboxedMethod
 from kernels.api import sparse_attention
 from kernels.layout import BlockLayout
 from kernels.methods import LAYOUT_METHODS
@@ -26,6 +27,7 @@ from kernels.methods.quest import (
 )
 from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
 
+from .code import code_prefill_layout
 from .submission import PAD_MULTIPLE, FrontierSubmission
 
 
@@ -104,6 +106,8 @@ class MethodAttention:
     backend: str = "auto"
     tally: AttentionTally = field(default_factory=AttentionTally)
     kept: dict[int, KvSelection] = field(default_factory=dict)
+    #: The started sandbox of a code submission (its select answers every prefill call's layout).
+    sandboxed: SandboxedMethod | None = None
 
     def reset(self) -> None:
         """Forget the per-sample state (SnapKV's kept cache) before the next prompt."""
@@ -122,11 +126,16 @@ class MethodAttention:
             gqa = q.shape[1] != k.shape[1]
             return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
         heads = q.shape[1]
-        builder = LAYOUT_METHODS[self.submission.name][1]
         padded = -(-n // PAD_MULTIPLE) * PAD_MULTIPLE
         pad = (0, 0, 0, padded - n)
         qp, kp, vp = (F.pad(x, pad) for x in (q, _expand(k, heads), _expand(v, heads)))
-        layout = builder(qp, kp, self.params)
+        if self.submission.code is not None:
+            if self.sandboxed is None:
+                raise ValueError("a code submission's attention needs its started sandbox")
+            layout = code_prefill_layout(method=self.sandboxed, q=qp, k=kp, layer=layer, tokens=n,
+                                         kv_heads=k.shape[1])  # fmt: skip
+        else:
+            layout = LAYOUT_METHODS[self.submission.name][1](qp, kp, self.params)
         out = sparse_attention(qp, kp, vp, layout, backend=self.backend)[:, :, :n]
         executed, tiles, causal = layout_cells(layout, rows=n)
         self.tally.add(computed=executed, causal=tiles, reference=executed, reference_causal=causal)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import shutil
 from pathlib import Path
 
 from evaluator.contract import (
@@ -25,12 +26,13 @@ from .model.wired import WiredModel
 from .plan import PHASE_PLANS, phase_plan, phase_seeds_read, seed_key, seeds_write
 from .report import split_score, target_check
 from .spec import VERSION, frontier_spec
-from .submission import DENSE, FRONTIER_METHODS, submission_parse
+from .submission import DENSE, FRONTIER_METHODS, FrontierSubmission, code_parse, submission_parse
 from .tokenizer import tokenizer_frontier
 
 #: Baselines: dense, then every method at these target sparsities (dev), fewer on the costlier phases.
 BASELINE_SPARSITIES = {"dev": (0.5, 0.67, 0.8, 0.9, 0.95), "test": (0.8, 0.95), "test-long": (0.9,)}
 PROTOCOL = f"frontier-{VERSION}"
+SAMPLE = Path(__file__).with_name("sample_submission.py")
 
 
 @functools.cache
@@ -44,8 +46,11 @@ def _readme() -> str:
     lines = [
         "# Long-context sparse attention (The Sparse Frontier's tasks)",
         "",
-        "Submit a JSON method config; the platform runs it on every attention call of its built-in wired",
-        "model, scores the answers as the Sparse Frontier's harness does, and measures sparsity and speed.",
+        "Submit a JSON method config (sample_config.json) or your own selection code",
+        "(sample_submission.py: select(q, k, **info) returns the key blocks of 64 tokens each query block",
+        "of 64 attends to, causally). The platform runs it on every attention call of its built-in wired",
+        "model (code in a sandbox without network, its time counted in the speedup), scores the answers",
+        "as the Sparse Frontier's harness does, and measures sparsity and speed itself.",
         "",
         f"Tasks scored: {', '.join(SUPPORTED_TASKS)} (the others are n/a: the model does not solve them",
         "under dense attention). dev_seeds.json gives the development seeds per task and length: sample i",
@@ -76,22 +81,25 @@ class FrontierBenchmark(Benchmark):
         (public / "README.md").write_text(_readme(), encoding="utf-8")
         sample = {"method": "block_topk", "target_sparsity": 0.9}
         (public / "sample_config.json").write_text(json.dumps(sample, indent=1), encoding="utf-8")
+        shutil.copyfile(SAMPLE, public / "sample_submission.py")
         progress(1.0, "seeds written")
 
+    def _parse(self, payload: Payload) -> tuple[FrontierSubmission | None, list[Problem]]:
+        """The submission of a payload (a config, or a code file), or its problems."""
+        if payload.file is not None:
+            return code_parse(path=payload.file)
+        return submission_parse(config=payload.config)
+
     def validate(self, payload: Payload) -> list[Problem]:
-        """Every problem of the config (the phase, then each field)."""
+        """Every problem: the phase, then the config's fields or the code upload's files."""
         problems = []
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
             problems.append(Problem("phase", f"unknown phase {payload.phase!r}"))
-        if payload.file is not None:
-            problems.append(Problem("file", "this benchmark takes a JSON method config, not a file"))
-            return problems
-        _, config_problems = submission_parse(config=payload.config)
-        return problems + config_problems
+        return problems + self._parse(payload)[1]
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
         """Run the phase; public split = the first half of the samples, private = all of them."""
-        submission, problems = submission_parse(config=payload.config)
+        submission, problems = self._parse(payload)
         if submission is None:
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
         plan = phase_plan(slug=payload.phase)

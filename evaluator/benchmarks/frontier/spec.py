@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
+from evaluator.sandbox.session import CODE_SUFFIXES
 
 from .model.protocol import SUPPORTED_TASKS
 from .plan import DEV_FILE, PHASE_PLANS
@@ -11,7 +12,8 @@ from .submission import DENSE, FRONTIER_METHODS
 
 SLUG = "frontier"
 VERSION = "1"
-PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json")
+PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
+CODE_MAX_BYTES = 1024 * 1024
 
 
 def _metric(name: str, label: str, unit: str, higher: bool, fmt: str, text: str) -> MetricSpec:
@@ -70,8 +72,9 @@ def frontier_spec() -> BenchmarkSpec:
                 + (" Needs a GPU worker." if plan.needs_gpu else "")
             ),
             public_paths=PUBLIC_PATHS,
-            max_upload_bytes=64 * 1024,
+            max_upload_bytes=CODE_MAX_BYTES,
             needs_gpu=plan.needs_gpu,
+            accepts_code=True,
         )
         for plan in PHASE_PLANS
     )
@@ -84,7 +87,8 @@ def frontier_spec() -> BenchmarkSpec:
             "Training-free sparse attention methods run inside a built-in long-context model on the six"
             " controllable tasks of The Sparse Frontier (Nawrot et al., 2025): multi-key needle retrieval,"
             " variable tracking, common-word extraction, and story retrieval, multi-hop and filtering."
-            " A submission names a method and its settings; the platform runs it on every attention call"
+            " A submission names a method and its settings, or is the submitter's own selection code (run in"
+            " a sandbox); the platform runs it on every attention call"
             " of the model, scores the answers as the harness does, and measures sparsity and speed itself."
             f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model solves under"
             " dense attention; the others are shown as n/a until it does."
@@ -98,6 +102,17 @@ def frontier_spec() -> BenchmarkSpec:
                     " as kernels/method_config.py documents them (target_sparsity, optional, replaces the"
                     " method's budget and must be met within 0.01)"
                 ),
+            ),
+            SubmissionFormat(
+                kind=SubmissionKind.FILE,
+                description=(
+                    "Your own selection code: a .py file or a .zip package (at most 1 MiB) defining"
+                    " select(q, k, **info) that returns the key blocks of 64 tokens (and single key tokens)"
+                    " each query block of 64 attends to on every prefill call, causally; run in a sandbox,"
+                    " its time counted in the speedup; see sample_submission.py in the bundle"
+                ),
+                extensions=CODE_SUFFIXES,
+                code=True,
             ),
         ),
         metrics=frontier_metrics(),

@@ -8,11 +8,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from evaluator.devices import scoring_device
+from evaluator.sandbox import SandboxedMethod
+from evaluator.sandbox.measure import code_method_measure
 from kernels.budget import budget_for_target
 from kernels.harness import method_measure, method_params
 from kernels.method_config import TARGET_KNOBS, MethodConfig
 
-from .submission import PAD_MULTIPLE, FrontierSubmission
+from .code import code_info
+from .submission import CODE_BLOCK, PAD_MULTIPLE, FrontierSubmission
 
 #: Repeats of each timed step (after a warm-up), dense interleaved: the median is kept.
 REPEATS = 5
@@ -76,19 +80,29 @@ def fixed_config(*, config: MethodConfig, budget: dict[str, float] | None) -> Me
 
 
 def speed_measure(
-    *, submission: FrontierSubmission, budget: dict[str, float] | None, prompt: Prompt, decode_steps: int
+    *, submission: FrontierSubmission, budget: dict[str, float] | None, prompt: Prompt, decode_steps: int,
+    sandboxed: SandboxedMethod | None = None,
 ) -> SpeedFigures | None:
     """Each layer's inputs through the harness (warm-up, REPEATS interleaved rounds); None for dense.
 
-    Prefill methods: the prompt's q, k, v. Decode methods: the prompt and the answer, the answer's
-    `decode_steps` tokens decoded one at a time."""
-    if submission.method is None:
+    Prefill methods and code (``sandboxed``, its select timed from outside the sandbox as the estimator):
+    the prompt's q, k, v. Decode methods: the prompt and the answer, the answer's `decode_steps` tokens
+    decoded one at a time."""  # fmt: skip
+    if submission.method is None and submission.code is None:
         return None
-    config = fixed_config(config=submission.method, budget=budget)
+    config = None if submission.method is None else fixed_config(config=submission.method, budget=budget)
+    # the reference methods run where the worker's attention would: its GPU if it has one (code: the CPU)
+    device = scoring_device() if submission.code is None else torch.device("cpu")
     dense = method = error = 0.0
     for layer in sorted(prompt):
-        q, k, v = prompt[layer]
-        if submission.phase_kind == "prefill":
+        q, k, v = (x.to(device) for x in prompt[layer])
+        if submission.code is not None:
+            tokens, kv_heads = q.shape[2], k.shape[1]
+            q, k, v = _expanded(q, k, v)
+            info = code_info(layer=layer, tokens=tokens, q=q, kv_heads=kv_heads)
+            m = code_method_measure(method=sandboxed, q=q, k=k, v=v, causal=True, block_size=CODE_BLOCK,
+                                    layer=layer, geometry=info["geometry"], repeats=REPEATS)  # fmt: skip
+        elif submission.phase_kind == "prefill":
             q, k, v = _expanded(q, k, v)
             m = method_measure(config, q=q, k=k, v=v, repeats=REPEATS)
         else:

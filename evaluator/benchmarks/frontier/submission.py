@@ -1,12 +1,15 @@
-"""A frontier submission: dense, or a long-context method config as kernels/method_config.py parses it."""
+"""A frontier submission: dense, a long-context method config (kernels/method_config.py), or code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from evaluator.attention_configs import DENSE, config_method
 from evaluator.contract import Problem
+from evaluator.sandbox.session import code_upload_parse
+from evaluator.sandbox.upload import SubmissionFiles
 from kernels.method_config import ConfigError, MethodConfig, method_config_parse
 
 #: The kernels' long-context methods: prefill layouts, Quest's decode pages, KV eviction.
@@ -18,22 +21,30 @@ PAD_MULTIPLE = 128
 #: The block sizes a prefill layout may use: divisors of PAD_MULTIPLE, none so small that the layout of
 #: a 128k-token prompt outgrows a worker's memory.
 BLOCK_SIZES = (16, 32, 64, 128)
+#: The block size of a code submission's answer (query and key blocks; a divisor of PAD_MULTIPLE).
+CODE_BLOCK = (64, 64)
 
 
 @dataclass(frozen=True)
 class FrontierSubmission:
-    """What a config asks for: dense attention (``method is None``) or one method config."""
+    """What a submission asks for: dense attention (both None), one method config, or the submitter's
+    selection code (a prefill layout per attention call of the prompt)."""
 
     method: MethodConfig | None
+    code: SubmissionFiles | None = None
 
     @property
     def name(self) -> str:
-        """The method's name ("dense" for dense attention)."""
+        """The method's name ("dense" for dense attention, "code" for submitted code)."""
+        if self.code is not None:
+            return "code"
         return DENSE if self.method is None else self.method.method
 
     @property
     def phase_kind(self) -> str:
         """Where the method acts: "dense", "prefill" or "decode"."""
+        if self.code is not None:
+            return "prefill"
         if self.method is None:
             return DENSE
         return "prefill" if self.method.method in PREFILL_METHODS else "decode"
@@ -59,3 +70,9 @@ def submission_parse(*, config: Any) -> tuple[FrontierSubmission | None, list[Pr
         sizes = ", ".join(map(str, BLOCK_SIZES))
         return None, [Problem("config.params.block_size", f"must be one of {sizes} (got {block})")]
     return FrontierSubmission(method=parsed), []
+
+
+def code_parse(*, path: Path) -> tuple[FrontierSubmission | None, list[Problem]]:
+    """The checked files of a code submission, or None with its problems (bubblewrap missing included)."""
+    files, problems = code_upload_parse(path=path)
+    return (None if files is None else FrontierSubmission(method=None, code=files)), problems

@@ -32,6 +32,12 @@ CONFIGS = (
      {"method": "sparse_vdit", "params": {"mode": "diagonal"}}),
     ("Sparse-vDiT multi-diagonal", "Sparse-vDiT's multi-diagonal mode on every head.",
      {"method": "sparse_vdit", "params": {"mode": "multi_diagonal"}}),
+    ("Sparse-VideoGen", "Sparse-VideoGen: each head profiled on 64 sampled rows as spatial or temporal, then"
+     " a band keeping 0.25 of the map (its released Wan defaults).", {"method": "svg"}),
+    ("Sparse-VideoGen 0.1", "Sparse-VideoGen with a band keeping 0.1 of the map (--sparsity 0.1).",
+     {"method": "svg", "params": {"density": 0.1}}),
+    ("3-D window", "A sliding 3-D window: tiles of 2x8x8 tokens, each query tile attends to its 3x3x3"
+     " tile neighbourhood (and the text tokens).", {"method": "window_3d"}),
 )  # fmt: skip
 SEARCHED = "Sparse-vDiT searched plan"
 SEARCHED_SCALED = "Sparse-vDiT searched plan (scaled loss)"

@@ -11,12 +11,12 @@ from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
 
 from .baselines import vdit_baselines
-from .model import PATTERN_COUNTS, model_draw, model_read, model_write
+from .model import FRAME_HEIGHT, FRAME_WIDTH, PATTERN_COUNTS, TEXT_TOKENS, model_draw, model_read, model_write
 from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
 from .report import split_score
 from .run import REPEATS, phase_run
 from .spec import VERSION, vdit_spec
-from .submission import VditSubmission, block_problems, code_parse, config_parse
+from .submission import VditSubmission, block_problems, code_parse, config_parse, window_problems
 
 PROTOCOL = f"vdit-kernel-{VERSION}"
 SAMPLE = Path(__file__).with_name("sample_submission.py")
@@ -34,9 +34,10 @@ def _readme() -> str:
         "dev_seeds.json has the development seeds (kernels/workloads.py draws the call of seed s, layer l",
         "from evaluator/benchmarks/vdit/model.py's call_seed); the test phases' seeds are hidden.",
         "",
-        "Submit a JSON config (sample_config.json; methods dense, sparse_vdit, psa, blade_asa, with",
-        "presets) or your own selection code (sample_submission.py: select(q, k, **info) returns the key",
-        "blocks of 128 tokens each query block of 128 attends to). Code runs in a sandbox without network;",
+        "Submit a JSON config (sample_config.json; methods dense, sparse_vdit, psa, blade_asa (with",
+        "presets), svg (Sparse-VideoGen) and window_3d (a sliding 3-D window)) or your own selection",
+        "code (sample_submission.py: select(q, k, **info) returns the key blocks of 128 tokens each",
+        "query block of 128 attends to). Code runs in a sandbox without network;",
         "its time counts in the speedup. Scores: error against dense attention, mass recall, density, speed.",
         "",
     ]
@@ -86,7 +87,8 @@ class VditBenchmark(Benchmark):
             plan = phase_plan(slug=payload.phase)
             problems = block_problems(
                 submission=submission, tokens=tuple(plan.tokens(f) for f in plan.frames)
-            )
+            ) + window_problems(submission=submission, frames=plan.frames, grid=(FRAME_HEIGHT, FRAME_WIDTH),
+                                text_tokens=TEXT_TOKENS)  # fmt: skip
         return problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:

@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from kernels.harness import VideoGeometry
 from kernels.workloads import Workload, WorkloadSpec, workload_generate
 
@@ -89,11 +91,18 @@ def call_seed(*, seed: int, layer: int) -> int:
     return (seed * 1009 + layer * 7919) % (2**31)
 
 
-def call_workload(*, model: WorkloadModel, geometry: VideoGeometry, seed: int, layer: int) -> Workload:
-    """q, k, v ``[1, H, N, d]`` of one layer's attention call for evaluation seed ``seed``."""
+def call_workload(
+    *, model: WorkloadModel, geometry: VideoGeometry, seed: int, layer: int,
+    device: torch.device | None = None,
+) -> Workload:
+    """q, k, v ``[1, H, N, d]`` of one layer's attention call for evaluation seed ``seed`` (drawn on the
+    CPU, so the same on every device; then moved to ``device``)."""
     spec = WorkloadSpec(
         frames=geometry.frames, height=geometry.height, width=geometry.width,
         text_tokens=geometry.text_tokens, heads=model.patterns[layer], head_dim=model.head_dim,
         temperature=model.temperatures[layer], seed=call_seed(seed=seed, layer=layer),
     )  # fmt: skip
-    return workload_generate(spec=spec)
+    work = workload_generate(spec=spec)
+    if device is None or device.type == "cpu":
+        return work
+    return Workload(q=work.q.to(device), k=work.k.to(device), v=work.v.to(device), spec=work.spec)

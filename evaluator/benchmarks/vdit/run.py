@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
-from evaluator.contract import ProgressFn, SubmissionRefused
-from evaluator.sandbox import SandboxedMethod, SandboxError, SandboxProblem
+import torch
+
+from evaluator.contract import ProgressFn
+from evaluator.devices import scoring_device
 from evaluator.sandbox.measure import code_method_measure
+from evaluator.sandbox.session import code_session
 from kernels.harness import MethodMeasurement, method_measure
 
 from .model import WorkloadModel, call_workload, geometry_for
@@ -17,8 +19,6 @@ from .submission import VditSubmission
 REPEATS = 5
 #: The block size of a code submission's answer (the kernels' tile, as the reference methods use).
 CODE_BLOCK = (128, 128)
-OUTPUT_LINES = 40
-DETAIL_CHARS = 600
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,10 @@ def phase_run(
     lengths = plan.frames if frames is None else frames
     evaluation = seeds.evaluation if seed_count is None else seeds.evaluation[:seed_count]
     run = PhaseRun()
-    with _code_method(submission, run=run, hidden=plan.hidden) as sandboxed:
+    # Reference methods run on the worker's device; a code submission's tensors stay on the CPU (the
+    # sandbox gets no GPU yet).
+    device = scoring_device() if submission.code is None else torch.device("cpu")
+    with code_session(files=submission.code, log=run.log, hidden=plan.hidden) as sandboxed:
         total, done = len(lengths) * len(evaluation) * model.layers, 0
         for n_frames in lengths:
             geometry = geometry_for(frames=n_frames)
@@ -64,7 +67,8 @@ def phase_run(
                     progress(
                         done / total, f"{plan.tokens(n_frames)} tokens, seed {index + 1}, layer {layer + 1}"
                     )
-                    work = call_workload(model=model, geometry=geometry, seed=seed, layer=layer)
+                    work = call_workload(model=model, geometry=geometry, seed=seed, layer=layer,
+                                         device=device)  # fmt: skip
                     timed = index == 0
                     measured = _measure(submission, sandboxed, work=work, geometry=geometry, layer=layer,
                                         sampling=seeds.sampling, repeats=repeats if timed else 1)  # fmt: skip
@@ -90,36 +94,3 @@ def _measure(
     return method_measure(
         config, q=work.q, k=work.k, v=work.v, geometry=geometry, repeats=repeats, seed=sampling
     )
-
-
-def _problem_text(problem: SandboxProblem, *, hidden: bool) -> str:
-    """A sandbox problem for the submitter: with what the code said (its exception) on the dev phase only."""
-    if hidden or not problem.detail:
-        return str(problem)
-    return f"{problem} ({problem.detail.strip()[-DETAIL_CHARS:]})"
-
-
-@contextlib.contextmanager
-def _code_method(submission: VditSubmission, *, run: PhaseRun, hidden: bool):
-    """The started sandbox of a code submission (None otherwise); its problems refuse the submission.
-
-    What the code printed goes to the log on the published-seed phase only: on a hidden phase it could
-    carry what the code saw of the hidden inputs."""
-    if submission.code is None:
-        yield None
-        return
-    method = SandboxedMethod(files=submission.code)
-    try:
-        method.start()
-        run.log.append(f"sandbox start-up {method.startup_s:.2f} s")
-        yield method
-    except SandboxError as exc:
-        raise SubmissionRefused("; ".join(_problem_text(p, hidden=hidden) for p in exc.problems)) from None
-    finally:
-        tail = method.output_tail
-        method.close()
-        if tail and not hidden:
-            lines = tail.splitlines()[-OUTPUT_LINES:]
-            run.log.extend(["output of the submitted code (last lines):", *lines])
-        elif tail:
-            run.log.append("the submitted code printed output; it is not shown on a hidden-seed phase")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
+from evaluator.sandbox.session import CODE_SUFFIXES
 
 from .model import MODEL_FILE
 from .phases import DEV_FILE, PHASE_PLANS
 from .report import PATTERNS
-from .submission import CODE_SUFFIXES, DENSE, VIDEO_METHODS
+from .submission import DENSE, VIDEO_METHODS
 
 SLUG = "vdit"
 VERSION = "1"
@@ -130,6 +131,7 @@ def vdit_spec() -> BenchmarkSpec:
             public_paths=PUBLIC_PATHS,
             max_upload_bytes=CODE_MAX_BYTES,
             needs_gpu=plan.needs_gpu,
+            accepts_code=True,
         )
         for plan in PHASE_PLANS
     )
@@ -139,7 +141,8 @@ def vdit_spec() -> BenchmarkSpec:
         version=VERSION,
         title="Video DiT sparse attention (kernel level)",
         description=(
-            "Sparse attention methods for video diffusion transformers (Sparse-vDiT, PSA, BLADE) on the"
+            "Sparse attention methods for video diffusion transformers (Sparse-vDiT, PSA, BLADE,"
+            " Sparse-VideoGen, and a sliding 3-D window as a baseline) on the"
             " attention calls of a synthetic video DiT: frame-major 32 x 32 video tokens plus 128 text"
             " tokens, 4 layers of 4 heads whose patterns (diagonal, multi-diagonal, vertical stripe,"
             " diffuse) are fixed per head and published, with inputs drawn from hidden seeds. Scored:"
@@ -168,6 +171,7 @@ def vdit_spec() -> BenchmarkSpec:
                     " run in a sandbox, see sample_submission.py in the bundle"
                 ),
                 extensions=CODE_SUFFIXES,
+                code=True,
             ),
         ),
         metrics=vdit_metrics(),

@@ -10,8 +10,8 @@ from typing import Any
 
 from evaluator.attention_configs import DENSE, config_method
 from evaluator.contract import Problem
-from evaluator.sandbox import SandboxError, sandbox_available
-from evaluator.sandbox.upload import SubmissionFiles, submission_files
+from evaluator.sandbox.session import code_upload_parse
+from evaluator.sandbox.upload import SubmissionFiles
 from kernels.method_config import ConfigError, MethodConfig, method_config_parse
 from kernels.methods.vdit import MODES
 
@@ -19,8 +19,7 @@ from .model import WorkloadModel
 
 BLOCK_FIELDS = ("block_size", "key_block_size")
 MIN_BLOCK = 16
-VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa")
-CODE_SUFFIXES = (".py", ".zip")
+VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa", "svg", "window_3d")
 
 
 @dataclass(frozen=True)
@@ -128,15 +127,23 @@ def block_problems(*, submission: VditSubmission, tokens: tuple[int, ...]) -> li
     return problems
 
 
+def window_problems(*, submission: VditSubmission, frames: tuple[int, ...], grid: tuple[int, int],
+                    text_tokens: int) -> list[Problem]:  # fmt: skip
+    """A 3-D window's tile must tile every video of the phase (frames x grid) and the text tokens."""
+    if submission.method is None or submission.method.method != "window_3d":
+        return []
+    defaults = {f.name: f.default for f in dataclasses.fields(submission.method.params_class)}
+    tile = submission.method.settings.get("tile", defaults["tile"])
+    block = tile[0] * tile[1] * tile[2]
+    if (block < MIN_BLOCK or text_tokens % block or grid[0] % tile[1] or grid[1] % tile[2]
+            or any(f % tile[0] for f in frames)):  # fmt: skip
+        return [Problem("config.params.tile", f"must divide the phase's videos ({list(frames)} frames of "
+                        f"{grid[0]}x{grid[1]} tokens) and the {text_tokens} text tokens, with at least "
+                        f"{MIN_BLOCK} tokens per tile; got {list(tile)}")]  # fmt: skip
+    return []
+
+
 def code_parse(*, path: Path) -> tuple[VditSubmission | None, list[Problem]]:
     """The checked files of a code submission, or None with its problems (bubblewrap missing included)."""
-    name = Path(path).name
-    if Path(path).suffix.lower() not in CODE_SUFFIXES:
-        return None, [Problem(name, f"a code submission is a .py file or a .zip package, got {name!r}")]
-    available, reason = sandbox_available()
-    if not available:
-        return None, [Problem(name, f"code submissions are not accepted on this deployment: {reason}")]
-    try:
-        return VditSubmission(code=submission_files(path=path)), []
-    except SandboxError as exc:
-        return None, [p.as_problem() for p in exc.problems]
+    files, problems = code_upload_parse(path=path)
+    return (None if files is None else VditSubmission(code=files)), problems

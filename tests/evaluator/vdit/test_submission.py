@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evaluator.benchmarks.vdit import submission as vdit_submission
 from evaluator.benchmarks.vdit.model import model_draw
 from evaluator.benchmarks.vdit.submission import code_parse, config_parse
+from evaluator.sandbox import session as sandbox_session
 
 MODEL = model_draw(public_seed=0)
 
@@ -72,7 +72,7 @@ def test_code_parse_refuses_other_files_and_names_a_missing_sandbox(tmp_path, mo
     _, problems = code_parse(path=text)
     assert problems[0].where == "method.txt" and ".py file or a .zip" in problems[0].message
     monkeypatch.setattr(
-        vdit_submission, "sandbox_available", lambda: (False, "bubblewrap (bwrap) is not installed")
+        sandbox_session, "sandbox_available", lambda: (False, "bubblewrap (bwrap) is not installed")
     )
     code = tmp_path / "method.py"
     code.write_text("def select(q, k, **info): pass\n")
@@ -81,3 +81,19 @@ def test_code_parse_refuses_other_files_and_names_a_missing_sandbox(tmp_path, mo
         problems[0].where == "method.py"
         and "not accepted on this deployment: bubblewrap" in problems[0].message
     )
+
+
+def test_svg_and_the_3d_window_are_video_methods_with_their_tile_checked(tmp_path):
+    from evaluator.benchmarks.vdit import VditBenchmark
+    from evaluator.benchmarks.vdit.model import model_write
+    from evaluator.contract import Payload
+
+    svg, problems = config_parse(config={"method": "svg", "params": {"density": 0.1}}, model=MODEL)
+    assert problems == [] and svg.method.settings["density"] == 0.1
+    model_write(public_dir=tmp_path, model=MODEL)
+    bench = VditBenchmark()
+    good = Payload(phase="dev", public_dir=tmp_path, config={"method": "window_3d"})
+    assert bench.validate(good) == []
+    config = {"method": "window_3d", "params": {"tile": [3, 8, 8]}}
+    bad = Payload(phase="test", public_dir=tmp_path, config=config)
+    assert [p.where for p in bench.validate(bad)] == ["config.params.tile"]

@@ -1,0 +1,12 @@
+"""The frontier benchmark on one 1,024-token sample per task: the platform tests' entry."""
+
+from __future__ import annotations
+
+from evaluator.benchmarks.frontier.benchmark import FrontierBenchmark
+
+
+class SmallFrontier(FrontierBenchmark):
+    """FrontierBenchmark scored on one sample per task at 1,024 tokens."""
+
+    def __init__(self) -> None:
+        super().__init__(samples=1, lengths=(1024,))
