@@ -11,6 +11,8 @@ from typing import Any
 
 from evaluator.hidden import BuildSeeds, HiddenKey
 
+#: The largest artefact (a PNG for the submission's page) a ScoreReport may carry, in bytes.
+ARTEFACT_MAX_BYTES = 256 * 1024
 #: progress(fraction in [0, 1], stage text) -> None; called by score() and build() as work advances.
 ProgressFn = Callable[[float, str], None]
 
@@ -178,6 +180,9 @@ class ScoreReport:
     protocol_version: str
     hardware: Mapping[str, str]
     log: tuple[str, ...] = ()
+    #: Small PNG images for the submission's page (name -> bytes; names like "frames.png", at most
+    #: ARTEFACT_MAX_BYTES each): shown to whoever may see the submission, so never from hidden data.
+    artefacts: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

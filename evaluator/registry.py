@@ -13,6 +13,7 @@ REGISTRY: dict[str, str] = {
     "sparse-search": "evaluator.benchmarks.sparse_search:SparseSearchBenchmark",
     "frontier": "evaluator.benchmarks.frontier.benchmark:FrontierBenchmark",
     "vdit": "evaluator.benchmarks.vdit:VditBenchmark",
+    "vdit-e2e": "evaluator.benchmarks.vdit_e2e:VditE2eBenchmark",
 }
 
 

@@ -272,6 +272,22 @@ def _decode_measure(method: str, params, *, q, k, v, steps: int, repeats: int) -
     )
 
 
+def chosen_density(chosen) -> float:
+    """Density of what a prefill method chose (a layout, fused head groups or an ASA selection with its
+    global tokens), as ``method_measure`` counts it."""
+    if isinstance(chosen, BlockLayout):
+        return layout_density(chosen)
+    if isinstance(chosen, AsaSelection):
+        return chosen.density
+    return vdit_groups_density(chosen)
+
+
+def method_steps(method: str, params, *, q, k, v, backend: str = "auto"):
+    """(estimate() -> what the method chose; attend(chosen) -> output) of a prefill or video method on
+    ``[B, H, N, d]`` inputs: the two steps ``method_measure`` times, for callers that time them in place."""
+    return _steps(method, params, q=q, k=k, v=v, backend=backend)
+
+
 def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
     """(density, mass recall) of what the method chose: a layout, fused head groups, or an ASA
     selection (density with its global tokens; recall of its blocks alone)."""

@@ -17,6 +17,11 @@ urlpatterns = [
     path("submissions/", submissions.submission_list, name="submission-list"),
     path("submissions/<int:submission_id>/", submissions.submission_detail, name="submission-detail"),
     path(
+        "submissions/<int:submission_id>/artefacts/<str:name>",
+        submissions.submission_artefact,
+        name="submission-artefact",
+    ),
+    path(
         "submissions/<int:submission_id>/items.csv",
         submissions.submission_items_csv,
         name="submission-items-csv",

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, pre_save
 
 from leaderboard.models import Submission
+from leaderboard.services.artefacts import submission_artefacts_delete
 from leaderboard.services.board_inputs import leaderboards_settle_on_commit, user_entries_relabel
 
 
@@ -16,6 +17,8 @@ def _submission_deleted(sender, instance: Submission, **kwargs) -> None:
     """A scored submission deleted (alone or with its owner) took its entries: recount, recompute frontier."""
     if instance.status == Submission.Status.SCORED:
         leaderboards_settle_on_commit(phase_ids=[instance.phase_id])
+    pk = instance.pk
+    transaction.on_commit(lambda: submission_artefacts_delete(submission_id=pk))
 
 
 def _user_saving(sender, instance, update_fields=None, **kwargs) -> None:

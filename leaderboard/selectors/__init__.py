@@ -1,5 +1,6 @@
 """Platform selectors (reads): frozen views of benchmarks, leaderboards, quotas, submissions and health."""
 
+from leaderboard.selectors.artefacts import Artefact, submission_artefact_path, submission_artefacts
 from leaderboard.selectors.benchmarks import (
     MetricView,
     benchmark_get_visible,
@@ -37,6 +38,9 @@ from leaderboard.selectors.submissions import (
 from leaderboard.selectors.tokens import token_find, token_held
 
 __all__ = [
+    "Artefact",
+    "submission_artefact_path",
+    "submission_artefacts",
     "OFFSET_MAX",
     "BenchmarkNotFound",
     "CodeFile",

@@ -12,6 +12,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from evaluator.contract import Payload, Problem, SubmissionRefused
 from evaluator.registry import benchmark_get
 from leaderboard.models import Submission
+from leaderboard.services.artefacts import submission_artefacts_write
 from leaderboard.services.benchmarks import benchmark_data_dir
 from leaderboard.services.keeper import EvaluationAborted, LeaseKeeper
 from leaderboard.services.leases import submission_claim
@@ -138,6 +139,7 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
         data_id=benchmark.data_id,
     ):
         raise EvaluationAborted("lease lost before the scores were written")
+    submission_artefacts_write(submission_id=submission.pk, artefacts=report.artefacts)
 
 
 def submission_evaluate(*, submission_id: int, worker_id: str) -> None:

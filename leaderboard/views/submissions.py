@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -106,8 +106,22 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
         "waiting": selectors.submission_waiting(submission=submission),
         "queue": _queue_text(submission=submission),
         "code_files": selectors.submission_code(submission=submission) if insider else (),
+        "artefacts": selectors.submission_artefacts(submission=submission, viewer=request.user),
     }
     return render(request, "submission_detail.html", context)
+
+
+@require_GET
+def submission_artefact(request: HttpRequest, submission_id: int, name: str) -> FileResponse:
+    """One artefact (a PNG) of a submission, to a viewer who sees its scores; 404 otherwise."""
+    submission = selectors.submission_get_for_viewer(submission_id=submission_id, viewer=request.user)
+    path = selectors.submission_artefact_path(submission=submission, viewer=request.user, name=name)
+    if path is None or not path.is_file():
+        raise Http404("no such artefact")
+    response = FileResponse(path.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_GET

@@ -10,7 +10,15 @@ import torch
 
 from kernels.api import backend_resolve, sparse_attention
 from kernels.decode import decode_split
-from kernels.harness import VideoGeometry, dense_attention, measurement_row, method_measure, method_params
+from kernels.harness import (
+    VideoGeometry,
+    chosen_density,
+    dense_attention,
+    measurement_row,
+    method_measure,
+    method_params,
+    method_steps,
+)
 from kernels.method_config import (
     DECODE_METHODS,
     EVICTION_METHODS,
@@ -245,3 +253,26 @@ def test_hostile_settings_are_refused_by_name_or_measured_never_crash(inputs, me
                 assert str(exc), (name, value)
                 continue
             assert 0.0 <= m.density <= 1.0 and math.isfinite(m.rel_l2), (name, value)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"method": "psa", "preset": "wan2.1-1.3b"},
+        {"method": "blade_asa", "preset": "wan2.1-1.3b"},
+        {"method": "sparse_vdit", "params": {"mode": "diagonal"}},
+        {"method": "sparse_vdit", "params": {"head_modes": ["diagonal", "full", "multi_diagonal", "full"]}},
+    ],
+)
+def test_method_steps_and_chosen_density_are_what_method_measure_times_and_counts(config) -> None:
+    parsed = method_config_parse(config)
+    g = torch.Generator().manual_seed(11)
+    tokens = GEOMETRY.frames * GEOMETRY.frame_tokens + GEOMETRY.text_tokens
+    q, k, v = (torch.randn(1, 4, tokens, 32, generator=g) for _ in range(3))
+    measured = method_measure(parsed, q=q, k=k, v=v, geometry=GEOMETRY, repeats=1, seed=5)
+    params = method_params(parsed, geometry=GEOMETRY, seed=5)
+    estimate, attend = method_steps(parsed.method, params, q=q, k=k, v=v)
+    chosen = estimate()
+    assert chosen_density(chosen) == pytest.approx(measured.density)
+    error = attention_error(attend(chosen), dense_attention(q, k, v, causal=False))
+    assert error.rel_l2 == pytest.approx(measured.rel_l2, rel=1e-5)

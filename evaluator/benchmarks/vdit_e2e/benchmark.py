@@ -1,0 +1,132 @@
+"""VditE2eBenchmark: the plugin the registry instantiates (build, validate, score, baselines)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from evaluator.contract import Baseline, Benchmark, Payload, Problem, ProgressFn, ScoreReport, no_progress
+from evaluator.hardware import hardware_fingerprint
+from evaluator.hidden import BuildSeeds
+
+from ..vdit.dit.model import VideoDiT
+from ..vdit.dit.weights import weights_load
+from ..vdit.submission import VditSubmission
+from .baselines import e2e_baselines
+from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
+from .plot import layer_error_png, layer_step_errors
+from .report import split_score
+from .run import REPEATS, E2eRun, phase_run
+from .spec import VERSION, WEIGHTS_FILE, e2e_spec
+from .strip import frame_strip_png
+from .submission import e2e_problems
+
+PROTOCOL = f"vdit-e2e-{VERSION}"
+STRIP_NAME = "frames-first-middle-last_dense-above-sparse-below.png"
+PLOT_NAME = "attention-error-per-layer-along-sampling_public-split-videos.png"
+WEIGHTS = Path(__file__).resolve().parents[1] / "vdit" / "dit" / WEIGHTS_FILE
+
+
+def _readme() -> str:
+    """The public bundle's README: the model, the phases, the submission."""
+    lines = [
+        "# Video DiT sparse attention, end to end",
+        "",
+        "weights.safetensors is the benchmark's video DiT (evaluator/benchmarks/vdit/dit in the project:",
+        "load it with weights_load). Each video is sampled with 16 Euler steps from the noise of its seed",
+        "(noise_draw) for its class, once with dense attention and once with your method at every step and",
+        "layer; the sparse video's 8-bit frames are scored against the dense video's. dev_seeds.json lists",
+        "the development videos ([noise seed, class]); the test phase's seeds are hidden.",
+        "",
+        "Submit a JSON config (sample_config.json; methods dense, sparse_vdit, psa, blade_asa, with",
+        "presets), the same as on the kernel-level track (benchmark vdit), without a per-step plan.",
+        "",
+    ]
+    lines += [f"- {p.slug}: {p.videos} videos, {p.steps} steps" for p in PHASE_PLANS]
+    return "\n".join(lines) + "\n"
+
+
+class VditE2eBenchmark(Benchmark):
+    """Video sparse attention methods measured end to end on our video DiT's sampling."""
+
+    def __init__(
+        self, *, steps: int | None = None, video_count: int | None = None, repeats: int = REPEATS,
+        weights: Path = WEIGHTS,
+    ) -> None:  # fmt: skip
+        """``steps``, ``video_count`` and ``repeats`` override the phases' (tests and timing scripts)."""
+        self.steps, self.video_count, self.repeats, self.weights = steps, video_count, repeats, Path(weights)
+        self.spec = e2e_spec()
+        self._model: VideoDiT | None = None
+
+    def model(self) -> VideoDiT:
+        """The DiT (loaded once)."""
+        if self._model is None:
+            self._model = weights_load(path=self.weights)
+        return self._model
+
+    def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
+        """The weights, the published dev seeds, a sample config and the README; test seeds hidden."""
+        out_dir = Path(out_dir)
+        seeds_write(out_dir=out_dir, seeds=seeds)
+        public = out_dir / "public"
+        shutil.copyfile(self.weights, public / WEIGHTS_FILE)
+        (public / "README.md").write_text(_readme(), encoding="utf-8")
+        sample = {"method": "psa", "preset": "wan2.1-1.3b", "params": {"warmup_steps": 5}}
+        (public / "sample_config.json").write_text(json.dumps(sample, indent=1), encoding="utf-8")
+        progress(1.0, "weights and seeds written")
+
+    def _parse(self, payload: Payload) -> tuple[VditSubmission | None, list[Problem]]:
+        """The submission of a payload, or its problems."""
+        cfg = self.model().config
+        name = None if payload.file is None else Path(payload.file).name
+        return e2e_problems(config=payload.config, file_name=name, layers=cfg.depth, heads=cfg.heads,
+                            tokens=cfg.tokens)  # fmt: skip
+
+    def validate(self, payload: Payload) -> list[Problem]:
+        """Every problem: the phase, then the config's fields."""
+        problems = self._parse(payload)[1]
+        if payload.phase not in {p.slug for p in PHASE_PLANS}:
+            return [Problem("phase", f"unknown phase {payload.phase!r}"), *problems]
+        return problems
+
+    def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
+        """Sample every video of the phase; public split = the first half of the videos, private = all."""
+        return self.report(self.run(payload, hidden_dir, progress))
+
+    def run(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> E2eRun:
+        """The phase's videos sampled densely and with the submission, and the timed pairs."""
+        submission, problems = self._parse(payload)
+        if submission is None:
+            raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
+        plan = phase_plan(slug=payload.phase)
+        seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
+        videos = seeds.videos if self.video_count is None else seeds.videos[: self.video_count]
+        run = phase_run(model=self.model(), submission=submission, videos=videos,
+                        steps=self.steps or plan.steps, sampling=seeds.sampling, repeats=self.repeats,
+                        progress=progress)  # fmt: skip
+        run.hidden = plan.hidden
+        return run
+
+    def report(self, run: E2eRun) -> ScoreReport:
+        """The split scores of a run (public = the first half of the videos, private = all), the per-layer
+        error plot of the public split's videos and, on the published-seed phase, the first video's frame
+        strip (hidden videos are never shown)."""
+        layers, count = self.model().config.depth, len(run.videos)
+        splits = {"public": split_score(run=run, layers=layers, video_limit=max(1, count // 2)),
+                  "private": split_score(run=run, layers=layers, video_limit=None)}  # fmt: skip
+        artefacts = {}
+        if not run.hidden and run.videos:
+            first = run.videos[0]
+            artefacts[STRIP_NAME] = frame_strip_png(dense=first.dense_frames, sparse=first.sparse_frames)
+        public = [r for v in run.videos[: max(1, count // 2)] for r in v.records]
+        if public:
+            steps = 1 + max(r.step for r in public)
+            errors = layer_step_errors(records=public, layers=layers, steps=steps)
+            artefacts[PLOT_NAME] = layer_error_png(errors=errors)
+        return ScoreReport(splits=splits, protocol_version=PROTOCOL, hardware=hardware_fingerprint(),
+                           log=tuple(run.log), artefacts=artefacts)  # fmt: skip
+
+    def baselines(self) -> list[Baseline]:
+        """Dense and the methods at their presets and settings."""
+        return e2e_baselines()

@@ -1,0 +1,96 @@
+"""Attention hooks of the DiT's sampler: dense attention, or a method through kernels/, timed per call."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from kernels.harness import VideoGeometry, chosen_density, dense_attention, method_params, method_steps
+from kernels.metrics import attention_error
+
+from ..vdit.submission import VditSubmission
+
+
+def _ms(start: float) -> float:
+    """Milliseconds since ``start`` (perf_counter)."""
+    return (time.perf_counter() - start) * 1000.0
+
+
+@dataclass
+class DenseHook:
+    """Dense attention (SDPA) at every call, its time summed."""
+
+    attention_ms: float = 0.0
+
+    def __call__(self, step: int, layer: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
+        """The dense output; the call's time is added to attention_ms."""
+        start = time.perf_counter()
+        out = dense_attention(q, k, v, causal=False)
+        self.attention_ms += _ms(start)
+        return out
+
+
+@dataclass
+class CallRecord:
+    """What the harness measured of one (step, layer) call: the density it counted and the error of the
+    method's output against dense attention on the same inputs."""
+
+    step: int
+    layer: int
+    density: float
+    rel_l2: float
+
+
+@dataclass
+class MethodHook:
+    """The submitted method at every call: its estimator, then its sparse attention with our kernels,
+    each timed; PSA runs dense attention before its warm-up steps end, as released.
+
+    With ``measure``, each call's density is counted from what the method chose and its output compared
+    with dense attention on the same q, k, v; that work is timed apart (``measure_ms``), so that a
+    caller can take it out of the sampling's wall time."""
+
+    submission: VditSubmission
+    geometry: VideoGeometry
+    seed: int
+    measure: bool = False
+    estimator_ms: float = 0.0
+    attention_ms: float = 0.0
+    measure_ms: float = 0.0
+    records: list[CallRecord] = field(default_factory=list)
+    _params: dict = field(default_factory=dict)
+
+    def _layer_params(self, layer: int):
+        """The method's params of one layer (cached)."""
+        if layer not in self._params:
+            config = self.submission.layer_config(layer)
+            self._params[layer] = (
+                config.method,
+                method_params(config, geometry=self.geometry, seed=self.seed),
+            )
+        return self._params[layer]
+
+    def __call__(self, step: int, layer: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
+        """The method's output for this call."""
+        method, params = self._layer_params(layer)
+        if method == "psa" and step < params.warmup_steps:
+            start = time.perf_counter()
+            out, chosen = dense_attention(q, k, v, causal=False), None
+            self.attention_ms += _ms(start)
+        else:
+            estimate, attend = method_steps(method, params, q=q, k=k, v=v)
+            start = time.perf_counter()
+            chosen = estimate()
+            middle = time.perf_counter()
+            out = attend(chosen)
+            self.estimator_ms += (middle - start) * 1000.0
+            self.attention_ms += _ms(middle)
+        if self.measure:
+            start = time.perf_counter()
+            density = 1.0 if chosen is None else chosen_density(chosen)
+            error = attention_error(out, dense_attention(q, k, v, causal=False)).rel_l2
+            self.records.append(CallRecord(step=step, layer=layer, density=density, rel_l2=error))
+            self.measure_ms += _ms(start)
+        return out

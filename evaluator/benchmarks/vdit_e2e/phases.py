@@ -1,0 +1,82 @@
+"""The end-to-end phases: videos per phase, sampling steps, and where each phase's seeds come from."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from evaluator.hidden import BuildSeeds
+
+DEV_FILE = "dev_seeds.json"
+HIDDEN_FILE = "seeds.json"
+SEED_RANGE = 2**31
+#: Noise seeds of the benchmark's videos start here (training used seed * 10_000_000 + step * batch).
+PUBLIC_OFFSET = 900_000_000
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    """One phase: videos (noise seed, class) per phase, sampling steps, hidden seeds or not."""
+
+    slug: str
+    title: str
+    videos: int
+    steps: int
+    hidden: bool
+
+
+PHASE_PLANS: tuple[PhasePlan, ...] = (
+    PhasePlan("dev", "Development (published seeds, 4 videos)", videos=4, steps=16, hidden=False),
+    PhasePlan("test", "Test (hidden seeds, 8 videos)", videos=8, steps=16, hidden=True),
+)
+
+
+def phase_plan(*, slug: str) -> PhasePlan:
+    """The plan of phase ``slug``; ValueError names an unknown one."""
+    for plan in PHASE_PLANS:
+        if plan.slug == slug:
+            return plan
+    raise ValueError(f"unknown vdit-e2e phase {slug!r}; known: {[p.slug for p in PHASE_PLANS]}")
+
+
+@dataclass(frozen=True)
+class PhaseSeeds:
+    """The noise seed and class of each video, and the seed of PSA's and BLADE's sampled tokens."""
+
+    videos: tuple[tuple[int, int], ...]
+    sampling: int
+
+
+def _entry(plan: PhasePlan, seeds: BuildSeeds) -> dict:
+    """One phase's seeds: published ones from the public seed, hidden ones from the deployment secret;
+    the classes cycle through the 4 shapes."""
+    if plan.hidden:
+        noise = [seeds.hidden.seed("e2e", plan.slug, str(i)) % SEED_RANGE for i in range(plan.videos)]
+        sampling = seeds.hidden.seed("e2e", plan.slug, "sampling") % SEED_RANGE
+    else:
+        base = PUBLIC_OFFSET + 1000 * seeds.public
+        noise, sampling = [base + i for i in range(plan.videos)], base + 999
+    return {"videos": [[s, i % 4] for i, s in enumerate(noise)], "sampling": sampling}
+
+
+def seeds_write(*, out_dir: Path, seeds: BuildSeeds) -> None:
+    """public/dev_seeds.json (published) and hidden/seeds.json (the hidden phases')."""
+    public, hidden = Path(out_dir) / "public", Path(out_dir) / "hidden"
+    public.mkdir(parents=True, exist_ok=True)
+    hidden.mkdir(parents=True, exist_ok=True)
+    kept = {p.slug: _entry(p, seeds) for p in PHASE_PLANS if p.hidden}
+    published = [_entry(p, seeds) for p in PHASE_PLANS if not p.hidden]
+    (public / DEV_FILE).write_text(json.dumps(published[0], indent=1), encoding="utf-8")
+    (hidden / HIDDEN_FILE).write_text(json.dumps(kept, indent=1), encoding="utf-8")
+
+
+def phase_seeds_read(*, phase: str, public_dir: Path, hidden_dir: Path) -> PhaseSeeds:
+    """The seeds a phase is scored on: the published file for dev, the hidden one for the others."""
+    plan = phase_plan(slug=phase)
+    if plan.hidden:
+        entry = json.loads((Path(hidden_dir) / HIDDEN_FILE).read_text(encoding="utf-8"))[phase]
+    else:
+        entry = json.loads((Path(public_dir) / DEV_FILE).read_text(encoding="utf-8"))
+    videos = tuple((int(s), int(c)) for s, c in entry["videos"])
+    return PhaseSeeds(videos=videos, sampling=int(entry["sampling"]))
