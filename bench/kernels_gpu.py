@@ -1,6 +1,6 @@
 """GPU check and timing of the kernels (run on a CUDA machine, e.g. the H200; not used on the CPU).
 
-Usage: python bench/kernels_gpu.py [--quick] [--out results.md]
+Usage: python bench/kernels_gpu.py [--quick] [--lengths N ...] [--sections speed tiles ...] [--out results.md]
 1. Correctness: both GPU paths, FlexAttention ("flex") and our Triton block-sparse kernel
    ("triton"), in float32 against the float64 dense reference for every layout feature (random,
    causal, pyramid levels, head modes, token order, GQA) and for each method.
@@ -259,6 +259,8 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=128)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=None, help="markdown file, written line by line")
+    ap.add_argument("--sections", nargs="+", default=["correctness", "speed", "methods", "tiles"],
+                    choices=["correctness", "speed", "methods", "tiles"], help="which sections to run")
     args = ap.parse_args()
     if not torch.cuda.is_available():
         print("n/a: no CUDA device on this machine")
@@ -276,6 +278,8 @@ def main() -> None:
     )
     ok = True
     for name, tuned, run in sections:
+        if name not in args.sections:
+            continue
         try:
             with tiles_tuned(tuned):
                 ok &= run() is not False

@@ -44,6 +44,14 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of `choices` (any letter case), `default` when unset or empty."""
+    raw = os.environ.get(name, "").strip().lower() or default
+    if raw not in choices:
+        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return raw
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """A comma-separated list variable."""
     raw = os.environ.get(name, "").strip()

@@ -8,6 +8,7 @@ from pathlib import Path
 from leaderboard.env import (
     database_url,
     env_bool,
+    env_choice,
     env_hex_secret,
     env_int,
     env_list,
@@ -152,6 +153,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Where a worker scores attention (read by evaluator/devices.py; checked here so a typo stops the start)
+SCORING_DEVICE = env_choice("SPARSEBENCH_DEVICE", "auto", ("auto", "cpu", "cuda"))
 
 # The cache holds the throttles' counters, so it must be shared by every web process: Redis where
 # SPARSEBENCH_CACHE_URL names one (a database of its own: clearing the cache flushes it), else files

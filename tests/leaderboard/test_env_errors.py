@@ -38,9 +38,16 @@ def test_runner_address_defaults_and_reads_the_host(monkeypatch):
     assert runner_address() == ("0.0.0.0", 8000)
 
 
-def test_manage_py_reports_a_malformed_setting_in_one_line():
-    env = {**os.environ, "SPARSEBENCH_LEASE_SECONDS": "soon"}
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SPARSEBENCH_LEASE_SECONDS", "soon", "SPARSEBENCH_LEASE_SECONDS='soon' is not an integer"),
+        ("SPARSEBENCH_DEVICE", "tpu", "SPARSEBENCH_DEVICE='tpu' is not one of auto, cpu, cuda"),
+    ],
+)
+def test_manage_py_reports_a_malformed_setting_in_one_line(name, value, message):
+    env = {**os.environ, name: value}
     command = [sys.executable, str(ROOT / "manage.py"), "check"]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert result.stderr.strip() == "configuration error: SPARSEBENCH_LEASE_SECONDS='soon' is not an integer"
+    assert result.stderr.strip() == f"configuration error: {message}"
