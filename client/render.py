@@ -91,9 +91,11 @@ def submission_text(*, submission: dict, metrics: list[dict] | None = None) -> s
         lines.extend(f"  {line}" for line in str(submission["error"]).splitlines())
     specs = {spec["name"]: spec for spec in metrics or []}
     for score in submission.get("scores", []):
+        # the benchmark's own metric order (the stored JSON's key order depends on the database)
+        shown = score["metrics"]
+        names = [n for n in specs if n in shown] + [n for n in shown if n not in specs]
         values = ", ".join(
-            f"{name}={metric_value_text(value=value, spec=specs.get(name))}"
-            for name, value in score["metrics"].items()
+            f"{name}={metric_value_text(value=shown[name], spec=specs.get(name))}" for name in names
         )
         lines.append(f"score [{score['split']}]: {values}")
     return "\n".join(lines)

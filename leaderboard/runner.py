@@ -1,4 +1,5 @@
-"""Runs the embedded stack for `make run`: web server, worker and scheduler until Ctrl-C, data built aside."""
+"""Runs the embedded stack for `make run`: web server, worker and scheduler (restarted if they crash) until
+Ctrl-C, the data built aside."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def stack_processes(*, host: str, port: int, var_dir: Path, cuda: bool = False) 
 
 def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     """Migrate and sync, start every process, build the data and queue the baselines in the background
-    (the pages show how far the build is), stop them all on Ctrl-C or a crash."""
+    (the pages show how far the build is), restart a process that crashes, stop them all on Ctrl-C."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
     manage = [sys.executable, str(ROOT / "manage.py")]
     steps = (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["benchmark_sync"])

@@ -94,7 +94,7 @@ def test_cli_submit_config_then_status_shows_it(server, phases, owner_token, cap
     submission_id = int(capsys.readouterr().out.split()[1])
     assert main(["status", str(submission_id)]) == 0
     out = capsys.readouterr().out
-    assert f"submission {submission_id}: Ones on tiny/dev" in out and "density=25.0 %, accuracy=0.50" in out
+    assert f"submission {submission_id}: Ones on tiny/dev" in out and "accuracy=0.50, density=25.0 %" in out
     assert main(["status", str(submission_id), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["status"] == "scored"
 
