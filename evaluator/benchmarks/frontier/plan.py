@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluator.hidden import BuildSeeds
+from evaluator.plans import plan_named
 
 from .registry import HARNESS_SEED, task_names
 
@@ -39,10 +40,7 @@ PHASE_PLANS: tuple[PhasePlan, ...] = (
 
 def phase_plan(*, slug: str) -> PhasePlan:
     """The plan of phase `slug`; ValueError names an unknown one."""
-    for plan in PHASE_PLANS:
-        if plan.slug == slug:
-            return plan
-    raise ValueError(f"unknown frontier phase {slug!r}; known: {[p.slug for p in PHASE_PLANS]}")
+    return plan_named(PHASE_PLANS, slug, benchmark="frontier")
 
 
 def seed_key(*, task: str, length: int) -> str:
