@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import torch
 
 from kernels.backends.cpu import cpu_sparse_attention
@@ -19,13 +21,13 @@ def backend_resolve(*, backend: str, device: torch.device, dtype: torch.dtype = 
     On the H200 (2026-12-04, bench/kernels_gpu.py, docs/PERFORMANCE.md) the Triton kernel matched the
     float64 reference on every layout kind and ran 1.3x faster than the FlexAttention path at 32k
     tokens, while compiled FlexAttention failed pyramid levels and small blocks and got causal layouts
-    wrong; "flex" stays available by name.
+    wrong; "flex" stays available by name, and is the CUDA default where triton is not installed.
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "auto":
         if device.type == "cuda":
-            return "triton"
+            return "triton" if importlib.util.find_spec("triton") is not None else "flex"
         if device.type == "cpu" and dtype == torch.float32 and native_unavailable_reason() is None:
             return "native"
         return "cpu"

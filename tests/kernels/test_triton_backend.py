@@ -284,6 +284,17 @@ def test_triton_backend_missing_package_raises_a_clear_import_error(monkeypatch)
         sparse_attention(q, k, v, _layout("random", (32, 32), 17, n=128), backend="triton")
 
 
+def test_auto_backend_falls_back_to_flex_on_cuda_without_triton(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    def without_triton(name, *args):
+        return None if name == "triton" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_triton)
+    assert backend_resolve(backend="auto", device=torch.device("cuda")) == "flex"
+
+
 def test_auto_backend_picks_triton_on_cuda_only():
     assert backend_resolve(backend="auto", device=torch.device("cuda")) == "triton"
     assert backend_resolve(backend="auto", device=torch.device("cpu")) in ("native", "cpu")
