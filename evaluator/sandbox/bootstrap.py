@@ -19,7 +19,7 @@ import time
 
 MAIN_PID = os.getpid()
 ALIGN = 64
-UNTRUSTED_ROOTS = ("/tmp",)  # the upload is written under /tmp/submission
+UNTRUSTED_ROOTS = ("/tmp",)  # the writable tmpfs: the upload is written under /tmp/submission
 
 
 def _read_exact(fd, n):
@@ -59,15 +59,23 @@ def _limits(cfg):
             os._exit(3)
 
 
+def _planted(origin):
+    """True when code in the sandbox could have written this file: under the writable /tmp, and not in
+    one of the read-only library folders bound there (a virtual environment that lives under /tmp)."""
+    if not origin.startswith(UNTRUSTED_ROOTS):
+        return False
+    return os.access(origin, os.W_OK) or os.access(os.path.dirname(origin), os.W_OK)
+
+
 class NativeGuard:
-    """Meta-path finder refusing compiled modules found in the upload or in /tmp."""
+    """Meta-path finder refusing compiled modules found in the upload or anywhere writable in /tmp."""
 
     @classmethod
     def find_spec(cls, name, path=None, target=None):
         """The path finder's spec, refused (ImportError) when it is native code from an untrusted place."""
         spec = importlib.machinery.PathFinder.find_spec(name, path, target)
         origin = getattr(spec, "origin", None) or ""
-        if origin.startswith(UNTRUSTED_ROOTS) and not origin.endswith(".py"):
+        if origin and not origin.endswith(".py") and _planted(origin):
             raise ImportError(f"native_extension: {origin} is not pure Python source; refused")
         return spec
 
