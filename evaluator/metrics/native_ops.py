@@ -15,14 +15,12 @@ import numpy as np
 import torch
 from torch import nn
 
-import kernels.backends.native
 from evaluator.metrics.lpips_net import CompiledPasses
-from kernels.backends.native.build import mkl_routines
-from kernels.backends.native.compile import remembered, shared_library, unavailable_reason
+from kernels.cbuild import COMMON_HEADER, mkl_routines, remembered, shared_library, unavailable_reason
 
 HERE = Path(__file__).parent / "native"
 SOURCES = (HERE / "ssim_map.c", HERE / "psnr_sums.c", HERE / "lpips_ops.c", HERE / "winograd.c")
-HEADERS = (Path(kernels.backends.native.__file__).parent / "common.h",)
+HEADERS = (COMMON_HEADER,)
 _P, _I64, _F64, _F32, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_float, ctypes.c_int
 _SIGNATURES = {
     "ssim_map": ([_P, _P, _P, _I64, _I64, _P, _F64, _F64, _INT], _INT),

@@ -8,7 +8,7 @@ from sb_ci import skip_unless_ci
 from kernels.api import backend_resolve, sparse_attention
 from kernels.backends.native import build
 from kernels.backends.native.attention import native_sparse_attention
-from kernels.backends.native.compile import library_path
+from kernels.cbuild import library_path
 from kernels.layout import BlockLayout
 from kernels.metrics import attention_error
 from kernels.reference import layout_attention_reference

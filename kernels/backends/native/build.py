@@ -1,21 +1,23 @@
-"""Bind the compiled attention kernels to MKL's routines in torch's library."""
+"""Build the compiled attention kernels and bind them to MKL's routines in torch's library."""
 
 from __future__ import annotations
 
 import ctypes
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
-from kernels.backends.native.compile import NativeUnavailable, remembered, shared_library, unavailable_reason
+from kernels.cbuild import (
+    COMMON_HEADER,
+    NativeUnavailable,
+    mkl_routines,
+    remembered,
+    shared_library,
+    unavailable_reason,
+)
 
 HERE = Path(__file__).parent
 SOURCES = (HERE / "block_sparse.c", HERE / "block_importance.c")
-HEADERS = (HERE / "common.h",)
-# MKL's C entry points, which torch's CPU library embeds and exports on x86-64 builds
-MKL_SYMBOLS = ("sgemm_", "MKL_Set_Num_Threads_Local")
+HEADERS = (COMMON_HEADER,)
 _P, _INT, _F32 = ctypes.c_void_p, ctypes.c_int, ctypes.c_float
 _FORWARD_ARGS = [_P] * 5 + [ctypes.c_int64] + [_P] * 8 + [_INT] * 4 + [_F32, _INT] + [_P] * 3
 _IMPORTANCE_ARGS = [_P] * 3 + [ctypes.c_int64] + [_INT] * 7 + [_P] * 2
@@ -38,31 +40,6 @@ class NativeLibrary:
     sgemm: int
     mkl_threads_local: int
     path: Path
-
-
-def _torch_cpu_library() -> ctypes.CDLL:
-    """torch's already loaded CPU library, opened again to look up MKL's exported routines."""
-    path = Path(torch.__file__).parent / "lib" / "libtorch_cpu.so"
-    if not path.exists():
-        raise NativeUnavailable(f"{path} not found: this torch build has no libtorch_cpu.so to take MKL from")
-    return ctypes.CDLL(str(path))
-
-
-def _address(fn) -> int:
-    """The address of a ctypes function."""
-    return ctypes.cast(fn, ctypes.c_void_p).value
-
-
-@remembered
-def mkl_routines() -> tuple[int, int]:
-    """Addresses of MKL's ``sgemm_`` and ``MKL_Set_Num_Threads_Local`` in torch's CPU library."""
-    if os.uname().machine != "x86_64":
-        raise NativeUnavailable(f"the native kernels need x86-64 (torch's MKL), not {os.uname().machine}")
-    torch_lib = _torch_cpu_library()
-    missing = [name for name in MKL_SYMBOLS if not hasattr(torch_lib, name)]
-    if missing:
-        raise NativeUnavailable(f"torch's CPU library does not export MKL's {', '.join(missing)}")
-    return _address(torch_lib.sgemm_), _address(torch_lib.MKL_Set_Num_Threads_Local)
 
 
 def load_attention_kernels() -> NativeLibrary:
