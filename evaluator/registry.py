@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import Iterator, Mapping
 from functools import cache
 
 from evaluator.contract import Benchmark
@@ -32,3 +34,19 @@ def benchmark_get(slug: str) -> Benchmark:
     module_name, _, class_name = dotted.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls()
+
+
+@contextlib.contextmanager
+def registry_override(entries: Mapping[str, str], *, exclusive: bool = False) -> Iterator[None]:
+    """Within the block, ``entries`` (slug -> dotted path) are registered, alone when ``exclusive``."""
+    saved = dict(REGISTRY)
+    if exclusive:
+        REGISTRY.clear()
+    REGISTRY.update(entries)
+    benchmark_get.cache_clear()
+    try:
+        yield
+    finally:
+        REGISTRY.clear()
+        REGISTRY.update(saved)
+        benchmark_get.cache_clear()

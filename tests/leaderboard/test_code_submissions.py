@@ -54,27 +54,25 @@ def select(q, k, **info):
 
 def _small_dev(slug: str, target: str):
     """The small benchmark ``target`` registered as ``slug``, synced and built; its dev phase."""
-    saved = dict(registry.REGISTRY)
-    registry.REGISTRY.clear()
-    registry.REGISTRY[slug] = target
-    registry.benchmark_get.cache_clear()
-    benchmark_sync_all()
-    benchmark_data_build(slug=slug)
-    yield Phase.objects.select_related("benchmark").get(benchmark__slug=slug, slug="dev")
-    registry.REGISTRY.clear()
-    registry.REGISTRY.update(saved)
-    registry.benchmark_get.cache_clear()
+    with registry.registry_override({slug: target}, exclusive=True):
+        benchmark_sync_all()
+        benchmark_data_build(slug=slug)
+        yield Phase.objects.select_related("benchmark").get(benchmark__slug=slug, slug="dev")
 
 
 @pytest.fixture
 def vdit_dev(db, settings):
     """A small vdit registered, synced and built; its dev phase."""
+    # the lease keeper renews from its own connection, which cannot see this test's transaction:
+    # a renewal during a slow sandboxed run would find the lease gone and stop the scoring
+    settings.HEARTBEAT_SECONDS = 3600
     yield from _small_dev("vdit", "sb_vdit_small:SmallVdit")
 
 
 @pytest.fixture
 def frontier_dev(db, settings):
     """A small frontier (one 1k-token sample per task) registered, synced and built; its dev phase."""
+    settings.HEARTBEAT_SECONDS = 3600  # as vdit_dev: no renewal from outside the test transaction
     yield from _small_dev("frontier", "sb_frontier_small:SmallFrontier")
 
 

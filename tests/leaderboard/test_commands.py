@@ -12,17 +12,12 @@ from leaderboard.models import Benchmark, Submission
 
 @pytest.fixture
 def registered(db):
-    from sb_testbench import tiny_register
+    from sb_testbench import TINY_ENTRY
 
-    from evaluator import registry
+    from evaluator.registry import registry_override
 
-    saved = dict(registry.REGISTRY)
-    registry.REGISTRY.clear()
-    tiny_register()
-    yield
-    registry.REGISTRY.clear()
-    registry.REGISTRY.update(saved)
-    registry.benchmark_get.cache_clear()
+    with registry_override(TINY_ENTRY, exclusive=True):
+        yield
 
 
 def test_bootstrap_syncs_builds_and_submits_baselines_once(

@@ -23,14 +23,10 @@ OTHER = bytes(range(100, 132))
 @contextlib.contextmanager
 def tiny_registered():
     """The tiny benchmark in the registry for the block (synced by the caller), removed after."""
-    from sb_testbench import SLUG, tiny_register
+    from sb_testbench import SLUG, TINY_ENTRY
 
-    tiny_register()
-    try:
+    with registry.registry_override(TINY_ENTRY):
         yield SLUG
-    finally:
-        registry.REGISTRY.pop(SLUG)
-        registry.benchmark_get.cache_clear()
 
 
 def test_first_build_creates_a_private_secret_file_and_records_its_id(tiny):

@@ -45,12 +45,10 @@ def throttle_cache_clear():
 
 
 @pytest.fixture
-def tiny_registered(monkeypatch):
+def tiny_registered():
     """Register the tiny benchmark under the slug "tiny" for this test."""
-    monkeypatch.setitem(registry.REGISTRY, "tiny", "sb_tinyanswers:TinyBenchmark")
-    registry.benchmark_get.cache_clear()
-    yield registry.benchmark_get("tiny")
-    registry.benchmark_get.cache_clear()
+    with registry.registry_override({"tiny": "sb_tinyanswers:TinyBenchmark"}):
+        yield registry.benchmark_get("tiny")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from sb_testbench import ITEMS, SLUG, tiny_register
+from sb_testbench import ITEMS, SLUG, TINY_ENTRY
 
 
 @pytest.fixture(autouse=True)
@@ -23,14 +23,9 @@ def tiny(db, settings):
     from evaluator import registry
     from leaderboard.services import benchmark_data_build, benchmark_sync_all
 
-    saved = dict(registry.REGISTRY)
-    registry.REGISTRY.clear()
-    tiny_register()
-    benchmark_sync_all()
-    yield benchmark_data_build(slug=SLUG)
-    registry.REGISTRY.clear()
-    registry.REGISTRY.update(saved)
-    registry.benchmark_get.cache_clear()
+    with registry.registry_override(TINY_ENTRY, exclusive=True):
+        benchmark_sync_all()
+        yield benchmark_data_build(slug=SLUG)
 
 
 @pytest.fixture
