@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 from pathlib import Path
 
+from leaderboard.broker import broker_config
 from leaderboard.env import (
     database_url,
     env_bool,
@@ -112,8 +113,29 @@ HEARTBEAT_SECONDS = env_int("SPARSEBENCH_HEARTBEAT_SECONDS", 10, minimum=1)
 REAPER_INTERVAL_SECONDS = env_int("SPARSEBENCH_REAPER_INTERVAL_SECONDS", 30, minimum=1)
 MAX_ATTEMPTS = env_int("SPARSEBENCH_MAX_ATTEMPTS", 3, minimum=1)
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
-CELERY_TASK_ALWAYS_EAGER = False
+# Celery reads every CELERY_* setting below (workers/celery.py: config_from_object, namespace CELERY).
+BROKER = broker_config(
+    env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"), lease_seconds=LEASE_SECONDS
+)
+CELERY_BROKER_URL = BROKER.url
+CELERY_BROKER_TRANSPORT = BROKER.transport
+CELERY_BROKER_TRANSPORT_OPTIONS = BROKER.options
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "cpu"
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "reap-expired-leases": {
+        "task": "workers.tasks.reap_expired_leases",
+        "schedule": float(REAPER_INTERVAL_SECONDS),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 from kombu import Connection
 
+from leaderboard.broker import BrokerConfig
 from leaderboard.models import WorkerHeartbeat
 
 BROKER_TIMEOUT_S = 2.0
@@ -78,14 +79,16 @@ def database_check() -> str:
         return type(exc).__name__
 
 
-def broker_check(*, url: str | None = None, timeout: float = BROKER_TIMEOUT_S) -> str:
+def broker_check(*, broker: BrokerConfig | None = None, timeout: float = BROKER_TIMEOUT_S) -> str:
     """Empty string when a real connection to the broker opens within `timeout`, else the error class name."""
-    url = url or settings.CELERY_BROKER_URL
-    options = {}
-    if url.startswith(("redis://", "rediss://")):
-        options = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    broker = broker or settings.BROKER
+    options = dict(broker.options)
+    if broker.url.startswith(("redis://", "rediss://")):
+        options |= {"socket_timeout": timeout, "socket_connect_timeout": timeout}
     try:
-        with Connection(url, connect_timeout=timeout, transport_options=options) as conn:
+        with Connection(
+            broker.url, transport=broker.transport, connect_timeout=timeout, transport_options=options
+        ) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
             # Declaring a queue is a real round trip on every transport (the sqla one touches its tables).
             channel = conn.default_channel

@@ -1,27 +1,38 @@
-"""Celery broker transport options: the embedded SQLAlchemy broker is polled fast; Redis keeps its timeout."""
+"""The broker as Celery is told: the embedded SQLAlchemy broker is polled fast; Redis keeps its timeout."""
 
 from kombu import Connection
-from kombu.transport import sqlalchemy as sqla_transport
 
-from workers.celery import SQLA_POLLING_INTERVAL_S, _sqla_polling_set, _transport_options
+from leaderboard.broker import EMBEDDED_SQLA_TRANSPORT, broker_config
+from workers.broker import EmbeddedSqlaTransport
+from workers.celery import app
 
 
-def test_sqla_broker_connects_with_our_options_and_polls_every_fifth_of_a_second(tmp_path, monkeypatch):
-    monkeypatch.setattr(sqla_transport.Transport, "polling_interval", 1.0)
-    url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
-    _sqla_polling_set(url)
-    with Connection(url, transport_options=_transport_options(url)) as connection:
+def test_sqla_url_goes_to_the_embedded_transport_which_polls_every_fifth_of_a_second(tmp_path):
+    broker = broker_config(f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}", lease_seconds=60)
+    assert broker.url == f"sqlite:///{tmp_path / 'broker.sqlite3'}" and broker.options == {}
+    with Connection(broker.url, transport=broker.transport, transport_options=broker.options) as connection:
         channel = connection.channel()
-        channel.queue_declare(queue="cpu")
-        assert connection.transport.polling_interval == SQLA_POLLING_INTERVAL_S == 0.2
+        channel.queue_declare(queue="cpu")  # a real round trip through the broker's tables
+        assert isinstance(connection.transport, EmbeddedSqlaTransport)
+        assert connection.transport.polling_interval == 0.2
         channel.close()
+    assert (tmp_path / "broker.sqlite3").exists()
 
 
-def test_transport_options_redis_keeps_visibility_timeout_only(settings):
-    settings.LEASE_SECONDS = 2000
-    assert _transport_options("redis://localhost:6379/0") == {"visibility_timeout": 8000}
+def test_redis_keeps_a_visibility_timeout_past_four_leases():
+    broker = broker_config("redis://localhost:6379/0", lease_seconds=2000)
+    assert broker.url == broker.configured and broker.transport is None
+    assert broker.options == {"visibility_timeout": 8000}
+    assert broker_config("redis://localhost:6379/0", lease_seconds=60).options == {"visibility_timeout": 3600}
 
 
-def test_transport_options_other_brokers_get_none():
-    assert _transport_options("sqla+sqlite:///var/broker.sqlite3") == {}
-    assert _transport_options("amqp://guest@localhost//") == {}
+def test_other_brokers_are_passed_through():
+    assert broker_config("amqp://guest@localhost//", lease_seconds=60).options == {}
+    assert broker_config("memory://", lease_seconds=60).transport is None
+
+
+def test_the_celery_app_reads_its_configuration_from_django_settings(settings):
+    assert app.conf.broker_url == settings.CELERY_BROKER_URL
+    assert app.conf.task_acks_late and app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_default_queue == "cpu" and "reap-expired-leases" in app.conf.beat_schedule
+    assert EMBEDDED_SQLA_TRANSPORT == f"{EmbeddedSqlaTransport.__module__}:{EmbeddedSqlaTransport.__name__}"

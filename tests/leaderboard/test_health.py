@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from leaderboard.broker import broker_config
 from leaderboard.selectors import health
 from leaderboard.services import worker_heartbeat_touch
 
@@ -42,7 +43,7 @@ def test_healthz_shows_workers_to_staff(client, db, staff):
 
 
 def test_healthz_is_503_when_broker_unreachable(client, db, settings):
-    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    settings.BROKER = broker_config("redis://127.0.0.1:1/0", lease_seconds=60)
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
