@@ -1,10 +1,6 @@
 """Specs: every backend equals the float64 dense reference for every layout feature."""
 
-import sys
 import warnings
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 import pytest
 import torch

@@ -1,9 +1,5 @@
 """Specs: vertical-slash and FlexPrefill keep what a slow float64 reading of the released code keeps."""
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 import pytest
 import torch
