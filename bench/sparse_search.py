@@ -41,7 +41,7 @@ def bench_build(*, bench: SparseSearchBenchmark, out: Path) -> float:
     if (out / "hidden" / "manifest.json").is_file():
         return float("nan")
     start = time.perf_counter()
-    bench.build(out, seeds=throwaway_seeds(public=bench.spec.default_seed))
+    bench.build(out, seeds=throwaway_seeds(public=0))
     return time.perf_counter() - start
 
 

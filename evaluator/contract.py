@@ -36,6 +36,13 @@ class SubmissionRefused(ValueError):
     (e.g. its measured sparsity misses its declared target): a validation failure, never a platform one."""
 
 
+class Split(enum.StrEnum):
+    """A leaderboard split of a score: every phase has a public one, a phase may add a private one."""
+
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
 class SubmissionKind(enum.StrEnum):
     """What a submission carries: an uploaded file or a JSON method configuration."""
 
@@ -68,7 +75,6 @@ class SubmissionFormat:
     kind: SubmissionKind
     description: str
     extensions: tuple[str, ...] = ()
-    config_schema: Mapping[str, Any] = field(default_factory=dict)
     #: A FILE format that is the submitter's own code (run in the sandbox): only a phase that
     #: declares ``accepts_code`` (or whose host turned it on) takes it.
     code: bool = False
@@ -109,7 +115,6 @@ class BenchmarkSpec:
     pareto_axes: tuple[str, str]
     needs_gpu: bool = False
     soft_time_limit_s: int = 600
-    default_seed: int = 0
     #: True when a submission stays meaningful on new data (a method config, a mask): when the data in
     #: service changes (a new version, an import), the platform re-scores it. False when it answers one
     #: build's public bundle (renders of its scenes): it stays marked as scored on the retired data.
@@ -174,7 +179,7 @@ class SplitScore:
 
 @dataclass(frozen=True)
 class ScoreReport:
-    """Result of scoring one submission: a SplitScore per split ("public", maybe "private")."""
+    """Result of scoring one submission: a SplitScore per Split (public, maybe private)."""
 
     splits: Mapping[str, SplitScore]
     protocol_version: str
@@ -183,6 +188,13 @@ class ScoreReport:
     #: Small PNG images for the submission's page (name -> bytes; names like "frames.png", at most
     #: ARTEFACT_MAX_BYTES each): shown to whoever may see the submission, so never from hidden data.
     artefacts: Mapping[str, bytes] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Refuse a split the platform does not publish, by name (it would be lost silently otherwise)."""
+        unknown = sorted(set(self.splits) - set(Split))
+        if unknown:
+            known = ", ".join(map(str, Split))
+            raise ValueError(f"unknown split(s) {', '.join(map(repr, unknown))} in a score; known: {known}")
 
 
 @dataclass(frozen=True)

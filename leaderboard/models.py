@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import LazyObject
 
+from evaluator import contract
+
 
 class SubmissionStorage(LazyObject):
     """Private storage for uploaded payloads (settings.SUBMISSION_ROOT), never served by a URL."""
@@ -221,8 +223,8 @@ class Score(models.Model):
     """The measured result of a submission on one split, under one protocol version."""
 
     class Split(models.TextChoices):
-        PUBLIC = "public"
-        PRIVATE = "private"
+        PUBLIC = contract.Split.PUBLIC.value
+        PRIVATE = contract.Split.PRIVATE.value
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
     split = models.CharField(max_length=16, choices=Split.choices)

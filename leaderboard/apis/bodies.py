@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from evaluator.contract import MetricSpec
 from leaderboard.entry_urls import entry_path_template
-from leaderboard.selectors import LeaderboardPage, LeaderboardRow, MetricView
+from leaderboard.selectors import LeaderboardPage, LeaderboardRow
 
 
 def _time(value: dt.datetime | None) -> str | None:
@@ -16,7 +17,7 @@ def _time(value: dt.datetime | None) -> str | None:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def metric_body(metric: MetricView) -> dict:
+def metric_body(metric: MetricSpec) -> dict:
     """A metric as JSON."""
     return {
         "name": metric.name,
@@ -47,7 +48,7 @@ def row_body(row: LeaderboardRow, *, entry_url: str) -> dict:
 
 def leaderboard_body(
     *, benchmark: str, phase: str, splits: list[str], page: LeaderboardPage, limit: int, offset: int,
-    metrics: list[MetricView], site: str,
+    metrics: list[MetricSpec], site: str,
 ) -> dict:
     """A leaderboard page as JSON (shape: outputs.LeaderboardPageSerializer); `site`: scheme and host."""
     entry_url = site.replace("{", "{{").replace("}", "}}") + entry_path_template()

@@ -14,7 +14,7 @@ class TokenSerializer(serializers.Serializer):
 
 
 class MetricSerializer(serializers.Serializer):
-    """A metric of a benchmark (selectors.MetricView)."""
+    """A metric of a benchmark (the contract's MetricSpec)."""
 
     name = serializers.CharField()
     label = serializers.CharField()

@@ -2,10 +2,10 @@
 
 from leaderboard.selectors.artefacts import Artefact, submission_artefact_path, submission_artefacts
 from leaderboard.selectors.benchmarks import (
-    MetricView,
     benchmark_get_visible,
     benchmark_list_visible,
     item_metric_specs,
+    metric_from_row,
     metric_specs,
     phase_get_visible,
     phase_list_visible,
@@ -47,7 +47,7 @@ __all__ = [
     "HealthStatus",
     "LeaderboardPage",
     "LeaderboardRow",
-    "MetricView",
+    "metric_from_row",
     "ParetoData",
     "ParetoPoint",
     "PhaseNotFound",

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 
+from evaluator.contract import MetricSpec
 from leaderboard.models import Benchmark, Phase, metric_is_entry
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound
 
-
-@dataclass(frozen=True)
-class MetricView:
-    """A metric as displayed: name, label, unit, direction, format string and description."""
-
-    name: str
-    label: str
-    unit: str
-    higher_is_better: bool
-    fmt: str
-    description: str
-    detail: bool = False
+_METRIC_FIELDS = {f.name for f in dataclasses.fields(MetricSpec)}
 
 
 def benchmark_list_visible() -> list[Benchmark]:
@@ -49,26 +39,19 @@ def phase_get_visible(*, benchmark: Benchmark, slug: str) -> Phase:
         raise PhaseNotFound(f"no phase {slug!r} in {benchmark.slug!r}") from None
 
 
-def _metric_view(m: dict) -> MetricView:
-    """One Benchmark.metrics entry as a MetricView."""
-    return MetricView(
-        name=m["name"],
-        label=m.get("label", m["name"]),
-        unit=m.get("unit", ""),
-        higher_is_better=bool(m.get("higher_is_better", True)),
-        fmt=m.get("fmt", "{:.4f}"),
-        description=m.get("description", ""),
-        detail=bool(m.get("detail", False)),
-    )
+def metric_from_row(row: dict) -> MetricSpec:
+    """One stored Benchmark.metrics entry as the contract's MetricSpec (fields the row lacks take the
+    dataclass defaults; the platform's own keys, such as the item scope, are left out)."""
+    return MetricSpec(**{name: value for name, value in row.items() if name in _METRIC_FIELDS})
 
 
-def metric_specs(*, benchmark: Benchmark) -> list[MetricView]:
+def metric_specs(*, benchmark: Benchmark) -> list[MetricSpec]:
     """The benchmark's entry metrics (leaderboard columns) in display order."""
-    return [_metric_view(m) for m in benchmark.metrics or [] if metric_is_entry(m)]
+    return [metric_from_row(m) for m in benchmark.metrics or [] if metric_is_entry(m)]
 
 
-def item_metric_specs(*, benchmark: Benchmark) -> list[MetricView]:
+def item_metric_specs(*, benchmark: Benchmark) -> list[MetricSpec]:
     """The metrics a per-item value may carry: the item-only metrics first, then the entry metrics."""
-    items = [_metric_view(m) for m in benchmark.metrics or [] if not metric_is_entry(m)]
+    items = [metric_from_row(m) for m in benchmark.metrics or [] if not metric_is_entry(m)]
     names = {m.name for m in items}
     return items + [m for m in metric_specs(benchmark=benchmark) if m.name not in names]

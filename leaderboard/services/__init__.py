@@ -13,6 +13,7 @@ from leaderboard.services.board_publish import leaderboard_submission_sync
 from leaderboard.services.bundles import phase_bundle_path
 from leaderboard.services.errors import (
     BenchmarkDataError,
+    BenchmarkSpecError,
     InvalidTransition,
     NotAllowed,
     PayloadTooLarge,
@@ -31,6 +32,7 @@ from leaderboard.services.workers import worker_heartbeat_touch, worker_process_
 
 __all__ = [
     "BenchmarkDataError",
+    "BenchmarkSpecError",
     "InvalidTransition",
     "NotAllowed",
     "PayloadTooLarge",

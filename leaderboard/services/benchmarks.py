@@ -16,11 +16,12 @@ from django.db import transaction
 from evaluator.contract import BenchmarkSpec, ProgressFn, no_progress
 from evaluator.hidden import BuildSeeds
 from evaluator.registry import benchmark_get, benchmark_slugs
+from evaluator.spec_check import spec_problems
 from leaderboard.models import ITEM_SCOPE, Benchmark, Phase
 from leaderboard.selectors.formats import benchmark_code_extensions
 from leaderboard.services.board_inputs import benchmark_board_inputs, leaderboards_refresh
 from leaderboard.services.data_changes import data_id_for, submissions_carry_over
-from leaderboard.services.errors import BenchmarkDataError
+from leaderboard.services.errors import BenchmarkDataError, BenchmarkSpecError
 from leaderboard.services.hidden_secret import (
     BuildRecord,
     build_record_write,
@@ -53,7 +54,6 @@ def _spec_fields(spec: BenchmarkSpec) -> dict:
                 "kind": str(f.kind),
                 "description": f.description,
                 "extensions": [e.lower().lstrip(".") for e in f.extensions],
-                "config_schema": dict(f.config_schema),
                 "code": f.code,
             }
             for f in spec.formats
@@ -65,7 +65,11 @@ def _spec_fields(spec: BenchmarkSpec) -> dict:
 
 def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
     """Create or update one benchmark and its phases from `spec`; host edits (visibility, order, phase
-    dates, limits, private policy) are never overwritten once the rows exist."""
+    dates, limits, private policy) are never overwritten once the rows exist. BenchmarkSpecError names
+    every problem of the spec, before anything is written."""
+    problems = spec_problems(spec)
+    if problems:
+        raise BenchmarkSpecError(spec.slug, problems)
     with transaction.atomic():
         benchmark, created = Benchmark.objects.select_for_update().get_or_create(
             slug=spec.slug, defaults={**_spec_fields(spec), "display_order": display_order}

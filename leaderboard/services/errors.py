@@ -13,6 +13,15 @@ class ServiceError(Exception):
     """Base class of every refusal a service reports to its caller."""
 
 
+class BenchmarkSpecError(ServiceError):
+    """A plugin's declarations cannot be hosted; problems lists every one, naming the field."""
+
+    def __init__(self, slug: str, problems: list[str]) -> None:
+        self.slug = slug
+        self.problems = list(problems)
+        super().__init__(f"benchmark {slug!r} cannot be hosted: " + "; ".join(self.problems))
+
+
 class SubmissionInputError(ServiceError):
     """One or more submission fields are invalid; field_errors maps field name -> messages."""
 

@@ -81,7 +81,6 @@ def submission_record_scores(
                 **_split_fields(split_score),
             )
             for split, split_score in report.splits.items()
-            if split in Score.Split.values
         ]
         # One upsert for every split: a score of the same (submission, split, protocol) is replaced.
         Score.objects.bulk_create(

@@ -60,3 +60,24 @@ def test_token_issue_prints_a_new_token_each_time_and_rotate_revokes_the_others(
     assert second != first and token_find(first) is not None
     rotated = issue("--rotate")
     assert token_find(rotated) is not None and token_find(first) is None and token_find(second) is None
+
+
+def test_benchmark_sync_names_every_problem_of_a_broken_plugin_and_writes_nothing(db):
+    import dataclasses
+
+    from django.core.management.base import CommandError
+    from sb_testbench import SLUG, TinyBenchmark
+
+    from evaluator.registry import registry_override
+
+    class Broken(TinyBenchmark):
+        spec = dataclasses.replace(TinyBenchmark.spec, ranking_metric="nope", soft_time_limit_s=-1)
+
+    globals()["Broken"] = Broken  # importable by the registry's dotted path
+    with registry_override({SLUG: f"{__name__}:Broken"}, exclusive=True):
+        with pytest.raises(CommandError) as caught:
+            call_command("benchmark_sync", stdout=StringIO())
+    message = str(caught.value)
+    assert f"benchmark {SLUG!r} cannot be hosted; nothing was written" in message
+    assert "ranking_metric 'nope'" in message and "soft_time_limit_s -1 must be positive" in message
+    assert not Benchmark.objects.filter(slug=SLUG).exists()

@@ -7,8 +7,8 @@ import re
 import pytest
 
 from evaluator.benchmarks.spare import spare_spec
+from evaluator.contract import MetricSpec
 from leaderboard.models import Phase, Submission
-from leaderboard.selectors.benchmarks import MetricView
 from leaderboard.services.benchmarks import benchmark_sync
 from leaderboard.views.display import interval_columns_fold, interval_pairs, metric_cells
 
@@ -16,8 +16,8 @@ SPEC = spare_spec()
 ENDS = {m.name for m in SPEC.metrics if m.name.endswith(("_lo", "_hi"))}
 
 
-def _metric(name: str, fmt: str = "{:.2f}") -> MetricView:
-    return MetricView(name=name, label=name, unit="", higher_is_better=True, fmt=fmt, description="")
+def _metric(name: str, fmt: str = "{:.2f}") -> MetricSpec:
+    return MetricSpec(name=name, label=name, unit="", higher_is_better=True, fmt=fmt)
 
 
 def _scores(psnr_m: float) -> dict[str, float]:

@@ -207,5 +207,4 @@ def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
         needs_gpu=False,
         soft_time_limit_s=300,
         rescore_on_new_data=True,
-        default_seed=0,
     )
