@@ -21,6 +21,17 @@ class JsonTextError(ValueError):
         super().__init__(f"{path}: {message}" if path else message)
 
 
+def text_problem(text: str) -> str:
+    """Why a JSON string cannot be kept (a NUL, an unpaired surrogate: databases refuse both), or ""."""
+    if "\x00" in text:
+        return "text holds a NUL character (\\u0000), which cannot be stored"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text holds an unpaired UTF-16 surrogate, which is not valid Unicode"
+    return ""
+
+
 @dataclass(frozen=True)
 class _LongInt:
     """Placeholder for an integer literal with too many digits (never converted to int)."""
@@ -63,7 +74,8 @@ def json_text_load(
 def json_value_check(
     *, value: Any, max_depth: int = MAX_DEPTH, max_int_digits: int = MAX_INT_DIGITS
 ) -> None:
-    """Refuse (JsonTextError naming the path) deep nesting, long integers, non-finite numbers, non-JSON."""
+    """Refuse (JsonTextError naming the path) deep nesting, long integers, non-finite numbers, unstorable
+    text (NUL, unpaired surrogates), non-JSON."""
     stack: list[tuple[Any, str, int]] = [(value, "", 1)]
     while stack:
         item, path, depth = stack.pop()
@@ -74,11 +86,16 @@ def json_value_check(
             for key, child in pairs:
                 if isinstance(item, dict) and not isinstance(key, str):
                     raise JsonTextError("object keys must be text", path=path)
+                if isinstance(item, dict) and text_problem(key):
+                    raise JsonTextError(f"a key {text_problem(key)[5:]}", path=path)
                 stack.append((child, json_path_join(path=path, key=key), depth + 1))
         elif isinstance(item, _LongInt):
             message = f"integer of {item.digits} digits; at most {max_int_digits} allowed"
             raise JsonTextError(message, path=path)
-        elif isinstance(item, bool) or item is None or isinstance(item, str):
+        elif isinstance(item, str):
+            if text_problem(item):
+                raise JsonTextError(text_problem(item), path=path)
+        elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
             if abs(item) >= 10**max_int_digits:

@@ -116,8 +116,14 @@ def method_config_parse(data: Any) -> MethodConfig:
     try:
         params_class(method)(**defaults_for_check(method), **settings)
     except ValueError as exc:
-        raise ConfigError("params", str(exc)) from exc
+        raise ConfigError(_range_field(str(exc), submitted=raw), str(exc)) from exc
     return config
+
+
+def _range_field(message: str, *, submitted: Mapping) -> str:
+    """The submitted param a range check's message names first ("params" when it names none of them)."""
+    named = [(message.find(name), name) for name in submitted if name in message]
+    return f"params.{min(named)[1]}" if named else "params"
 
 
 def target_sparsity_parse(data: Mapping, *, method: str, settings: Mapping[str, Any]) -> float | None:

@@ -13,7 +13,7 @@ from kernels.backends.cpu import sdpa_with_lse
 from kernels.backends.merge import lse_merge
 from kernels.backends.threads import serial
 from kernels.layout import BlockLayout
-from kernels.methods.common import self_attention_length_check, topk_mask
+from kernels.methods.common import self_attention_length_check, topk_mask, values_text
 from kernels.methods.importance import sampled_block_importance
 from kernels.methods.psa import token_perm_for_grid
 from kernels.metrics import layout_density
@@ -48,11 +48,13 @@ class BladeParams:
     def __post_init__(self):
         """Check ranges and names."""
         if self.block_size < 1 or not 1 <= self.sample_tokens <= self.block_size:
-            raise ValueError(f"need block_size >= 1 and 1 <= sample_tokens <= block_size: {self}")
+            got = values_text(self, "block_size", "sample_tokens")
+            raise ValueError(f"need block_size >= 1 and 1 <= sample_tokens <= block_size (got {got})")
         if not 0 < self.tau <= 1:
             raise ValueError(f"tau must lie in (0, 1], got {self.tau}")
         if not 0 <= self.min_retention <= self.max_retention <= 1:
-            raise ValueError(f"need 0 <= min_retention <= max_retention <= 1, got {self}")
+            got = values_text(self, "min_retention", "max_retention")
+            raise ValueError(f"need 0 <= min_retention <= max_retention <= 1 (got {got})")
         if self.global_gap < 0:
             raise ValueError(f"global_gap must be >= 0 (0: no global tokens), got {self.global_gap}")
         if self.curve not in ("gilbert", "hilbert"):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels.layout import BlockLayout
-from kernels.methods.common import self_attention_length_check
+from kernels.methods.common import self_attention_length_check, values_text
 
 FORCED_BLOCKS = 3  # sink, diagonal and previous block
 
@@ -25,7 +25,8 @@ class BlockTopkParams:
     def __post_init__(self):
         """Check sizes (the reference asks for at least the three forced blocks)."""
         if self.block_size < 1 or self.top_k < FORCED_BLOCKS:
-            raise ValueError(f"block_size must be >= 1 and top_k >= {FORCED_BLOCKS}: {self}")
+            got = values_text(self, "block_size", "top_k")
+            raise ValueError(f"block_size must be >= 1 and top_k >= {FORCED_BLOCKS} (got {got})")
 
 
 def block_topk_scores(q: torch.Tensor, k: torch.Tensor, *, block_size: int) -> torch.Tensor:

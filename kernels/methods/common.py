@@ -10,6 +10,11 @@ from kernels.backends.scratch import scratch_buffer
 from kernels.backends.threads import serial
 
 
+def values_text(params: object, *names: str) -> str:
+    """``name=value, ...`` for some fields of a params dataclass: a range check's message, in plain text."""
+    return ", ".join(f"{name}={getattr(params, name)}" for name in names)
+
+
 def self_attention_length_check(q: torch.Tensor, k: torch.Tensor, *, block: int) -> int:
     """N of q, k ``[B, H, N, d]``; ValueError unless their lengths match and ``block`` divides N."""
     n = q.shape[2]

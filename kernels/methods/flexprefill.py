@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 
 from kernels.layout import BlockLayout
-from kernels.methods.common import cumulative_mass_count, topk_mask
+from kernels.methods.common import cumulative_mass_count, topk_mask, values_text
 from kernels.methods.vertical_slash import vertical_slash_scores
 from kernels.methods.vertical_slash_layout import COLUMN_FORMS, columns_and_diagonals_layout
 
@@ -34,9 +34,11 @@ class FlexPrefillParams:
         if not 0 < self.alpha <= 1:
             raise ValueError(f"alpha must lie in (0, 1], got {self.alpha}")
         if min(self.block_size, self.last_queries, self.min_budget) < 1:
-            raise ValueError(f"sizes must be positive: {self}")
+            got = values_text(self, "block_size", "last_queries", "min_budget")
+            raise ValueError(f"sizes must be positive (got {got})")
         if min(self.sink_tokens, self.local_tokens) < 0:
-            raise ValueError(f"sink_tokens and local_tokens must be >= 0: {self}")
+            got = values_text(self, "sink_tokens", "local_tokens")
+            raise ValueError(f"sink_tokens and local_tokens must be >= 0 (got {got})")
         if self.columns not in COLUMN_FORMS:
             raise ValueError(f"columns must be one of {COLUMN_FORMS}, got {self.columns!r}")
 

@@ -10,7 +10,7 @@ import torch
 from kernels.backends.threads import serial
 from kernels.curves import curve_order
 from kernels.layout import BlockLayout
-from kernels.methods.common import self_attention_length_check
+from kernels.methods.common import self_attention_length_check, values_text
 from kernels.methods.importance import sampled_block_importance
 
 MODES = ("thresholdbound", "topk")
@@ -74,7 +74,8 @@ class PsaParams:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {list(MODES)}, got {self.mode!r}")
         if not 0 <= self.min_level1_fraction <= 1 or self.warmup_steps < 0:
-            raise ValueError(f"need 0 <= min_level1_fraction <= 1 and warmup_steps >= 0: {self}")
+            got = values_text(self, "min_level1_fraction", "warmup_steps")
+            raise ValueError(f"need 0 <= min_level1_fraction <= 1 and warmup_steps >= 0 (got {got})")
         if self.curve not in ("gilbert", "hilbert"):
             raise ValueError(f"curve must be 'gilbert' or 'hilbert', got {self.curve!r}")
 

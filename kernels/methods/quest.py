@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from kernels.layout import BlockLayout
+from kernels.methods.common import values_text
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,8 @@ class QuestParams:
     def __post_init__(self):
         """Check sizes."""
         if self.page_size < 1 or self.token_budget < self.page_size:
-            raise ValueError(f"need page_size >= 1 and token_budget >= page_size: {self}")
+            got = values_text(self, "page_size", "token_budget")
+            raise ValueError(f"need page_size >= 1 and token_budget >= page_size (got {got})")
 
 
 @dataclass(frozen=True)

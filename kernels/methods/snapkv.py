@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from kernels.methods.common import last_query_probs
+from kernels.methods.common import last_query_probs, values_text
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,11 @@ class SnapKvParams:
     def __post_init__(self):
         """Check sizes (the reference asks for a capacity above the sink and recent tokens)."""
         if min(self.capacity, self.window, self.pool_kernel) < 1 or self.pool_kernel % 2 == 0:
-            raise ValueError(f"capacity, window >= 1 and an odd pool_kernel are required: {self}")
+            got = values_text(self, "capacity", "window", "pool_kernel")
+            raise ValueError(f"capacity, window >= 1 and an odd pool_kernel are required (got {got})")
         if min(self.sink, self.recent) < 0 or not 0 <= self.floor_ratio <= 1:
-            raise ValueError(f"bad sink/recent/floor_ratio: {self}")
+            got = values_text(self, "sink", "recent", "floor_ratio")
+            raise ValueError(f"need sink, recent >= 0 and 0 <= floor_ratio <= 1 (got {got})")
         if self.capacity <= self.sink + self.recent:
             raise ValueError(
                 f"capacity {self.capacity} must exceed sink + recent = {self.sink + self.recent}"

@@ -12,7 +12,7 @@ import torch
 from kernels.api import sparse_attention
 from kernels.curves import position_major_order
 from kernels.layout import HEAD_FULL, HEAD_SKIP, BlockLayout
-from kernels.methods.common import last_query_probs, video_blocks_check
+from kernels.methods.common import last_query_probs, values_text, video_blocks_check
 from kernels.metrics import layout_density
 
 MODES = ("full", "skip", "diagonal", "multi_diagonal", "vertical_stripe")  # M0 .. M4
@@ -43,11 +43,15 @@ class VditParams:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
         if min(self.block_size, self.stripe_queries) < 1 or self.frames < 1 or self.frame_tokens < 0:
-            raise ValueError(f"block_size, stripe_queries and frames must be >= 1: {self}")
+            got = values_text(self, "block_size", "stripe_queries", "frames", "frame_tokens")
+            raise ValueError(
+                f"block_size, stripe_queries and frames must be >= 1 and frame_tokens >= 0 (got {got})"
+            )
         if (self.band_blocks is not None and self.band_blocks < 0) or (
             self.stripe_blocks is not None and self.stripe_blocks < 1
         ):
-            raise ValueError(f"band_blocks must be >= 0 and stripe_blocks >= 1: {self}")
+            got = values_text(self, "band_blocks", "stripe_blocks")
+            raise ValueError(f"band_blocks must be >= 0 and stripe_blocks >= 1 (got {got})")
         unknown = sorted(set(self.head_modes or ()) - set(MODES))
         if unknown or self.head_modes == ():
             raise ValueError(f"head_modes must be a non-empty list of {MODES}, got {self.head_modes!r}")

@@ -8,7 +8,7 @@ import torch
 
 from kernels.backends.scratch import scratch_buffer
 from kernels.layout import BlockLayout
-from kernels.methods.common import last_query_probs
+from kernels.methods.common import last_query_probs, values_text
 from kernels.methods.vertical_slash_layout import COLUMN_FORMS, columns_and_diagonals_layout
 
 
@@ -33,9 +33,11 @@ class VerticalSlashParams:
     def __post_init__(self):
         """Check sizes."""
         if min(self.block_size, self.last_queries, self.n_vertical, self.n_slash) < 1:
-            raise ValueError(f"sizes must be positive: {self}")
+            got = values_text(self, "block_size", "last_queries", "n_vertical", "n_slash")
+            raise ValueError(f"sizes must be positive (got {got})")
         if min(self.sink_tokens, self.local_tokens) < 0:
-            raise ValueError(f"sink_tokens and local_tokens must be >= 0: {self}")
+            got = values_text(self, "sink_tokens", "local_tokens")
+            raise ValueError(f"sink_tokens and local_tokens must be >= 0 (got {got})")
         if self.columns not in COLUMN_FORMS:
             raise ValueError(f"columns must be one of {COLUMN_FORMS}, got {self.columns!r}")
 

@@ -33,6 +33,10 @@ def quota_body(*, quota) -> dict:
     }
 
 
+#: service field names -> the API form's names for the same field
+API_FIELD_NAMES = {"upload": "file"}
+
+
 def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
     """413 naming the limit and the size; nothing has been stored when this is sent."""
     return Response(
@@ -48,7 +52,9 @@ def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
 def service_error_response(*, error: ServiceError) -> Response:
     """The response for a service refusal: 400, 403, 409, 413, 429, or 507/503 (storage) with a clear body."""
     if isinstance(error, SubmissionInputError):
-        return Response(error.field_errors, status=status.HTTP_400_BAD_REQUEST)
+        # the service names the uploaded file "upload" (the portal form's field); the API's field is "file"
+        fields = {API_FIELD_NAMES.get(name, name): messages for name, messages in error.field_errors.items()}
+        return Response(fields, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(error, PayloadTooLarge):
         return too_large_response(limit_bytes=error.limit_bytes, size_bytes=error.size_bytes)
     if isinstance(error, QuotaExceeded):

@@ -276,7 +276,7 @@ def test_a_code_file_to_a_phase_without_code_is_a_400_naming_phase_and_setting(
         URL, _form(config=None, file=SimpleUploadedFile("method.py", CODE)), format="multipart"
     )
     assert response.status_code == 400, response.content
-    (message,) = response.json()["upload"]
+    (message,) = response.json()["file"]
     assert "phase tiny/dev" in message and "accepts_code" in message
     assert not Submission.objects.exists() and _stored_files(private_roots / "submissions") == []
     assert clients["owner"].get("/api/v1/benchmarks/tiny/").json()["phases"][0]["quota"] == quota

@@ -57,3 +57,18 @@ def test_json_value_check_refuses_values_built_in_python():
     assert caught.value.path == "n"
     with pytest.raises(JsonTextError, match="not a JSON value"):
         json_value_check(value={"s": {1, 2}})
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        ('{"guess": "\\ud800"}', "guess", "unpaired UTF-16 surrogate"),
+        ('{"a": ["ok", "x\\u0000"]}', "a[1]", "NUL character"),
+        ('{"\\u0000k": 1}', "", "a key holds a NUL character"),
+    ],
+)
+def test_json_text_load_refuses_text_no_database_can_store(text, where, message):
+    with pytest.raises(JsonTextError) as caught:
+        json_text_load(text=text)
+    assert caught.value.path == where and message in caught.value.message
+    assert json_text_load(text='{"ok": "\\ud83d\\ude00 caf\\u00e9"}') == {"ok": "\U0001f600 café"}

@@ -146,10 +146,10 @@ def test_harness_measures_both_with_the_geometry():
 @pytest.mark.parametrize(
     "config,field",
     [
-        ({"method": "svg", "params": {"density": 1.5}}, "params"),
+        ({"method": "svg", "params": {"density": 1.5}}, "params.density"),
         ({"method": "svg", "params": {"seed": 3}}, "params.seed"),
         ({"method": "svg", "params": {"frames": 3}}, "params.frames"),
-        ({"method": "window_3d", "params": {"window": [2, 3, 3]}}, "params"),
+        ({"method": "window_3d", "params": {"window": [2, 3, 3]}}, "params.window"),
         ({"method": "window_3d", "params": {"grid": [2, 3, 3]}}, "params.grid"),
         ({"method": "window_3d", "params": {"tile": [2, 8]}}, "params.tile"),
     ],
