@@ -8,13 +8,13 @@ from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchCo
 
 #: The question each track answers, in one sentence (phase descriptions and READMEs).
 QUESTION_DIGITS = (
-    "Question: which node layouts are good for any initialisation of the parent? Every mask is "
-    "re-initialised from each hidden seed, so a mask is judged by its layout alone."
+    "Question: which node layouts are good for any initialisation of the parent (each hidden seed "
+    "re-initialises it)?"
 )
 QUESTION_INIT = (
     "Question: which sub-network of THIS initialised parent is good, as the Random Search paper "
-    "(arXiv 2403.08265) asks it? The parent's initial weights are published (init/parent_init.npz) and "
-    "every mask is trained from those very weights; only the data orders and the test split are hidden."
+    "(arXiv 2403.08265) asks? The initial weights are published (init/parent_init.npz) and every mask "
+    "is trained from them; only the data orders and the test split are hidden."
 )
 
 

@@ -190,9 +190,8 @@ def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
         slug=PHASE,
         title=f"Digits, {shape}",
         description=(
-            QUESTION_DIGITS + " Submit one node mask per sparsity level; the platform retrains each "
-            "sub-network on the hidden seeds and compares it with random masks of the same sparsity "
-            "(protocol above and in the bundle's protocol.json). " + RANDOM_SEARCH_FINDING
+            QUESTION_DIGITS + " Each level's mask is retrained on the hidden seeds against random masks of "
+            "its sparsity. " + RANDOM_SEARCH_FINDING
         ),
         public_paths=PUBLIC_PATHS,
         max_upload_bytes=MAX_UPLOAD_BYTES,
@@ -202,10 +201,7 @@ def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
         slug=INIT_PHASE,
         title=f"Digits, initialised {shape} (published init)",
         description=(
-            QUESTION_INIT + " Submit one node mask per sparsity level for the published weights; the "
-            "platform trains each sub-network from them on the hidden data orders and compares it with "
-            "random masks of the same sparsity and with random masks of your own layer split, all trained "
-            "from the same weights on the same orders (init/README.md and init/protocol.json in the bundle)."
+            QUESTION_INIT + " The random references train from the same weights on the same orders."
         ),
         public_paths=INIT_PUBLIC_PATHS,
         max_upload_bytes=MAX_UPLOAD_BYTES,
