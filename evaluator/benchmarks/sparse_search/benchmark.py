@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import functools
-import time
 from pathlib import Path
 
-import numpy as np
-
 from evaluator.benchmarks.sparse_search import baselines as base
-from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchConfig, level_key
+from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchConfig
 from evaluator.benchmarks.sparse_search.data import (
     digits_split,
     hidden_test_read,
@@ -17,19 +14,17 @@ from evaluator.benchmarks.sparse_search.data import (
     public_data_read,
     public_data_write,
 )
-from evaluator.benchmarks.sparse_search.masks import mask_dense, mask_kept
+from evaluator.benchmarks.sparse_search.init_track import init_build, init_reference_read
 from evaluator.benchmarks.sparse_search.npzio import json_write
 from evaluator.benchmarks.sparse_search.protocol import protocol_json, protocol_text
 from evaluator.benchmarks.sparse_search.runs import (
     hidden_seeds_draw,
-    masks_run,
     reference_build,
     reference_read,
     reference_write,
-    same_split_run,
 )
-from evaluator.benchmarks.sparse_search.scoring import split_score
-from evaluator.benchmarks.sparse_search.spec import PHASE, spec_build
+from evaluator.benchmarks.sparse_search.scorer import submission_report
+from evaluator.benchmarks.sparse_search.spec import INIT_PHASE, PHASE, spec_build
 from evaluator.benchmarks.sparse_search.submission import submission_parse, submission_write
 from evaluator.benchmarks.sparse_search.train import torch_deterministic
 from evaluator.contract import (
@@ -41,7 +36,6 @@ from evaluator.contract import (
     ScoreReport,
     no_progress,
 )
-from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
 
 
@@ -54,10 +48,11 @@ class SparseSearchBenchmark(Benchmark):
         self.spec = spec_build(config=self.config)
 
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
-        """Write public/ (data, protocol, samples, README) and hidden/ (test split, seeds, reference).
+        """Write public/ (data, protocol, samples, README, init/) and hidden/ (test split, seeds, references).
 
-        The public split and the sample submission follow the public seed; the test order, the training
-        seeds and the reference's random masks follow the hidden key."""
+        The public split, the sample submission and the published initialisation of the digits-init track
+        follow the public seed; the test order, the training seeds, the data-order seeds and the references'
+        random masks follow the hidden key. Progress: digits phase 0-0.5, digits-init 0.5-1."""
         config, seed, hidden = self.config, seeds.public, seeds.hidden
         public_dir, hidden_dir = Path(out_dir) / "public", Path(out_dir) / "hidden"
         data, test = digits_split(config=config, seed=seed, test_rng=hidden.rng("test-order"))
@@ -76,102 +71,84 @@ class SparseSearchBenchmark(Benchmark):
                 test=test,
                 mask_rng=hidden.rng("reference-masks"),
                 seeds=train_seeds,
-                progress=progress,
+                progress=lambda fraction, stage: progress(0.5 * fraction, f"{PHASE}: {stage}"),
             )
-        reference_write(
-            hidden_dir=hidden_dir,
-            config=config,
-            public_seed=seed,
-            key_id=hidden.key_id,
-            seeds=train_seeds,
-            ref=ref,
-        )
+            reference_write(
+                hidden_dir=hidden_dir,
+                config=config,
+                public_seed=seed,
+                key_id=hidden.key_id,
+                seeds=train_seeds,
+                ref=ref,
+            )
+            init_build(
+                out_dir=Path(out_dir),
+                config=config,
+                public_seed=seed,
+                hidden=hidden,
+                data=data,
+                test=test,
+                progress=lambda fraction, stage: progress(0.5 + 0.5 * fraction, f"{INIT_PHASE}: {stage}"),
+            )
         progress(1.0, "build complete")
 
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem of the submission file (reads only the upload, never hidden data)."""
         problems = []
-        if payload.phase != PHASE:
-            problems.append(Problem("phase", f"unknown phase {payload.phase}; expected {PHASE}"))
+        if payload.phase not in (PHASE, INIT_PHASE):
+            problems.append(
+                Problem("phase", f"unknown phase {payload.phase}; expected {PHASE} or {INIT_PHASE}")
+            )
         if payload.config is not None:
             problems.append(Problem("config", "this benchmark takes a file, not a JSON method config"))
         _, file_problems = submission_parse(config=self.config, path=payload.file)
         return problems + file_problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
-        """Train the submission's networks on every hidden seed and compare them with the reference."""
+        """Train the submission's networks on every hidden seed and compare them with the phase's reference.
+
+        digits: each hidden seed re-initialises the parent. digits-init: every network starts from the
+        published initialisation (the bundle's init/parent_init.npz) and the hidden seeds set the data orders.
+        """
         config = self.config
         submission, problems = submission_parse(config=config, path=payload.file)
         if submission is None:
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
-        hidden_dir = Path(hidden_dir)
-        seeds, ref = reference_read(hidden_dir=hidden_dir, config=config)
-        test = hidden_test_read(hidden_dir=hidden_dir)
-        data = public_data_read(public_dir=Path(payload.public_dir))
-        log = [f"protocol {PROTOCOL_VERSION}: {len(seeds)} hidden seeds, {config.epochs} epochs per network"]
-        started = time.perf_counter()
-        with torch_deterministic(threads=config.torch_threads):
-            if submission.dense_parent:
-                masks = [mask_dense(config=config)]
-                labels = ["dense parent"]
-            else:
-                masks = [submission.masks[level] for level in config.levels]
-                labels = [f"level {level_key(level)}" for level in config.levels]
-            share = 1.0 if submission.dense_parent else 1.0 / (1 + config.n_split_masks)
-            runs = masks_run(
-                config=config,
-                data=data,
-                test=test,
-                masks=masks,
-                seeds=seeds,
-                progress=lambda fraction, stage: progress(share * fraction, stage),
-                labels=labels,
-                log=log,
+        hidden_dir, public_dir = Path(hidden_dir), Path(payload.public_dir)
+        parent = None
+        if payload.phase == INIT_PHASE:
+            seeds, ref, parent = init_reference_read(
+                hidden_dir=hidden_dir, public_dir=public_dir, config=config
             )
-            log.append(f"trained {len(masks) * len(seeds)} networks in {time.perf_counter() - started:.2f} s")
-            same_split = None
-            if not submission.dense_parent:
-                same_split = same_split_run(
-                    config=config,
-                    data=data,
-                    test=test,
-                    masks=masks,
-                    seeds=seeds,
-                    progress=progress,
-                    start=share,
-                )
-                log.append(
-                    f"same-split reference: {config.n_split_masks} masks x {len(seeds)} seeds per level, "
-                    f"{time.perf_counter() - started:.2f} s in all"
-                )
-        if submission.dense_parent:
-            runs, masks = runs * len(config.levels), masks * len(config.levels)
-        kept = [mask_kept(mask=m) for m in masks]
-        splits = {}
-        for split, count in (("public", config.n_public_seeds), ("private", len(seeds))):
-            splits[split] = split_score(
-                config=config,
-                runs=runs,
-                kept=kept,
-                ref=ref,
-                seed_index=np.arange(count),
-                dense_parent=submission.dense_parent,
-                same_split=same_split,
-            )
-        progress(1.0, "scored")
-        hardware = {**hardware_fingerprint(), "train_threads": str(config.torch_threads)}
-        return ScoreReport(
-            splits=splits, protocol_version=PROTOCOL_VERSION, hardware=hardware, log=tuple(log)
+            what = "hidden data orders from the published initialisation"
+        elif payload.phase == PHASE:
+            seeds, ref = reference_read(hidden_dir=hidden_dir, config=config)
+            what = "hidden seeds"
+        else:
+            raise ValueError(f"unknown phase {payload.phase}; expected {PHASE} or {INIT_PHASE}")
+        log = [
+            f"protocol {PROTOCOL_VERSION}, phase {payload.phase}: {len(seeds)} {what}, {config.epochs} epochs"
+        ]
+        return submission_report(
+            config=config,
+            submission=submission,
+            data=public_data_read(public_dir=public_dir),
+            test=hidden_test_read(hidden_dir=hidden_dir),
+            seeds=seeds,
+            ref=ref,
+            progress=progress,
+            parent=parent,
+            log=log,
         )
 
     def baselines(self) -> list[Baseline]:
         """Dense parent, one random mask per level, and random search (best of N briefly trained)."""
-        config, phases = self.config, (PHASE,)
+        config, phases = self.config, (PHASE, INIT_PHASE)
         return [
             Baseline(
                 "Dense parent",
-                "The unpruned 64-256-256-10 parent trained on the hidden seeds "
-                "(reference entry: no headline).",
+                "The unpruned 64-256-256-10 parent trained on the hidden seeds (digits-init: from the "
+                "published initialisation on the hidden data orders); reference entry: no headline.",
                 phases,
                 functools.partial(_baseline_call, base.dense_payload, config),
             ),
@@ -186,8 +163,16 @@ class SparseSearchBenchmark(Benchmark):
                 f"{config.search_candidates} random masks per level trained "
                 f"{config.search_epochs} epochs on the public split; best by validation accuracy. Scoring "
                 "re-initialises every mask from the hidden seeds, so only its layer split can carry over.",
-                phases,
+                (PHASE,),
                 functools.partial(_baseline_call, base.random_search_payload, config),
+            ),
+            Baseline(
+                "Random search",
+                f"{config.search_candidates} random masks per level trained {config.search_epochs} epochs "
+                "from the published initialisation on the public split (public data order); best by "
+                "validation accuracy. Scoring starts from the same weights, so the chosen nodes carry over.",
+                (INIT_PHASE,),
+                functools.partial(_baseline_call, base.random_search_init_payload, config),
             ),
         ]
 

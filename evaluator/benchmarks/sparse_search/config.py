@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 #: Protocol version recorded with every score; bump whenever a number below changes meaning.
-PROTOCOL_VERSION = "sparse-search-3"
+#: 4: the initialised track (digits-init) joins the protocol; the digits phase's rules are unchanged.
+PROTOCOL_VERSION = "sparse-search-4"
 
 
 @dataclass(frozen=True)

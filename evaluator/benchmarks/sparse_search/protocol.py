@@ -6,6 +6,7 @@ from typing import Any
 
 from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchConfig, level_key
 from evaluator.benchmarks.sparse_search.data import DIGITS_IMAGES
+from evaluator.benchmarks.sparse_search.protocol_init import QUESTION_DIGITS, QUESTION_INIT
 
 
 def protocol_text(*, config: SearchConfig) -> str:
@@ -14,6 +15,9 @@ def protocol_text(*, config: SearchConfig) -> str:
     kept = ", ".join(f"{level_key(lv)} -> {config.kept_total(level=lv)}" for lv in config.levels)
     width = config.hidden[0]
     return f"""Sparse architecture search with random-search baselines (protocol {PROTOCOL_VERSION}).
+
+Two tracks (phases). Phase digits, whose protocol this text is: {QUESTION_DIGITS}
+Phase digits-init, whose bundle's init/README.md gives what differs: {QUESTION_INIT}
 
 Data: scikit-learn's bundled digits (8x8 images, pixels divided by 16, 10 classes), shuffled once per
 build; {config.n_test} images form the hidden test split (its order is hidden), {config.n_val} the public

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +15,13 @@ from evaluator.benchmarks.sparse_search.config import PROTOCOL_VERSION, SearchCo
 from evaluator.benchmarks.sparse_search.masks import mask_dense, mask_random, mask_random_split
 from evaluator.benchmarks.sparse_search.metrics import convergence_epoch
 from evaluator.benchmarks.sparse_search.npzio import json_write, npz_read, npz_write
-from evaluator.benchmarks.sparse_search.train import SplitData, params_slice, parent_init, stack_train
+from evaluator.benchmarks.sparse_search.train import (
+    Params,
+    SplitData,
+    params_slice,
+    parent_init,
+    stack_train,
+)
 from evaluator.contract import ProgressFn, no_progress
 
 REFERENCE = "reference.npz"
@@ -47,6 +54,11 @@ def hidden_seeds_draw(*, rng: np.random.Generator, count: int) -> list[int]:
     return [int(s) for s in rng.choice(2**31 - 1, size=count, replace=False)]
 
 
+def _parent(*, config: SearchConfig, seed: int, parent: Params | None) -> Params:
+    """The parent a network of `seed` starts from: `parent` when given, else the seed's own init."""
+    return parent_init(config=config, seed=seed) if parent is None else parent
+
+
 def mask_run(
     *,
     config: SearchConfig,
@@ -55,9 +67,14 @@ def mask_run(
     mask: np.ndarray,
     seeds: Sequence[int],
     on_epoch: Callable[[int], None] | None = None,
+    parent: Params | None = None,
 ) -> MaskRun:
-    """Train the sub-network of `mask` once per seed (parent init of that seed, sliced) and test it."""
-    inits = [params_slice(params=parent_init(config=config, seed=s), mask=mask) for s in seeds]
+    """Train the sub-network of `mask` once per seed and test it.
+
+    Each network starts from its seed's own parent init, sliced to the mask, or from `parent` (the one
+    published initialisation) when given; the seed then only sets the data order.
+    """
+    inits = [params_slice(params=_parent(config=config, seed=s, parent=parent), mask=mask) for s in seeds]
     result = stack_train(config=config, data=data, inits=inits, seeds=seeds, test=test, on_epoch=on_epoch)
     fraction = config.convergence_fraction
     convergence = np.array([convergence_epoch(curve=c, fraction=fraction) for c in result.val_curves])
@@ -78,11 +95,12 @@ def masks_run(
     progress: ProgressFn = no_progress,
     labels: Sequence[str],
     log: list[str] | None = None,
+    parent: Params | None = None,
 ) -> list[MaskRun]:
     """Train several masks on every seed; progress every `PROGRESS_EPOCHS` epochs and after every stack.
 
     Each mask is one stack of len(seeds) networks trained together, so "networks done" advances by
-    len(seeds) when a stack finishes.
+    len(seeds) when a stack finishes. `parent` as in mask_run.
     """
     runs, total, networks = [], len(masks), len(masks) * len(seeds)
     for index, (mask, label) in enumerate(zip(masks, labels, strict=True)):
@@ -98,7 +116,11 @@ def masks_run(
                 )
 
         start = time.perf_counter()
-        runs.append(mask_run(config=config, data=data, test=test, mask=mask, seeds=seeds, on_epoch=on_epoch))
+        runs.append(
+            mask_run(
+                config=config, data=data, test=test, mask=mask, seeds=seeds, on_epoch=on_epoch, parent=parent
+            )
+        )
         if log is not None:
             kept = f"{int(mask[0].sum())}+{int(mask[1].sum())}"
             log.append(
@@ -115,8 +137,12 @@ def reference_build(
     mask_rng: np.random.Generator,
     seeds: Sequence[int],
     progress: ProgressFn = no_progress,
+    parent: Params | None = None,
 ) -> Reference:
-    """Train the dense parent and n_random_masks random masks per level (drawn from mask_rng) on `seeds`."""
+    """Train the dense parent and n_random_masks random masks per level (drawn from mask_rng) on `seeds`.
+
+    `parent` as in mask_run: the initialised track trains every reference network from the published init.
+    """
     rng = mask_rng
     random_masks = np.stack(
         [
@@ -131,7 +157,14 @@ def reference_build(
         for m in range(config.n_random_masks)
     ]
     runs = masks_run(
-        config=config, data=data, test=test, masks=masks, seeds=seeds, progress=progress, labels=labels
+        config=config,
+        data=data,
+        test=test,
+        masks=masks,
+        seeds=seeds,
+        progress=progress,
+        labels=labels,
+        parent=parent,
     )
     accuracy = np.stack([run.test_accuracy for run in runs[1:]])
     return Reference(
@@ -160,15 +193,17 @@ def split_reference_run(
     kept: tuple[int, int],
     seeds: Sequence[int],
     on_epoch: Callable[[int], None] | None = None,
+    parent: Params | None = None,
 ) -> np.ndarray:
     """Test accuracy (masks, seeds) of the same-split reference masks of `kept`, trained on every seed.
 
     The masks share one shape, so all masks x seeds networks train as one stack (each network exactly as
-    mask_run would train it alone: the seed's parent init sliced to the mask, the seed's data order).
+    mask_run would train it alone: the seed's parent init, or `parent`, sliced to the mask, the seed's
+    data order).
     """
     masks = split_reference_masks(config=config, kept=kept, seeds=seeds)
-    parents = [parent_init(config=config, seed=s) for s in seeds]
-    inits = [params_slice(params=parent, mask=mask) for mask in masks for parent in parents]
+    parents = [_parent(config=config, seed=s, parent=parent) for s in seeds]
+    inits = [params_slice(params=start, mask=mask) for mask in masks for start in parents]
     result = stack_train(
         config=config,
         data=data,
@@ -189,10 +224,12 @@ def same_split_run(
     seeds: Sequence[int],
     progress: ProgressFn = no_progress,
     start: float = 0.0,
+    parent: Params | None = None,
 ) -> np.ndarray:
     """Same-split reference accuracy (levels, n_split_masks, seeds) for a submission's masks (one per level).
 
     Progress runs from `start` to 1 over the levels, every PROGRESS_EPOCHS epochs and at each level's end.
+    `parent` as in mask_run.
     """
     out, total = [], len(masks) * config.n_split_masks * len(seeds)
     for index, mask in enumerate(masks):
@@ -211,7 +248,7 @@ def same_split_run(
 
         out.append(
             split_reference_run(
-                config=config, data=data, test=test, kept=kept, seeds=seeds, on_epoch=on_epoch
+                config=config, data=data, test=test, kept=kept, seeds=seeds, on_epoch=on_epoch, parent=parent
             )
         )
     return np.stack(out)
@@ -225,8 +262,9 @@ def reference_write(
     key_id: str,
     seeds: Sequence[int],
     ref: Reference,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write the hidden seeds, the reference distributions and a manifest of the build."""
+    """Write the hidden seeds, the reference distributions and a manifest of the build (plus `extra`)."""
     json_write(
         path=hidden_dir / SEEDS,
         value={"hidden_seeds": list(seeds), "public_split_seeds": config.n_public_seeds},
@@ -247,13 +285,19 @@ def reference_write(
             "public_seed": public_seed,
             "secret_id": key_id,
             "config": config.as_dict(),
+            **(extra or {}),
         },
     )
 
 
+def manifest_read(*, hidden_dir: Path) -> dict[str, Any]:
+    """The manifest reference_write wrote into `hidden_dir`."""
+    return json.loads((hidden_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
 def reference_read(*, hidden_dir: Path, config: SearchConfig) -> tuple[list[int], Reference]:
     """Read the hidden seeds and reference; ValueError when they were built with another configuration."""
-    manifest = json.loads((hidden_dir / MANIFEST).read_text(encoding="utf-8"))
+    manifest = manifest_read(hidden_dir=hidden_dir)
     if manifest.get("config") != json.loads(json.dumps(config.as_dict())):
         raise ValueError(f"hidden data in {hidden_dir} was built with another configuration; rebuild it")
     seeds = json.loads((hidden_dir / SEEDS).read_text(encoding="utf-8"))["hidden_seeds"]

@@ -6,16 +6,25 @@ import dataclasses
 
 from evaluator.benchmarks.sparse_search.config import SearchConfig, level_key, level_tag
 from evaluator.benchmarks.sparse_search.protocol import protocol_text
+from evaluator.benchmarks.sparse_search.protocol_init import (
+    QUESTION_DIGITS,
+    QUESTION_INIT,
+    init_protocol_text,
+)
 from evaluator.benchmarks.sparse_search.submission import MAX_UPLOAD_BYTES
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 
 SLUG = "sparse-search"
 #: 2: the test order, training seeds and reference masks derive from the deployment secret (1: from the
 #: public build seed, which could be found by trying seeds against data.npz). 3: the same-split reference
-#: (n_split_masks in the configuration), so every entry is re-scored with diff_vs_same_split.
-VERSION = "3"
+#: (n_split_masks in the configuration), so every entry is re-scored with diff_vs_same_split. 4: the
+#: initialised track (phase digits-init: public parent init, hidden data orders) adds init/ to the build.
+VERSION = "4"
 PHASE = "digits"
+INIT_PHASE = "digits-init"
 PUBLIC_PATHS = ("README.md", "protocol.json", "data.npz", "sample_submission.npz", "sample_submission.json")
+#: The initialised track's bundle: its folder (weights, README, protocol.json), the shared data and samples.
+INIT_PUBLIC_PATHS = ("init", "data.npz", "sample_submission.npz", "sample_submission.json")
 
 
 #: Why the random-search baseline can rank below random masks (measured: docs/perf/sparse_search.md).
@@ -175,16 +184,26 @@ def spec_item_metrics() -> tuple[MetricSpec, ...]:
 
 def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
     """The full spec; the description is the published protocol."""
-    text = protocol_text(config=config)
+    text = protocol_text(config=config) + "\n" + init_protocol_text(config=config, init_seed=None)
+    shape = f"MLP {config.n_in}-{config.hidden[0]}-{config.hidden[1]}-{config.n_out}"
     phase = PhaseSpec(
         slug=PHASE,
-        title=f"Digits, MLP {config.n_in}-{config.hidden[0]}-{config.hidden[1]}-{config.n_out}",
+        title=f"Digits, {shape}",
         description=(
-            "Submit one node mask per sparsity level; the platform retrains each sub-network on the "
-            "hidden seeds and compares it with random masks of the same sparsity (protocol above and "
-            "in the bundle's protocol.json). " + RANDOM_SEARCH_FINDING
+            QUESTION_DIGITS + " Each level's mask is retrained on the hidden seeds against random masks of "
+            "its sparsity. " + RANDOM_SEARCH_FINDING
         ),
         public_paths=PUBLIC_PATHS,
+        max_upload_bytes=MAX_UPLOAD_BYTES,
+        has_private_split=True,
+    )
+    init_phase = PhaseSpec(
+        slug=INIT_PHASE,
+        title=f"Digits, initialised {shape} (published init)",
+        description=(
+            QUESTION_INIT + " The random references train from the same weights on the same orders."
+        ),
+        public_paths=INIT_PUBLIC_PATHS,
         max_upload_bytes=MAX_UPLOAD_BYTES,
         has_private_split=True,
     )
@@ -198,7 +217,7 @@ def spec_build(*, config: SearchConfig) -> BenchmarkSpec:
         version=VERSION,
         title="Sparse architecture search vs random search (digits MLP)",
         description=text,
-        phases=(phase,),
+        phases=(phase, init_phase),
         formats=(file_format,),
         metrics=spec_metrics(config=config),
         item_metrics=spec_item_metrics(),

@@ -122,7 +122,14 @@ def _npz_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]]
 
 #: What numpy's header parser and zipfile raise on hostile entries (literal_eval, dtype and shape checks).
 _NPY_READ_ERRORS = (
-    ValueError, OSError, EOFError, zipfile.BadZipFile, OverflowError, TypeError, SyntaxError, RecursionError,
+    ValueError,
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    OverflowError,
+    TypeError,
+    SyntaxError,
+    RecursionError,
     MemoryError,
 )
 

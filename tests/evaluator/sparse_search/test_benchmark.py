@@ -42,11 +42,19 @@ def test_build_writes_every_public_path_and_the_hidden_reference(built):
     bench, out = built
     for name in bench.spec.phase("digits").public_paths:
         assert (out / "public" / name).is_file(), name
+    for name in bench.spec.phase("digits-init").public_paths:
+        assert (out / "public" / name).exists(), name
     assert sorted(p.name for p in (out / "hidden").iterdir()) == [
+        "init",
         "manifest.json",
         "reference.npz",
         "seeds.json",
         "test.npz",
+    ]
+    assert sorted(p.name for p in (out / "hidden" / "init").iterdir()) == [
+        "manifest.json",
+        "reference.npz",
+        "seeds.json",
     ]
     with np.load(out / "hidden" / "reference.npz") as ref:
         assert ref["random_accuracy"].shape == (4, 3, 3) and ref["dense_accuracy"].shape == (3,)
@@ -178,11 +186,13 @@ def test_score_rejects_an_invalid_submission_and_a_reference_of_another_config(b
 
 def test_baselines_write_valid_payloads_and_the_dense_parent_has_no_headline(built, tmp_path):
     bench, out = built
-    baselines = {b.name: b for b in bench.baselines()}
-    assert set(baselines) == {"Dense parent", "Random masks", "Random search"}
-    for name, baseline in baselines.items():
-        payload = baseline.make_payload(out / "public", "digits", tmp_path / name)
+    by_phase = {(b.name, phase): b for b in bench.baselines() for phase in b.phases}
+    names = {"Dense parent", "Random masks", "Random search"}
+    assert set(by_phase) == {(name, phase) for name in names for phase in ("digits", "digits-init")}
+    for (name, phase), baseline in by_phase.items():
+        payload = baseline.make_payload(out / "public", phase, tmp_path / phase / name)
         assert payload.file.is_file() and bench.validate(payload) == [], name
+    baselines = {name: b for (name, phase), b in by_phase.items() if phase == "digits"}
     dense = bench.score(
         baselines["Dense parent"].make_payload(out / "public", "digits", tmp_path), out / "hidden"
     )
