@@ -204,7 +204,7 @@ class SpareBenchmark(Benchmark):
         )
 
     def baselines(self) -> list[Baseline]:
-        """Grey, input mean, nearest input view and its platform-plane warp."""
+        """Grey, input mean and nearest view (references), the platform-plane warp and hull-sweep."""
         return spare_baselines()
 
     def import_data(
