@@ -1,12 +1,10 @@
-"""Pages: a reference baseline is a marked, unranked row, never a leading entry; the ranking rule is stated."""
+"""Pages: a reference baseline is a marked, unranked row, never a leading entry; the ranking rule shown."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-
-from leaderboard.services.leaderboards import leaderboard_rebuild
 
 pytestmark = pytest.mark.django_db
 

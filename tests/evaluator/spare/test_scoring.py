@@ -126,9 +126,9 @@ def test_score_refuses_an_invalid_submission(small_bench, built, tmp_path):
 
 #: Baseline scores on the small test dataset (64x48, public seed 0, the test secret), track1-dev. A change
 #: in the renderer, the baselines, the metrics or the derivation of hidden scenes moves these numbers and
-#: must be explained in review (spare 1.1: phase scenes derive from the secret, so the first four moved; scoring
-#: m2: SSIM-M and LPIPS-M on the tight mask box as SpaRe crops, not one padded by 5 px, so those moved; the
-#: last three are the DTU/RegNeRF metrics: SSIM, SSIM-M and LPIPS-M).
+#: must be explained in review (spare 1.1: phase scenes derive from the secret, so the first four moved;
+#: scoring m2: SSIM-M and LPIPS-M on the tight mask box as SpaRe crops, not one padded by 5 px, so those
+#: moved; the last three are the DTU/RegNeRF metrics: SSIM, SSIM-M and LPIPS-M).
 GOLDEN = {
     "grey": {
         "public": (7.6503, 12.2608, 0.3357, 0.2200, 0.8078, 0.5666, 0.3193, 0.9074, 0.1734),
