@@ -99,7 +99,7 @@ def main() -> None:
         for phase in args.phases:
             scenes = len(split_read(public_dir=data / "public", phase=phase))
             print(f"\n{phase}: {scenes} scenes; metrics per leaderboard half (public | private)")
-            print(f"| baseline | s/scene | {' | '.join(KEYS)} |")
+            print(f"| baseline | s/scene | {' | '.join(f'{k} public | {k} private' for k in KEYS)} |")
             for baseline in bench.baselines():
                 start = time.perf_counter()
                 payload = baseline.make_payload(data / "public", phase, work / "submissions")
