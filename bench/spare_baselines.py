@@ -1,7 +1,7 @@
 """Score every spare baseline on dev phases, with each baseline's time per scene, and the object-mask
 statistics that explain grey's masked PSNR.
 
-Usage: .venv/bin/python bench/spare_baselines.py [--data DIR] [--phases track1-dev track2-dev]
+Usage: .venv/bin/python bench/spare_baselines.py [--data DIR] [--phases track1-dev track2-dev] [--stats-only]
 DIR is a built dataset (DATA_ROOT/spare/<version>, or bench/spare_build.py --out); without it the default
 dataset is built once into a temporary folder with a throwaway secret. Prints tables for docs/perf/spare.md.
 """
@@ -52,14 +52,15 @@ def mask_statistics(*, data: Path, phase: str) -> str:
                 split.input_views, key=lambda i: np.linalg.norm(cameras[i].centre - cameras[view].centre)
             )
             source = mask_read(path=public / phase / scene / "masks" / mask_name(index=nearest)).astype(float)
+            image = image_read(path=public / phase / scene / "images" / image_name(index=nearest))
             warped = plane_warp(
-                image=source[..., None],
+                image=np.dstack([image, source]),
                 src=cameras[nearest],
                 dst=cameras[view],
                 plane=manifest.platform_plane,
                 width=manifest.width,
                 height=manifest.height,
-            )[..., 0]
+            )
             pixels = target[mask]
             rows.append(
                 (
@@ -68,14 +69,17 @@ def mask_statistics(*, data: Path, phase: str) -> str:
                     pixels.std(),
                     np.mean((pixels - 0.5) ** 2),
                     _iou(source > 0.5, mask),
-                    _iou(warped > 0.5, mask),
+                    _iou(warped[..., 3] > 0.5, mask),
+                    np.mean((image[mask] - pixels) ** 2),
+                    np.mean((warped[..., :3][mask] - pixels) ** 2),
                 )
             )
-    share, mean, std, grey_mse, iou_nearest, iou_warp = np.mean(rows, axis=0)
+    share, mean, std, grey_mse, iou_nearest, iou_warp, mse_nearest, mse_warp = np.mean(rows, axis=0)
     return (
         f"{phase} ({len(rows)} test views): object mask {100 * share:.1f}% of the image; object pixels mean"
-        f" {mean:.3f}, std {std:.3f}; grey's masked MSE {grey_mse:.4f}; object-mask IoU with the nearest"
-        f" input view {iou_nearest:.2f} as it is, {iou_warp:.2f} after the plane warp"
+        f" {mean:.3f}, std {std:.3f}; masked MSE: grey {grey_mse:.4f}, nearest view {mse_nearest:.4f},"
+        f" plane warp {mse_warp:.4f}; object-mask IoU with the nearest input view {iou_nearest:.2f} as it is,"
+        f" {iou_warp:.2f} after the plane warp"
     )
 
 
@@ -84,6 +88,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--phases", nargs="+", default=["track1-dev", "track2-dev"])
+    parser.add_argument("--stats-only", action="store_true", help="the mask statistics, no scoring")
     args = parser.parse_args()
     bench = SpareBenchmark()
     work = Path(tempfile.mkdtemp(prefix="spare-baselines-"))
@@ -96,7 +101,7 @@ def main() -> None:
         print(f"machine: {hw['cpu']}, {hw['cores']} cores")
         for phase in args.phases:
             print(mask_statistics(data=data, phase=phase))
-        for phase in args.phases:
+        for phase in [] if args.stats_only else args.phases:
             scenes = len(split_read(public_dir=data / "public", phase=phase))
             print(f"\n{phase}: {scenes} scenes; metrics per leaderboard half (public | private)")
             print(f"| baseline | s/scene | {' | '.join(f'{k} public | {k} private' for k in KEYS)} |")
