@@ -2,6 +2,7 @@
 statistics that explain grey's masked PSNR.
 
 Usage: .venv/bin/python bench/spare_baselines.py [--data DIR] [--phases track1-dev track2-dev] [--stats-only]
+       [--upscale 8]
 DIR is a built dataset (DATA_ROOT/spare/<version>, or bench/spare_build.py --out); without it the default
 dataset is built once into a temporary folder with a throwaway secret. Prints tables for docs/perf/spare.md.
 """
@@ -22,7 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from evaluator.benchmarks.spare import SpareBenchmark  # noqa: E402
 from evaluator.benchmarks.spare.baselines import METHODS  # noqa: E402
 from evaluator.benchmarks.spare.cameras import cameras_read  # noqa: E402
+from evaluator.benchmarks.spare.hull import scaled_camera  # noqa: E402
 from evaluator.benchmarks.spare.layout import image_name, manifest_read, mask_name, split_read  # noqa: E402
+from evaluator.benchmarks.spare.reproject import reproject_render, scene_model  # noqa: E402
 from evaluator.benchmarks.spare.views import image_read, mask_read  # noqa: E402
 from evaluator.benchmarks.spare.warp import plane_warp  # noqa: E402
 from evaluator.hardware import hardware_fingerprint  # noqa: E402
@@ -83,12 +86,52 @@ def mask_statistics(*, data: Path, phase: str) -> str:
     )
 
 
+def upscaled_timing(*, data: Path, phase: str, factor: int) -> str:
+    """hull-sweep's seconds on the phase's first scene with every image upsampled `factor` times (pixel
+    replication) and the cameras scaled to match: the cost at a real resolution (8: 1600x1200)."""
+    public = data / "public"
+    manifest = manifest_read(public_dir=public)
+    scene, split = sorted(split_read(public_dir=public, phase=phase).items())[0]
+    folder = public / phase / scene
+    cameras = [scaled_camera(camera=c, factor=factor) for c in cameras_read(folder=folder / "cameras")]
+
+    def up(array: np.ndarray) -> np.ndarray:
+        return np.repeat(np.repeat(array, factor, axis=0), factor, axis=1)
+
+    images = {i: up(image_read(path=folder / "images" / image_name(index=i))) for i in split.input_views}
+    masks = {i: up(mask_read(path=folder / "masks" / mask_name(index=i))) for i in split.input_views}
+    width, height = manifest.width * factor, manifest.height * factor
+    start = time.perf_counter()
+    model = scene_model(
+        images=images,
+        masks=masks,
+        cameras=cameras,
+        plane=manifest.platform_plane,
+        floor=manifest.platform_plane,
+        width=width,
+        height=height,
+    )
+    model_s = time.perf_counter() - start
+    views = []
+    for view in split.test_views[:3]:
+        start = time.perf_counter()
+        reproject_render(model=model, camera=cameras[view])
+        views.append(time.perf_counter() - start)
+    return (
+        f"hull-sweep at {width}x{height} ({phase}, {scene}, {len(images)} inputs): reconstruction"
+        f" {model_s:.1f} s, {np.median(views):.1f} s per test view (median of {len(views)})"
+    )
+
+
 def main() -> None:
     """Build (or read) the data, print the mask statistics, then score each baseline on each phase."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--phases", nargs="+", default=["track1-dev", "track2-dev"])
     parser.add_argument("--stats-only", action="store_true", help="the mask statistics, no scoring")
+    parser.add_argument(
+        "--upscale", type=int, default=0, help="also time hull-sweep at this many times the size"
+    )
     args = parser.parse_args()
     bench = SpareBenchmark()
     work = Path(tempfile.mkdtemp(prefix="spare-baselines-"))
@@ -101,6 +144,8 @@ def main() -> None:
         print(f"machine: {hw['cpu']}, {hw['cores']} cores")
         for phase in args.phases:
             print(mask_statistics(data=data, phase=phase))
+            if args.upscale:
+                print(upscaled_timing(data=data, phase=phase, factor=args.upscale), flush=True)
         for phase in [] if args.stats_only else args.phases:
             scenes = len(split_read(public_dir=data / "public", phase=phase))
             print(f"\n{phase}: {scenes} scenes; metrics per leaderboard half (public | private)")

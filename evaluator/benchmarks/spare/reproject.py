@@ -50,6 +50,16 @@ class SceneModel:
     depths: dict[int, np.ndarray]
 
 
+def work_lookup(*, width: int, height: int) -> tuple[int, int, np.ndarray]:
+    """(width, height) of the working image (longest side WORK_SIDE at most) and, per full-size pixel
+    (H x W), the flat index of the working pixel it lies in."""
+    factor = min(1.0, WORK_SIDE / max(width, height))
+    small_w, small_h = max(1, round(width * factor)), max(1, round(height * factor))
+    rows = np.minimum((np.arange(height) + 0.5) * small_h / height, small_h - 1).astype(int)
+    cols = np.minimum((np.arange(width) + 0.5) * small_w / width, small_w - 1).astype(int)
+    return small_w, small_h, rows[:, None] * small_w + cols[None, :]
+
+
 def surface_depth(
     *,
     grid: VoxelGrid | None,
@@ -62,14 +72,11 @@ def surface_depth(
     depth = plane_depth(plane=plane, camera=camera, width=width, height=height)
     if grid is None:
         return depth
-    factor = min(1.0, WORK_SIDE / max(width, height))
-    small_w, small_h = max(1, round(width * factor)), max(1, round(height * factor))
+    small_w, small_h, lookup = work_lookup(width=width, height=height)
     small = hull_depth(
         grid=grid, camera=scaled_camera(camera=camera, factor=small_w / width), width=small_w, height=small_h
     )
-    rows = np.minimum((np.arange(height) + 0.5) * small_h / height, small_h - 1).astype(int)
-    cols = np.minimum((np.arange(width) + 0.5) * small_w / width, small_w - 1).astype(int)
-    return np.minimum(depth, small[np.ix_(rows, cols)])
+    return np.minimum(depth, small.ravel()[lookup])
 
 
 def scene_model(
@@ -173,16 +180,43 @@ def reproject_render(*, model: SceneModel, camera: Camera, consistency: float = 
     seen = weight > 0
     out[np.flatnonzero(finite)[seen]] = colour[seen] / weight[seen, None]
     known[np.flatnonzero(finite)[seen]] = True
-    if model.grid is not None:
+    if model.grid is not None:  # swept at the working size (the full size up to WORK_SIDE)
+        small_w, small_h, lookup = work_lookup(width=width, height=height)
         swept, crossed = sweep_colours(
             grid=model.grid,
             images=model.images,
             cameras=model.cameras,
-            camera=camera,
-            width=width,
-            height=height,
+            camera=scaled_camera(camera=camera, factor=small_w / width),
+            width=small_w,
+            height=small_h,
             consistency=consistency,
         )
-        out[crossed] = swept[crossed]
-        known |= crossed
-    return holes_fill(image=out.reshape(height, width, 3), known=known.reshape(height, width))
+        crossed_full = crossed[lookup.ravel()]
+        out[crossed_full] = swept[lookup.ravel()[crossed_full]]
+        known |= crossed_full
+    return _fill(image=out.reshape(height, width, 3), known=known.reshape(height, width))
+
+
+def _fill(*, image: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """holes_fill at the working size: above it, the known pixels are averaged into working pixels, filled
+    there, and each unknown full-size pixel takes its working pixel's colour."""
+    height, width = known.shape
+    small_w, small_h, lookup = work_lookup(width=width, height=height)
+    if (small_w, small_h) == (width, height):
+        return holes_fill(image=image, known=known)
+    labels, weight = lookup.ravel(), known.ravel().astype(np.float64)
+    count = np.bincount(labels, weights=weight, minlength=small_w * small_h)
+    sums = np.stack(
+        [
+            np.bincount(labels, weights=weight * image[..., c].ravel(), minlength=small_w * small_h)
+            for c in range(3)
+        ],
+        axis=1,
+    )
+    small = np.zeros((small_w * small_h, 3))
+    some = count > 0
+    small[some] = sums[some] / count[some, None]
+    filled = holes_fill(image=small.reshape(small_h, small_w, 3), known=some.reshape(small_h, small_w))
+    out = image.copy()
+    out[~known] = filled.reshape(-1, 3)[lookup[~known]]
+    return out

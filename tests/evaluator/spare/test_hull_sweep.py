@@ -164,3 +164,18 @@ def test_hull_sweep_payload_is_the_same_twice(small_bench, built, tmp_path):
     with zipfile.ZipFile(first.file) as a, zipfile.ZipFile(second.file) as b:  # the renders, not the times
         assert a.namelist() == b.namelist()
         assert all(a.read(name) == b.read(name) for name in a.namelist())
+
+
+def test_hole_fill_above_the_working_size_keeps_known_pixels_and_fills_the_rest():
+    from evaluator.benchmarks.spare.reproject import _fill
+
+    image = np.zeros((600, 800, 3))
+    image[:, :400] = (1.0, 0.0, 0.0)
+    image[:, 400:] = (0.0, 1.0, 0.0)
+    known = np.ones((600, 800), dtype=bool)
+    known[100:140, 50:90] = False
+    known[300:340, 700:760] = False
+    filled = _fill(image=np.where(known[..., None], image, 0.5), known=known)
+    np.testing.assert_allclose(filled[known], image[known])
+    np.testing.assert_allclose(filled[120, 70], (1.0, 0.0, 0.0), atol=1e-6)
+    np.testing.assert_allclose(filled[320, 730], (0.0, 1.0, 0.0), atol=1e-6)
