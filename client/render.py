@@ -42,7 +42,8 @@ def leaderboard_text(*, page: dict) -> str:
     headers = ["rank", "id", "method", "submitter"] + [m["label"] or m["name"] for m in metrics]
     rows = []
     for row in page.get("results", []):
-        name = row["method_name"] + (" (baseline)" if row.get("is_baseline") else "")
+        tag = " (reference)" if row.get("is_reference") else " (baseline)" if row.get("is_baseline") else ""
+        name = row["method_name"] + tag
         values = []
         for m in metrics:
             fmt = m.get("fmt") or "{}"
@@ -51,7 +52,8 @@ def leaderboard_text(*, page: dict) -> str:
                 low, high = (metric_text(value=row["metrics"].get(end), fmt=fmt) for end in pairs[m["name"]])
                 text += f" [{low}, {high}]"
             values.append(text)
-        rows.append([row["rank"], row["submission_id"], name, row["submitter"], *values])
+        rank = "-" if row["rank"] is None else row["rank"]  # a reference baseline has no rank
+        rows.append([rank, row["submission_id"], name, row["submitter"], *values])
     shown, offset = len(rows), int(page.get("offset") or 0)
     footer = (
         f"{page.get('benchmark')}/{page.get('phase')} split={page.get('split')} "

@@ -205,6 +205,9 @@ class Baseline:
     description: str
     phases: tuple[str, ...]
     make_payload: Callable[[Path, str, Path], Payload]  # (public_dir, phase, work_dir) -> Payload
+    #: A trivial reference (a constant image, an input view as it is): listed marked and unranked, never
+    #: the leader, so that a method is ranked against methods only.
+    reference: bool = False
 
 
 class Benchmark(abc.ABC):

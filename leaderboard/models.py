@@ -70,6 +70,11 @@ class Benchmark(models.Model):
         blank=True,
         help_text="identity of the data in service: <version>+<hash of origin and secret>; empty before any",
     )
+    reference_baselines = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="names of the benchmark's trivial reference baselines (listed marked and unranked)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -259,6 +264,9 @@ class LeaderboardEntry(models.Model):
     method_name = models.CharField(max_length=120)
     submitter = models.CharField(max_length=150)
     is_baseline = models.BooleanField(default=False)
+    is_reference = models.BooleanField(
+        default=False, help_text="a trivial reference baseline: listed marked, no rank, never the leader"
+    )
     metrics = models.JSONField(default=dict)
     paper_url = models.URLField(blank=True)
     code_url = models.URLField(blank=True)
@@ -277,7 +285,10 @@ class LeaderboardEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["phase", "split", "submission"], name="entry_unique_submission")
         ]
-        indexes = [models.Index(fields=["phase", "split", "pinned"], name="entry_phase_split_pinned")]
+        indexes = [
+            models.Index(fields=["phase", "split", "pinned"], name="entry_phase_split_pinned"),
+            models.Index(fields=["phase", "split", "is_reference"], name="entry_phase_split_reference"),
+        ]
 
 
 class LeaderboardValue(models.Model):

@@ -38,6 +38,7 @@ def row_body(row: LeaderboardRow, *, entry_url: str) -> dict:
         "method_name": row.method_name,
         "submitter": row.submitter,
         "is_baseline": row.is_baseline,
+        "is_reference": row.is_reference,
         "metrics": {name: None if value is None else float(value) for name, value in row.metrics.items()},
         "paper_url": row.paper_url,
         "code_url": row.code_url,

@@ -90,11 +90,16 @@ class BenchmarkDetailSerializer(BenchmarkSummarySerializer):
 class LeaderboardRowSerializer(serializers.Serializer):
     """A leaderboard row (selectors.LeaderboardRow); metrics maps metric name -> value or null."""
 
-    rank = serializers.IntegerField()
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="competition rank among ranked rows; null for a reference baseline"
+    )
     submission_id = serializers.IntegerField()
     method_name = serializers.CharField()
     submitter = serializers.CharField()
     is_baseline = serializers.BooleanField()
+    is_reference = serializers.BooleanField(
+        help_text="a trivial reference baseline (e.g. a constant image): listed in its place, never ranked"
+    )
     metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
     paper_url = serializers.CharField(allow_blank=True)
     code_url = serializers.CharField(allow_blank=True)

@@ -10,7 +10,7 @@ from rest_framework.renderers import BaseRenderer
 
 from leaderboard.csvcells import csv_cell as _cell
 
-FIXED_COLUMNS = ("rank", "submission_id", "method_name", "submitter", "is_baseline")
+FIXED_COLUMNS = ("rank", "submission_id", "method_name", "submitter", "is_baseline", "is_reference")
 TRAILING_COLUMNS = ("paper_url", "code_url", "submitted_at", "url")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ _FIELDS = (
     "method_name",
     "submitter",
     "is_baseline",
+    "is_reference",
     "metrics",
     "paper_url",
     "code_url",
@@ -34,9 +36,12 @@ _FIELDS = (
 
 @dataclass(frozen=True)
 class LeaderboardRow:
-    """One row as displayed; metrics hold every benchmark metric (None = n/a)."""
+    """One row as displayed; metrics hold every benchmark metric (None = n/a).
 
-    rank: int
+    rank: None for a reference baseline (is_reference), which is listed in its place but never ranked:
+    the ranks count the other rows only."""
+
+    rank: int | None
     submission_id: int
     method_name: str
     submitter: str
@@ -45,6 +50,7 @@ class LeaderboardRow:
     paper_url: str
     code_url: str
     submitted_at: dt.datetime
+    is_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,7 @@ class LeaderboardPage:
 
 @dataclass(frozen=True)
 class ParetoPoint:
-    """One submission on the Pareto plot."""
+    """One submission on the Pareto plot (a reference baseline is drawn as a reference marker)."""
 
     submission_id: int
     method_name: str
@@ -68,6 +74,7 @@ class ParetoPoint:
     is_baseline: bool
     x: float
     y: float
+    is_reference: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,12 +151,36 @@ def _sort_key(*, metrics: dict, metric: str, descending: bool, place: tuple) -> 
     return (False, -value if descending else value, *place)
 
 
-def _first_rank(*, phase: Phase, split: str, metric: str, descending: bool, value: float) -> int:
-    """Competition rank of `value`: 1 + the entries strictly better (one index range count)."""
+def _first_rank(
+    *, phase: Phase, split: str, metric: str, descending: bool, value: float, references: list[dict]
+) -> int:
+    """Competition rank of `value`: 1 + the ranked entries strictly better (one index range count, less
+    the reference entries strictly better)."""
     better = {"value__gt" if descending else "value__lt": value}
     # na__in, not na=: Django writes a boolean equality as `NOT "na"`, which SQLite cannot match to an index.
     rows = LeaderboardValue.objects.filter(phase=phase, split=split, metric=metric, na__in=[False], **better)
-    return 1 + rows.count()
+    skipped = 0
+    for reference in references:
+        other = reference["metrics"].get(metric)
+        if other is not None and (other > value if descending else other < value):
+            skipped += 1
+    return 1 + rows.count() - skipped
+
+
+def _references(*, phase: Phase, split: str, spec) -> list[dict]:
+    """The split's reference entries (a handful) with their place keys: ranks skip them."""
+    if not spec.references:
+        return []
+    entries = LeaderboardEntry.objects.filter(phase=phase, split=split, is_reference__in=[True])
+    return [
+        {
+            "metrics": metrics or {},
+            "place": place_key(ranking_value=ranking, submitted_at=when, submission_id=sid, spec=spec),
+        }
+        for sid, metrics, ranking, when in entries.values_list(
+            "submission_id", "metrics", "ranking_value", "submitted_at"
+        )
+    ]
 
 
 def leaderboard_rows(
@@ -211,11 +242,33 @@ def leaderboard_rows(
         keyed.append((_sort_key(metrics=stored, metric=order_by, descending=descending, place=place), fields))
     keyed.sort(key=lambda item: item[0])
     board_total = keyed[0][1]["board_total"] if keyed else _board_total(phase=phase, split=split)
-    rows, previous = _ranked(
-        keyed=keyed, start=start, offset=offset, default=default, ranking=ranking, metrics=metrics
+    references = _references(phase=phase, split=split, spec=spec)
+    before = sorted(
+        _sort_key(metrics=r["metrics"], metric=order_by, descending=descending, place=r["place"])
+        for r in references
     )
-    if default and rows and previous is not None and rows[0].metrics.get(ranking) == previous:
-        first = _first_rank(phase=phase, split=split, metric=ranking, descending=descending, value=previous)
+    rows, previous = _ranked(
+        keyed=keyed,
+        start=start,
+        offset=offset,
+        default=default,
+        ranking=ranking,
+        metrics=metrics,
+        before=before,
+    )
+    first_ranked = next((row for row in rows if not row.is_reference), None)
+    value = first_ranked.metrics.get(ranking) if first_ranked else None
+    # The page's first ranked row may tie with a ranked row before the page (maybe behind a reference).
+    carried = previous is _REF or (previous is not None and previous == value)
+    if default and value is not None and carried:
+        first = _first_rank(
+            phase=phase,
+            split=split,
+            metric=ranking,
+            descending=descending,
+            value=value,
+            references=references,
+        )
         rows = _carry_rank(rows=rows, rank=first, ranking=ranking)
     return LeaderboardPage(
         rows=rows, total=board_total or 0, order_by=order_by, descending=descending, split=split
@@ -228,36 +281,56 @@ def _board_total(*, phase: Phase, split: str) -> int:
     return board.first() or 0
 
 
-def _ranked(*, keyed, start: int, offset: int, default: bool, ranking: str, metrics: dict):
-    """The page's LeaderboardRows with ranks, and the ranking value of the row read before the page."""
-    rows, previous, rank, before = [], object(), 0, None
-    for place, (_, fields) in enumerate(keyed, start=start + 1):
+#: Stands for "the row before the page is a reference" (the ranked row before it is not known).
+_REF = object()
+
+
+def _ranked(
+    *, keyed, start: int, offset: int, default: bool, ranking: str, metrics: dict, before: list[tuple]
+):
+    """The page's LeaderboardRows with ranks (references: None, and not counted), and the ranking value of
+    the row read before the page (_REF when it is a reference). `before`: the references' sort keys."""
+    rows, previous, rank, read = [], object(), 0, None
+    for place, (key, fields) in enumerate(keyed, start=start + 1):
         fields = dict(fields)
         fields.pop("board_total")
         stored = fields.pop("metrics") or {}
         value = stored.get(ranking)
-        if not default:
-            rank = place
-        elif value != previous or value is None:
-            rank = place
+        if fields["is_reference"]:
+            if place <= offset:
+                read = _REF
+                continue
+            rows.append(LeaderboardRow(rank=None, metrics={n: stored.get(n) for n in metrics}, **fields))
+            continue
+        ranked_place = place - bisect.bisect_left(before, key)  # references before it take no place
+        if not default or value != previous or value is None:
+            rank = ranked_place
         previous = value
         if place <= offset:  # the row before the page
-            before = value
+            read = value
             continue
         rows.append(LeaderboardRow(rank=rank, metrics={n: stored.get(n) for n in metrics}, **fields))
-    return rows, before
+    return rows, read
 
 
 def _carry_rank(*, rows: list[LeaderboardRow], rank: int, ranking: str) -> list[LeaderboardRow]:
     """The page's rows with the leading tie (continued from the previous page) given its true rank."""
-    first = rows[0].metrics.get(ranking)
+    first = next(row for row in rows if not row.is_reference).metrics.get(ranking)
     out = []
     for row in rows:
-        if row.metrics.get(ranking) != first:
+        if row.is_reference or row.metrics.get(ranking) != first:
             out.append(row)
             continue
         out.append(dataclasses.replace(row, rank=rank))
     return out
+
+
+def leaderboard_leaders(*, phase: Phase, split: str = "public", limit: int = 5) -> list[LeaderboardRow]:
+    """The `limit` best ranked rows in the ranking order: reference baselines are never leaders."""
+    spec = board_spec(benchmark=phase.benchmark)
+    extra = len(_references(phase=phase, split=split, spec=spec))
+    page = leaderboard_rows(phase=phase, split=split, limit=limit + extra)
+    return [row for row in page.rows if not row.is_reference][:limit]
 
 
 def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> ParetoData:
@@ -283,6 +356,7 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
             "method_name",
             "submitter",
             "is_baseline",
+            "is_reference",
             "px",
             "py",
             "on_frontier",
@@ -298,11 +372,13 @@ def pareto_points(*, phase: Phase, split: str = "public", viewer=None) -> Pareto
     keyed, total = [], 0
     seen = set()
     # UNION ALL, not UNION: no sort or hash of wide rows in SQL; an entry in both parts is skipped here.
-    for sid, name, who, is_base, x, y, on_frontier, count, ranking, when in pinned.union(best, all=True):
+    for sid, name, who, is_base, is_ref, x, y, on_frontier, count, ranking, when in pinned.union(
+        best, all=True
+    ):
         if sid in seen:
             continue
         seen.add(sid)
-        point = ParetoPoint(sid, name, who, is_base, float(x), float(y))
+        point = ParetoPoint(sid, name, who, is_base, float(x), float(y), is_reference=is_ref)
         place = place_key(ranking_value=ranking, submitted_at=when, submission_id=sid, spec=spec)
         keyed.append((x_sign * point.x, y_sign * point.y, place, on_frontier, point))
         total = count or 0

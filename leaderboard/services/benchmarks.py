@@ -63,13 +63,29 @@ def _spec_fields(spec: BenchmarkSpec) -> dict:
     }
 
 
-def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
+def benchmark_references(*, slug: str) -> list[str] | None:
+    """Names of the registered benchmark's reference baselines (Baseline.reference); None if unregistered."""
+    try:
+        plugin = benchmark_get(slug)
+    except ValueError:
+        return None
+    return sorted(baseline.name for baseline in plugin.baselines() if baseline.reference)
+
+
+def benchmark_sync(
+    *, spec: BenchmarkSpec, display_order: int = 0, references: list[str] | None = None
+) -> Benchmark:
     """Create or update one benchmark and its phases from `spec`; host edits (visibility, order, phase
     dates, limits, private policy) are never overwritten once the rows exist. BenchmarkSpecError names
-    every problem of the spec, before anything is written."""
+    every problem of the spec, before anything is written.
+
+    references: the names of its reference baselines (default: the registered plugin's; an unregistered
+    slug keeps what the row has). A change rebuilds the boards (reference rows are unranked)."""
     problems = spec_problems(spec)
     if problems:
         raise BenchmarkSpecError(spec.slug, problems)
+    if references is None:
+        references = benchmark_references(slug=spec.slug)
     with transaction.atomic():
         benchmark, created = Benchmark.objects.select_for_update().get_or_create(
             slug=spec.slug, defaults={**_spec_fields(spec), "display_order": display_order}
@@ -79,6 +95,8 @@ def benchmark_sync(*, spec: BenchmarkSpec, display_order: int = 0) -> Benchmark:
         if not created:
             for name, value in _spec_fields(spec).items():
                 setattr(benchmark, name, value)
+        if references is not None:
+            benchmark.reference_baselines = sorted(references)
         data_dir = benchmark_data_dir(benchmark=benchmark)
         ready = (data_dir / "public").is_dir() and (data_dir / "hidden").is_dir()
         if ready:

@@ -13,7 +13,7 @@ from leaderboard.services.board_publish import leaderboards_settle
 from leaderboard.services.leaderboards import leaderboard_rebuild
 
 #: Benchmark fields a board is computed from (besides the scores and the data in service).
-BENCHMARK_INPUTS = ("metrics", "ranking_metric", "pareto_x", "pareto_y")
+BENCHMARK_INPUTS = ("metrics", "ranking_metric", "pareto_x", "pareto_y", "reference_baselines")
 #: Phase fields a board is computed from.
 PHASE_INPUTS = ("has_private_split",)
 

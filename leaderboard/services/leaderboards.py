@@ -21,6 +21,7 @@ from leaderboard.services.rankings import (
     VALUE_COLUMNS,
     board_spec,
     clean_metrics,
+    is_reference,
     pareto_frontier,
     place_key,
     plottable,
@@ -41,6 +42,7 @@ ENTRY_COLUMNS = (
     "method_name",
     "submitter",
     "is_baseline",
+    "is_reference",
     "metrics",
     "paper_url",
     "code_url",
@@ -106,6 +108,7 @@ def entry_rows(*, phase_id: int, split: str, rows: list[dict], spec) -> tuple[li
                 row["method_name"],
                 submission_label(row),
                 row["is_baseline"],
+                is_reference(row=row, spec=spec),
                 json.dumps(metrics),
                 row["paper_url"],
                 row["code_url"],
@@ -168,11 +171,8 @@ def _rebuild_locked(*, phase: Phase, splits: list[str]) -> int:
         values += split_values
         if not rows:  # an empty split has no counters (created by its first entry)
             continue
-        boards.append(
-            LeaderboardBoard(
-                phase=phase, split=split, total=len(rows), plottable=sum(1 for e in split_entries if e[12])
-            )
-        )
+        can_plot = sum(1 for e in split_entries if e[ENTRY_COLUMNS.index("plottable")])
+        boards.append(LeaderboardBoard(phase=phase, split=split, total=len(rows), plottable=can_plot))
     rows_insert(model=LeaderboardEntry, columns=ENTRY_COLUMNS, values=entries)
     rows_insert(model=LeaderboardValue, columns=VALUE_COLUMNS, values=values)
     LeaderboardBoard.objects.bulk_create(boards)

@@ -17,6 +17,8 @@ class BoardSpec:
     directions: dict[str, bool]
     pareto_x: str
     pareto_y: str
+    #: Names of the benchmark's reference baselines: their entries are listed marked, with no rank.
+    references: frozenset[str] = frozenset()
 
     def higher(self, name: str) -> bool:
         """Whether higher values of `name` are better (unknown metrics count as higher-is-better)."""
@@ -34,7 +36,13 @@ def board_spec(*, benchmark) -> BoardSpec:
         directions=directions,
         pareto_x=benchmark.pareto_x,
         pareto_y=benchmark.pareto_y,
+        references=frozenset(getattr(benchmark, "reference_baselines", None) or ()),
     )
+
+
+def is_reference(*, row: dict, spec: BoardSpec) -> bool:
+    """Whether a board row (submission fields) is one of the benchmark's reference baselines."""
+    return bool(row["is_baseline"]) and row["method_name"] in spec.references
 
 
 def clean_metrics(metrics: dict | None) -> dict[str, float]:

@@ -28,6 +28,7 @@ from leaderboard.views.display import (
 HOME_TOP = 3
 PAGE_SIZE = 100
 BASELINE_TAG = '<span class="tag">baseline</span>'
+REFERENCE_TAG = '<span class="tag reference" title="a trivial reference, not ranked">reference</span>'
 POINT_FIELDS = tuple(field.name for field in fields(selectors.ParetoPoint))
 
 
@@ -78,11 +79,11 @@ def home(request: HttpRequest) -> HttpResponse:
         phase = phases[0] if phases else None
         rows = []
         if phase is not None:
-            page = selectors.leaderboard_rows(phase=phase, limit=HOME_TOP)
+            leaders = selectors.leaderboard_leaders(phase=phase, limit=HOME_TOP)
             intervals = interval_pairs(metrics=metrics)
             rows = [
                 {"row": row, "cells": metric_cells(metrics=ranking, values=row.metrics, intervals=intervals)}
-                for row in page.rows
+                for row in leaders
             ]
         cards.append(
             {"benchmark": benchmark, "phase": phase, "ranking": ranking[0] if ranking else None, "rows": rows}
@@ -140,7 +141,7 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
 def leaderboard_row_html(*, row: Any, cells: list[Any], entry_url: str) -> SafeString:
     """One leaderboard table row, the method linked to its entry page; values escaped, no template lookups."""
     name = f'<a class="entry" href="{esc(entry_url)}">{esc(row.method_name)}</a>'
-    extras = BASELINE_TAG if row.is_baseline else ""
+    extras = REFERENCE_TAG if row.is_reference else BASELINE_TAG if row.is_baseline else ""
     for label, url in (("paper", row.paper_url), ("code", row.code_url)):
         if url:
             extras += f' <a class="small" href="{esc(url)}" rel="nofollow noopener">{label}</a>'
@@ -150,9 +151,10 @@ def leaderboard_row_html(*, row: Any, cells: list[Any], entry_url: str) -> SafeS
         title = f' title="{esc(cell.note)}"' if cell.note else ""
         tds += f'<td class="{css}"{title}>{esc(cell.text)}</td>'
     day = timezone.localtime(row.submitted_at).strftime("%Y-%m-%d")
-    css = "baseline" if row.is_baseline else ""
+    css = "reference" if row.is_reference else "baseline" if row.is_baseline else ""
+    rank = "–" if row.rank is None else str(int(row.rank))
     return mark_safe(  # noqa: S308 - every interpolated value above is escaped
-        f'<tr class="{css}"><td>{int(row.rank)}</td><td>{name} {extras}</td><td>{esc(row.submitter)}</td>'
+        f'<tr class="{css}"><td>{rank}</td><td>{name} {extras}</td><td>{esc(row.submitter)}</td>'
         f'{tds}<td class="small">{day}</td></tr>\n'
     )
 
@@ -245,5 +247,22 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "data_url": benchmark_data_url(benchmark=benchmark, phase=phase),
         "csv_url": leaderboard_csv_url(benchmark=benchmark, phase=phase, page=page),
         "chart": pareto_chart_data(phase=phase, split=split, metrics=metrics),
+        "ranking_rule": ranking_rule(benchmark=benchmark, metrics=metrics),
     }
     return render(request, "benchmark.html", context)
+
+
+def ranking_rule(*, benchmark: Benchmark, metrics: list[Any]) -> str:
+    """The benchmark's ranking rule in one sentence: metric, direction, and that references are unranked."""
+    spec = next((m for m in metrics if m.name == benchmark.ranking_metric), None)
+    label = spec.label if spec else benchmark.ranking_metric
+    unit = f" ({spec.unit})" if spec and spec.unit else ""
+    direction = "higher" if spec is None or spec.higher_is_better else "lower"
+    sentence = f"Ranked by {label}{unit}, {direction} is better (ties share a rank)"
+    if benchmark.reference_baselines:
+        names = ", ".join(benchmark.reference_baselines)
+        return sentence + (
+            f"; the trivial references ({names}) are listed in their place, marked reference, without a rank,"
+            " and are never the leader."
+        )
+    return sentence + "."

@@ -94,17 +94,17 @@ def test_leaderboard_csv_has_a_header_and_one_row_per_entry(clients, entries):
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="tiny-dev-public.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["rank", "submission_id", "method_name", "submitter", "is_baseline", "accuracy",
-                       "density", "paper_url", "code_url", "submitted_at", "url"]
+    assert rows[0] == ["rank", "submission_id", "method_name", "submitter", "is_baseline", "is_reference",
+                       "accuracy", "density", "paper_url", "code_url", "submitted_at", "url"]
     assert [row[2] for row in rows[1:]] == ["OscarNet", "OliveNet", "Constant"]
-    assert rows[1][5] == "1.0" and rows[3][4] == "true"
+    assert rows[1][6] == "1.0" and rows[3][4] == "true" and rows[3][5] == "false"
     assert rows[1][-1] == f"http://testserver/submissions/{entries['theirs'].pk}/"
 
 
 def test_leaderboard_csv_writes_na_as_an_empty_cell(clients, entries):
     rows = list(csv.reader(io.StringIO(clients["anonymous"].get(URL, {"phase": "test", "format": "csv"})
                                        .content.decode())))
-    assert rows[1][2] == "ClosedNet" and rows[1][6] == ""
+    assert rows[1][2] == "ClosedNet" and rows[1][7] == ""
 
 
 def test_leaderboard_csv_errors_are_csv_too(clients, entries):
@@ -164,4 +164,4 @@ def test_leaderboard_csv_escapes_text_that_would_start_a_formula(clients, entrie
                                        .content.decode())))
     row = next(r for r in rows[1:] if r[2].endswith(method))
     assert row[2] == "'" + method
-    assert row[5] == "-0.5"  # numbers stay numbers
+    assert row[6] == "-0.5"  # numbers stay numbers

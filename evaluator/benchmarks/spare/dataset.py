@@ -22,6 +22,7 @@ from .layout import (
     manifest_write,
     split_write,
 )
+from .readme import readme_write
 from .renderer import render_compose, view_render
 from .scenes import condition_lights, scene_sample
 from .splits import scenes_halves, views_choose
@@ -183,3 +184,4 @@ def dataset_build(*, out_dir: Path, config: SpareConfig, seeds: BuildSeeds, prog
         manifest=manifest,
         extra={"public_seed": seeds.public, "seeds": PUBLIC_SEED_NOTE},
     )
+    readme_write(public_dir=public_dir, manifest=manifest)

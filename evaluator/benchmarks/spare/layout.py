@@ -9,6 +9,8 @@ from pathlib import Path
 from .config import DATASET_IMAGE_NAMES, DEFAULT_DATASET, PHASES, SCORED_LIGHT
 
 MANIFEST = "manifest.json"
+#: The bundle's README (readme.py): which views to render, file names and size, the camera format.
+README = "README.md"
 SPLITS_DIR = "splits"
 TRAIN_DIR = "train"
 LEADERBOARD_SPLITS = "leaderboard_splits.json"
@@ -89,7 +91,7 @@ def phase_split_path(*, phase: str) -> str:
 
 def phase_public_paths(*, phase: str) -> tuple[str, ...]:
     """The public paths that form a phase's downloadable bundle."""
-    return (MANIFEST, phase_split_path(phase=phase), TRAIN_DIR, phase)
+    return (MANIFEST, README, phase_split_path(phase=phase), TRAIN_DIR, phase)
 
 
 def split_document(*, splits: dict[str, SceneSplit]) -> dict[str, dict[str, object]]:

@@ -38,6 +38,7 @@ from .layout import (
     split_write,
     view_label,
 )
+from .readme import readme_write
 from .splits import scenes_halves
 from .views import boxes_write, mask_read, view_write
 
@@ -265,6 +266,7 @@ def real_data_import(*, source: Path, out_dir: Path, hidden: HiddenKey, progress
         manifest=manifest,
         extra={"imported_from": source.name, "imported_conditions": [SCORED_LIGHT]},
     )
+    readme_write(public_dir=public_dir, manifest=manifest)
 
 
 def _scene_write(

@@ -13,7 +13,7 @@
   }
   function coords(points, key) { return points.map(function (p) { return p[key]; }); }
   function labels(points) {
-    return points.map(function (p) { return (p.method_name || ("#" + p.submission_id)) + (p.is_baseline ? " (baseline)" : ""); });
+    return points.map(function (p) { return (p.method_name || ("#" + p.submission_id)) + (p.is_reference ? " (reference, unranked)" : p.is_baseline ? " (baseline)" : ""); });
   }
 
   var points = (data.points || []).filter(function (p) { return p.x !== null && p.y !== null; });
@@ -24,7 +24,8 @@
     holder.appendChild(empty);
     return;
   }
-  var baselines = points.filter(function (p) { return p.is_baseline; });
+  var references = points.filter(function (p) { return p.is_reference; });
+  var baselines = points.filter(function (p) { return p.is_baseline && !p.is_reference; });
   var entries = points.filter(function (p) { return !p.is_baseline; });
   var sampled = typeof data.total === "number" && typeof data.shown === "number" && data.shown < data.total;
   var entriesName = sampled ? "Entries (top " + data.top + " by rank, frontier, baselines; " + data.shown + " of " + data.total + ")" : "Entries";
@@ -39,6 +40,9 @@
     { name: "Pareto frontier", x: coords(frontier, "x"), y: coords(frontier, "y"), mode: "lines+markers",
       line: { color: "#2452c8", width: 2, dash: "dot", shape: data.x.higher_is_better ? "vh" : "hv" },
       marker: { size: 18, symbol: "circle-open", color: "#2452c8" }, hoverinfo: "skip" },
+    { name: "References (unranked)", x: coords(references, "x"), y: coords(references, "y"), text: labels(references),
+      mode: "markers", customdata: coords(references, "submission_id"),
+      marker: { size: 12, color: "#888888", symbol: "x-thin-open", line: { width: 2, color: "#888888" } }, hovertemplate: hover },
     { name: "Baselines", x: coords(baselines, "x"), y: coords(baselines, "y"), text: labels(baselines), mode: "markers",
       customdata: coords(baselines, "submission_id"),
       marker: { size: 14, color: "#d08a00", symbol: "diamond-open", line: { width: 2 } }, hovertemplate: hover },

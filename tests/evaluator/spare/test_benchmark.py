@@ -23,6 +23,7 @@ def test_spec_declares_phases_metrics_ranking_and_zip_format():
     assert [p.slug for p in spec.phases] == ["track1-dev", "track1-test", "track2-dev", "track2-test"]
     assert spec.phase("track2-dev").public_paths == (
         "manifest.json",
+        "README.md",
         "splits/Track2_split_development.json",
         "train",
         "track2-dev",

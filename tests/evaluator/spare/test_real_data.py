@@ -66,6 +66,9 @@ def test_import_then_validate_and_score_a_baseline(tmp_path, dtu):
     boxes = json.loads((out / "hidden" / "track1-dev" / "scanA" / "boxes.json").read_text())
     assert boxes["cam_005"] == [24, 10, 44, 30]
     assert not (out / "public" / "track1-dev" / "scanA" / "images" / "cam_005_3_0000.png").exists()
+    assert "| `track2-test` | track 2, test |" in (out / "public" / "README.md").read_text()
+    sweep = next(b for b in bench.baselines() if b.name == "hull-sweep")  # no platform plane, odd masks
+    assert bench.validate(sweep.make_payload(out / "public", "track1-dev", tmp_path / "sweep")) == []
     nearest = next(b for b in bench.baselines() if b.name == "plane-warp")
     payload = nearest.make_payload(out / "public", "track2-test", tmp_path / "work")
     assert bench.validate(payload) == []
