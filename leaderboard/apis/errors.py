@@ -17,6 +17,7 @@ from leaderboard.services.errors import (
     ServiceError,
     StorageUnavailable,
     SubmissionInputError,
+    UploadRefused,
 )
 
 
@@ -47,6 +48,9 @@ def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
 
 def service_error_response(*, error: ServiceError) -> Response:
     """The response for a service refusal: 400, 403, 409, 413, 429, or 507/503 (storage) with a clear body."""
+    if isinstance(error, UploadRefused):
+        body = {"detail": error.summary, **error.field_errors}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(error, SubmissionInputError):
         return Response(error.field_errors, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(error, PayloadTooLarge):

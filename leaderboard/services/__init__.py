@@ -20,6 +20,7 @@ from leaderboard.services.errors import (
     QuotaExceeded,
     ServiceError,
     SubmissionInputError,
+    UploadRefused,
 )
 from leaderboard.services.evaluation import submission_evaluate
 from leaderboard.services.leaderboards import leaderboard_rebuild
@@ -39,6 +40,7 @@ __all__ = [
     "ReapResult",
     "ServiceError",
     "SubmissionInputError",
+    "UploadRefused",
     "baseline_owner",
     "baselines_submit",
     "benchmark_data_build",

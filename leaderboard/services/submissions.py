@@ -1,4 +1,5 @@
-"""submission_create: check the fields, size, phase and quota, store the payload, insert, enqueue."""
+"""submission_create: check the fields, size, phase, the benchmark's upload checks and the quota, then
+store the payload, insert and enqueue."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from leaderboard.models import Phase, Submission
 from leaderboard.queueing import submission_enqueue
 from leaderboard.selectors.formats import phase_code_refusal, phase_takes_extension
 from leaderboard.selectors.quotas import quota_status
-from leaderboard.services.errors import PayloadTooLarge, PhaseClosed, QuotaExceeded, SubmissionInputError
+from leaderboard.services.errors import (
+    PayloadTooLarge,
+    PhaseClosed,
+    QuotaExceeded,
+    SubmissionInputError,
+    UploadRefused,
+)
 from leaderboard.services.payloads import (
     StoredPayload,
     config_digest,
@@ -25,6 +32,7 @@ from leaderboard.services.payloads import (
     payload_store,
     payload_upload_size,
 )
+from leaderboard.services.prechecks import upload_precheck, upload_shown_name
 
 METHOD_NAME_MAX = 120
 DESCRIPTION_MAX = 10_000
@@ -106,6 +114,17 @@ def _check_open(phase: Phase) -> None:
         raise PhaseClosed(phase)
 
 
+def _precheck(*, phase: Phase, kind: str, upload, config, limit: int) -> None:
+    """Raise UploadRefused with every problem the benchmark's checks at upload find (before storage)."""
+    problems = upload_precheck(
+        phase=phase, upload=upload if kind == "file" else None, config=config, limit_bytes=limit
+    )
+    if problems:
+        field = "upload" if kind == "file" else "config"
+        shown = upload_shown_name(upload=upload) if kind == "file" else ""
+        raise UploadRefused({field: problems}, field=field, shown_name=shown)
+
+
 def _lock_owner(owner) -> None:
     """Serialise quota checks of one user (row lock on PostgreSQL; SQLite's IMMEDIATE mode already does)."""
     get_user_model().objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).get()
@@ -125,7 +144,8 @@ def submission_create(
     is_anonymous: bool = False,
     is_baseline: bool = False,
 ) -> Submission:
-    """Create a queued submission; SubmissionInputError, PayloadTooLarge, PhaseClosed or QuotaExceeded."""
+    """Create a queued submission; SubmissionInputError (UploadRefused: the benchmark's checks at upload),
+    PayloadTooLarge, PhaseClosed or QuotaExceeded, each before anything is stored or charged."""
     errors: dict[str, list[str]] = {}
     description, paper_url, code_url = description or "", paper_url or "", code_url or ""
     _check_text(
@@ -141,6 +161,7 @@ def submission_create(
         raise PayloadTooLarge(limit, declared)
     if not is_baseline:
         _check_open(phase)
+        _precheck(phase=phase, kind=kind, upload=upload, config=config, limit=limit)
         quota = quota_status(user=owner, phase=phase)
         if quota.exhausted:
             raise QuotaExceeded(quota)
