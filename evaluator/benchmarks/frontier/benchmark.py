@@ -95,14 +95,14 @@ class FrontierBenchmark(Benchmark):
         """Every problem: the phase, then the config's fields or the code upload's files."""
         problems = []
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            problems.append(Problem("phase", f"unknown phase {payload.phase!r}"))
+            problems.append(Problem("phase", f"unknown phase {payload.phase}"))
         return problems + self._parse(payload)[1]
 
     def precheck(self, payload: Payload) -> list[Problem]:
         """At upload: the phase, the config's fields, or the code compiled with its select (not run)."""
         problems = []
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            problems.append(Problem("phase", f"unknown phase {payload.phase!r}"))
+            problems.append(Problem("phase", f"unknown phase {payload.phase}"))
         if payload.file is not None:
             return problems + code_precheck(path=payload.file)
         return problems + submission_parse(config=payload.config)[1]

@@ -82,7 +82,7 @@ class VditBenchmark(Benchmark):
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem: the phase, then the config's fields or the code upload's files."""
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            return [Problem("phase", f"unknown phase {payload.phase!r}"), *self._parse(payload)[1]]
+            return [Problem("phase", f"unknown phase {payload.phase}"), *self._parse(payload)[1]]
         submission, problems = self._parse(payload)
         if submission is not None:
             plan = phase_plan(slug=payload.phase)
@@ -99,7 +99,7 @@ class VditBenchmark(Benchmark):
             return self.validate(payload)
         problems = code_precheck(path=payload.file)
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            return [Problem("phase", f"unknown phase {payload.phase!r}"), *problems]
+            return [Problem("phase", f"unknown phase {payload.phase}"), *problems]
         return problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:

@@ -97,7 +97,7 @@ class VditE2eBenchmark(Benchmark):
         """The phase, then the config's fields."""
         problems = self._parse(payload, cfg)[1]
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            return [Problem("phase", f"unknown phase {payload.phase!r}"), *problems]
+            return [Problem("phase", f"unknown phase {payload.phase}"), *problems]
         return problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
