@@ -18,8 +18,9 @@ from leaderboard.services.benchmarks import benchmark_data_dir
 from leaderboard.services.errors import PayloadTooLarge
 from leaderboard.services.payloads import payload_chunks, storage_unavailable
 
-#: The longest file name the transient copy keeps (the end of a longer one, extension included).
-NAME_MAX = 200
+#: The longest file name, in UTF-8 bytes, the transient copy keeps (the end of a longer one, extension
+#: included; file systems refuse names past 255 bytes).
+NAME_MAX_BYTES = 200
 
 
 def upload_shown_name(*, upload) -> str:
@@ -30,9 +31,8 @@ def upload_shown_name(*, upload) -> str:
 def _safe_name(*, upload) -> str:
     """The submitter's file name, made safe to create in a private folder (same extension)."""
     name = upload_shown_name(upload=upload).replace("\x00", "")
-    if name in {"", ".", ".."}:
-        return "upload"
-    return name[-NAME_MAX:]
+    name = name.encode("utf-8", errors="replace")[-NAME_MAX_BYTES:].decode("utf-8", errors="ignore")
+    return "upload" if name in {"", ".", ".."} else name
 
 
 @contextlib.contextmanager

@@ -201,3 +201,20 @@ def test_a_benchmark_without_data_here_is_left_to_the_worker(
     with django_capture_on_commit_callbacks(execute=True):
         created = submission_create(owner=user, phase=phase, method_name="m", config={"method": "nope"})
     assert created.status == Submission.Status.QUEUED and len(dispatched) == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("../../renders.zip", "renders.zip"),
+        ("a\x00b.zip", "ab.zip"),
+        ("..", "upload"),
+        ("é" * 300 + ".zip", "é" * 98 + ".zip"),
+    ],
+)
+def test_the_transient_copy_keeps_the_submitters_name_within_what_a_file_system_takes(given, kept):
+    from types import SimpleNamespace
+
+    from leaderboard.services.prechecks import _safe_name
+
+    assert _safe_name(upload=SimpleNamespace(name=given)) == kept
