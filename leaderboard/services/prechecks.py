@@ -59,7 +59,7 @@ def _transient_copy(*, upload, limit_bytes: int) -> Iterator[Path]:
 def _copy(*, upload, path: Path, limit_bytes: int) -> None:
     """Write the upload's bytes to `path`; over the cap: PayloadTooLarge."""
     size = 0
-    with open(path, "xb") as out:
+    with open(path, "wb") as out:  # a fresh private folder (mkdtemp, 0700): nothing else can be there
         for block in payload_chunks(upload=upload):
             size += len(block)
             if size > limit_bytes:

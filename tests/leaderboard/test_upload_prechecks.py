@@ -218,3 +218,15 @@ def test_the_transient_copy_keeps_the_submitters_name_within_what_a_file_system_
     from leaderboard.services.prechecks import _safe_name
 
     assert _safe_name(upload=SimpleNamespace(name=given)) == kept
+
+
+def test_an_unwritable_temporary_folder_is_a_storage_refusal_naming_the_check(user, settings, dispatched):
+    from leaderboard.services.errors import StorageUnavailable
+
+    phase = _host("frontier")
+    settings.FILE_UPLOAD_TEMP_DIR = str(Path(settings.DATA_ROOT) / "no-such-folder")
+    code = SimpleUploadedFile("method.py", b"def select(q, k, **info):\n    return {}\n")
+    with pytest.raises(StorageUnavailable) as caught:
+        submission_create(owner=user, phase=phase, method_name="m", upload=code)
+    assert caught.value.area == "upload check" and "nothing was stored" in str(caught.value)
+    assert not Submission.objects.exists() and dispatched == []
