@@ -230,3 +230,13 @@ def test_an_unwritable_temporary_folder_is_a_storage_refusal_naming_the_check(us
         submission_create(owner=user, phase=phase, method_name="m", upload=code)
     assert caught.value.area == "upload check" and "nothing was stored" in str(caught.value)
     assert not Submission.objects.exists() and dispatched == []
+
+
+def test_the_other_fields_problems_come_with_the_uploads(user, temp_root, settings, dispatched):
+    phase = _host("frontier")
+    code = SimpleUploadedFile("method.py", b"def choose(q, k, **info):\n    return {}\n")
+    with pytest.raises(UploadRefused) as caught:
+        submission_create(owner=user, phase=phase, method_name=" ", paper_url="nope", upload=code)
+    assert set(caught.value.field_errors) == {"method_name", "paper_url", "upload"}
+    assert caught.value.summary.startswith("1 problem in method.py found at upload")
+    assert not Submission.objects.exists() and dispatched == [] and list(temp_root.iterdir()) == []
