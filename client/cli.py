@@ -13,7 +13,7 @@ from pathlib import Path
 from client.config import ClientConfig, config_path, config_resolve, config_write
 from client.http import ApiClient, ApiError, config_text
 from client.progress import ProgressBar
-from client.render import benchmarks_text, leaderboard_text, submission_text
+from client.render import benchmarks_text, leaderboard_text, submission_text, wait_stage
 
 #: Exit codes: 0 success, 1 the server refused or the submission failed, 2 usage, 3 unreachable, 4 no token.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_NO_TOKEN = 0, 1, 2, 3, 4
@@ -92,13 +92,15 @@ def command_benchmarks(*, args: argparse.Namespace, config: ClientConfig) -> int
 
 
 def submission_wait(*, api: ApiClient, submission_id: int, poll_s: float) -> dict:
-    """Poll a submission until it is terminal, drawing a progress bar on stderr."""
+    """Poll a submission until it is terminal, drawing a progress line per stage on stderr (while queued:
+    its place in the queue and the start estimate)."""
     bar = ProgressBar()
     try:
         while True:
             submission = api.submission_get(submission_id=submission_id)
             status = submission["status"]
-            bar.update(fraction=submission["progress"], stage=submission["stage"], status=status)
+            stage = wait_stage(submission=submission)
+            bar.update(fraction=submission["progress"], stage=stage, status=status)
             if status in TERMINAL:
                 return submission
             time.sleep(poll_s)

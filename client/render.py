@@ -73,6 +73,17 @@ def metric_value_text(*, value: Any, spec: dict | None) -> str:
     return f"{text} {spec['unit']}" if spec.get("unit") else text
 
 
+def wait_stage(*, submission: dict) -> str:
+    """The stage a progress line shows: the server's stage, or while queued why it waits and its queue
+    place (with the start estimate)."""
+    if submission.get("status") == "queued":
+        place = (submission.get("queue") or {}).get("text") or ""
+        shown = "; ".join(text for text in (submission.get("waiting") or "", place) if text)
+        if shown:
+            return shown
+    return submission.get("stage") or ""
+
+
 def submission_text(*, submission: dict, metrics: list[dict] | None = None) -> str:
     """Status block of one submission: state, progress, error and its visible scores (formatted by
     the benchmark's `metrics` when given)."""

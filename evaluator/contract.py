@@ -211,7 +211,8 @@ class Baseline:
 
 
 class Benchmark(abc.ABC):
-    """Base class of every benchmark plugin; subclasses set `spec` and implement the four methods."""
+    """Base class of every benchmark plugin; subclasses set `spec` and implement the four methods (and may
+    add ``precheck``, the cheap part of ``validate`` run at upload)."""
 
     spec: BenchmarkSpec
 
@@ -227,6 +228,15 @@ class Benchmark(abc.ABC):
     @abc.abstractmethod
     def validate(self, payload: Payload) -> list[Problem]:
         """Return every problem of the payload (empty when valid); never raises on bad input."""
+
+    def precheck(self, payload: Payload) -> list[Problem]:
+        """Cheap checks run at upload, before anything is stored or queued (default: none).
+
+        ``payload.file`` is a transient copy under the name the submitter gave it, so problems name it as
+        they know it. Read only the upload and the public data, never run submitted code, and stay within
+        about a second even for a payload at the phase's size cap: the worker's ``validate`` still runs in
+        full. Report every problem, causes before their consequences; never raise on bad input."""
+        return []
 
     @abc.abstractmethod
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:

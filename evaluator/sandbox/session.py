@@ -25,7 +25,7 @@ def code_upload_parse(*, path: Path) -> tuple[SubmissionFiles | None, list[Probl
     """The checked files of a code upload, or None with its problems (bubblewrap missing included)."""
     name = Path(path).name
     if Path(path).suffix.lower() not in CODE_SUFFIXES:
-        return None, [Problem(name, f"a code submission is a .py file or a .zip package, got {name!r}")]
+        return None, [Problem(name, f"a code submission is a .py file or a .zip package, got {name}")]
     available, reason = sandbox_available()
     if not available:
         return None, [Problem(name, f"code submissions are not accepted on this deployment: {reason}")]

@@ -21,6 +21,7 @@ from leaderboard.services.errors import (
     QuotaExceeded,
     ServiceError,
     SubmissionInputError,
+    UploadRefused,
 )
 from leaderboard.services.evaluation import submission_evaluate
 from leaderboard.services.leaderboards import leaderboard_rebuild
@@ -41,6 +42,7 @@ __all__ = [
     "ReapResult",
     "ServiceError",
     "SubmissionInputError",
+    "UploadRefused",
     "baseline_owner",
     "baselines_submit",
     "benchmark_data_build",

@@ -31,6 +31,21 @@ class SubmissionInputError(ServiceError):
         super().__init__(text or "invalid submission")
 
 
+class UploadRefused(SubmissionInputError):
+    """The benchmark's checks at upload found problems in the payload (``field``: upload or config);
+    nothing was stored or queued and no quota was used. ``field_errors`` holds them with any others."""
+
+    def __init__(self, field_errors: dict[str, list[str]], *, field: str, shown_name: str) -> None:
+        super().__init__(field_errors)
+        self.field, self.problems = field, list(field_errors.get(field, []))
+        what = shown_name or ("the configuration" if field == "config" else "the upload")
+        count = len(self.problems)
+        self.summary = (
+            f"{count} problem{'s' if count != 1 else ''} in {what} found at upload;"
+            " nothing was stored or queued and no quota was used"
+        )
+
+
 class PayloadTooLarge(ServiceError):
     """The uploaded payload exceeds the phase's size cap."""
 

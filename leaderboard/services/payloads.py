@@ -38,7 +38,7 @@ def payload_upload_size(*, upload) -> int | None:
     return int(size) if size is not None else None
 
 
-def _chunks(upload):
+def payload_chunks(*, upload):
     """The upload's bytes in blocks (Django chunks, or reads from the start of a file object)."""
     if hasattr(upload, "chunks"):
         yield from upload.chunks()
@@ -62,7 +62,7 @@ def payload_store(*, upload, folder: str, limit_bytes: int) -> StoredPayload:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "xb") as out:
-            for block in _chunks(upload):
+            for block in payload_chunks(upload=upload):
                 size += len(block)
                 if size > limit_bytes:
                     raise PayloadTooLarge(limit_bytes, size)

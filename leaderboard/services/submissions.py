@@ -1,4 +1,5 @@
-"""submission_create: check the fields, size, phase and quota, store the payload, insert, enqueue."""
+"""submission_create: check the fields, size, phase, the benchmark's upload checks and the quota, then
+store the payload, insert and enqueue."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from leaderboard.models import Phase, Submission
 from leaderboard.queueing import submission_enqueue
 from leaderboard.selectors.formats import phase_code_refusal, phase_takes_extension
 from leaderboard.selectors.quotas import quota_status
-from leaderboard.services.errors import PayloadTooLarge, PhaseClosed, QuotaExceeded, SubmissionInputError
+from leaderboard.services.errors import (
+    PayloadTooLarge,
+    PhaseClosed,
+    QuotaExceeded,
+    SubmissionInputError,
+    UploadRefused,
+)
 from leaderboard.services.payloads import (
     StoredPayload,
     config_digest,
@@ -25,6 +32,7 @@ from leaderboard.services.payloads import (
     payload_store,
     payload_upload_size,
 )
+from leaderboard.services.prechecks import upload_precheck, upload_shown_name
 
 METHOD_NAME_MAX = 120
 DESCRIPTION_MAX = 10_000
@@ -98,12 +106,29 @@ def _size_limit(phase: Phase, *, is_baseline: bool) -> int:
     return min(int(phase.max_upload_bytes), int(settings.UPLOAD_MAX_BYTES))
 
 
-def _check_open(phase: Phase) -> None:
-    """Raise PhaseClosed unless the phase is open, visible and its benchmark visible with ready data."""
+def _is_open(phase: Phase) -> bool:
+    """Whether the phase is open, visible and its benchmark visible with ready data."""
     benchmark = phase.benchmark
     ready = benchmark.data_status == benchmark.DataStatus.READY
-    if not (phase.is_open() and phase.is_visible and benchmark.is_visible and ready):
+    return phase.is_open() and phase.is_visible and benchmark.is_visible and ready
+
+
+def _check_open(phase: Phase) -> None:
+    """Raise PhaseClosed unless the phase takes submissions now (see _is_open)."""
+    if not _is_open(phase):
         raise PhaseClosed(phase)
+
+
+def _precheck(errors: dict, *, phase: Phase, kind: str, upload, config, limit: int) -> None:
+    """Raise UploadRefused with every problem the benchmark's checks at upload find (before storage),
+    next to the other fields' `errors`."""
+    problems = upload_precheck(
+        phase=phase, upload=upload if kind == "file" else None, config=config, limit_bytes=limit
+    )
+    if problems:
+        field = "upload" if kind == "file" else "config"
+        shown = upload_shown_name(upload=upload) if kind == "file" else ""
+        raise UploadRefused({**errors, field: problems}, field=field, shown_name=shown)
 
 
 def _lock_owner(owner) -> None:
@@ -125,22 +150,28 @@ def submission_create(
     is_anonymous: bool = False,
     is_baseline: bool = False,
 ) -> Submission:
-    """Create a queued submission; SubmissionInputError, PayloadTooLarge, PhaseClosed or QuotaExceeded."""
+    """Create a queued submission; SubmissionInputError (UploadRefused: the benchmark's checks at upload),
+    PayloadTooLarge, PhaseClosed or QuotaExceeded, each before anything is stored or charged."""
     errors: dict[str, list[str]] = {}
     description, paper_url, code_url = description or "", paper_url or "", code_url or ""
     _check_text(
         errors, method_name=method_name or "", description=description, paper_url=paper_url, code_url=code_url
     )
     kind = _check_payload(errors, phase=phase, upload=upload, config=config)
-    if errors:
+    if errors.keys() & {"upload", "config"}:
         raise SubmissionInputError(errors)
     limit = _size_limit(phase, is_baseline=is_baseline)
     stored = config_digest(config=config) if kind == "config" else None
     declared = stored.size if stored else payload_upload_size(upload=upload)
+    if errors:  # the text fields only: answered with the payload's problems, where they can be checked now
+        if not is_baseline and (declared is None or declared <= limit) and _is_open(phase):
+            _precheck(errors, phase=phase, kind=kind, upload=upload, config=config, limit=limit)
+        raise SubmissionInputError(errors)
     if declared is not None and declared > limit:
         raise PayloadTooLarge(limit, declared)
     if not is_baseline:
         _check_open(phase)
+        _precheck({}, phase=phase, kind=kind, upload=upload, config=config, limit=limit)
         quota = quota_status(user=owner, phase=phase)
         if quota.exhausted:
             raise QuotaExceeded(quota)

@@ -21,6 +21,7 @@ from leaderboard.services.errors import (
     QuotaExceeded,
     StorageUnavailable,
     SubmissionInputError,
+    UploadRefused,
 )
 from leaderboard.views.benchmarks import benchmark_phase_choose, phases_visible
 
@@ -49,6 +50,8 @@ REFUSALS = (SubmissionInputError, PayloadTooLarge, QuotaExceeded, PhaseClosed, S
 
 def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
     """Turn a service refusal into form errors: per field when it names one, else a form-wide message."""
+    if isinstance(error, UploadRefused):
+        form.add_error(None, f"{error.summary[0].upper()}{error.summary[1:]}.")
     if isinstance(error, SubmissionInputError):
         for field, problems in error.field_errors.items():
             target = field if field in form.fields else None

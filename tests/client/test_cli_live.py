@@ -211,3 +211,84 @@ def test_cli_submit_code_to_a_phase_without_code_names_phase_and_setting(
     err = capsys.readouterr().err
     assert "HTTP 400" in err and "phase tiny/dev" in err and "accepts_code" in err
     assert not Submission.objects.exists()
+
+
+def test_cli_submit_refused_at_upload_prints_every_problem_and_nothing_is_kept(
+    server, phases, owner_token, tmp_path, capsys
+):
+    path = tmp_path / "my answers.json"
+    path.write_text('{"answers": 3}')
+    assert main(["submit", "tiny", "dev", str(path), "--wait"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "error (HTTP 400): 1 problem in my answers.json found at upload; nothing was stored or queued and no"
+        " quota was used",
+        "  upload: my answers.json: expected an object with an answers list",
+    ]
+    assert not Submission.objects.exists()
+
+
+def _queued_only(monkeypatch) -> list:
+    """Dispatches recorded, not evaluated: submissions stay queued until a test moves them on."""
+    sent: list = []
+    monkeypatch.setattr(queueing, "dispatch_send", sent.append)
+    return sent
+
+
+def test_cli_wait_shows_each_stage_as_it_happens_from_the_queue_place_on(
+    server, phases, owner_token, tmp_path, capsys, monkeypatch
+):
+    from leaderboard.services.leases import submission_claim, submission_heartbeat
+
+    sent = _queued_only(monkeypatch)
+    services.worker_heartbeat_touch(worker_id="w1", queues="cpu")
+
+    def claimed(sid):
+        assert submission_claim(submission_id=sid, worker_id="w1")
+        submission_heartbeat(submission_id=sid, worker_id="w1", progress=0.0, stage="validating")
+
+    def halfway(sid):
+        submission_heartbeat(submission_id=sid, worker_id="w1", progress=0.5, stage="scoring public")
+
+    def finished(sid):  # the worker's real run, from the start
+        Submission.objects.filter(pk=sid).update(status=Submission.Status.QUEUED, lease_expires_at=None)
+        services.submission_evaluate(submission_id=sid, worker_id="w1")
+
+    steps = [claimed, halfway, finished]
+    monkeypatch.setattr("client.cli.time.sleep", lambda seconds: steps.pop(0)(sent[0].submission_id))
+    assert main(["submit", "tiny", "dev", str(_answers(tmp_path, [3, 1, 4, 1])), "--wait"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == (
+        "[..............................]   0% queued: position 1 in the cpu queue (0 running, 1 worker"
+        " connected); no start estimate: no run has been timed yet"
+    )
+    assert lines[1].endswith("  0% running: validating") and lines[2].endswith(" 50% running: scoring public")
+    assert lines[3].startswith("[##############################] 100% scored") and len(lines) == 4
+
+
+def test_cli_status_of_a_queued_submission_shows_its_place_and_start_estimate(
+    server, phases, users, owner_token, capsys, monkeypatch
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _queued_only(monkeypatch)
+    dev = phases["dev"]
+    other = users["other"]
+    done = services.submission_create(owner=other, phase=dev, method_name="done", config={"guess": 1})
+    end = timezone.now() - dt.timedelta(minutes=5)
+    Submission.objects.filter(pk=done.pk).update(
+        status=Submission.Status.SCORED, started_at=end - dt.timedelta(seconds=240), finished_at=end
+    )
+    services.submission_create(owner=other, phase=dev, method_name="ahead", config={"guess": 2})
+    services.worker_heartbeat_touch(worker_id="w1", queues="cpu")
+    assert main(["submit", "tiny", "dev", "--config", '{"guess": 3}', "--method", "Mine"]) == 0
+    submission_id = int(capsys.readouterr().out.split()[1])
+    assert main(["status", str(submission_id)]) == 0
+    out = capsys.readouterr().out
+    assert "status:   queued" in out
+    assert (
+        "queue:    position 2 in the cpu queue (0 running, 1 worker connected);"
+        " estimated start in about 4 min (median run 240 s over the last 1 scored)"
+    ) in out

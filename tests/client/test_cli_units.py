@@ -60,7 +60,11 @@ def test_progress_bar_in_a_log_writes_one_line_per_new_stage():
 
 def test_submission_wait_polls_until_terminal_and_draws_each_state(capsys):
     states = iter([
-        {"status": "queued", "progress": 0.0, "stage": ""},
+        {"status": "queued", "progress": 0.0, "stage": "", "waiting": "",
+         "queue": {"text": "position 2 in the cpu queue (1 running, 1 worker connected); estimated start in"
+                           " about 3 min (median run 120 s over the last 4 scored)"}},
+        {"status": "queued", "progress": 0.0, "stage": "", "waiting": "",
+         "queue": {"text": "position 1 in the cpu queue (1 running, 1 worker connected); a worker is free"}},
         {"status": "running", "progress": 0.5, "stage": "scoring public"},
         {"status": "scored", "progress": 1.0, "stage": "done"},
     ])
@@ -72,6 +76,23 @@ def test_submission_wait_polls_until_terminal_and_draws_each_state(capsys):
     assert submission_wait(api=Api(), submission_id=7, poll_s=0)["status"] == "scored"
     err = capsys.readouterr().err
     assert " 50% running: scoring public" in err and "100% scored: done" in err
+    lines = err.splitlines()
+    assert lines[0].endswith("0% queued: position 2 in the cpu queue (1 running, 1 worker connected);"
+                             " estimated start in about 3 min (median run 120 s over the last 4 scored)")
+    assert "0% queued: position 1 in the cpu queue" in lines[1] and len(lines) == 4
+
+
+def test_wait_stage_says_why_a_queued_submission_waits_and_else_shows_the_servers_stage():
+    from client.render import wait_stage
+
+    queued = {"status": "queued", "stage": "", "waiting": "waiting for a GPU worker: none is connected",
+              "queue": {"text": "position 1 in the gpu queue (0 running, 0 workers connected)"}}
+    assert wait_stage(submission=queued) == (
+        "waiting for a GPU worker: none is connected;"
+        " position 1 in the gpu queue (0 running, 0 workers connected)"
+    )
+    assert wait_stage(submission={**queued, "waiting": "", "queue": None}) == ""
+    assert wait_stage(submission={"status": "running", "stage": "scoring", "queue": None}) == "scoring"
 
 
 def test_config_file_is_written_owner_only_and_read_back(tmp_path):

@@ -23,7 +23,7 @@ def test_e2e_submission_is_scored_and_ranked(live_stack):
     assert health["worker"]["age_s"] is not None and "workers" not in health  # details for staff only
 
 
-def test_e2e_invalid_upload_fails_validation_with_every_problem(live_stack, tmp_path):
+def test_e2e_invalid_upload_is_refused_at_upload_and_the_worker_still_validates_in_full(live_stack, tmp_path):
     import zipfile
 
     stack = live_stack
@@ -32,10 +32,22 @@ def test_e2e_invalid_upload_fails_validation_with_every_problem(live_stack, tmp_
     with zipfile.ZipFile(bad, "w") as archive:
         archive.writestr("notes.txt", "not an image")
     status, body = stack.submit(token=token, file=bad, method_name="Broken")
+    assert status == 400, body
+    cause, consequence = body["upload"]
+    assert cause.startswith("notes.txt: unexpected file") and "nothing was stored" in body["detail"]
+    assert consequence.startswith("bad.zip: ") and "test views missing" in consequence
+    # A PNG whose header is right but whose data is not: only the worker's full decode finds it.
+    corrupt = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(stack.payload(), "r") as source, zipfile.ZipFile(corrupt, "w") as target:
+        names = sorted(source.namelist())
+        for name in names:
+            data = source.read(name)
+            target.writestr(name, data[:40] + b"\0" * 64 if name == names[0] else data)
+    status, body = stack.submit(token=token, file=corrupt, method_name="Corrupt")
     assert status == 201, body
     failed = stack.submission_wait(token=token, submission_id=body["id"], statuses={"scored", "failed"})
     assert failed["status"] == "failed" and failed["failure_kind"] == "validation", failed
-    assert "notes.txt" in failed["error"] and failed["scores"] == []
+    assert f"{names[0]}: unreadable PNG" in failed["error"] and failed["scores"] == []
 
 
 def test_e2e_worker_killed_mid_evaluation_is_scored_exactly_once(live_stack):

@@ -75,3 +75,20 @@ def test_the_place_shows_on_the_page_the_status_poll_and_the_api(make_submission
     body = client.get(f"/api/v1/submissions/{submission.pk}/").json()
     assert body["queue"]["position"] == 1 and body["queue"]["queue"] == "cpu"
     assert body["queue"]["estimated_start_s"] is None
+
+
+def test_several_queued_show_their_places_and_estimates_on_the_page_and_in_the_api(
+    make_submission, other_user, user, client
+):
+    _scored_run(make_submission(other_user, method_name="timed"), seconds=600)
+    queued = [make_submission(method_name=f"q{i}") for i in range(3)]
+    worker_heartbeat_touch(worker_id="w1", queues="cpu")
+    client.force_login(user)
+    answers = [client.get(f"/api/v1/submissions/{s.pk}/").json()["queue"] for s in queued]
+    assert [(a["position"], a["ahead_queued"], a["estimated_start_s"]) for a in answers] == [
+        (1, 0, 0.0), (2, 1, 600.0), (3, 2, 1200.0)
+    ]
+    page = client.get(f"/submissions/{queued[2].pk}/").content.decode()
+    place = "position 3 in the cpu queue (0 running, 1 worker connected); estimated start in about 20 min"
+    assert place in page
+    assert "(median run 600 s over the last 1 scored)" in page

@@ -81,6 +81,20 @@ class TinyBenchmark(Benchmark):
             problems.append(Problem("answers", f"expected {len(ANSWERS)} answers, got {len(answers)}"))
         return problems
 
+    def precheck(self, payload: Payload) -> list[Problem]:
+        """At upload: a .json file must be a JSON object with an answers list (the values, the count and
+        configs are left to the worker's validate); other files (a code format some tests add) pass."""
+        if payload.file is None or Path(payload.file).suffix != ".json":
+            return []
+        name = Path(payload.file).name
+        try:
+            data = json.loads(Path(payload.file).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return [Problem(name, f"not JSON: {exc}")]
+        if not isinstance(data, dict) or not isinstance(data.get("answers"), list):
+            return [Problem(name, "expected an object with an answers list")]
+        return []
+
     def score(self, payload: Payload, hidden_dir: Path, progress=no_progress) -> ScoreReport:
         """Accuracy of the public (first two) and private (last two) answers."""
         truth = json.loads((hidden_dir / "answers.json").read_text())["answers"]

@@ -19,6 +19,7 @@ from evaluator.contract import (
 )
 from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
+from evaluator.sandbox.precheck import code_precheck
 
 from .evaluate import phase_run
 from .model.protocol import SUPPORTED_TASKS
@@ -94,8 +95,17 @@ class FrontierBenchmark(Benchmark):
         """Every problem: the phase, then the config's fields or the code upload's files."""
         problems = []
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            problems.append(Problem("phase", f"unknown phase {payload.phase!r}"))
+            problems.append(Problem("phase", f"unknown phase {payload.phase}"))
         return problems + self._parse(payload)[1]
+
+    def precheck(self, payload: Payload) -> list[Problem]:
+        """At upload: the phase, the config's fields, or the code compiled with its select (not run)."""
+        problems = []
+        if payload.phase not in {p.slug for p in PHASE_PLANS}:
+            problems.append(Problem("phase", f"unknown phase {payload.phase}"))
+        if payload.file is not None:
+            return problems + code_precheck(path=payload.file)
+        return problems + submission_parse(config=payload.config)[1]
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
         """Run the phase; public split = the first half of the samples, private = all of them."""

@@ -59,7 +59,7 @@ def submission_parse(*, config: Any) -> tuple[FrontierSubmission | None, list[Pr
         return FrontierSubmission(method=None), []
     if method is not None and method not in FRONTIER_METHODS:
         known = ", ".join((DENSE, *FRONTIER_METHODS))
-        message = f"{method!r} is not a long-context method; use one of {known}"
+        message = f"{method} is not a long-context method; use one of {known}"
         return None, [Problem("config.method", message)]
     try:
         parsed = method_config_parse(config)

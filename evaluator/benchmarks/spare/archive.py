@@ -16,6 +16,8 @@ from PIL import Image
 from evaluator.contract import Problem
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Bytes of a PNG that hold its signature and IHDR chunk (size, bit depth, colour type).
+PNG_HEADER_BYTES = 33
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,12 @@ def png_header(*, data: bytes) -> PngHeader | None:
     return PngHeader(width=width, height=height, bit_depth=depth, colour_type=colour)
 
 
-def member_read(*, archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
-    """Read at most `limit` bytes of a member (ValueError when it is longer or unreadable)."""
+def member_read(*, archive: zipfile.ZipFile, name: str, limit: int, truncate: bool = False) -> bytes:
+    """Read at most `limit` bytes of a member (ValueError when it is unreadable, or longer unless
+    `truncate`: then its first `limit` bytes, e.g. a PNG's header)."""
     try:  # zipfile raises NotImplementedError for an unsupported compression method
         with archive.open(name) as fh:
-            data = fh.read(limit + 1)
+            data = fh.read(limit if truncate else limit + 1)
     except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError, ValueError) as exc:
         raise ValueError(f"unreadable entry ({exc})") from None
     if len(data) > limit:

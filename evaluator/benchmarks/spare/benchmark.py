@@ -192,6 +192,14 @@ class SpareBenchmark(Benchmark):
 
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem of an uploaded ZIP, read against the public data only."""
+        return self._problems(payload, decode=True)
+
+    def precheck(self, payload: Payload) -> list[Problem]:
+        """At upload: the archive, its entry names and count, and each PNG's header (size, mode, depth)."""
+        return self._problems(payload, decode=False)
+
+    def _problems(self, payload: Payload, *, decode: bool) -> list[Problem]:
+        """The problems of an upload, with or without decoding every PNG."""
         try:
             phase = self.spec.phase(payload.phase)
         except ValueError as exc:
@@ -201,6 +209,7 @@ class SpareBenchmark(Benchmark):
             phase=phase.slug,
             file=payload.file,
             max_upload_bytes=phase.max_upload_bytes,
+            decode=decode,
         )
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:

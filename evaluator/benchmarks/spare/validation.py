@@ -10,7 +10,7 @@ from pathlib import Path
 
 from evaluator.contract import Problem
 
-from .archive import ArchiveLimits, archive_open, member_read, png_decode, png_problems
+from .archive import PNG_HEADER_BYTES, ArchiveLimits, archive_open, member_read, png_decode, png_problems
 from .config import DEFAULT_DATASET
 from .layout import image_pattern, manifest_read, split_read, submission_name
 
@@ -84,10 +84,26 @@ def _extra_message(*, name: str, expected: Expected) -> str:
     return f"unexpected file (expected <scene>/{pattern} for this {dataset} scene)"
 
 
+#: Missing test views named in the one line that reports them; the rest are counted.
+MISSING_SHOWN = 5
+
+
+def _missing_problem(*, missing: list[str], upload: str, misnamed: int) -> Problem:
+    """One line for every expected render that is absent: a consequence, listed after its likely causes."""
+    if len(missing) == 1 and not misnamed:
+        return Problem(missing[0], "missing")
+    shown = ", ".join(missing[:MISSING_SHOWN])
+    more = f" and {len(missing) - MISSING_SHOWN} more" if len(missing) > MISSING_SHOWN else ""
+    views = "test view" if len(missing) == 1 else "test views"
+    cause = f"; the {misnamed} unexpected file(s) above may be these, misnamed" if misnamed else ""
+    return Problem(upload, f"{len(missing)} {views} missing: {shown}{more}{cause}")
+
+
 def submission_problems(
-    *, public_dir: Path, phase: str, file: Path | None, max_upload_bytes: int
+    *, public_dir: Path, phase: str, file: Path | None, max_upload_bytes: int, decode: bool = True
 ) -> list[Problem]:
-    """Every problem of a submission: archive safety, missing/extra names, PNG size/mode/depth/decoding."""
+    """Every problem of a submission: archive safety, unexpected names, PNG headers (and, with `decode`,
+    a full decode of each), then the missing views in one line, since misnamed files cause them."""
     if file is None:
         return [Problem("file", "a ZIP file is required")]
     # Missing public data is a platform fault, not a problem of the upload: it raises.
@@ -101,25 +117,30 @@ def submission_problems(
         bad = {p.where for p in problems}
         present = {i.filename for i in archive.infolist() if not i.is_dir() and i.filename not in bad}
         wanted = set(expected.names)
-        for name in expected.names:
-            if name not in present and name not in bad:
-                problems.append(Problem(name, "missing"))
-        for name in sorted(present - wanted):
+        extras = sorted(present - wanted)
+        for name in extras:
             problems.append(Problem(name, _extra_message(name=name, expected=expected)))
         for name in expected.names:
             if name in present and not unsafe:
-                problems.extend(Problem(name, m) for m in _png_check(archive, name, expected, limits))
+                found = _png_check(archive, name, expected, limits, decode=decode)
+                problems.extend(Problem(name, m) for m in found)
+        missing = [name for name in expected.names if name not in present and name not in bad]
+        if missing:
+            problems.append(_missing_problem(missing=missing, upload=Path(file).name, misnamed=len(extras)))
     return problems
 
 
-def _png_check(archive: zipfile.ZipFile, name: str, expected: Expected, limits: ArchiveLimits) -> list[str]:
-    """Problems of one PNG member: header first, then a full decode when the header is right."""
+def _png_check(
+    archive: zipfile.ZipFile, name: str, expected: Expected, limits: ArchiveLimits, *, decode: bool
+) -> list[str]:
+    """Problems of one PNG member: header first, then (with `decode`) a full decode when it is right."""
     try:
-        data = member_read(archive=archive, name=name, limit=limits.max_entry_bytes)
+        limit = limits.max_entry_bytes if decode else PNG_HEADER_BYTES
+        data = member_read(archive=archive, name=name, limit=limit, truncate=not decode)
     except ValueError as exc:
         return [str(exc)]
     header = png_problems(data=data, width=expected.width, height=expected.height)
-    if header:
+    if header or not decode:
         return header
     try:
         png_decode(data=data, max_pixels=limits.max_pixels)

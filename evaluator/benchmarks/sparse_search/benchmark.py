@@ -104,6 +104,11 @@ class SparseSearchBenchmark(Benchmark):
         _, file_problems = submission_parse(config=self.config, path=payload.file)
         return problems + file_problems
 
+    def precheck(self, payload: Payload) -> list[Problem]:
+        """At upload, the whole validation: the file is at most 1 MiB of small masks (shapes, values,
+        kept counts), read without the training data."""
+        return self.validate(payload)
+
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
         """Train the submission's networks on every hidden seed and compare them with the phase's reference.
 

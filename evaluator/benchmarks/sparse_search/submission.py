@@ -19,6 +19,7 @@ MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_NPZ_ENTRIES = 16
 MAX_NPZ_UNPACKED_BYTES = 4 * 1024 * 1024
 DENSE_KEY = "dense_parent"
+UNEXPECTED_ARRAY = "unexpected array; use level_<sparsity> or dense_parent"
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,8 @@ def submission_parse(
         raw, problems = _json_arrays(path=path)
     if raw is None:
         return None, problems
-    return _masks_check(config=config, raw=raw, problems=problems, where=name)
+    misnamed = sum(1 for p in problems if p.message == UNEXPECTED_ARRAY)
+    return _masks_check(config=config, raw=raw, problems=problems, where=name, misnamed=misnamed)
 
 
 def _npz_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]]:
@@ -104,7 +106,7 @@ def _npz_arrays(*, path: Path) -> tuple[dict[str, object] | None, list[Problem]]
                 key = info.filename.removesuffix(".npy")
                 where = key if key == DENSE_KEY else key.removeprefix("level_")
                 if where == key and key != DENSE_KEY:
-                    problems.append(Problem(key, "unexpected array; use level_<sparsity> or dense_parent"))
+                    problems.append(Problem(key, UNEXPECTED_ARRAY))
                     continue
                 try:
                     with archive.open(info) as stream:
@@ -212,7 +214,7 @@ def _json_mask(value: object, *, where: str, problems: list[Problem]) -> object:
 
 
 def _masks_check(
-    *, config: SearchConfig, raw: dict[str, object], problems: list[Problem], where: str
+    *, config: SearchConfig, raw: dict[str, object], problems: list[Problem], where: str, misnamed: int = 0
 ) -> tuple[Submission | None, list[Problem]]:
     """Check levels, shapes, values and exact sparsity; return the submission when nothing is wrong."""
     if DENSE_KEY in raw:
@@ -222,21 +224,31 @@ def _masks_check(
             problems.append(Problem(DENSE_KEY, "must be true (or the array 1) when present"))
         return (None, problems) if problems else (Submission(masks={}, dense_parent=True), problems)
     expected = {level_key(level): level for level in config.levels}
-    for key in raw:
-        if key not in expected:
-            known = ", ".join(sorted(expected))
-            problems.append(Problem(key, f"unknown sparsity level; expected one of {known}"))
+    unknown = [key for key in raw if key not in expected]
+    for key in unknown:
+        known = ", ".join(sorted(expected))
+        problems.append(Problem(key, f"unknown sparsity level; expected one of {known}"))
     masks: dict[float, np.ndarray] = {}
     for key, level in expected.items():
-        if key not in raw:
-            problems.append(Problem(key, "missing mask for this sparsity level"))
-        elif raw[key] is not None:
+        if key in raw and raw[key] is not None:
             mask = _mask_check(config=config, value=raw[key], level=level, where=key, problems=problems)
             if mask is not None:
                 masks[level] = mask
+    missing = [key for key in expected if key not in raw]
     if not raw:
         problems.append(Problem(where, "contains no masks"))
+    elif missing:  # a consequence (of a misnamed level, often): after its causes, in one line
+        problems.append(_missing_problem(missing=missing, misnamed=len(unknown) + misnamed, where=where))
     return (None, problems) if problems else (Submission(masks=masks), problems)
+
+
+def _missing_problem(*, missing: list[str], misnamed: int, where: str) -> Problem:
+    """One line for the sparsity levels without a mask, pointing at the misnamed keys listed above it."""
+    if len(missing) == 1 and not misnamed:
+        return Problem(missing[0], "missing mask for this sparsity level")
+    cause = f"; the {misnamed} unknown or unexpected key(s) above may be these, misnamed" if misnamed else ""
+    noun = "level has" if len(missing) == 1 else "levels have"
+    return Problem(where, f"{len(missing)} sparsity {noun} no mask: {', '.join(missing)}{cause}")
 
 
 def _mask_check(

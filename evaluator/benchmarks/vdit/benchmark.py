@@ -9,6 +9,7 @@ from pathlib import Path
 from evaluator.contract import Baseline, Benchmark, Payload, Problem, ProgressFn, ScoreReport, no_progress
 from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
+from evaluator.sandbox.precheck import code_precheck
 
 from .baselines import vdit_baselines
 from .model import FRAME_HEIGHT, FRAME_WIDTH, PATTERN_COUNTS, TEXT_TOKENS, model_draw, model_read, model_write
@@ -81,7 +82,7 @@ class VditBenchmark(Benchmark):
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem: the phase, then the config's fields or the code upload's files."""
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            return [Problem("phase", f"unknown phase {payload.phase!r}"), *self._parse(payload)[1]]
+            return [Problem("phase", f"unknown phase {payload.phase}"), *self._parse(payload)[1]]
         submission, problems = self._parse(payload)
         if submission is not None:
             plan = phase_plan(slug=payload.phase)
@@ -89,6 +90,16 @@ class VditBenchmark(Benchmark):
                 submission=submission, tokens=tuple(plan.tokens(f) for f in plan.frames)
             ) + window_problems(submission=submission, frames=plan.frames, grid=(FRAME_HEIGHT, FRAME_WIDTH),
                                 text_tokens=TEXT_TOKENS)  # fmt: skip
+        return problems
+
+    def precheck(self, payload: Payload) -> list[Problem]:
+        """At upload: a code file compiled with its select (not run); a config as ``validate`` checks it
+        (its fields against the published model: no data beyond the bundle's model file is read)."""
+        if payload.file is None:
+            return self.validate(payload)
+        problems = code_precheck(path=payload.file)
+        if payload.phase not in {p.slug for p in PHASE_PLANS}:
+            return [Problem("phase", f"unknown phase {payload.phase}"), *problems]
         return problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:

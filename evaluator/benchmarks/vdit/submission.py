@@ -86,7 +86,7 @@ def config_parse(*, config: Any, model: WorkloadModel) -> tuple[VditSubmission |
         return VditSubmission(), []
     if method not in VIDEO_METHODS:
         known = ", ".join((DENSE, *VIDEO_METHODS))
-        return None, [Problem("config.method", f"{method!r} is not a video method; use one of {known}")]
+        return None, [Problem("config.method", f"{method} is not a video method; use one of {known}")]
     rest = {key: value for key, value in config.items() if key != "plan"}
     try:
         if "target_sparsity" in config:

@@ -10,8 +10,8 @@ from evaluator.contract import Baseline, Benchmark, Payload, Problem, ProgressFn
 from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
 
-from ..vdit.dit.model import VideoDiT
-from ..vdit.dit.weights import weights_load
+from ..vdit.dit.model import DiTConfig, VideoDiT
+from ..vdit.dit.weights import weights_config, weights_load
 from ..vdit.submission import VditSubmission
 from .baselines import e2e_baselines
 from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
@@ -76,18 +76,28 @@ class VditE2eBenchmark(Benchmark):
         (public / "sample_config.json").write_text(json.dumps(sample, indent=1), encoding="utf-8")
         progress(1.0, "weights and seeds written")
 
-    def _parse(self, payload: Payload) -> tuple[VditSubmission | None, list[Problem]]:
-        """The submission of a payload, or its problems."""
-        cfg = self.model().config
+    def _parse(
+        self, payload: Payload, cfg: DiTConfig | None = None
+    ) -> tuple[VditSubmission | None, list[Problem]]:
+        """The submission of a payload, or its problems (checked against the model's shape `cfg`)."""
+        cfg = cfg or self.model().config
         name = None if payload.file is None else Path(payload.file).name
         return e2e_problems(config=payload.config, file_name=name, layers=cfg.depth, heads=cfg.heads,
                             tokens=cfg.tokens)  # fmt: skip
 
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem: the phase, then the config's fields."""
-        problems = self._parse(payload)[1]
+        return self._problems(payload, cfg=None)
+
+    def precheck(self, payload: Payload) -> list[Problem]:
+        """At upload, the same checks on the model's shape read from the weights' metadata (no tensor)."""
+        return self._problems(payload, cfg=weights_config(path=self.weights))
+
+    def _problems(self, payload: Payload, *, cfg: DiTConfig | None) -> list[Problem]:
+        """The phase, then the config's fields."""
+        problems = self._parse(payload, cfg)[1]
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
-            return [Problem("phase", f"unknown phase {payload.phase!r}"), *problems]
+            return [Problem("phase", f"unknown phase {payload.phase}"), *problems]
         return problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:

@@ -81,3 +81,16 @@ def test_baselines_are_dense_and_every_method_at_the_published_sparsities(built)
     assert names[0] == "Dense" and "block_topk @ 0.95" in names and len(names) == 1 + 6 * 5
     dev = [b for b in bench.baselines() if "dev" in b.phases]
     assert len(dev) == 31 and bench.validate(dev[1].make_payload(out / "public", "dev", out)) == []
+
+
+def test_precheck_checks_the_config_and_compiles_code_without_running_it(built, tmp_path):
+    bench, out = built
+    assert bench.precheck(_payload(out, {"method": "quest"})) == []
+    problems = bench.precheck(Payload(phase="nope", public_dir=out / "public", config={"method": "x"}))
+    assert [p.where for p in problems] == ["phase", "config.method"]
+    code = tmp_path / "mine.py"
+    code.write_text("raise SystemExit('ran')\ndef choose(q, k, **info):\n    return {}\n")
+    problems = bench.precheck(Payload(phase="dev", public_dir=out / "public", file=code))
+    assert [str(p) for p in problems] == [
+        "mine.py: no_select: defines no select(q, k, **info) at module level"
+    ]

@@ -67,7 +67,11 @@ def test_validate_reports_every_problem_at_once(small_bench, built, tmp_path):
     by_file = {}
     for problem in problems:
         by_file.setdefault(problem.where, []).append(problem.message)
-    assert by_file[names[0]] == ["missing"]
+    # the missing view is a consequence: one line naming the upload, after the unexpected files (causes)
+    assert by_file["bad.zip"] == [
+        f"1 test view missing: {names[0]}; the 3 unexpected file(s) above may be these, misnamed"
+    ]
+    assert [p.where for p in problems][-1] == "bad.zip"
     assert "size 32x24, expected 64x48" in by_file[names[1]][0]
     assert any("RGBA" in m for m in by_file[names[2]])
     assert any("bit depth 16" in m for m in by_file[names[3]])

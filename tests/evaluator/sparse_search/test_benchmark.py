@@ -232,3 +232,19 @@ def test_no_public_seed_rebuilds_the_hidden_seeds_the_test_order_or_the_referenc
         for rng in (np.random.default_rng([seed, 11]), np.random.default_rng(seed)):
             assert hidden_seeds_draw(rng=rng, count=TINY.n_hidden_seeds) != hidden_seeds
     assert matched_public == [4]
+
+
+def test_precheck_is_the_whole_cheap_validation_of_the_masks(built, tmp_path):
+    bench, out = built
+    public = out / "public"
+    sample = Payload(phase="digits", public_dir=public, file=public / "sample_submission.npz")
+    assert bench.precheck(sample) == []
+    bad = tmp_path / "masks.json"
+    bad.write_text('{"masks": {"0.5": [[1, 0], [0, 1]]}}')
+    payload = Payload(phase="digits", public_dir=public, file=bad)
+    problems = bench.precheck(payload)
+    assert problems == bench.validate(payload)
+    assert [str(p) for p in problems] == [
+        "0.5: shape 2 x 2, expected 2 x 256",
+        "masks.json: 3 sparsity levels have no mask: 0.75, 0.9, 0.95",
+    ]

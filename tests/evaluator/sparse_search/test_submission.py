@@ -81,7 +81,9 @@ def test_submission_npz_names_missing_extra_shape_value_count_and_empty_layer_pr
         "level_0.3": masks[0.5],
         "weights": np.zeros(3),
     }
-    assert sorted(_wheres(_npz(tmp_path, arrays))) == ["0.3", "0.5", "0.75", "0.9", "0.95", "weights"]
+    wheres = _wheres(_npz(tmp_path, arrays))
+    assert sorted(wheres) == ["0.3", "0.5", "0.75", "0.9", "sub.npz", "weights"]
+    assert wheres[-1] == "sub.npz"  # the missing 0.95 mask, after the misnamed arrays that may be it
     arrays = {**{f"level_{lv!r}": m for lv, m in masks.items()}, "level_0.95": empty}
     _, problems = submission_parse(config=CONFIG, path=_npz(tmp_path, arrays, "e.npz"))
     assert [str(p) for p in problems] == ["0.95: hidden layer 1 keeps no node"]
@@ -209,3 +211,21 @@ def test_submission_messages_are_plain_text_without_python_reprs(tmp_path):
     assert "0.9: shape 2 x 5, expected 2 x 256" in text
     assert "x: unexpected field; allowed: masks or dense_parent" in text
     assert "[" not in text.replace("masks.", "") and "'" not in text and "(2, " not in text
+
+
+def test_misnamed_arrays_come_before_the_levels_they_leave_without_a_mask_in_one_line(tmp_path):
+    arrays = {f"lvl_{k}": m.astype(np.uint8) for k, m in _masks().items() if k != 0.5}
+    arrays["level_0.5"] = _masks()[0.5].astype(np.uint8)
+    _, problems = submission_parse(config=CONFIG, path=_npz(tmp_path, arrays, name="my masks.npz"))
+    assert [p.message for p in problems[:3]] == ["unexpected array; use level_<sparsity> or dense_parent"] * 3
+    assert (problems[3].where, len(problems)) == ("my masks.npz", 4)
+    assert problems[3].message == (
+        "3 sparsity levels have no mask: 0.75, 0.9, 0.95;"
+        " the 3 unknown or unexpected key(s) above may be these, misnamed"
+    )
+
+
+def test_a_single_missing_level_without_a_cause_is_named_by_its_key(tmp_path):
+    arrays = {f"level_{k}": m.astype(np.uint8) for k, m in _masks().items() if k != 0.9}
+    _, problems = submission_parse(config=CONFIG, path=_npz(tmp_path, arrays))
+    assert [str(p) for p in problems] == ["0.9: missing mask for this sparsity level"]

@@ -151,3 +151,18 @@ def test_validate_refuses_block_sizes_that_do_not_tile_the_phase_and_names_the_f
     assert where({"method": "sparse_vdit", "params": {"block_size": 256}}) == ["config.params.block_size"]
     assert where({"method": "blade_asa", "params": {"block_size": 64}}) == []
     assert where({"method": "dense"}, phase="nope") == ["phase"]
+
+
+def test_precheck_checks_configs_as_validate_and_code_without_running_it(built, tmp_path):
+    bench, out = built
+    psa = {"method": "psa", "params": {"block_size": 96}}
+    config = Payload(phase="test", public_dir=out / "public", config=psa)
+    assert bench.precheck(config) == bench.validate(config) and bench.precheck(config)[0].where == (
+        "config.params.block_size"
+    )
+    code = tmp_path / "vdit method.py"
+    code.write_text(VDIT_REFERENCE)
+    assert bench.precheck(Payload(phase="dev", public_dir=out / "public", file=code)) == []
+    code.write_text("def select(q, k:\n")
+    problems = bench.precheck(Payload(phase="nope", public_dir=out / "public", file=code))
+    assert [p.where for p in problems] == ["phase", "vdit method.py"]

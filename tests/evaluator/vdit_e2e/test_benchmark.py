@@ -209,3 +209,16 @@ def test_speed_result_takes_each_figures_median() -> None:
     speed = SpeedResult.of(pairs)
     assert (speed.dense_sampling_ms, speed.method_sampling_ms) == (20, 10)
     assert (speed.estimator_ms, speed.rounds) == (1, 3)
+
+
+def test_precheck_reads_the_model_shape_without_loading_the_weights(built, tmp_path) -> None:
+    bench = VditE2eBenchmark(weights=built[0].weights)  # a fresh instance: nothing loaded yet
+    out = built[1]
+    bad = _payload(out, {"method": "sparse_vdit", "params": {"head_modes": ["diagonal"]}})
+    assert [p.where for p in bench.precheck(bad)] == ["config.params.head_modes"]
+    assert bench.precheck(_payload(out, {"method": "dense"})) == []
+    code = tmp_path / "select.py"
+    code.write_text("def select(q, k, **info):\n    pass\n")
+    problems = bench.precheck(Payload(phase="dev", public_dir=out / "public", file=code))
+    assert "kernel-level track" in problems[0].message
+    assert bench._model is None

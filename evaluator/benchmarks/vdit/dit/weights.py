@@ -21,8 +21,8 @@ def weights_save(*, model: VideoDiT, path: Path, extra: dict[str, str] | None = 
     save_file(state, str(path), metadata=meta)
 
 
-def weights_load(*, path: Path) -> VideoDiT:
-    """The model stored at path, in eval mode."""
+def weights_config(*, path: Path) -> DiTConfig:
+    """The model's shape from the file's metadata alone (no tensor is read)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no weights file")
@@ -30,7 +30,12 @@ def weights_load(*, path: Path) -> VideoDiT:
         meta = f.metadata() or {}
     if CONFIG_KEY not in meta:
         raise ValueError(f"{path}: metadata lacks the field {CONFIG_KEY!r}")
-    model = VideoDiT(DiTConfig.from_json(json.loads(meta[CONFIG_KEY])))
+    return DiTConfig.from_json(json.loads(meta[CONFIG_KEY]))
+
+
+def weights_load(*, path: Path) -> VideoDiT:
+    """The model stored at path, in eval mode."""
+    model = VideoDiT(weights_config(path=path))
     state = load_file(str(path))
     missing, unexpected = model.load_state_dict(state, strict=False)
     if missing or unexpected:
