@@ -52,13 +52,11 @@ def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
 
 def service_error_response(*, error: ServiceError) -> Response:
     """The response for a service refusal: 400, 403, 409, 413, 429, or 507/503 (storage) with a clear body."""
-    if isinstance(error, UploadRefused):
-        body = {"detail": error.summary, **error.field_errors}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(error, SubmissionInputError):
+    if isinstance(error, UploadRefused | SubmissionInputError):
         # the service names the uploaded file "upload" (the portal form's field); the API's field is "file"
         fields = {API_FIELD_NAMES.get(name, name): messages for name, messages in error.field_errors.items()}
-        return Response(fields, status=status.HTTP_400_BAD_REQUEST)
+        summary = {"detail": error.summary} if isinstance(error, UploadRefused) else {}
+        return Response({**summary, **fields}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(error, PayloadTooLarge):
         return too_large_response(limit_bytes=error.limit_bytes, size_bytes=error.size_bytes)
     if isinstance(error, QuotaExceeded):

@@ -27,7 +27,7 @@ def test_a_refused_upload_is_a_400_listing_its_problems_in_the_submitters_file_n
     assert body["detail"] == (
         "1 problem in my answers.json found at upload; nothing was stored or queued and no quota was used"
     )
-    assert body["upload"] == ["my answers.json: expected an object with an answers list"]
+    assert body["file"] == ["my answers.json: expected an object with an answers list"]
     assert not Submission.objects.exists() and _stored(private_roots / "submissions") == []
     assert clients["owner"].get("/api/v1/benchmarks/tiny/").json()["phases"][0]["quota"] == quota
 

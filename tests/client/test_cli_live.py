@@ -223,7 +223,7 @@ def test_cli_submit_refused_at_upload_prints_every_problem_and_nothing_is_kept(
     assert err == [
         "error (HTTP 400): 1 problem in my answers.json found at upload; nothing was stored or queued and no"
         " quota was used",
-        "  upload: my answers.json: expected an object with an answers list",
+        "  file: my answers.json: expected an object with an answers list",
     ]
     assert not Submission.objects.exists()
 

@@ -33,7 +33,7 @@ def test_e2e_invalid_upload_is_refused_at_upload_and_the_worker_still_validates_
         archive.writestr("notes.txt", "not an image")
     status, body = stack.submit(token=token, file=bad, method_name="Broken")
     assert status == 400, body
-    cause, consequence = body["upload"]
+    cause, consequence = body["file"]
     assert cause.startswith("notes.txt: unexpected file") and "nothing was stored" in body["detail"]
     assert consequence.startswith("bad.zip: ") and "test views missing" in consequence
     # A PNG whose header is right but whose data is not: only the worker's full decode finds it.
