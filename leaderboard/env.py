@@ -141,3 +141,67 @@ def database_url(name: str, default: str) -> DatabaseConfig:
             port=str(url.port or ""),
         )
     raise ConfigError(f"{name}={raw!r}: unsupported scheme {url.scheme!r} (use sqlite:/// or postgres://)")
+
+
+MAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """How the service sends e-mail (the verification links): printed on the console or through SMTP."""
+
+    backend: str
+    sender: str
+    host: str = ""
+    port: int = 587
+    user: str = ""
+    password: str = ""
+    security: str = "starttls"
+    timeout_s: int = 10
+
+    def django(self) -> dict:
+        """The EMAIL_* settings Django's mail backends read."""
+        return {
+            "EMAIL_BACKEND": MAIL_BACKENDS[self.backend],
+            "DEFAULT_FROM_EMAIL": self.sender,
+            "EMAIL_HOST": self.host or "localhost",
+            "EMAIL_PORT": self.port,
+            "EMAIL_HOST_USER": self.user,
+            "EMAIL_HOST_PASSWORD": self.password,
+            "EMAIL_USE_TLS": self.security == "starttls",
+            "EMAIL_USE_SSL": self.security == "ssl",
+            "EMAIL_TIMEOUT": self.timeout_s,
+        }
+
+
+def mail_config(prefix: str = "SPARSEBENCH_EMAIL_") -> MailConfig:
+    """The mail settings from <prefix>BACKEND, FROM, HOST, PORT, USER, PASSWORD, SECURITY and TIMEOUT;
+    SMTP needs a host, and the sender must look like an address."""
+    backend = env_choice(f"{prefix}BACKEND", "console", tuple(MAIL_BACKENDS))
+    sender = env_str(f"{prefix}FROM", "Sparsebench <sparsebench@localhost>")
+    address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+    local, _, domain = address.partition("@")
+    if not local or not domain or any(c.isspace() for c in address):
+        raise ConfigError(f"{prefix}FROM={sender!r} is not an e-mail address (e.g. noreply@example.org)")
+    host = env_str(f"{prefix}HOST", "")
+    if backend == "smtp" and not host:
+        raise ConfigError(f"{prefix}BACKEND=smtp needs {prefix}HOST (the SMTP server's name)")
+    port = env_int(f"{prefix}PORT", 587, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"{prefix}PORT={port} is above the highest port 65535")
+    user, password = env_str(f"{prefix}USER", ""), os.environ.get(f"{prefix}PASSWORD", "")
+    if bool(user) != bool(password):
+        raise ConfigError(f"{prefix}USER and {prefix}PASSWORD go together: set both or neither")
+    return MailConfig(
+        backend=backend,
+        sender=sender,
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        security=env_choice(f"{prefix}SECURITY", "starttls", ("starttls", "ssl", "none")),
+        timeout_s=env_int(f"{prefix}TIMEOUT", 10, minimum=1),
+    )

@@ -15,6 +15,7 @@ from leaderboard.env import (
     env_list,
     env_path,
     env_str,
+    mail_config,
     secret_key,
 )
 
@@ -165,6 +166,14 @@ REST_FRAMEWORK = {
 #: Failed portal sign-ins allowed per client address in 15 minutes (counted in the cache; per web process
 #: with the default local-memory cache).
 LOGIN_FAILURES_LIMIT = env_int("SPARSEBENCH_LOGIN_FAILURES", 10, minimum=1)
+#: Accounts one client address may create in 24 hours (counted in the same cache), then 429.
+SIGNUPS_PER_ADDRESS = env_int("SPARSEBENCH_SIGNUPS_PER_ADDRESS", 5, minimum=1)
+
+# E-mail: the verification link of a new account (only a verified account may submit). The console
+# backend prints the mail in the web process's log; smtp sends it (SPARSEBENCH_EMAIL_* in .env.example).
+globals().update(mail_config().django())  # EMAIL_BACKEND, DEFAULT_FROM_EMAIL, EMAIL_HOST, EMAIL_PORT, ...
+#: How long a verification link stays valid.
+VERIFY_LINK_MAX_AGE_S = env_int("SPARSEBENCH_VERIFY_LINK_HOURS", 48, minimum=1) * 3600
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sparsebench API",
