@@ -86,10 +86,14 @@ def secret_key(name: str, key_file: Path) -> str:
         return value
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(50)
-    key_file.write_text(value, encoding="utf-8")
-    key_file.chmod(0o600)
+    try:  # created with mode 0600: never readable by others, not even for an instant
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use that key
+        return key_file.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(value)
     return value
 
 

@@ -106,6 +106,10 @@ HIDDEN_SECRET = env_hex_secret("SPARSEBENCH_HIDDEN_SECRET", min_bytes=32)  # eva
 # is refused (413) above it plus 1 MiB for form fields, on its Content-Length, before it is read.
 UPLOAD_MAX_BYTES = env_int("SPARSEBENCH_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Files saved through Django's storages (collectstatic included) are private like the rest (the web process
+# serves static files itself); the processes run with umask 077 (leaderboard/filemodes.py).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Evaluation pipeline.
