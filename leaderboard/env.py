@@ -147,6 +147,17 @@ def database_url(name: str, default: str) -> DatabaseConfig:
     raise ConfigError(f"{name}={raw!r}: unsupported scheme {url.scheme!r} (use sqlite:/// or postgres://)")
 
 
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto) as Django's
+    SECURE_PROXY_SSL_HEADER pair; None when unset. Only for a proxy that always sets or strips it."""
+    raw = env_str(name, "")
+    if not raw:
+        return None
+    if not all(c.isascii() and (c.isalnum() or c == "-") for c in raw):
+        raise ConfigError(f"{name}={raw!r} is not a header name (e.g. X-Forwarded-Proto)")
+    return f"HTTP_{raw.upper().replace('-', '_')}", "https"
+
+
 MAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
