@@ -6,12 +6,14 @@ import sys
 
 
 def main() -> None:
-    """Run a management command."""
+    """Run a management command (files it creates are private to the service's user)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
     from django.core.management import execute_from_command_line
 
     from leaderboard.env import ConfigError
+    from leaderboard.filemodes import private_umask_set
 
+    private_umask_set()
     try:
         import leaderboard.settings  # noqa: F401  (a malformed variable is reported in one line)
     except ConfigError as exc:

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 
 from leaderboard.models import (
+    AccountVerification,
     ApiToken,
     Benchmark,
     LeaderboardEntry,
@@ -18,6 +19,7 @@ from leaderboard.models import (
 )
 from leaderboard.services import (
     ServiceError,
+    account_mark_verified,
     phase_settings_save,
     submission_cancel,
     submission_rerun,
@@ -251,3 +253,31 @@ class ApiTokenAdmin(NoAddMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(AccountVerification)
+class AccountVerificationAdmin(admin.ModelAdmin):
+    """Which accounts verified their address (only those may submit); hosts may vouch for one by hand
+    (the action, or "add" for an account made outside the sign-up page, such as by createsuperuser)."""
+
+    list_display = ("user", "user_email", "verified_at")
+    list_filter = (("verified_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__username", "user__email")
+    fields = ("user", "verified_at")
+    raw_id_fields = ("user",)
+    actions = ("mark_verified",)
+
+    def get_readonly_fields(self, request, obj=None) -> tuple[str, ...]:
+        """Both fields are set once, when a host adds the record; the action verifies an existing one."""
+        return self.fields if obj is not None else ()
+
+    @admin.display(description="e-mail address")
+    def user_email(self, obj: AccountVerification) -> str:
+        return obj.user.email
+
+    @admin.action(description="Mark the selected accounts verified")
+    def mark_verified(self, request, queryset) -> None:
+        """Vouch for the selected accounts (they may submit from now on)."""
+        for record in queryset.select_related("user"):
+            account_mark_verified(user=record.user)
+        self.message_user(request, f"{queryset.count()} account(s) marked verified.", messages.SUCCESS)

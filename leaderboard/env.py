@@ -86,10 +86,14 @@ def secret_key(name: str, key_file: Path) -> str:
         return value
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     value = secrets.token_urlsafe(50)
-    key_file.write_text(value, encoding="utf-8")
-    key_file.chmod(0o600)
+    try:  # created with mode 0600: never readable by others, not even for an instant
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use that key
+        return key_file.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(value)
     return value
 
 
@@ -141,3 +145,78 @@ def database_url(name: str, default: str) -> DatabaseConfig:
             port=str(url.port or ""),
         )
     raise ConfigError(f"{name}={raw!r}: unsupported scheme {url.scheme!r} (use sqlite:/// or postgres://)")
+
+
+def env_proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """The header a TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto) as Django's
+    SECURE_PROXY_SSL_HEADER pair; None when unset. Only for a proxy that always sets or strips it."""
+    raw = env_str(name, "")
+    if not raw:
+        return None
+    if not all(c.isascii() and (c.isalnum() or c == "-") for c in raw):
+        raise ConfigError(f"{name}={raw!r} is not a header name (e.g. X-Forwarded-Proto)")
+    return f"HTTP_{raw.upper().replace('-', '_')}", "https"
+
+
+MAIL_BACKENDS = {
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+}
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """How the service sends e-mail (the verification links): printed on the console or through SMTP."""
+
+    backend: str
+    sender: str
+    host: str = ""
+    port: int = 587
+    user: str = ""
+    password: str = ""
+    security: str = "starttls"
+    timeout_s: int = 10
+
+    def django(self) -> dict:
+        """The EMAIL_* settings Django's mail backends read."""
+        return {
+            "EMAIL_BACKEND": MAIL_BACKENDS[self.backend],
+            "DEFAULT_FROM_EMAIL": self.sender,
+            "EMAIL_HOST": self.host or "localhost",
+            "EMAIL_PORT": self.port,
+            "EMAIL_HOST_USER": self.user,
+            "EMAIL_HOST_PASSWORD": self.password,
+            "EMAIL_USE_TLS": self.security == "starttls",
+            "EMAIL_USE_SSL": self.security == "ssl",
+            "EMAIL_TIMEOUT": self.timeout_s,
+        }
+
+
+def mail_config(prefix: str = "SPARSEBENCH_EMAIL_") -> MailConfig:
+    """The mail settings from <prefix>BACKEND, FROM, HOST, PORT, USER, PASSWORD, SECURITY and TIMEOUT;
+    SMTP needs a host, and the sender must look like an address."""
+    backend = env_choice(f"{prefix}BACKEND", "console", tuple(MAIL_BACKENDS))
+    sender = env_str(f"{prefix}FROM", "Sparsebench <sparsebench@localhost>")
+    address = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+    local, _, domain = address.partition("@")
+    if not local or not domain or any(c.isspace() for c in address):
+        raise ConfigError(f"{prefix}FROM={sender!r} is not an e-mail address (e.g. noreply@example.org)")
+    host = env_str(f"{prefix}HOST", "")
+    if backend == "smtp" and not host:
+        raise ConfigError(f"{prefix}BACKEND=smtp needs {prefix}HOST (the SMTP server's name)")
+    port = env_int(f"{prefix}PORT", 587, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"{prefix}PORT={port} is above the highest port 65535")
+    user, password = env_str(f"{prefix}USER", ""), os.environ.get(f"{prefix}PASSWORD", "")
+    if bool(user) != bool(password):
+        raise ConfigError(f"{prefix}USER and {prefix}PASSWORD go together: set both or neither")
+    return MailConfig(
+        backend=backend,
+        sender=sender,
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        security=env_choice(f"{prefix}SECURITY", "starttls", ("starttls", "ssl", "none")),
+        timeout_s=env_int(f"{prefix}TIMEOUT", 10, minimum=1),
+    )

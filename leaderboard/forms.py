@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from leaderboard.services.accounts import username_problem
@@ -77,9 +78,13 @@ class SubmissionForm(forms.Form):
 
 
 class SignUpForm(UserCreationForm):
-    """Sign-up with a user name, an optional e-mail address and a password typed twice."""
+    """Sign-up with a user name, an e-mail address (verified by a mailed link before the first submission)
+    and a password typed twice."""
 
-    email = forms.EmailField(required=False, help_text="Optional; only used to contact you about results.")
+    email = forms.EmailField(
+        help_text="We mail you a link to verify it; you can submit once it is verified. "
+        "One account per address."
+    )
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
@@ -91,3 +96,10 @@ class SignUpForm(UserCreationForm):
         if problem:
             raise forms.ValidationError(problem)
         return username
+
+    def clean_email(self) -> str:
+        """An address no other account uses (compared case-insensitively)."""
+        email = self.cleaned_data["email"].strip()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account already uses this e-mail address.")
+        return email

@@ -1,4 +1,5 @@
-"""Database models: benchmarks and phases (synced from the registry), submissions, scores, rankings."""
+"""Database models: benchmarks and phases (synced from the registry), submissions, scores, rankings,
+tokens and account verification."""
 
 from __future__ import annotations
 
@@ -378,3 +379,16 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}... ({self.user})"
+
+
+class AccountVerification(models.Model):
+    """When an account's e-mail address was verified (no row, or no date: not verified); only a verified
+    account may submit, so quotas apply per verified address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="verification"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'verified' if self.verified_at else 'not verified'})"

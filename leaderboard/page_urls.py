@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from leaderboard.views import accounts, benchmarks, submissions, submit
+from leaderboard.views import accounts, benchmarks, submissions, submit, verification
 from leaderboard.views.login import ThrottledLoginView
 
 urlpatterns = [
@@ -38,4 +38,6 @@ urlpatterns = [
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/token/", accounts.api_token, name="api-token"),
+    path("accounts/verify/", verification.verification, name="account-verification"),
+    path("accounts/verify/<str:token>/", verification.verify, name="account-verify"),
 ]

@@ -179,9 +179,12 @@ def runner_address() -> tuple[str, int]:
 
 
 def main() -> int:
-    """Entry point of `python -m leaderboard.runner`: a malformed variable is one line, not a traceback."""
+    """Entry point of `python -m leaderboard.runner`: a malformed variable is one line, not a traceback;
+    everything the runner and its children create is private to the service's user."""
     from leaderboard.env import ConfigError
+    from leaderboard.filemodes import private_umask_set
 
+    private_umask_set()
     try:
         host, port = runner_address()
     except ConfigError as exc:

@@ -14,7 +14,9 @@ from leaderboard.env import (
     env_int,
     env_list,
     env_path,
+    env_proxy_ssl_header,
     env_str,
+    mail_config,
     secret_key,
 )
 
@@ -25,6 +27,17 @@ SECRET_KEY = secret_key("DJANGO_SECRET_KEY", VAR_DIR / "secret_key")
 DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# TLS, for a deployment served over HTTPS (`manage.py check --deploy` is silent with all of them set); off by
+# default, so the embedded run keeps serving plain HTTP on 127.0.0.1.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes from inside the network may ask over plain HTTP
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+SECURE_PROXY_SSL_HEADER = env_proxy_ssl_header("DJANGO_SECURE_PROXY_SSL_HEADER")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -105,6 +118,10 @@ HIDDEN_SECRET = env_hex_secret("SPARSEBENCH_HIDDEN_SECRET", min_bytes=32)  # eva
 # is refused (413) above it plus 1 MiB for form fields, on its Content-Length, before it is read.
 UPLOAD_MAX_BYTES = env_int("SPARSEBENCH_UPLOAD_MAX_BYTES", 256 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Files saved through Django's storages (collectstatic included) are private like the rest (the web process
+# serves static files itself); the processes run with umask 077 (leaderboard/filemodes.py).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Evaluation pipeline.
@@ -165,6 +182,14 @@ REST_FRAMEWORK = {
 #: Failed portal sign-ins allowed per client address in 15 minutes (counted in the cache; per web process
 #: with the default local-memory cache).
 LOGIN_FAILURES_LIMIT = env_int("SPARSEBENCH_LOGIN_FAILURES", 10, minimum=1)
+#: Accounts one client address may create in 24 hours (counted in the same cache), then 429.
+SIGNUPS_PER_ADDRESS = env_int("SPARSEBENCH_SIGNUPS_PER_ADDRESS", 5, minimum=1)
+
+# E-mail: the verification link of a new account (only a verified account may submit). The console
+# backend prints the mail in the web process's log; smtp sends it (SPARSEBENCH_EMAIL_* in .env.example).
+globals().update(mail_config().django())  # EMAIL_BACKEND, DEFAULT_FROM_EMAIL, EMAIL_HOST, EMAIL_PORT, ...
+#: How long a verification link stays valid.
+VERIFY_LINK_MAX_AGE_S = env_int("SPARSEBENCH_VERIFY_LINK_HOURS", 48, minimum=1) * 3600
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sparsebench API",

@@ -6,6 +6,9 @@ import os
 
 from celery import Celery
 
+from leaderboard.filemodes import private_umask_set
+
+private_umask_set()  # the worker's and the scheduler's files (payload copies, beat schedule) stay private
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
 
 import django  # noqa: E402

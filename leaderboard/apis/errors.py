@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from leaderboard.services.errors import (
+    AccountUnverified,
     InvalidTransition,
     NotAllowed,
     PayloadTooLarge,
@@ -64,6 +65,9 @@ def service_error_response(*, error: ServiceError) -> Response:
             {"detail": str(error), "quota": quota_body(quota=error.quota)},
             status=status.HTTP_429_TOO_MANY_REQUESTS,
         )
+    if isinstance(error, AccountUnverified):
+        body = {"detail": str(error), "code": "account_unverified", "verification_url": "/accounts/verify/"}
+        return Response(body, status=status.HTTP_403_FORBIDDEN)
     if isinstance(error, PhaseClosed | NotAllowed):
         return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(error, InvalidTransition):

@@ -111,7 +111,10 @@ class SubmissionCollectionView(APIView):
         responses={
             201: SubmissionDetailSerializer,
             400: OpenApiResponse(description="missing or malformed fields, one message list per field"),
-            403: OpenApiResponse(description="the phase is closed"),
+            403: OpenApiResponse(
+                description="the phase is closed, or the account's e-mail address is not verified yet "
+                '(code "account_unverified"; nothing stored, no quota used)'
+            ),
             404: OpenApiResponse(description="no such benchmark or phase"),
             413: OpenApiResponse(description="the file exceeds the phase's upload limit; nothing stored"),
             429: OpenApiResponse(description="quota used up (the body holds the quota) or throttled"),

@@ -1,5 +1,6 @@
 """Platform selectors (reads): frozen views of benchmarks, leaderboards, quotas, submissions and health."""
 
+from leaderboard.selectors.accounts import account_is_verified
 from leaderboard.selectors.artefacts import Artefact, submission_artefact_path, submission_artefacts
 from leaderboard.selectors.benchmarks import (
     benchmark_get_visible,
@@ -40,6 +41,7 @@ from leaderboard.selectors.tokens import token_find, token_held
 
 __all__ = [
     "Artefact",
+    "account_is_verified",
     "submission_artefact_path",
     "submission_artefacts",
     "OFFSET_MAX",

@@ -12,6 +12,7 @@ from leaderboard.services.board_inputs import leaderboards_refresh, phase_settin
 from leaderboard.services.board_publish import leaderboard_submission_sync
 from leaderboard.services.bundles import phase_bundle_path
 from leaderboard.services.errors import (
+    AccountUnverified,
     BenchmarkDataError,
     BenchmarkSpecError,
     InvalidTransition,
@@ -29,9 +30,17 @@ from leaderboard.services.leases import ReapResult, leases_reap, submission_clai
 from leaderboard.services.submissions import submission_create
 from leaderboard.services.tokens import token_create, token_issue, token_revoke
 from leaderboard.services.transitions import submission_cancel, submission_rerun, submission_set_hidden
+from leaderboard.services.verification import (
+    account_mark_verified,
+    account_verification_start,
+    account_verify,
+    verification_mail_send,
+    verification_token,
+)
 from leaderboard.services.workers import worker_heartbeat_touch, worker_process_prepare
 
 __all__ = [
+    "AccountUnverified",
     "BenchmarkDataError",
     "BenchmarkSpecError",
     "InvalidTransition",
@@ -43,6 +52,9 @@ __all__ = [
     "ServiceError",
     "SubmissionInputError",
     "UploadRefused",
+    "account_mark_verified",
+    "account_verification_start",
+    "account_verify",
     "baseline_owner",
     "baselines_submit",
     "benchmark_data_build",
@@ -66,6 +78,8 @@ __all__ = [
     "token_create",
     "token_issue",
     "token_revoke",
+    "verification_mail_send",
+    "verification_token",
     "worker_heartbeat_touch",
     "worker_process_prepare",
 ]

@@ -102,3 +102,21 @@ class StorageUnavailable(ServiceError):
     def __init__(self, *, area: str, reason: str, full: bool) -> None:
         self.area, self.reason, self.full = area, reason, full
         super().__init__(f"the {area} storage cannot take the upload ({reason}); nothing was stored")
+
+
+class AccountUnverified(ServiceError):
+    """The account's e-mail address is not verified yet: it may sign in and read, not submit."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "verify your account's e-mail address before submitting: open the link we mailed you, or ask for "
+            "a new one on the page /accounts/verify/; nothing was stored and no quota was used"
+        )
+
+
+class VerificationLinkInvalid(ServiceError):
+    """A verification link is expired, altered, or no longer matches its account."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from leaderboard.models import Phase, Submission
 from leaderboard.queueing import submission_enqueue
+from leaderboard.selectors.accounts import account_is_verified
 from leaderboard.selectors.formats import phase_code_refusal, phase_takes_extension
 from leaderboard.selectors.quotas import quota_status
 from leaderboard.services.errors import (
+    AccountUnverified,
     PayloadTooLarge,
     PhaseClosed,
     QuotaExceeded,
@@ -150,8 +152,11 @@ def submission_create(
     is_anonymous: bool = False,
     is_baseline: bool = False,
 ) -> Submission:
-    """Create a queued submission; SubmissionInputError (UploadRefused: the benchmark's checks at upload),
-    PayloadTooLarge, PhaseClosed or QuotaExceeded, each before anything is stored or charged."""
+    """Create a queued submission; AccountUnverified, SubmissionInputError (UploadRefused: the benchmark's
+    checks at upload), PayloadTooLarge, PhaseClosed or QuotaExceeded, each before anything is stored or
+    charged."""
+    if not is_baseline and not account_is_verified(user=owner):
+        raise AccountUnverified()
     errors: dict[str, list[str]] = {}
     description, paper_url, code_url = description or "", paper_url or "", code_url or ""
     _check_text(

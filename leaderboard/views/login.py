@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse
-from rest_framework.throttling import AnonRateThrottle
+
+from leaderboard.views.counters import client_address, count_add, count_get
 
 WINDOW_S = 15 * 60
 
 
 def _failures_key(request: HttpRequest) -> str:
     """The cache key of the failed sign-ins of the request's client (the API throttles' notion of it)."""
-    return f"portal-login-failures:{AnonRateThrottle().get_ident(request)}"
+    return f"portal-login-failures:{client_address(request)}"
 
 
 class ThrottledLoginView(auth_views.LoginView):
@@ -26,7 +26,7 @@ class ThrottledLoginView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """Refuse while the address is over its limit, else sign in and count a failure."""
         key = _failures_key(request)
-        if cache.get(key, 0) >= settings.LOGIN_FAILURES_LIMIT:
+        if count_get(key) >= settings.LOGIN_FAILURES_LIMIT:
             # bound to the user name alone: the password is not even checked
             form = self.get_form_class()(request=request, data={"username": request.POST.get("username", "")})
             form.full_clean()
@@ -35,9 +35,5 @@ class ThrottledLoginView(auth_views.LoginView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         response = super().post(request, *args, **kwargs)
         if response.status_code == 200:  # the form came back: the credentials were refused
-            cache.add(key, 0, timeout=WINDOW_S)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=WINDOW_S)
+            count_add(key, window_s=WINDOW_S)
         return response

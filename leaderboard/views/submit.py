@@ -16,6 +16,7 @@ from leaderboard.models import Benchmark, Phase
 from leaderboard.selectors.formats import format_is_code, phase_takes_extension
 from leaderboard.services import submission_create
 from leaderboard.services.errors import (
+    AccountUnverified,
     PayloadTooLarge,
     PhaseClosed,
     QuotaExceeded,
@@ -45,12 +46,17 @@ def benchmark_formats(
     return kinds, extensions, formats
 
 
-REFUSALS = (SubmissionInputError, PayloadTooLarge, QuotaExceeded, PhaseClosed, StorageUnavailable)
+REFUSALS = (
+    AccountUnverified, SubmissionInputError, PayloadTooLarge, QuotaExceeded, PhaseClosed, StorageUnavailable
+)  # fmt: skip
 
 
 def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
     """Turn a service refusal into form errors: per field when it names one, else a form-wide message."""
-    if isinstance(error, UploadRefused):
+    if isinstance(error, AccountUnverified):
+        form.add_error(None, "Verify your e-mail address before submitting: open the link we mailed you, or"
+                       " ask for a new one above. Nothing was stored and no quota was used.")  # fmt: skip
+    elif isinstance(error, UploadRefused):
         form.add_error(None, f"{error.summary[0].upper()}{error.summary[1:]}.")
     if isinstance(error, SubmissionInputError):
         for field, problems in error.field_errors.items():
@@ -93,6 +99,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     phases = phases_visible(benchmark=benchmark)
     phase = benchmark_phase_choose(benchmark=benchmark, phases=phases, slug=request.GET.get("phase"))
     kinds, extensions, formats = benchmark_formats(benchmark=benchmark, phase=phase)
+    refused_status = 400
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, kinds=kinds, extensions=extensions)
         if form.is_valid():
@@ -112,6 +119,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except REFUSALS as error:
                 submission_errors_apply(form=form, error=error)
+                refused_status = 403 if isinstance(error, AccountUnverified) else 400
             else:
                 messages.success(request, f"Submission #{submission.pk} is queued for scoring.")
                 earlier = selectors.submission_duplicate_of(submission=submission)
@@ -131,7 +139,8 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         "formats": formats,
         "takes_code": any(f["code"] for f in formats) and phase.accepts_code,
         "quota": selectors.quota_status(user=request.user, phase=phase),
+        "verified": selectors.account_is_verified(user=request.user),
         "max_upload_bytes": phase.max_upload_bytes,
     }
-    status = 400 if request.method == "POST" else 200
+    status = refused_status if request.method == "POST" else 200
     return render(request, "submit.html", context, status=status)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.functional import empty
+from sb_accounts import verified_user
 
 from leaderboard.models import Benchmark, Phase, Score, Submission, submission_storage
 from leaderboard.services.leaderboards import leaderboard_rebuild
@@ -100,12 +100,11 @@ def closed_phase(benchmark) -> Phase:
 
 @pytest.fixture
 def users(db) -> dict:
-    """An owner, another user and a staff member."""
-    model = get_user_model()
+    """An owner, another user and a staff member, all verified."""
     return {
-        "owner": model.objects.create_user("olive", password="pw-olive-123"),
-        "other": model.objects.create_user("oscar", password="pw-oscar-123"),
-        "staff": model.objects.create_user("stella", password="pw-stella-123", is_staff=True),
+        "owner": verified_user("olive", password="pw-olive-123"),
+        "other": verified_user("oscar", password="pw-oscar-123"),
+        "staff": verified_user("stella", password="pw-stella-123", is_staff=True),
     }
 
 

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_signup_creates_the_account_and_logs_in(client):
     response = client.post(
         "/accounts/signup/",
-        {"username": "newbie", "email": "", "password1": "a-long-pass-77", "password2": "a-long-pass-77"},
-    )
+        {"username": "newbie", "email": "newbie@example.org", "password1": "a-long-pass-77",
+         "password2": "a-long-pass-77"},
+    )  # fmt: skip
     assert response.status_code == 302
     assert get_user_model().objects.filter(username="newbie").exists()
     assert "newbie" in client.get("/").content.decode()
@@ -84,6 +85,7 @@ def test_signup_refuses_reserved_system_names_in_any_case(client, name):
 def test_signup_accepts_names_that_only_contain_a_reserved_word(client):
     response = client.post(
         "/accounts/signup/",
-        {"username": "baseline-fan", "password1": "a-long-pass-77", "password2": "a-long-pass-77"},
+        {"username": "baseline-fan", "email": "fan@example.org", "password1": "a-long-pass-77",
+         "password2": "a-long-pass-77"},  # fmt: skip
     )
     assert response.status_code == 302

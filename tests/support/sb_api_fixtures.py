@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.functional import empty
 from rest_framework.test import APIClient
+from sb_accounts import verified_user
 from sb_seeds import seeds_for
 
 from evaluator import registry
@@ -77,10 +77,9 @@ def phases(benchmark) -> dict[str, Phase]:
 
 @pytest.fixture
 def users(db) -> dict:
-    """An owner, another user and a staff member (the host)."""
-    model = get_user_model()
+    """An owner, another user and a staff member (the host), all verified."""
     return {
-        role: model.objects.create_user(NAMES[role], password=PASSWORDS[role], is_staff=role == "staff")
+        role: verified_user(NAMES[role], password=PASSWORDS[role], is_staff=role == "staff")
         for role in ("owner", "other", "staff")
     }
 

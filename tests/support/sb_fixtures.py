@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from sb_accounts import verified_user
 from sb_testbench import ITEMS, SLUG, TINY_ENTRY
 
 
@@ -35,21 +36,21 @@ def phase(tiny):
 
 
 @pytest.fixture
-def user(django_user_model):
-    """A participant."""
-    return django_user_model.objects.create_user(username="alice", password="pw-alice-123")
+def user(db):
+    """A participant (verified)."""
+    return verified_user("alice", password="pw-alice-123")
 
 
 @pytest.fixture
-def other_user(django_user_model):
-    """Another participant."""
-    return django_user_model.objects.create_user(username="bob", password="pw-bob-12345")
+def other_user(db):
+    """Another participant (verified)."""
+    return verified_user("bob", password="pw-bob-12345")
 
 
 @pytest.fixture
-def staff(django_user_model):
-    """A host."""
-    return django_user_model.objects.create_user(username="host", password="pw-host-1234", is_staff=True)
+def staff(db):
+    """A host (verified)."""
+    return verified_user("host", password="pw-host-1234", is_staff=True)
 
 
 @pytest.fixture

@@ -1,17 +1,19 @@
-"""manage.py token_issue <username> [--create] [--staff] [--rotate]: issue an API token, print it."""
+"""manage.py token_issue <username> [--create] [--staff] [--rotate]: issue an API token, print it (a user
+it creates is made by the operator, so it counts as verified)."""
 
 import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from leaderboard.services import token_create, token_issue
+from leaderboard.services import account_mark_verified, token_create, token_issue
 
 
 class Command(BaseCommand):
     help = (
         "Issue a new API token to a user and print it (only its hash is stored: it cannot be shown again); "
-        "--rotate revokes the user's other tokens; --create makes the user if missing."
+        "--rotate revokes the user's other tokens; --create makes the user if missing (verified: an "
+        "operator vouches for it)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -30,4 +32,5 @@ class Command(BaseCommand):
             user = model.objects.create_user(
                 username, password=password or secrets.token_urlsafe(16), is_staff=staff
             )
+            account_mark_verified(user=user)
         self.stdout.write(token_create(user=user) if rotate else token_issue(user=user))
