@@ -14,15 +14,18 @@ from evaluator.sandbox.command import sandbox_available
 from evaluator.sandbox.process import SandboxedMethod
 from evaluator.sandbox.spare import sandbox_take, spare_warm_ahead
 from evaluator.sandbox.spec import SandboxError, SandboxProblem
-from evaluator.sandbox.upload import SubmissionFiles, submission_files
+from evaluator.sandbox.upload import SubmissionFiles, answer_declared, submission_files
 
 CODE_SUFFIXES = (".py", ".zip")
 OUTPUT_LINES = 40
 DETAIL_CHARS = 600
 
 
-def code_upload_parse(*, path: Path) -> tuple[SubmissionFiles | None, list[Problem]]:
-    """The checked files of a code upload, or None with its problems (bubblewrap missing included)."""
+def code_upload_parse(
+    *, path: Path, answers: tuple[str, ...] = ("layout",)
+) -> tuple[SubmissionFiles | None, list[Problem]]:
+    """The checked files of a code upload, or None with its problems (bubblewrap missing included);
+    the answer it declares (``upload.answer_declared``) must be one of the benchmark's ``answers``."""
     name = Path(path).name
     if Path(path).suffix.lower() not in CODE_SUFFIXES:
         return None, [Problem(name, f"a code submission is a .py file or a .zip package, got {name!r}")]
@@ -30,9 +33,14 @@ def code_upload_parse(*, path: Path) -> tuple[SubmissionFiles | None, list[Probl
     if not available:
         return None, [Problem(name, f"code submissions are not accepted on this deployment: {reason}")]
     try:
-        return submission_files(path=path), []
+        files = submission_files(path=path)
+        answer = answer_declared(files, upload=name)
     except SandboxError as exc:
         return None, [p.as_problem() for p in exc.problems]
+    if answer not in answers:
+        message = f"answer_kind: this benchmark takes {list(answers)}, not {answer!r}"
+        return None, [Problem(f"{name}: ANSWER", message)]
+    return files, []
 
 
 def problem_text(problem: SandboxProblem, *, hidden: bool) -> str:
