@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from evaluator.contract import Problem, SubmissionRefused
+from evaluator.contract import Problem, SubmissionRefused, SubmissionTimedOut
 from evaluator.sandbox.command import sandbox_available
 from evaluator.sandbox.process import SandboxedMethod
 from evaluator.sandbox.spare import sandbox_take, spare_warm_ahead
@@ -52,9 +52,10 @@ def problem_text(problem: SandboxProblem, *, hidden: bool) -> str:
 
 @contextlib.contextmanager
 def code_session(
-    *, files: SubmissionFiles | None, log: list[str], hidden: bool
+    *, files: SubmissionFiles | None, log: list[str], hidden: bool, time_limit_s: float | None = None
 ) -> Iterator[SandboxedMethod | None]:
-    """The started sandbox of ``files`` (None when there is no code); its problems refuse the submission.
+    """The started sandbox of ``files`` (None when there is no code); its problems refuse the submission,
+    except running past ``time_limit_s`` from here (start-up and every call together): SubmissionTimedOut.
 
     What the code printed goes to ``log`` on a published-seed phase only: on a hidden phase it could
     carry what the code saw of the hidden inputs."""
@@ -63,13 +64,15 @@ def code_session(
         return
     begin = time.monotonic()
     method, ahead = sandbox_take(files=files)
+    method.set_time_limit(time_limit_s)
     try:
         method.start()
         how = "warmed ahead" if ahead else "cold"
         log.append(f"sandbox start-up {time.monotonic() - begin:.2f} s ({how})")
         yield method
     except SandboxError as exc:
-        raise SubmissionRefused("; ".join(problem_text(p, hidden=hidden) for p in exc.problems)) from None
+        text = "; ".join(problem_text(p, hidden=hidden) for p in exc.problems)
+        raise (SubmissionTimedOut if "time_limit" in exc.codes else SubmissionRefused)(text) from None
     finally:
         tail = method.output_tail
         method.close()

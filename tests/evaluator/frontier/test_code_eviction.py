@@ -51,12 +51,12 @@ def test_an_eviction_upload_is_parsed_as_a_decode_submission(built):
 def test_snapkv_as_eviction_code_gives_the_snapkv_configs_figures(built):
     sandbox_required()
     bench, out = built
-    config = {"method": "snapkv", "params": {"capacity": 256}}
+    config = {"method": "snapkv", "params": {"capacity": 768}}  # of 1k-token prompts: accuracy above 0
     direct = bench.score(Payload(phase="dev", public_dir=out / "public", config=config), out / "hidden")
     coded = bench.score(_code(out, (CORPUS / "snapkv_reference.py").read_bytes()), out / "hidden")
     d, c = direct.splits["private"].metrics, coded.splits["private"].metrics
     assert {m: c[m] for m in HEADLINE} == {m: d[m] for m in HEADLINE}
-    assert 0.0 < c["sparsity"] < 1.0 and c["sparsity_ref"] is None
+    assert 0.0 < c["sparsity"] < 1.0 and c["sparsity_ref"] is None and c["acc_mean"] > 0.0
     assert c["attn_rel_l2"] == pytest.approx(d["attn_rel_l2"], rel=1e-9)
     assert c["speedup"] > 0 and any(line.startswith("sandbox start-up") for line in coded.log)
 

@@ -58,6 +58,7 @@ def test_snapkv_through_the_sandbox_measures_as_the_direct_path(name):
     q, k, v = torch.randn(1, 4, 512, 16), torch.randn(1, 2, 512, 16), torch.randn(1, 2, 512, 16)
     source = (CORPUS / "snapkv_reference.py").read_text()
     source = source.replace("ADAPTIVE = False", f"ADAPTIVE = {name == 'ada_snapkv'}")
+    source = source.replace("CAPACITY = 768", "CAPACITY = 256")  # of a 504-token prompt
     config = method_config_parse({"method": name, "params": {"capacity": 256}})
     direct = method_measure(config, q=q, k=k, v=v, decode_steps=8, repeats=1)
     info = {"causal": True, "block_size": [1, 1], "layer": 0, "step": None, "geometry": None}

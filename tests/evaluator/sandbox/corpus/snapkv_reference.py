@@ -5,12 +5,12 @@ import torch
 from kernels.methods.snapkv import SnapKvParams, snapkv_select
 
 ANSWER = "eviction"
-CAPACITY = 256
+CAPACITY = 768
 ADAPTIVE = False  # True: Ada-SnapKV (heads keep different counts)
 
 
 def select(q, k, *, causal, block_size, layer, step, geometry):
-    """SnapKV's choice (capacity 256) after the prompt q, k as kept / kept_counts."""
+    """SnapKV's choice (capacity 768) after the prompt q, k as kept / kept_counts."""
     keep = snapkv_select(q, k, SnapKvParams(capacity=CAPACITY, adaptive=ADAPTIVE)).keep
     counts = keep.sum(-1)
     first = torch.sort((~keep).to(torch.int8), dim=-1, stable=True).indices  # kept positions first
