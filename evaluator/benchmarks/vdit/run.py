@@ -55,8 +55,8 @@ def phase_run(
     lengths = plan.frames if frames is None else frames
     evaluation = seeds.evaluation if seed_count is None else seeds.evaluation[:seed_count]
     run = PhaseRun()
-    # Reference methods run on the worker's device; a code submission's tensors stay on the CPU (the
-    # sandbox gets no GPU yet).
+    # Reference methods run on the worker's device; a code submission's tensors stay on the CPU (handed
+    # over in shared memory; on a GPU worker the sandbox may move them to the GPU it is lent).
     device = scoring_device() if submission.code is None else torch.device("cpu")
     with code_session(files=submission.code, log=run.log, hidden=plan.hidden,
                       time_limit_s=time_limit_s) as sandboxed:  # fmt: skip
