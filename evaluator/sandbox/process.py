@@ -231,7 +231,8 @@ class SandboxedMethod:
 
     def _time_limit_text(self) -> str:
         """The time_limit problem's message."""
-        return f"the submission ran past its time limit of {self.time_limit_s:g} s (all calls together)"
+        seconds = round(self.time_limit_s or 0.0, 1)
+        return f"the submission ran past its time limit of {seconds:g} s (all calls together)"
 
     def _died(self, phase: str) -> None:
         """Name why the child ended (output flood, CPU limit, signal, exit) and raise."""
