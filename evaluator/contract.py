@@ -36,6 +36,11 @@ class SubmissionRefused(ValueError):
     (e.g. its measured sparsity misses its declared target): a validation failure, never a platform one."""
 
 
+class SubmissionTimedOut(Exception):
+    """score() stopped the submission's own code at the time limit it was given (``Payload.time_limit_s``):
+    recorded as a timeout, like the host's soft time limit, with the problem named."""
+
+
 class Split(enum.StrEnum):
     """A leaderboard split of a score: every phase has a public one, a phase may add a private one."""
 
@@ -140,12 +145,16 @@ class BenchmarkSpec:
 
 @dataclass(frozen=True)
 class Payload:
-    """A submission as the evaluator sees it: phase, the public data root, and a file or a config."""
+    """A submission as the evaluator sees it: phase, the public data root, and a file or a config.
+
+    ``time_limit_s``: the seconds score() has before the host's own time limit stops it (None: the
+    benchmark's ``soft_time_limit_s``); submitted code is killed when it runs past them."""
 
     phase: str
     public_dir: Path
     file: Path | None = None
     config: Mapping[str, Any] | None = None
+    time_limit_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,11 @@ ROOT_FLAGS = (
 )  # fmt: skip
 USER_FLAGS = ("--unshare-all",)
 INSTALL_HINT = "install Debian's bubblewrap package (apt-get install bubblewrap)"
+#: Where the host's device nodes are looked for (tests point it at a folder of stand-ins).
+DEV_ROOT = "/dev"
+#: The NVIDIA driver's nodes besides one per GPU (/dev/nvidiaN): control, unified memory, MIG caps.
+NVIDIA_NODES = ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", "nvidia-caps")
+GPU_NODE = re.compile(r"nvidia[0-9]+")
 
 
 def _as_root() -> bool:
@@ -73,17 +79,31 @@ def _dirs(path: str, made: set[str]) -> list[str]:
     return args
 
 
+def gpu_binds(*, gpu: bool) -> list[str]:
+    """``--dev-bind`` arguments for the NVIDIA nodes under DEV_ROOT on a GPU worker; none on a CPU worker
+    (whatever nodes the host has), so that only a worker that scores on CUDA lends its GPUs."""
+    if not gpu or not os.path.isdir(DEV_ROOT):
+        return []
+    names = sorted(n for n in os.listdir(DEV_ROOT) if GPU_NODE.fullmatch(n))
+    names += [n for n in NVIDIA_NODES if os.path.exists(os.path.join(DEV_ROOT, n))]
+    args: list[str] = []
+    for name in names:
+        args += ["--dev-bind", os.path.join(DEV_ROOT, name), f"/dev/{name}"]
+    return args
+
+
 def bwrap_command(
     *, spec: SandboxSpec, kernels_dir: str, data_fds: dict[str, int], python_args: list[str]
 ) -> list[str]:
     """The bwrap argv: namespaces, read-only system and Python, the kernels package, the files in
-    ``data_fds`` (path inside -> readable fd) copied in read-only, a size-limited /tmp, a clean env."""
+    ``data_fds`` (path inside -> readable fd) copied in read-only, a size-limited /tmp, a clean env;
+    the GPUs' nodes (and CUDA_VISIBLE_DEVICES) only where ``spec.gpu``."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise FileNotFoundError(f"bwrap not found: {INSTALL_HINT}")
     args = [bwrap, *(ROOT_FLAGS if _as_root() else USER_FLAGS), "--die-with-parent", "--new-session"]
     args += _system_binds()
-    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--proc", "/proc", "--dev", "/dev", *gpu_binds(gpu=spec.gpu)]
     args += ["--perms", "1777", "--size", str(spec.written_bytes), "--tmpfs", "/tmp"]
     made: set[str] = set()
     for root in read_only_roots():
@@ -98,6 +118,8 @@ def bwrap_command(
     args += ["--setenv", "OMP_WAIT_POLICY", "PASSIVE"]  # idle OpenMP threads sleep, not spin
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         args += ["--setenv", var, str(spec.threads)]
+    if spec.gpu and "CUDA_VISIBLE_DEVICES" in os.environ:
+        args += ["--setenv", "CUDA_VISIBLE_DEVICES", os.environ["CUDA_VISIBLE_DEVICES"]]
     args += ["--chdir", "/tmp", "--", *python_args]
     return args
 

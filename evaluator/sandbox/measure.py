@@ -1,9 +1,11 @@
-"""Measure a sandboxed selection like the harness measures a reference method (kernel level, prefill).
+"""Measure a sandboxed selection like the harness measures a reference method (kernel level, prefill
+layouts, and decode over an evicted cache).
 
 The selection's time is the round trip seen from outside the sandbox (q and k are handed over in
 shared memory before the clock starts; checking the answer is the platform's and not counted);
-attention runs on the trusted side with ``kernels.api.sparse_attention``, dense interleaved, and
-density, error and mass recall are counted by the harness's own helpers.
+attention runs on the trusted side with ``kernels.api.sparse_attention`` (an eviction: the kernels'
+decode steps over the packed kept cache, as SnapKV's), dense interleaved, and density, error and mass
+recall are counted by the harness's own helpers.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ from typing import Any
 
 import torch
 
-from evaluator.sandbox.answer import LayoutGeometry, answer_layout
+from evaluator.sandbox.answer import LayoutGeometry, answer_kept, answer_layout
 from evaluator.sandbox.process import SandboxedMethod
 from kernels.api import backend_resolve, sparse_attention
+from kernels.decode import (
+    decode_counted,
+    decode_dense_step,
+    decode_split,
+    evicted_cache_build,
+    evicted_step_attention,
+)
 from kernels.harness import (  # the harness's own helpers, so that both paths count alike
     MethodMeasurement,
     VideoGeometry,
@@ -110,4 +119,59 @@ def code_method_measure(
         counted=_counted(layout, queries=q, k=k),
         rounds=rounds,
         density_reference=reference_density(layout),
+    )
+
+
+def code_eviction_measure(
+    *,
+    method: SandboxedMethod,
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    decode_steps: int,
+    info: dict,
+    repeats: int = 5,
+) -> MethodMeasurement:
+    """The harness's decode protocol for a sandboxed eviction: on ``[B, H, N, d]`` inputs (k, v with the
+    KV heads) ``method`` answers, from the prompt's first ``N - decode_steps`` tokens alone, the kept
+    positions (``answer_kept``, checked in full each round); the last ``decode_steps`` tokens then decode
+    one at a time over the packed kept cache, dense interleaved, after a warm-up round.
+
+    The estimator is the round trip plus packing the cache (as SnapKV's eviction is timed with its
+    packing); the answer's check is not counted. ``info``: select's keywords for the prompt."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    prompt = decode_split(n_tokens=q.shape[2], steps=decode_steps)
+    qp, kp, vp = q[:, :, :prompt], k[:, :, :prompt], v[:, :, :prompt]
+    rounds = {"estimator": [], "attention": [], "dense": []}
+    for round_index in range(repeats + 1):  # the first round warms up
+        arrays = method.call(q=qp, k=kp, info=info)
+        select_ms = method.last_round_trip_ms
+        selection = answer_kept(arrays=arrays, batch=k.shape[0], kv_heads=k.shape[1], length=prompt)
+        pack = lambda selection=selection: evicted_cache_build(  # noqa: E731
+            k=kp, v=vp, selection=selection, steps=decode_steps, heads=q.shape[1])  # fmt: skip
+        pack_ms, cache = _timed(pack, device=q.device)
+        times = {"estimator": select_ms + pack_ms, "attention": 0.0, "dense": 0.0}
+        outs, refs, kept = [], [], []
+        for t in range(decode_steps):
+            at = prompt + t
+            att_ms, out = _timed(lambda at=at, t=t, cache=cache: evicted_step_attention(
+                q[:, :, at : at + 1], k[:, :, at], v[:, :, at], cache, step=t), device=q.device)  # fmt: skip
+            dense_ms, ref = _timed(lambda at=at: decode_dense_step(q, k, v, position=at), device=q.device)
+            times["attention"] += att_ms
+            times["dense"] += dense_ms
+            outs.append(out)
+            refs.append(ref)
+            keep = selection.keep
+            kept.append(torch.cat([keep, keep.new_ones(*keep.shape[:2], t + 1)], dim=-1))
+        if round_index:
+            for name, ms in times.items():
+                rounds[name].append(ms)
+    return _measurement(
+        "code",
+        "sdpa (kept cache)",
+        out=torch.cat(outs, dim=2),
+        ref=torch.cat(refs, dim=2),
+        counted=decode_counted(q=q, k=k, kept=kept, prompt=prompt),
+        rounds=rounds,
     )

@@ -38,7 +38,8 @@ class SandboxedMethod:
     Use as a context manager (or ``start()`` / ``close()``; ``warm()`` ahead is optional). Every
     failure raises ``SandboxError`` naming the problem; after a limit, a crash or a protocol fault
     the child is killed and the method is closed. ``output_tail`` keeps the end of what the code
-    printed (submitter text).
+    printed (submitter text). ``deadline`` (monotonic seconds, None: none) bounds the whole
+    submission: no wait for the child goes past it, and a call past it is refused (``time_limit``).
     """
 
     def __init__(self, *, files: SubmissionFiles, spec: SandboxSpec | None = None):
@@ -51,6 +52,8 @@ class SandboxedMethod:
         self.load_s: float | None = None
         self.last_round_trip_ms: float | None = None
         self.last_inside_ms: float | None = None
+        self.deadline: float | None = None
+        self.time_limit_s: float | None = None
         self._tail: collections.deque[bytes] = collections.deque()
         self._printed = 0
         self._overflow = False
@@ -159,6 +162,8 @@ class SandboxedMethod:
         (untrusted: for the sandbox's cost in bench/sandbox.py, never for a score)."""
         if self.proc is None or self.proc.poll() is not None or self.load_s is None:
             raise problem("closed", "the sandbox is not running its submission", where="sandbox")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self._fail("time_limit", self._time_limit_text())
         arrays = self.input.write({"q": q, "k": k})
         begin = time.perf_counter()
         try:
@@ -204,9 +209,12 @@ class SandboxedMethod:
 
     def _receive(self, *, deadline: float, phase: str) -> dict:
         """The child's next message; a named problem (and the child killed) when none comes."""
+        whole = self.deadline is not None and self.deadline < deadline
         try:
-            message = message_receive(self.resp_r, deadline=deadline)
+            message = message_receive(self.resp_r, deadline=self.deadline if whole else deadline)
         except TimeoutError:
+            if whole:
+                self._fail("time_limit", self._time_limit_text())
             limit = self.spec.start_seconds if phase == "start-up" else self.spec.call_seconds
             self._fail("wall_time", f"no answer within the {limit:g} s {phase} limit")
         except SandboxError as exc:
@@ -215,6 +223,16 @@ class SandboxedMethod:
         if message is None:
             self._died(phase)
         return message
+
+    def set_time_limit(self, seconds: float | None) -> None:
+        """Bound the whole submission to ``seconds`` from now (None: no bound past each call's)."""
+        self.time_limit_s = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
+    def _time_limit_text(self) -> str:
+        """The time_limit problem's message."""
+        seconds = round(self.time_limit_s or 0.0, 1)
+        return f"the submission ran past its time limit of {seconds:g} s (all calls together)"
 
     def _died(self, phase: str) -> None:
         """Name why the child ended (output flood, CPU limit, signal, exit) and raise."""

@@ -9,20 +9,23 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from evaluator.contract import Problem, SubmissionRefused
+from evaluator.contract import Problem, SubmissionRefused, SubmissionTimedOut
 from evaluator.sandbox.command import sandbox_available
 from evaluator.sandbox.process import SandboxedMethod
 from evaluator.sandbox.spare import sandbox_take, spare_warm_ahead
 from evaluator.sandbox.spec import SandboxError, SandboxProblem
-from evaluator.sandbox.upload import SubmissionFiles, submission_files
+from evaluator.sandbox.upload import SubmissionFiles, answer_declared, submission_files
 
 CODE_SUFFIXES = (".py", ".zip")
 OUTPUT_LINES = 40
 DETAIL_CHARS = 600
 
 
-def code_upload_parse(*, path: Path) -> tuple[SubmissionFiles | None, list[Problem]]:
-    """The checked files of a code upload, or None with its problems (bubblewrap missing included)."""
+def code_upload_parse(
+    *, path: Path, answers: tuple[str, ...] = ("layout",)
+) -> tuple[SubmissionFiles | None, list[Problem]]:
+    """The checked files of a code upload, or None with its problems (bubblewrap missing included);
+    the answer it declares (``upload.answer_declared``) must be one of the benchmark's ``answers``."""
     name = Path(path).name
     if Path(path).suffix.lower() not in CODE_SUFFIXES:
         return None, [Problem(name, f"a code submission is a .py file or a .zip package, got {name}")]
@@ -30,9 +33,14 @@ def code_upload_parse(*, path: Path) -> tuple[SubmissionFiles | None, list[Probl
     if not available:
         return None, [Problem(name, f"code submissions are not accepted on this deployment: {reason}")]
     try:
-        return submission_files(path=path), []
+        files = submission_files(path=path)
+        answer = answer_declared(files, upload=name)
     except SandboxError as exc:
         return None, [p.as_problem() for p in exc.problems]
+    if answer not in answers:
+        message = f"answer_kind: this benchmark takes {list(answers)}, not {answer!r}"
+        return None, [Problem(f"{name}: ANSWER", message)]
+    return files, []
 
 
 def problem_text(problem: SandboxProblem, *, hidden: bool) -> str:
@@ -44,9 +52,10 @@ def problem_text(problem: SandboxProblem, *, hidden: bool) -> str:
 
 @contextlib.contextmanager
 def code_session(
-    *, files: SubmissionFiles | None, log: list[str], hidden: bool
+    *, files: SubmissionFiles | None, log: list[str], hidden: bool, time_limit_s: float | None = None
 ) -> Iterator[SandboxedMethod | None]:
-    """The started sandbox of ``files`` (None when there is no code); its problems refuse the submission.
+    """The started sandbox of ``files`` (None when there is no code); its problems refuse the submission,
+    except running past ``time_limit_s`` from here (start-up and every call together): SubmissionTimedOut.
 
     What the code printed goes to ``log`` on a published-seed phase only: on a hidden phase it could
     carry what the code saw of the hidden inputs."""
@@ -55,13 +64,15 @@ def code_session(
         return
     begin = time.monotonic()
     method, ahead = sandbox_take(files=files)
+    method.set_time_limit(time_limit_s)
     try:
         method.start()
         how = "warmed ahead" if ahead else "cold"
         log.append(f"sandbox start-up {time.monotonic() - begin:.2f} s ({how})")
         yield method
     except SandboxError as exc:
-        raise SubmissionRefused("; ".join(problem_text(p, hidden=hidden) for p in exc.problems)) from None
+        text = "; ".join(problem_text(p, hidden=hidden) for p in exc.problems)
+        raise (SubmissionTimedOut if "time_limit" in exc.codes else SubmissionRefused)(text) from None
     finally:
         tail = method.output_tail
         method.close()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import torch
 
 from evaluator.contract import Problem
+from evaluator.devices import scoring_device
 
 MIB = 1 << 20
 
@@ -24,6 +25,8 @@ class SandboxSpec:
     ``start_seconds`` / ``call_seconds``: wall time for start-up and for each call, then killed;
     ``input_bytes`` / ``answer_bytes``: the shared regions for the inputs and for the answer;
     ``threads``: torch's intra-op threads inside (default: this process's, as in-process methods get);
+    ``gpu``: pass the NVIDIA device nodes in (default: whether this worker scores on CUDA; a CPU
+    worker binds none, even where the nodes exist);
     ``uid``: who the child runs as when the worker is root (RLIMIT_NPROC then counts every process of
     that uid on the host: give concurrent sandboxes distinct uids; a non-root worker's sandbox has
     its own user namespace, where only its own processes count).
@@ -40,6 +43,7 @@ class SandboxSpec:
     input_bytes: int = 1024 * MIB
     answer_bytes: int = 256 * MIB
     threads: int = field(default_factory=torch.get_num_threads)
+    gpu: bool = field(default_factory=lambda: scoring_device().type == "cuda")
     uid: int = 65534
 
     def __post_init__(self):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import stat
 import zipfile
@@ -17,6 +18,10 @@ MODULE = "submission"
 NATIVE_SUFFIXES = (".so", ".pyd", ".dll", ".dylib", ".pyc", ".pyo")
 DATA_SUFFIXES = (".py", ".json", ".txt", ".md", ".csv", ".npy", ".npz", ".toml", ".cfg")
 NATIVE_MAGICS = (b"\x7fELF", b"MZ", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+#: What ``select`` may answer, declared by the entry module's ``ANSWER = "..."`` (default "layout"):
+#: key blocks (and tokens) per query block, or the key positions each KV head keeps after the prompt.
+ANSWERS = ("layout", "eviction")
+ANSWER_NAME = "ANSWER"
 
 
 @dataclass(frozen=True)
@@ -110,3 +115,24 @@ def _check_source(*, name: str, data: bytes) -> None:
         compile(data.decode("utf-8"), name, "exec", dont_inherit=True)
     except (UnicodeDecodeError, SyntaxError, ValueError) as exc:
         raise problem("bad_source", f"not valid UTF-8 Python ({exc})", where=name) from None
+
+
+def answer_declared(files: SubmissionFiles, *, upload: str = "") -> str:
+    """The answer the entry module declares by a top-level ``ANSWER = "<one of ANSWERS>"`` (a string
+    literal, read without running the code); "layout" when it declares none. ``upload``: the uploaded
+    file's name, for the problem's place."""
+    entry = f"{MODULE}.py" if f"{MODULE}.py" in files.files else f"{MODULE}/__init__.py"
+    shown = upload if upload.endswith(".py") else f"{upload}:{entry}" if upload else entry
+    where = f"{shown}: {ANSWER_NAME}"
+    found = "layout"
+    for node in ast.parse(files.files.get(entry, b"").decode("utf-8")).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if not any(isinstance(t, ast.Name) and t.id == ANSWER_NAME for t in targets):
+            continue
+        value = getattr(node, "value", None)
+        if not isinstance(value, ast.Constant) or value.value not in ANSWERS:
+            got = ast.unparse(value)[:60] if value is not None else "nothing"
+            raise problem("answer_kind", f"must be one of {list(ANSWERS)} as a string literal, got {got}",
+                          where=where)  # fmt: skip
+        found = value.value
+    return found

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from evaluator.contract import Payload, Problem, SubmissionRefused
+from evaluator.contract import Payload, Problem, SubmissionRefused, SubmissionTimedOut
 from evaluator.registry import benchmark_get
 from leaderboard.models import Submission
 from leaderboard.services.artefacts import submission_artefacts_write
@@ -22,6 +23,9 @@ from leaderboard.services.workers import worker_heartbeat_touch
 
 logger = logging.getLogger(__name__)
 Kind = Submission.FailureKind
+#: The share of the soft time limit (at most TIME_MARGIN_MAX_S) that submitted code leaves to the end of
+#: the task, so that the code's own limit (a named problem) comes before Celery's soft limit.
+TIME_MARGIN_SHARE, TIME_MARGIN_MAX_S = 0.1, 10.0
 
 
 class PlatformProblem(Exception):
@@ -60,14 +64,23 @@ def _capturing(run_log: RunLog):
         target.removeHandler(run_log)
 
 
-def _payload(submission: Submission, public_dir: Path) -> Payload:
-    """The evaluator payload of a stored submission (file path or JSON config)."""
+def time_left(*, soft_limit_s: float, started: float) -> float:
+    """Seconds score() may give submitted code: the soft limit less what the task spent since ``started``
+    (monotonic) and a margin for ending cleanly; at least one second."""
+    margin = min(TIME_MARGIN_MAX_S, TIME_MARGIN_SHARE * soft_limit_s)
+    return max(1.0, soft_limit_s - (time.monotonic() - started) - margin)
+
+
+def _payload(submission: Submission, public_dir: Path, *, started: float) -> Payload:
+    """The evaluator payload of a stored submission (file path or JSON config) and its time left."""
+    left = time_left(soft_limit_s=submission.phase.benchmark.soft_time_limit_s, started=started)
     if submission.payload_kind == "file":
         path = payload_path(name=submission.payload_file.name)
         if not path.is_file():
             raise PlatformProblem("the stored payload file is missing")
-        return Payload(phase=submission.phase.slug, public_dir=public_dir, file=path)
-    return Payload(phase=submission.phase.slug, public_dir=public_dir, config=submission.payload_config or {})
+        return Payload(phase=submission.phase.slug, public_dir=public_dir, file=path, time_limit_s=left)
+    config = submission.payload_config or {}
+    return Payload(phase=submission.phase.slug, public_dir=public_dir, config=config, time_limit_s=left)
 
 
 def problems_text(*, problems: list[Problem], payload: Payload, uploaded_name: str) -> str:
@@ -81,8 +94,10 @@ def problems_text(*, problems: list[Problem], payload: Payload, uploaded_name: s
     return "\n".join(lines)
 
 
-def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_id: str) -> None:
-    """Validate, then score, and record the validation failure or the scores."""
+def _score(
+    submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_id: str, started: float
+) -> None:
+    """Validate, then score, and record the validation failure, the code's timeout or the scores."""
     try:
         plugin = benchmark_get(submission.phase.benchmark.slug)
     except ValueError as exc:
@@ -96,7 +111,7 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
             f"this submission answers data {submission.data_id or 'n/a'}, which was replaced by"
             f" {benchmark.data_id} after it was made; download the new bundle and submit again"
         )
-    payload = _payload(submission, data_dir / "public")
+    payload = _payload(submission, data_dir / "public", started=started)
     keeper.progress(0.0, "validating")
     run_log.add("validating the payload")
     problems = plugin.validate(payload)
@@ -115,6 +130,17 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
     run_log.add("scoring")
     try:
         report = plugin.score(payload, data_dir / "hidden", keeper.progress)
+    except SubmissionTimedOut as exc:
+        run_log.add("the submitted code reached its time limit")
+        submission_record_failure(
+            submission_id=submission.pk,
+            worker_id=worker_id,
+            kind=Kind.TIMEOUT,
+            message=f"the evaluation exceeded the benchmark's time limit: {exc}",
+            log_tail=run_log.tail(),
+            refund=False,
+        )
+        return
     except SubmissionRefused as exc:
         run_log.add("refused after measurement")
         submission_record_failure(
@@ -144,6 +170,7 @@ def _score(submission: Submission, keeper: LeaseKeeper, run_log: RunLog, worker_
 
 def submission_evaluate(*, submission_id: int, worker_id: str) -> None:
     """Evaluate one submission if this worker wins the claim; every outcome is recorded exactly once."""
+    started = time.monotonic()  # Celery's soft time limit counts from the task's start, about now
     if not submission_claim(submission_id=submission_id, worker_id=worker_id):
         logger.info("submission %s not claimable (already taken, finished or cancelled)", submission_id)
         return
@@ -154,7 +181,7 @@ def submission_evaluate(*, submission_id: int, worker_id: str) -> None:
     failure = None
     try:
         with LeaseKeeper(submission_id=submission_id, worker_id=worker_id) as keeper, _capturing(run_log):
-            _score(submission, keeper, run_log, worker_id)
+            _score(submission, keeper, run_log, worker_id, started)
     except EvaluationAborted as exc:
         run_log.add(f"stopped: {exc}")
         logger.info("submission %s: %s", submission_id, exc)

@@ -10,7 +10,7 @@ from sb_sandbox import sandbox_required
 
 import evaluator.benchmarks.frontier
 from evaluator import registry
-from leaderboard.models import LeaderboardEntry, Phase, Submission
+from leaderboard.models import Benchmark, LeaderboardEntry, Phase, Submission
 from leaderboard.selectors import quota_status
 from leaderboard.services import (
     benchmark_data_build,
@@ -49,6 +49,28 @@ import torch
 
 def select(q, k, **info):
     return {"kv_num_blocks": torch.zeros(1, dtype=torch.int32)}
+"""
+OUT_OF_RANGE_EVICTION = b"""
+import torch
+
+ANSWER = "eviction"
+
+
+def select(q, k, *, causal, block_size, layer, step, geometry):
+    # one position past the prompt per KV head
+    return {"kept": torch.full((k.shape[0], k.shape[1], 1), k.shape[2], dtype=torch.int64)}
+"""
+SLOW_CALLS = b"""
+import time
+
+import torch
+
+
+def select(q, k, *, causal, block_size, layer, step, geometry):
+    time.sleep(1.0)
+    b, h, n_q = q.shape[0], q.shape[1], q.shape[2] // block_size[0]
+    diag = torch.arange(n_q, dtype=torch.int32).view(1, 1, n_q, 1).expand(b, h, n_q, 1).contiguous()
+    return {"kv_num_blocks": torch.ones(b, h, n_q, dtype=torch.int32), "kv_indices": diag}
 """
 
 
@@ -143,3 +165,31 @@ def test_a_frontier_answer_breaking_causality_fails_naming_the_array_and_refunds
     assert (submission.status, submission.failure_kind) == (Submission.Status.FAILED, "validation")
     assert "answer['kv_indices']" in submission.error_message and "answer_causal" in submission.error_message
     assert not submission.quota_charged and quota_status(user=user, phase=frontier_dev) == before
+
+
+def test_a_malformed_frontier_eviction_fails_naming_the_array_and_refunds(
+    frontier_dev, user, dispatched, django_capture_on_commit_callbacks
+):
+    sandbox_required()
+    before = quota_status(user=user, phase=frontier_dev)
+    body = OUT_OF_RANGE_EVICTION
+    submission = _submit(user, frontier_dev, body, dispatched, django_capture_on_commit_callbacks)
+    assert (submission.status, submission.failure_kind) == (Submission.Status.FAILED, "validation")
+    assert "answer['kept']" in submission.error_message and "answer_range" in submission.error_message
+    assert not submission.quota_charged and quota_status(user=user, phase=frontier_dev) == before
+
+
+def test_quick_calls_past_the_phases_time_limit_fail_as_a_timeout_naming_it(
+    frontier_dev, user, dispatched, django_capture_on_commit_callbacks
+):
+    sandbox_required()
+    # the code gets the soft limit less a tenth: 18 s here; its ~27 calls of the small frontier
+    # take a second each, far within the per-call limit (60 s)
+    Benchmark.objects.filter(pk=frontier_dev.benchmark_id).update(soft_time_limit_s=20)
+    submission = _submit(user, frontier_dev, SLOW_CALLS, dispatched, django_capture_on_commit_callbacks)
+    assert (submission.status, submission.failure_kind) == (Submission.Status.FAILED, "timeout")
+    assert "time_limit: the submission ran past its time limit of" in submission.error_message
+    assert submission.quota_charged  # a timeout uses its quota, as the host's soft time limit does
+    Benchmark.objects.filter(pk=frontier_dev.benchmark_id).update(soft_time_limit_s=900)
+    again = _submit(user, frontier_dev, NOT_CAUSAL, dispatched, django_capture_on_commit_callbacks)
+    assert again.failure_kind == "validation"  # the same worker process goes on evaluating

@@ -1,4 +1,5 @@
-"""The model's attention under a submission: dense, a prefill layout (a method's or code's), or decode.
+"""The model's attention under a submission: dense, a prefill layout (a method's or code's), or decode
+(Quest, or a kept cache: SnapKV's or an eviction submission's).
 
 Every count comes from what was computed here: a prefill method's layout (the tiles and key-token
 columns it executes, over the causal tiles and, as the Sparse Frontier counts, over the causal
@@ -27,7 +28,7 @@ from kernels.methods.quest import (
 )
 from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
 
-from .code import code_prefill_layout
+from .code import code_eviction, code_prefill_layout
 from .submission import PAD_MULTIPLE, FrontierSubmission
 
 
@@ -106,8 +107,15 @@ class MethodAttention:
     backend: str = "auto"
     tally: AttentionTally = field(default_factory=AttentionTally)
     kept: dict[int, KvSelection] = field(default_factory=dict)
-    #: The started sandbox of a code submission (its select answers every prefill call's layout).
+    #: The started sandbox of a code submission (its select answers each prefill call's layout, or the
+    #: cache an eviction submission keeps after each layer's prompt).
     sandboxed: SandboxedMethod | None = None
+
+    def _started(self) -> SandboxedMethod:
+        """The code submission's started sandbox."""
+        if self.sandboxed is None:
+            raise ValueError("a code submission's attention needs its started sandbox")
+        return self.sandboxed
 
     def reset(self) -> None:
         """Forget the per-sample state (SnapKV's kept cache) before the next prompt."""
@@ -118,7 +126,9 @@ class MethodAttention:
         n = q.shape[2]
         kind = self.submission.phase_kind
         if kind != "prefill":
-            if isinstance(self.params, SnapKvParams):
+            if self.submission.code is not None:
+                self.kept[layer] = code_eviction(method=self._started(), q=q, k=k, layer=layer)
+            elif isinstance(self.params, SnapKvParams):
                 self.kept[layer] = snapkv_select(q, k, self.params)
             if kind == "dense":
                 cells = q.shape[0] * q.shape[1] * n * (n + 1) / 2
@@ -130,9 +140,7 @@ class MethodAttention:
         pad = (0, 0, 0, padded - n)
         qp, kp, vp = (F.pad(x, pad) for x in (q, _expand(k, heads), _expand(v, heads)))
         if self.submission.code is not None:
-            if self.sandboxed is None:
-                raise ValueError("a code submission's attention needs its started sandbox")
-            layout = code_prefill_layout(method=self.sandboxed, q=qp, k=kp, layer=layer, tokens=n,
+            layout = code_prefill_layout(method=self._started(), q=qp, k=kp, layer=layer, tokens=n,
                                          kv_heads=k.shape[1])  # fmt: skip
         else:
             layout = LAYOUT_METHODS[self.submission.name][1](qp, kp, self.params)
@@ -154,7 +162,7 @@ class MethodAttention:
             tokens = quest_step_tokens(pages, position=position, page_size=ps)
             self.tally.add(computed=tokens.shape[-1] / visible, causal=1.0)
             return quest_step_attention(q, k, v, tokens)
-        if isinstance(self.params, SnapKvParams):
+        if layer in self.kept:  # SnapKV's or an eviction submission's kept cache of this layer's prompt
             keep = self.kept[layer].keep.to(k.device)
             mask = torch.cat([keep, keep.new_ones(*keep.shape[:2], visible - keep.shape[-1])], dim=-1)
             mask = _expand(mask.unsqueeze(2), q.shape[1])

@@ -49,8 +49,10 @@ def _readme() -> str:
         "",
         "Submit a JSON method config (sample_config.json) or your own selection code",
         "(sample_submission.py: select(q, k, **info) returns the key blocks of 64 tokens each query block",
-        "of 64 attends to, causally). The platform runs it on every attention call of its built-in wired",
-        "model (code in a sandbox without network, its time counted in the speedup), scores the answers",
+        "of 64 attends to, causally; or, declaring ANSWER = \"eviction\", the positions each KV head keeps",
+        "after the prompt, as kept / kept_counts, decoding then reads only those). The platform runs it on",
+        "the attention calls of its built-in wired model (code in a sandbox without network, its time",
+        "counted in the speedup), scores the answers",
         "as the Sparse Frontier's harness does, and measures sparsity and speed itself.",
         "",
         f"Tasks scored: {', '.join(SUPPORTED_TASKS)} (the others are n/a: the model does not solve them",
@@ -120,7 +122,7 @@ class FrontierBenchmark(Benchmark):
             seeds = {seed_key(task=t, length=n): base[t] for t in base for n in self.lengths}
         run = phase_run(
             model=frontier_model(), submission=submission, plan=plan, seeds=seeds, progress=progress,
-            samples=self.samples,
+            samples=self.samples, time_limit_s=payload.time_limit_s or self.spec.soft_time_limit_s,
         )
         target_check(submission=submission, run=run)
         count = plan.samples if self.samples is None else self.samples

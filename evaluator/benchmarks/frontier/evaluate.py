@@ -69,14 +69,17 @@ def phase_run(
     seeds: dict[str, int],
     progress: ProgressFn,
     samples: int | None = None,
+    time_limit_s: float | None = None,
 ) -> PhaseRun:
     """Run every supported task of `plan` at each length on `samples` (default the plan's) samples.
 
     A target sparsity's budget is chosen per (task, length) on the q, k, v of that task's sample 0
-    (prompts of different tasks differ); speed is measured per length on the first task's."""
+    (prompts of different tasks differ); speed is measured per length on the first task's. Code runs
+    within ``time_limit_s`` (``code_session``)."""
     count = plan.samples if samples is None else samples
     run = PhaseRun()
-    with code_session(files=submission.code, log=run.log, hidden=plan.hidden) as sandboxed:
+    with code_session(files=submission.code, log=run.log, hidden=plan.hidden,
+                      time_limit_s=time_limit_s) as sandboxed:  # fmt: skip
         run.attention = MethodAttention(submission=submission, sandboxed=sandboxed)
         for length in plan.lengths:
             _length_run(model=model, submission=submission, length=length, seeds=seeds, count=count, run=run,

@@ -10,6 +10,13 @@ query block: {"col_counts": [B, H, n_q], "col_indices": [B, H, n_q, C]}. No key 
 after its query block (the causal rule is checked). The platform checks the answer, computes attention
 with its own kernels, counts the density itself, and times this function (from outside its sandbox) in
 the speedup.
+
+The eviction variant: a module that sets ANSWER = "eviction" (a string literal) is called once per layer
+after the prompt, with the prompt's q [B, H, N, d] and k [B, H_kv, N, d] (not padded, KV heads as they
+are; geometry["answer"] == "eviction", block_size [1, 1]), and returns the positions each KV head keeps:
+{"kept": [B, H_kv, M] int, "kept_counts": [B, H_kv] int (optional: how many of each row count)}, no
+position twice, all in [0, N). The tokens read after the prompt then attend to the kept positions and to
+each other; the platform counts the kept share of the visible cache per step.
 """
 
 import torch

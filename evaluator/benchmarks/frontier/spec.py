@@ -109,7 +109,9 @@ def frontier_spec() -> BenchmarkSpec:
                 description=(
                     "Your own selection code: a .py file or a .zip package (at most 1 MiB) defining"
                     " select(q, k, **info) that returns the key blocks of 64 tokens (and single key tokens)"
-                    " each query block of 64 attends to on every prefill call, causally; run in a sandbox,"
+                    " each query block of 64 attends to on every prefill call, causally; or, with"
+                    ' ANSWER = "eviction" in the module, the key positions each KV head keeps after the'
+                    " prompt (kept / kept_counts), decoded over as SnapKV's cache; run in a sandbox,"
                     " its time counted in the speedup; see sample_submission.py in the bundle"
                 ),
                 extensions=CODE_SUFFIXES,

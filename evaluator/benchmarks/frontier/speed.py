@@ -10,12 +10,12 @@ import torch.nn.functional as F
 
 from evaluator.devices import scoring_device
 from evaluator.sandbox import SandboxedMethod
-from evaluator.sandbox.measure import code_method_measure
+from evaluator.sandbox.measure import code_eviction_measure, code_method_measure
 from kernels.budget import budget_for_target
 from kernels.harness import method_measure, method_params
 from kernels.method_config import TARGET_KNOBS, MethodConfig
 
-from .code import code_info
+from .code import code_info, eviction_info
 from .submission import CODE_BLOCK, PAD_MULTIPLE, FrontierSubmission
 
 #: Repeats of each timed step (after a warm-up), dense interleaved: the median is kept.
@@ -85,9 +85,9 @@ def speed_measure(
 ) -> SpeedFigures | None:
     """Each layer's inputs through the harness (warm-up, REPEATS interleaved rounds); None for dense.
 
-    Prefill methods and code (``sandboxed``, its select timed from outside the sandbox as the estimator):
-    the prompt's q, k, v. Decode methods: the prompt and the answer, the answer's `decode_steps` tokens
-    decoded one at a time."""  # fmt: skip
+    Prefill methods and layout code (``sandboxed``, its select timed from outside the sandbox as the
+    estimator): the prompt's q, k, v. Decode methods and eviction code: the prompt and the answer, the
+    answer's `decode_steps` tokens decoded one at a time (the eviction from the prompt alone)."""  # fmt: skip
     if submission.method is None and submission.code is None:
         return None
     config = None if submission.method is None else fixed_config(config=submission.method, budget=budget)
@@ -96,7 +96,12 @@ def speed_measure(
     dense = method = error = 0.0
     for layer in sorted(prompt):
         q, k, v = (x.to(device) for x in prompt[layer])
-        if submission.code is not None:
+        if submission.code is not None and submission.phase_kind == "decode":
+            prompt_len = q.shape[2] - decode_steps
+            info = eviction_info(layer=layer, q=q[:, :, :prompt_len], k=k[:, :, :prompt_len])
+            m = code_eviction_measure(method=sandboxed, q=q, k=k, v=v, decode_steps=decode_steps, info=info,
+                                      repeats=REPEATS)  # fmt: skip
+        elif submission.code is not None:
             tokens, kv_heads = q.shape[2], k.shape[1]
             q, k, v = _expanded(q, k, v)
             info = code_info(layer=layer, tokens=tokens, q=q, kv_heads=kv_heads)

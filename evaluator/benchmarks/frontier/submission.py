@@ -9,7 +9,7 @@ from typing import Any
 from evaluator.attention_configs import DENSE, config_method
 from evaluator.contract import Problem
 from evaluator.sandbox.session import code_upload_parse
-from evaluator.sandbox.upload import SubmissionFiles
+from evaluator.sandbox.upload import ANSWERS, SubmissionFiles, answer_declared
 from kernels.method_config import ConfigError, MethodConfig, method_config_parse
 
 #: The kernels' long-context methods: prefill layouts, Quest's decode pages, KV eviction.
@@ -28,10 +28,12 @@ CODE_BLOCK = (64, 64)
 @dataclass(frozen=True)
 class FrontierSubmission:
     """What a submission asks for: dense attention (both None), one method config, or the submitter's
-    selection code (a prefill layout per attention call of the prompt)."""
+    selection code: a prefill layout per attention call of the prompt (``answer`` "layout"), or the
+    cache positions each KV head keeps after the prompt, decoding over them (``answer`` "eviction")."""
 
     method: MethodConfig | None
     code: SubmissionFiles | None = None
+    answer: str = "layout"
 
     @property
     def name(self) -> str:
@@ -44,7 +46,7 @@ class FrontierSubmission:
     def phase_kind(self) -> str:
         """Where the method acts: "dense", "prefill" or "decode"."""
         if self.code is not None:
-            return "prefill"
+            return "prefill" if self.answer == "layout" else "decode"
         if self.method is None:
             return DENSE
         return "prefill" if self.method.method in PREFILL_METHODS else "decode"
@@ -73,6 +75,9 @@ def submission_parse(*, config: Any) -> tuple[FrontierSubmission | None, list[Pr
 
 
 def code_parse(*, path: Path) -> tuple[FrontierSubmission | None, list[Problem]]:
-    """The checked files of a code submission, or None with its problems (bubblewrap missing included)."""
-    files, problems = code_upload_parse(path=path)
-    return (None if files is None else FrontierSubmission(method=None, code=files)), problems
+    """The checked files of a code submission and the answer they declare (a layout or an eviction), or
+    None with its problems (bubblewrap missing included)."""
+    files, problems = code_upload_parse(path=path, answers=ANSWERS)
+    if files is None:
+        return None, problems
+    return FrontierSubmission(method=None, code=files, answer=answer_declared(files)), problems

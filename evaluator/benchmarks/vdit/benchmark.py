@@ -112,6 +112,7 @@ class VditBenchmark(Benchmark):
         run = phase_run(
             model=model_read(public_dir=payload.public_dir), submission=submission, plan=plan, seeds=seeds,
             progress=progress, frames=self.frames, seed_count=self.seed_count, repeats=self.repeats,
+            time_limit_s=payload.time_limit_s or self.spec.soft_time_limit_s,
         )  # fmt: skip
         count = len(seeds.evaluation) if self.seed_count is None else self.seed_count
         splits = {"public": split_score(run=run, seed_limit=max(1, count // 2)),

@@ -45,20 +45,21 @@ class PhaseRun:
 def phase_run(
     *, model: WorkloadModel, submission: VditSubmission, plan: PhasePlan, seeds: PhaseSeeds,
     progress: ProgressFn, frames: tuple[int, ...] | None = None, seed_count: int | None = None,
-    repeats: int = REPEATS,
+    repeats: int = REPEATS, time_limit_s: float | None = None,
 ) -> PhaseRun:  # fmt: skip
     """Measure the submission on each call; ``frames``, ``seed_count`` and ``repeats`` (timed rounds
-    after the warm-up) override the plan's (tests).
+    after the warm-up) override the plan's (tests); code runs within ``time_limit_s`` (``code_session``).
 
     Speed is timed on every layer's call of the first seed of each length (``repeats`` interleaved
     rounds); the other seeds' calls run one round for their error, recall and density."""
     lengths = plan.frames if frames is None else frames
     evaluation = seeds.evaluation if seed_count is None else seeds.evaluation[:seed_count]
     run = PhaseRun()
-    # Reference methods run on the worker's device; a code submission's tensors stay on the CPU (the
-    # sandbox gets no GPU yet).
+    # Reference methods run on the worker's device; a code submission's tensors stay on the CPU (handed
+    # over in shared memory; on a GPU worker the sandbox may move them to the GPU it is lent).
     device = scoring_device() if submission.code is None else torch.device("cpu")
-    with code_session(files=submission.code, log=run.log, hidden=plan.hidden) as sandboxed:
+    with code_session(files=submission.code, log=run.log, hidden=plan.hidden,
+                      time_limit_s=time_limit_s) as sandboxed:  # fmt: skip
         total, done = len(lengths) * len(evaluation) * model.layers, 0
         for n_frames in lengths:
             geometry = geometry_for(frames=n_frames)

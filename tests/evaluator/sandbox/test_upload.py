@@ -9,7 +9,8 @@ import torch
 from sb_sandbox import CORPUS, TEST_SPEC, sandbox_required
 
 from evaluator.sandbox import SandboxedMethod, SandboxError
-from evaluator.sandbox.upload import MAX_UPLOAD_BYTES, SubmissionFiles, submission_files
+from evaluator.sandbox.session import code_upload_parse
+from evaluator.sandbox.upload import MAX_UPLOAD_BYTES, SubmissionFiles, answer_declared, submission_files
 
 
 def _zip(path, entries: dict[str, bytes]):
@@ -77,3 +78,25 @@ def test_sandboxed_method_loads_its_upload_into_a_warm_sandbox():
         assert answer["kv_indices"].flatten().tolist() == [0, 1]
     finally:
         method.close()
+
+
+def test_answer_declared_reads_the_entry_modules_literal():
+    plain = SubmissionFiles({"submission.py": b"def select(q, k, **info):\n    return {}\n"})
+    assert answer_declared(plain) == "layout"
+    package = {"submission/__init__.py": b'ANSWER = "eviction"\n', "submission/x.py": b'ANSWER = "layout"\n'}
+    assert answer_declared(SubmissionFiles(package)) == "eviction"
+    for body in (b'ANSWER = "kept"\n', b"ANSWER = 'evic' + 'tion'\n", b"ANSWER: str\n"):
+        with pytest.raises(SandboxError) as caught:
+            answer_declared(SubmissionFiles({"submission.py": body}), upload="mine.py")
+        assert caught.value.codes == ("answer_kind",) and caught.value.problems[0].where == "mine.py: ANSWER"
+
+
+def test_a_benchmark_taking_layouts_only_refuses_an_eviction_upload(tmp_path):
+    sandbox_required()
+    path = tmp_path / "mine.py"
+    path.write_bytes(b'ANSWER = "eviction"\n\ndef select(q, k, **info):\n    return {}\n')
+    files, problems = code_upload_parse(path=path)
+    assert files is None and [p.where for p in problems] == ["mine.py: ANSWER"]
+    assert "answer_kind" in problems[0].message and "'eviction'" in problems[0].message
+    files, problems = code_upload_parse(path=path, answers=("layout", "eviction"))
+    assert files is not None and problems == []
