@@ -142,6 +142,11 @@ def hf_task_run(
         raise ValueError("code submissions run only through the built-in model (their sandbox)")
     made = [sample_make(task=task, index=i, seed=seed, length=length) for i in range(samples)]
     prompts = [prompt_ids(hf=hf, sample=s) for s in made]
+    limit = getattr(hf.model.config, "max_position_embeddings", None)
+    longest = max(map(len, prompts))
+    if limit is not None and longest + max_new_tokens > limit:
+        raise ValueError(f"{task} at length {length}: {longest} prompt tokens and {max_new_tokens} new ones "
+                         f"pass the model's max_position_embeddings={limit}")  # fmt: skip
     dense = [score_output(task=task, sample=s, output=greedy_answer(
         hf=hf, ids=ids, attention=HfAttention(hooks=SubmissionHooks(MethodAttention(DENSE))),
         max_new_tokens=max_new_tokens)).value for s, ids in zip(made, prompts, strict=True)]  # fmt: skip

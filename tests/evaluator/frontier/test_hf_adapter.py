@@ -4,8 +4,14 @@ its attention equal to transformers' own and each sparse call measured as the ke
 from __future__ import annotations
 
 import collections
+import json
+import os
+import re
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import torch
@@ -31,6 +37,8 @@ from kernels.method_config import method_config_parse
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
+REPO = Path(__file__).resolve().parents[3]
+GUIDE = REPO / "docs" / "FRONTIER_TASKS.md"
 SPECIAL = ["<unk>", "<s>", "</s>", "<answer>", "</answer>"]
 
 
@@ -203,3 +211,33 @@ def test_hf_decode_method_is_measured_per_step(model_dir):
     decode = [c for c in result.calls if c.kind == "decode"]
     assert decode and all(c.queries == 1 and c.density is not None and 0 < c.density <= 1 for c in decode)
     assert all(c.mass_recall is None for c in decode)
+
+
+def _doc_commands() -> list[str]:
+    """The sh commands of the guide's transformers section (backslash continuations joined)."""
+    text = GUIDE.read_text(encoding="utf-8").split("## A local transformers model", 1)[1]
+    blocks = re.findall(r"^```sh\n(.*?)^```$", text, flags=re.M | re.S)
+    return [block.replace("\\\n", " ").strip() for block in blocks]
+
+
+@pytest.mark.slow
+def test_hf_documented_command_runs_on_a_local_model(model_dir, tmp_path):
+    (command,) = _doc_commands()
+    assert UNCONFIGURED in GUIDE.read_text(encoding="utf-8")
+    assert "/path/to/local-model" in command
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "python"  # the tests' interpreter (a link would lose its virtual environment)
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "HF_HUB_OFFLINE": "1"}
+    env.pop(MODEL_ENV, None)
+    done = subprocess.run(["bash", "-c", command.replace("/path/to/local-model", str(model_dir))], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    head, *rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert head["model"] == str(model_dir) and head["method"] == "block_topk"
+    assert [row["task"] for row in rows] == ["ruler_niah", "ruler_vt"]
+    for row in rows:
+        assert row["samples"] == 2 and row["calls"] == 2 * 2 and 0 < row["density"] < 1
+        assert row["accuracy"] == row["dense_accuracy"] or row["accuracy"].startswith("n/a: the model does")
