@@ -147,21 +147,32 @@ def hf_task_run(
     if limit is not None and longest + max_new_tokens > limit:
         raise ValueError(f"{task} at length {length}: {longest} prompt tokens and {max_new_tokens} new ones "
                          f"pass the model's max_position_embeddings={limit}")  # fmt: skip
-    dense = [score_output(task=task, sample=s, output=greedy_answer(
-        hf=hf, ids=ids, attention=HfAttention(hooks=SubmissionHooks(MethodAttention(DENSE))),
-        max_new_tokens=max_new_tokens)).value for s, ids in zip(made, prompts, strict=True)]  # fmt: skip
-    method = MethodAttention(submission=submission,
-                             params=_params(hf=hf, submission=submission, ids=prompts[0],
-                                            max_new_tokens=max_new_tokens))  # fmt: skip
-    measured = HfAttention(hooks=SubmissionHooks(method), attention=method, measure=True)
+    run = {"hf": hf, "made": made, "prompts": prompts, "max_new_tokens": max_new_tokens}
+    dense_method = MethodAttention(submission=DENSE)
+    dense = HfAttention(hooks=SubmissionHooks(dense_method), attention=dense_method,
+                        measure=submission.phase_kind == "dense")  # fmt: skip
+    dense_scores = _scores(**run, attention=dense)
+    if submission.phase_kind == "dense":  # the dense run is the submission's run
+        measured, scores = dense, dense_scores
+    else:
+        params = _params(hf=hf, submission=submission, ids=prompts[0], max_new_tokens=max_new_tokens)
+        method = MethodAttention(submission=submission, params=params)
+        measured = HfAttention(hooks=SubmissionHooks(method), attention=method, measure=True)
+        scores = _scores(**run, attention=measured)
+    return HfTaskResult(task=task, length=length, prompt_tokens=tuple(len(p) for p in prompts),
+                        dense_scores=dense_scores, method_scores=scores,
+                        calls=tuple(measured.records))  # fmt: skip
+
+
+def _scores(*, hf: HfModel, made: list[Sample], prompts: list[list[int]], max_new_tokens: int,
+            attention: HfAttention) -> tuple[float, ...]:  # fmt: skip
+    """Each sample's score of its greedy answer through ``attention`` (per-sample state reset first)."""
     scores = []
     for sample, ids in zip(made, prompts, strict=True):
-        method.reset()
-        answer = greedy_answer(hf=hf, ids=ids, attention=measured, max_new_tokens=max_new_tokens)
-        scores.append(score_output(task=task, sample=sample, output=answer).value)
-    return HfTaskResult(task=task, length=length, prompt_tokens=tuple(len(p) for p in prompts),
-                        dense_scores=tuple(dense), method_scores=tuple(scores),
-                        calls=tuple(measured.records))  # fmt: skip
+        attention.attention.reset()
+        answer = greedy_answer(hf=hf, ids=ids, attention=attention, max_new_tokens=max_new_tokens)
+        scores.append(score_output(task=sample.task, sample=sample, output=answer).value)
+    return tuple(scores)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -204,9 +215,13 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"model": str(hf.path), "device": str(hf.device), "dtype": str(hf.dtype),
                       "method": submission.name}))  # fmt: skip
     for task in tasks:
-        result = hf_task_run(hf=hf, submission=submission, task=task, length=args.length, seed=args.seed,
-                             samples=args.samples, max_new_tokens=args.max_new_tokens)  # fmt: skip
-        print(json.dumps(result.row()))
+        try:
+            result = hf_task_run(hf=hf, submission=submission, task=task, length=args.length, seed=args.seed,
+                                 samples=args.samples, max_new_tokens=args.max_new_tokens)  # fmt: skip
+        except ValueError as exc:  # a length too short for the task, or too long for the model
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(json.dumps(result.row()), flush=True)
     return 0
 
 

@@ -241,3 +241,15 @@ def test_hf_documented_command_runs_on_a_local_model(model_dir, tmp_path):
     for row in rows:
         assert row["samples"] == 2 and row["calls"] == 2 * 2 and 0 < row["density"] < 1
         assert row["accuracy"] == row["dense_accuracy"] or row["accuracy"].startswith("n/a: the model does")
+
+
+def test_hf_dense_submission_is_its_own_baseline(model_dir):
+    hf = hf_model_load(path=model_dir, device=torch.device("cpu"))
+    dense = submission_parse(config={"method": "dense"})[0]
+    result = hf_task_run(hf=hf, submission=dense, task="ruler_niah", length=1024, seed=3, samples=1,
+                         max_new_tokens=2)  # fmt: skip
+    assert result.method_scores == result.dense_scores and len(result.calls) == 2
+    assert all(c.density == 1.0 and c.rel_l2 < 1e-6 and c.mass_recall is None for c in result.calls)
+    with pytest.raises(ValueError, match="max_position_embeddings=2048"):
+        hf_task_run(hf=hf, submission=dense, task="ruler_niah", length=1024, seed=3, samples=1,
+                    max_new_tokens=5000)  # fmt: skip
