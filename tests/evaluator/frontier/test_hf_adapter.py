@@ -253,3 +253,22 @@ def test_hf_dense_submission_is_its_own_baseline(model_dir):
     with pytest.raises(ValueError, match="max_position_embeddings=2048"):
         hf_task_run(hf=hf, submission=dense, task="ruler_niah", length=1024, seed=3, samples=1,
                     max_new_tokens=5000)  # fmt: skip
+
+
+def test_hf_attention_honours_the_model_scaling_and_refuses_softcap():
+    from types import SimpleNamespace
+
+    from evaluator.benchmarks.frontier.hf_adapter import _attention_forward
+
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(1, h, 40, 16, generator=g, dtype=torch.float64) for h in (4, 2, 2))
+    module = SimpleNamespace(layer_idx=0)
+    dense = MethodAttention(submission=submission_parse(config={"method": "dense"})[0])
+    with hf_attention_active(HfAttention(hooks=SubmissionHooks(dense))):
+        out, weights = _attention_forward(module, q, k, v, None, scaling=0.5)
+        with pytest.raises(ValueError, match="softcap=30.0"):
+            _attention_forward(module, q, k, v, None, scaling=0.5, softcap=30.0)
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    expected = sdpa(q, k, v, is_causal=True, scale=0.5, enable_gqa=True)
+    assert weights is None
+    torch.testing.assert_close(out, expected.transpose(1, 2), rtol=0, atol=1e-12)
