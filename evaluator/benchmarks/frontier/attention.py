@@ -110,6 +110,8 @@ class MethodAttention:
     #: The started sandbox of a code submission (its select answers each prefill call's layout, or the
     #: cache an eviction submission keeps after each layer's prompt).
     sandboxed: SandboxedMethod | None = None
+    #: The layout of the last prefill call (None when it ran no layout): what a caller measures it by.
+    last_layout: BlockLayout | None = None
 
     def _started(self) -> SandboxedMethod:
         """The code submission's started sandbox."""
@@ -125,6 +127,7 @@ class MethodAttention:
         """Causal attention of a prompt, q [B, Hq, N, d] over k, v [B, Hkv, N, d]."""
         n = q.shape[2]
         kind = self.submission.phase_kind
+        self.last_layout = None
         if kind != "prefill":
             if self.submission.code is not None:
                 self.kept[layer] = code_eviction(method=self._started(), q=q, k=k, layer=layer)
@@ -145,6 +148,7 @@ class MethodAttention:
         else:
             layout = LAYOUT_METHODS[self.submission.name][1](qp, kp, self.params)
         out = sparse_attention(qp, kp, vp, layout, backend=self.backend)[:, :, :n]
+        self.last_layout = layout
         executed, tiles, causal = layout_cells(layout, rows=n)
         self.tally.add(computed=executed, causal=tiles, reference=executed, reference_causal=causal)
         return out
