@@ -88,12 +88,20 @@ def configured_model(environ: dict[str, str] | None = None) -> ModelChoice:
     return ModelChoice(model)
 
 
+def _read(cls, folder: Path, *, dtype):
+    """``cls`` read from ``folder``: local files only, safetensors only (no pickle); ModelSettingError
+    naming the folder when it cannot be read."""
+    try:
+        return cls.from_pretrained(folder, local_files_only=True, use_safetensors=True, torch_dtype=dtype)
+    except (OSError, ValueError) as exc:
+        raise ModelSettingError(f"{folder}: cannot be read as {cls.__name__} ({exc})") from exc
+
+
 def transformer_load(model: LocalModel, *, device, dtype):
-    """The transformer read from its folder with nothing fetched (local files only, the hub offline)."""
+    """The transformer read from its folder with nothing fetched, in eval mode on ``device``."""
     import diffusers
 
-    cls = getattr(diffusers, model.class_name)
-    transformer = cls.from_pretrained(model.transformer_dir, local_files_only=True, torch_dtype=dtype)
+    transformer = _read(getattr(diffusers, model.class_name), model.transformer_dir, dtype=dtype)
     return transformer.to(device).eval().requires_grad_(False)
 
 
@@ -103,8 +111,7 @@ def vae_load(model: LocalModel, *, device, dtype):
         return None
     from diffusers import AutoencoderKLWan
 
-    vae = AutoencoderKLWan.from_pretrained(model.vae_dir, local_files_only=True, torch_dtype=dtype)
-    return vae.to(device).eval().requires_grad_(False)
+    return _read(AutoencoderKLWan, model.vae_dir, dtype=dtype).to(device).eval().requires_grad_(False)
 
 
 def latent_geometry(transformer, *, frames: int, height: int, width: int) -> VideoGeometry:

@@ -41,6 +41,16 @@ class RunOptions:
     repeats: int = 0
     dtype: str = "float32"
 
+    def __post_init__(self):
+        """Check the counts and the dtype; ValueError naming the option."""
+        for name, least in (("steps", 1), ("text_tokens", 1), ("repeats", 0)):
+            if getattr(self, name) < least:
+                raise ValueError(f"{name} must be at least {least}, got {getattr(self, name)}")
+        if not self.shift > 0:
+            raise ValueError(f"shift must be positive, got {self.shift}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {self.dtype!r}")
+
 
 @dataclass(frozen=True)
 class ModelShape:

@@ -185,6 +185,23 @@ def test_misconfigured_model_fails_closed_naming_the_variable_or_file(tmp_path, 
     assert "UNet3DConditionModel" in capsys.readouterr().err
 
 
+def test_pickled_or_missing_weights_are_refused_naming_the_folder(tiny_dir, tmp_path, monkeypatch):
+    folder = tmp_path / "pickled"
+    folder.mkdir()
+    (folder / "config.json").write_text((tiny_dir / "config.json").read_text())
+    torch.save(tiny_wan().state_dict(), folder / "diffusion_pytorch_model.bin")  # pickle: never read
+    monkeypatch.setenv(MODEL_ENV, str(folder))
+    with pytest.raises(ModelSettingError, match=f"{folder}: cannot be read as WanTransformer3DModel"):
+        transformer_load(configured_model().model, device=CPU, dtype=torch.float32)
+
+
+def test_run_options_name_the_bad_option():
+    with pytest.raises(ValueError, match="text_tokens must be at least 1"):
+        diffusers_run.RunOptions(latent=LATENT, text_tokens=0)
+    with pytest.raises(ValueError, match="steps must be at least 1"):
+        diffusers_run.RunOptions(latent=LATENT, steps=0)
+
+
 def test_bad_config_is_refused_naming_its_field(loaded):
     _, transformer = loaded
     geometry = latent_geometry(transformer, frames=LATENT[0], height=LATENT[1], width=LATENT[2])
