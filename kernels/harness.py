@@ -288,6 +288,11 @@ def method_steps(method: str, params, *, q, k, v, backend: str = "auto"):
     return _steps(method, params, q=q, k=k, v=v, backend=backend)
 
 
+def chosen_counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
+    """(density, mass recall) of what a prefill method chose, as ``method_measure`` counts them."""
+    return _counted(chosen, queries=queries, k=k)
+
+
 def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
     """(density, mass recall) of what the method chose: a layout, fused head groups, or an ASA
     selection (density with its global tokens; recall of its blocks alone)."""
