@@ -100,6 +100,8 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     context = {
         "submission": submission,
         "benchmark": submission.phase.benchmark,
+        "is_reference": submission.is_baseline
+        and submission.method_name in (submission.phase.benchmark.reference_baselines or ()),
         "splits": submission_scores(submission=submission, viewer=request.user),
         "can_cancel": can_cancel,
         "show_internals": insider,

@@ -56,3 +56,11 @@ def test_pareto_chart_data_marks_the_reference(client, grey):
     html = client.get("/benchmarks/toy/").content.decode()
     data = re.search(r'<script id="pareto-data" type="application/json">(.*?)</script>', html, re.S).group(1)
     assert '"method_name": "Grey"' in data and '"is_reference": true' in data
+
+
+def test_a_reference_entry_page_says_it_is_a_reference_and_a_baseline_page_does_not(client, grey, entries):
+    html = client.get(f"/submissions/{grey.pk}/").content.decode()
+    assert 'class="tag reference"' in html and "never leads" in html
+    baseline = next(s for s in entries.values() if s.is_baseline)
+    html = client.get(f"/submissions/{baseline.pk}/").content.decode()
+    assert '<span class="tag">baseline</span>' in html and "tag reference" not in html
