@@ -79,7 +79,7 @@ def _entries_add(*, phase: Phase, rows: dict[str, dict], spec: BoardSpec) -> Non
     for split, row in rows.items():
         (entry,), split_values = entry_rows(phase_id=phase.pk, split=split, rows=[row], spec=spec)
         values += split_values
-        if entry[ENTRY_COLUMNS.index("plottable")]:
+        if entry[ENTRY_COLUMNS.index("plottable")] and not entry[ENTRY_COLUMNS.index("is_reference")]:
             current = fronts.get(split, [])
             kept = pareto_frontier(rows=current + [dict(row, id=None)], spec=spec)  # row has its place key
             joins = len(current) in kept
@@ -115,8 +115,8 @@ def _frontier_rows(
     """Per split, its frontier entries (or every plottable one, or those no better than `dominated_by` on
     either axis) as pareto_frontier rows with their entry ids."""
     entries = LeaderboardEntry.objects.filter(phase=phase, split__in=splits)
-    if everyone or dominated_by:
-        entries = entries.filter(plottable=True)
+    if everyone or dominated_by:  # a reference is never a frontier candidate
+        entries = entries.filter(plottable=True, is_reference=False)
     else:  # the pinned index: frontier points and baselines
         entries = entries.filter(pinned__in=[True], on_frontier=True)
     cast = {

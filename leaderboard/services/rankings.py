@@ -112,11 +112,14 @@ def plottable(*, metrics: dict, spec: BoardSpec) -> bool:
 
 
 def pareto_frontier(*, rows: list[dict], spec: BoardSpec) -> set[int]:
-    """Indices of rows no other row beats on both axes (each in its direction; an n/a axis never is)."""
+    """Indices of rows no other row beats on both axes (each in its direction; an n/a axis never is). A
+    trivial reference is drawn on the chart but is never part of the frontier (nor pushes a method off it)."""
     x_sign = 1.0 if spec.higher(spec.pareto_x) else -1.0
     y_sign = 1.0 if spec.higher(spec.pareto_y) else -1.0
     candidates = []
     for index, row in enumerate(rows):
+        if "is_baseline" in row and is_reference(row=row, spec=spec):
+            continue
         x, y = row["metrics"].get(spec.pareto_x), row["metrics"].get(spec.pareto_y)
         if x is not None and y is not None:
             candidates.append((-x_sign * x, -y_sign * y, row["position"], index))

@@ -166,3 +166,19 @@ def test_only_baselines_are_references(board, phase, user):
 def test_pareto_points_mark_the_references(board, phase):
     points = {p.method_name: p.is_reference for p in pareto_points(phase=phase).points}
     assert points["grey"] is True and points["best"] is False
+
+
+def _frontier(phase) -> set[str]:
+    """Method names on the public split's Pareto frontier."""
+    entries = LeaderboardEntry.objects.filter(phase=phase, split="public", on_frontier=True)
+    return set(entries.values_list("method_name", flat=True))
+
+
+def test_a_reference_is_drawn_but_never_on_the_frontier_nor_pushes_a_method_off(board, phase, staff):
+    assert _frontier(phase) == {"best"}  # grey dominates "best" but is a reference
+    late = _scored(phase, staff, "grey", 0.99, density=0.1, baseline=True)  # dominates everything
+    leaderboard_submission_sync(submission_id=late.pk)
+    assert _frontier(phase) == {"best"}
+    assert {p.method_name for p in pareto_points(phase=phase).points} >= {"grey", "best"}
+    _references(phase, [])  # no longer a reference: the rebuilt frontier is grey's
+    assert _frontier(phase) == {"grey"}
