@@ -39,6 +39,11 @@ def quota_body(*, quota) -> dict:
 API_FIELD_NAMES = {"upload": "file"}
 
 
+def api_field_errors(*, field_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The service's field errors under the API form's names (the service's "upload" is the API's "file")."""
+    return {API_FIELD_NAMES.get(name, name): list(messages) for name, messages in field_errors.items()}
+
+
 def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
     """413 naming the limit and the size; nothing has been stored when this is sent."""
     return Response(
@@ -54,8 +59,7 @@ def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
 def service_error_response(*, error: ServiceError) -> Response:
     """The response for a service refusal: 400, 403, 409, 413, 429, or 507/503 (storage) with a clear body."""
     if isinstance(error, UploadRefused | SubmissionInputError):
-        # the service names the uploaded file "upload" (the portal form's field); the API's field is "file"
-        fields = {API_FIELD_NAMES.get(name, name): messages for name, messages in error.field_errors.items()}
+        fields = api_field_errors(field_errors=error.field_errors)
         summary = {"detail": error.summary} if isinstance(error, UploadRefused) else {}
         return Response({**summary, **fields}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(error, PayloadTooLarge):
