@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from leaderboard.apis.outputs import QuotaSerializer
 from leaderboard.services.errors import (
     AccountUnverified,
     InvalidTransition,
@@ -23,16 +24,8 @@ from leaderboard.services.errors import (
 
 
 def quota_body(*, quota) -> dict:
-    """A QuotaStatus as a JSON dict."""
-    return {
-        "daily_limit": quota.daily_limit,
-        "daily_used": quota.daily_used,
-        "daily_remaining": quota.daily_remaining,
-        "total_limit": quota.total_limit,
-        "total_used": quota.total_used,
-        "total_remaining": quota.total_remaining,
-        "resets_at": quota.resets_at.isoformat() if quota.resets_at else None,
-    }
+    """A QuotaStatus as JSON, by the serializer that documents it (one source for its shape)."""
+    return dict(QuotaSerializer(quota).data)
 
 
 #: service field names -> the API form's names for the same field

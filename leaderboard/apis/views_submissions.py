@@ -15,6 +15,12 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from leaderboard import selectors, services
+from leaderboard.apis.error_outputs import (
+    AccountUnverifiedSerializer,
+    QuotaExceededSerializer,
+    StorageUnavailableSerializer,
+    TooLargeSerializer,
+)
 from leaderboard.apis.errors import api_field_errors, too_large_response
 from leaderboard.apis.inputs import SubmissionCreateInput, SubmissionListQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve
@@ -114,12 +120,21 @@ class SubmissionCollectionView(APIView):
             201: SubmissionDetailSerializer,
             400: OpenApiResponse(description="missing or malformed fields, one message list per field"),
             403: OpenApiResponse(
-                description="the phase is closed, or the account's e-mail address is not verified yet "
-                '(code "account_unverified"; nothing stored, no quota used)'
+                response=AccountUnverifiedSerializer,
+                description="the phase is closed (detail only), or the account's e-mail address is not "
+                'verified yet (code "account_unverified"; nothing stored, no quota used)',
             ),
             404: OpenApiResponse(description="no such benchmark or phase"),
-            413: OpenApiResponse(description="the file exceeds the phase's upload limit; nothing stored"),
-            429: OpenApiResponse(description="quota used up (the body holds the quota) or throttled"),
+            413: OpenApiResponse(
+                response=TooLargeSerializer,
+                description="the file exceeds the phase's upload limit; nothing stored",
+            ),
+            429: OpenApiResponse(
+                response=QuotaExceededSerializer,
+                description="quota used up (the body holds the quota) or throttled (detail only)",
+            ),
+            503: OpenApiResponse(response=StorageUnavailableSerializer, description="storage unavailable"),
+            507: OpenApiResponse(response=StorageUnavailableSerializer, description="storage full"),
         },
     )
     def post(self, request):
