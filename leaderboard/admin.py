@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from leaderboard.models import (
     AccountVerification,
@@ -198,7 +200,7 @@ class SubmissionAdmin(NoAddMixin, admin.ModelAdmin):
         "owner",
         "phase",
         "payload_kind",
-        "payload_file",
+        "payload_download",
         "payload_name",
         "payload_config",
         "payload_sha256",
@@ -223,6 +225,15 @@ class SubmissionAdmin(NoAddMixin, admin.ModelAdmin):
         "updated_at",
     )
     readonly_fields = fields  # every change goes through a service (the actions), never a raw edit
+
+    @admin.display(description="payload file")
+    def payload_download(self, obj: Submission) -> str:
+        """A link to the staff-only download view (the file's storage has no URL of its own)."""
+        if not obj.payload_file.name:
+            return "-"
+        url = reverse("submission-payload", args=[obj.pk])
+        name = obj.payload_name or "payload"
+        return format_html('<a href="{}">download {}</a> ({} bytes)', url, name, obj.payload_size)
 
 
 @admin.register(Score)

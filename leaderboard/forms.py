@@ -7,19 +7,30 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from leaderboard.services.accounts import username_problem
-from leaderboard.services.payloads import config_text_parse
+from leaderboard.services.submission_rules import DESCRIPTION_MAX, METHOD_NAME_MAX
 
 
 class SubmissionForm(forms.Form):
-    """A submission: method metadata plus a file upload and/or a JSON config, as the benchmark accepts."""
+    """A submission: method metadata plus a file upload and/or a JSON config, as the benchmark accepts.
 
-    method_name = forms.CharField(max_length=120, label="Method name")
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    paper_url = forms.URLField(required=False, label="Paper URL", assume_scheme="https")
-    code_url = forms.URLField(required=False, label="Code URL", assume_scheme="https")
-    upload = forms.FileField(required=False, label="Submission file")
+    It parses only (text, a file, check boxes); the rules (limits, URL schemes, exactly one payload sent
+    once, extensions, the config's JSON) are the service's (leaderboard.services.submission_rules), whose
+    field errors the submit view shows on these fields. The size hints below come from the same rules."""
+
+    method_name = forms.CharField(
+        required=False,
+        label="Method name",
+        widget=forms.TextInput(attrs={"required": True, "maxlength": METHOD_NAME_MAX}),
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3, "maxlength": DESCRIPTION_MAX})
+    )
+    paper_url = forms.CharField(required=False, label="Paper URL", widget=forms.URLInput)
+    code_url = forms.CharField(required=False, label="Code URL", widget=forms.URLInput)
+    upload = forms.FileField(required=False, allow_empty_file=True, label="Submission file")
     config = forms.CharField(
         required=False,
+        strip=False,
         label="Method configuration (JSON)",
         widget=forms.Textarea(attrs={"rows": 8, "class": "mono", "spellcheck": "false"}),
     )
@@ -45,36 +56,29 @@ class SubmissionForm(forms.Form):
         if "config" not in kinds:
             del self.fields["config"]
 
-    def clean_upload(self):
-        """The uploaded file; a request carrying several is refused, not silently cut to one."""
-        count = len(self.files.getlist("upload")) if hasattr(self.files, "getlist") else 0
-        if count > 1:
-            raise forms.ValidationError(f"{count} files were sent; send exactly one.")
-        return self.cleaned_data.get("upload")
+    def clean_config(self) -> str | None:
+        """The JSON text as typed (None when left empty); the service parses and judges it."""
+        text = self.cleaned_data.get("config") or ""
+        return text if text.removeprefix("\ufeff").strip() else None
 
-    def clean_config(self) -> dict | None:
-        """Parse the JSON text into an object (None when left empty)."""
-        text = self.cleaned_data.get("config", "").removeprefix("\ufeff").strip()
-        if not text:
-            return None
-        try:
-            return config_text_parse(text=text)
-        except ValueError as exc:
-            text = str(exc)
-            raise forms.ValidationError(f"{text[:1].upper()}{text[1:]}.") from None
+    def parts_sent(self, name: str) -> int:
+        """How many parts of a field the request carried (several files are the service's to refuse)."""
+        source = self.files if name == "upload" else self.data
+        return len(source.getlist(name)) if name in self.fields and hasattr(source, "getlist") else 0
 
-    def clean(self) -> dict:
-        """Require exactly one payload: a file or a config."""
-        data = super().clean()
-        has_file = bool(data.get("upload"))
-        has_config = data.get("config") is not None
-        if has_file and has_config:
-            raise forms.ValidationError("Give either a file or a configuration, not both.")
-        if not has_file and not has_config and not self.has_error("config"):
-            field = "upload" if "file" in self.kinds else "config"
-            needed = "file" if field == "upload" else "configuration"
-            self.add_error(field, f"This benchmark needs a {needed}.")
-        return data
+    def service_values(self) -> dict:
+        """The parsed values as submission_create and submission_input_check take them."""
+        data = self.cleaned_data
+        return {
+            "method_name": data.get("method_name", ""),
+            "description": data.get("description", ""),
+            "paper_url": data.get("paper_url", ""),
+            "code_url": data.get("code_url", ""),
+            "upload": data.get("upload") or None,
+            "config": data.get("config"),
+            "upload_parts": self.parts_sent("upload"),
+            "config_parts": self.parts_sent("config"),
+        }
 
 
 class SignUpForm(UserCreationForm):

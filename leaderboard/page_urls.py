@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from leaderboard.views import accounts, benchmarks, submissions, submit, verification
+from leaderboard.views import accounts, benchmarks, payloads, submissions, submit, verification
 from leaderboard.views.login import ThrottledLoginView
 
 urlpatterns = [
@@ -25,6 +25,9 @@ urlpatterns = [
         "submissions/<int:submission_id>/items.csv",
         submissions.submission_items_csv,
         name="submission-items-csv",
+    ),
+    path(
+        "submissions/<int:submission_id>/payload/", payloads.submission_payload, name="submission-payload"
     ),
     path(
         "submissions/<int:submission_id>/status.json", submissions.submission_status, name="submission-status"

@@ -216,7 +216,13 @@ CACHES = {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
         }
-    )
+    ),
+    # Rendered page fragments (the leaderboard rows), keyed by a digest of what they show: per process.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sparsebench-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 256},  # 100 rows: ~28 KiB with 3 metrics; some MiB a process
+    },
 }
 
 LOGGING = {

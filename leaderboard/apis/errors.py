@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from leaderboard.apis.outputs import QuotaSerializer
 from leaderboard.services.errors import (
     AccountUnverified,
     InvalidTransition,
@@ -23,20 +24,17 @@ from leaderboard.services.errors import (
 
 
 def quota_body(*, quota) -> dict:
-    """A QuotaStatus as a JSON dict."""
-    return {
-        "daily_limit": quota.daily_limit,
-        "daily_used": quota.daily_used,
-        "daily_remaining": quota.daily_remaining,
-        "total_limit": quota.total_limit,
-        "total_used": quota.total_used,
-        "total_remaining": quota.total_remaining,
-        "resets_at": quota.resets_at.isoformat() if quota.resets_at else None,
-    }
+    """A QuotaStatus as JSON, by the serializer that documents it (one source for its shape)."""
+    return dict(QuotaSerializer(quota).data)
 
 
 #: service field names -> the API form's names for the same field
 API_FIELD_NAMES = {"upload": "file"}
+
+
+def api_field_errors(*, field_errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The service's field errors under the API form's names (the service's "upload" is the API's "file")."""
+    return {API_FIELD_NAMES.get(name, name): list(messages) for name, messages in field_errors.items()}
 
 
 def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
@@ -54,8 +52,7 @@ def too_large_response(*, limit_bytes: int, size_bytes: int) -> Response:
 def service_error_response(*, error: ServiceError) -> Response:
     """The response for a service refusal: 400, 403, 409, 413, 429, or 507/503 (storage) with a clear body."""
     if isinstance(error, UploadRefused | SubmissionInputError):
-        # the service names the uploaded file "upload" (the portal form's field); the API's field is "file"
-        fields = {API_FIELD_NAMES.get(name, name): messages for name, messages in error.field_errors.items()}
+        fields = api_field_errors(field_errors=error.field_errors)
         summary = {"detail": error.summary} if isinstance(error, UploadRefused) else {}
         return Response({**summary, **fields}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(error, PayloadTooLarge):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.fields import SkipField
 
 from leaderboard.selectors import OFFSET_MAX
-from leaderboard.services.payloads import config_text_parse
+from leaderboard.services.submission_rules import DESCRIPTION_MAX, METHOD_NAME_MAX, URL_MAX
 
 #: Rows per request: the selector's ceiling; JSON pages default to 100 rows, the CSV export to the ceiling.
 PAGE_MAX = 1000
@@ -67,39 +68,56 @@ class SubmissionListQueryInput(serializers.Serializer):
     )
 
 
+def _text(help_text: str) -> serializers.CharField:
+    """An optional text field of the submission form (blank allowed; the service judges it)."""
+    return serializers.CharField(required=False, allow_blank=True, default="", help_text=help_text)
+
+
 class SubmissionCreateInput(serializers.Serializer):
-    """The multipart submission form: where, what, and a file or a JSON config (exactly one)."""
+    """The multipart submission form: where, what, and a file or a JSON config (exactly one).
+
+    It parses only (slugs, text, a file, booleans); the rules (limits, URL schemes, exactly one payload sent
+    once, extensions, the config's JSON) are the service's (leaderboard.services.submission_rules), and the
+    API answers with its field errors ("upload" named "file" here)."""
 
     benchmark = serializers.SlugField(max_length=64)
     phase = serializers.SlugField(max_length=64)
-    method_name = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
-    paper_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
-    code_url = serializers.URLField(required=False, allow_blank=True, default="", max_length=200)
-    file = serializers.FileField(required=False, allow_empty_file=False, use_url=False)
+    method_name = _text(f"required; at most {METHOD_NAME_MAX} characters")
+    description = _text(f"at most {DESCRIPTION_MAX} characters")
+    paper_url = _text(f"an http(s) URL of at most {URL_MAX} characters")
+    code_url = _text(f"an http(s) URL of at most {URL_MAX} characters")
+    file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
     config = serializers.CharField(
-        required=False, trim_whitespace=False, max_length=1_000_000, help_text="a JSON object, as text"
+        required=False, allow_blank=True, trim_whitespace=False, help_text="a JSON object, as text"
     )
     is_public = serializers.BooleanField(required=False, default=True)
     is_anonymous = serializers.BooleanField(required=False, default=False)
 
-    def validate_config(self, value: str) -> dict:
-        """Parse the config text; it must be a JSON object."""
-        try:
-            return config_text_parse(text=value)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from None
-
-    def validate(self, attrs: dict) -> dict:
-        """Exactly one of file and config, each sent at most once."""
+    def service_values(self) -> dict:
+        """The parsed values as submission_create and submission_input_check take them (after is_valid)."""
+        data = self.validated_data if not self.errors else self._fields_parsed()
         getlist = getattr(self.initial_data, "getlist", None)
-        for name in ("file", "config"):
-            count = len(getlist(name)) if getlist is not None else 0
-            if count > 1:
-                raise serializers.ValidationError({name: [f"sent {count} times; send exactly one"]})
-        has_file, has_config = attrs.get("file") is not None, attrs.get("config") is not None
-        if has_file and has_config:
-            raise serializers.ValidationError({"file": ["send either a file or a config, not both"]})
-        if not has_file and not has_config:
-            raise serializers.ValidationError({"file": ["send a file or a config (JSON text)"]})
-        return attrs
+        parts = {name: len(getlist(name)) if getlist is not None else 0 for name in ("file", "config")}
+        config = data.get("config")
+        return {
+            "method_name": data.get("method_name", ""),
+            "description": data.get("description", ""),
+            "paper_url": data.get("paper_url", ""),
+            "code_url": data.get("code_url", ""),
+            "upload": data.get("file"),
+            "config": config if config and config.removeprefix("\ufeff").strip() else None,
+            "upload_parts": parts["file"],
+            "config_parts": parts["config"],
+        }
+
+    def _fields_parsed(self) -> dict:
+        """Each field that parses on its own, when another did not (so the service judges the rest)."""
+        values = {}
+        for name, field in self.fields.items():
+            if name in self.errors:
+                continue
+            try:
+                values[name] = field.run_validation(field.get_value(self.initial_data))
+            except (serializers.ValidationError, SkipField):
+                continue
+        return values

@@ -15,7 +15,13 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from leaderboard import selectors, services
-from leaderboard.apis.errors import too_large_response
+from leaderboard.apis.error_outputs import (
+    AccountUnverifiedSerializer,
+    QuotaExceededSerializer,
+    StorageUnavailableSerializer,
+    TooLargeSerializer,
+)
+from leaderboard.apis.errors import api_field_errors, too_large_response
 from leaderboard.apis.inputs import SubmissionCreateInput, SubmissionListQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve
 from leaderboard.apis.outputs import (
@@ -27,6 +33,8 @@ from leaderboard.apis.outputs import (
 )
 from leaderboard.apis.throttles import SubmitRateThrottle
 from leaderboard.selectors import OFFSET_MAX
+from leaderboard.services.submission_rules import submission_input_check
+from leaderboard.services.submissions import submission_upload_limit
 
 #: What only the owner and staff see of a submission; others see a public entry without them.
 INSIDER_FIELDS = (
@@ -112,12 +120,21 @@ class SubmissionCollectionView(APIView):
             201: SubmissionDetailSerializer,
             400: OpenApiResponse(description="missing or malformed fields, one message list per field"),
             403: OpenApiResponse(
-                description="the phase is closed, or the account's e-mail address is not verified yet "
-                '(code "account_unverified"; nothing stored, no quota used)'
+                response=AccountUnverifiedSerializer,
+                description="the phase is closed (detail only), or the account's e-mail address is not "
+                'verified yet (code "account_unverified"; nothing stored, no quota used)',
             ),
             404: OpenApiResponse(description="no such benchmark or phase"),
-            413: OpenApiResponse(description="the file exceeds the phase's upload limit; nothing stored"),
-            429: OpenApiResponse(description="quota used up (the body holds the quota) or throttled"),
+            413: OpenApiResponse(
+                response=TooLargeSerializer,
+                description="the file exceeds the phase's upload limit; nothing stored",
+            ),
+            429: OpenApiResponse(
+                response=QuotaExceededSerializer,
+                description="quota used up (the body holds the quota) or throttled (detail only)",
+            ),
+            503: OpenApiResponse(response=StorageUnavailableSerializer, description="storage unavailable"),
+            507: OpenApiResponse(response=StorageUnavailableSerializer, description="storage full"),
         },
     )
     def post(self, request):
@@ -125,25 +142,23 @@ class SubmissionCollectionView(APIView):
         form = SubmissionCreateInput(data=request.data)
         valid = form.is_valid()
         bench_slug, phase_slug = request.data.get("benchmark"), request.data.get("phase")
+        phase = None
         if isinstance(bench_slug, str) and isinstance(phase_slug, str) and bench_slug and phase_slug:
             phase = phase_resolve(benchmark=benchmark_resolve(slug=bench_slug), slug=phase_slug)
-            upload = request.data.get("file")
-            if upload is not None and hasattr(upload, "size") and upload.size > phase.max_upload_bytes:
-                return too_large_response(limit_bytes=phase.max_upload_bytes, size_bytes=upload.size)
-        if not valid:
-            return Response(form.errors, status=status.HTTP_400_BAD_REQUEST)
+            upload, limit = request.data.get("file"), submission_upload_limit(phase=phase)
+            if upload is not None and hasattr(upload, "size") and upload.size > limit:
+                return too_large_response(limit_bytes=limit, size_bytes=upload.size)
+        if not valid:  # a value that does not parse: with the service's word on the others
+            _, problems = submission_input_check(phase=phase, **form.service_values())
+            body = {**api_field_errors(field_errors=problems), **form.errors}
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         data = form.validated_data
         submission = services.submission_create(
             owner=request.user,
             phase=phase,
-            method_name=data["method_name"],
-            description=data["description"],
-            paper_url=data["paper_url"],
-            code_url=data["code_url"],
-            upload=data.get("file"),
-            config=data.get("config"),
             is_public=data["is_public"],
             is_anonymous=data["is_anonymous"],
+            **form.service_values(),
         )
         response = Response(submission_body(submission=submission, viewer=request.user), status=201)
         response["Location"] = f"/api/v1/submissions/{submission.pk}/"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
-from html import escape as esc
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,8 +10,6 @@ from django.core.validators import slug_re
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
 from leaderboard import selectors
 from leaderboard.entry_urls import entry_path_template
@@ -24,11 +21,10 @@ from leaderboard.views.display import (
     sort_direction_parse,
     sort_headers,
 )
+from leaderboard.views.fragments import rows_fragment_key
 
 HOME_TOP = 3
 PAGE_SIZE = 100
-BASELINE_TAG = '<span class="tag">baseline</span>'
-REFERENCE_TAG = '<span class="tag reference" title="a trivial reference, not ranked">reference</span>'
 POINT_FIELDS = tuple(field.name for field in fields(selectors.ParetoPoint))
 
 
@@ -138,38 +134,20 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
     }
 
 
-def leaderboard_row_html(*, row: Any, cells: list[Any], entry_url: str) -> SafeString:
-    """One leaderboard table row, the method linked to its entry page; values escaped, no template lookups."""
-    name = f'<a class="entry" href="{esc(entry_url)}">{esc(row.method_name)}</a>'
-    extras = REFERENCE_TAG if row.is_reference else BASELINE_TAG if row.is_baseline else ""
-    for label, url in (("paper", row.paper_url), ("code", row.code_url)):
-        if url:
-            extras += f' <a class="small" href="{esc(url)}" rel="nofollow noopener">{label}</a>'
-    tds = ""
-    for cell in cells:
-        css = "num na" if cell.is_na else "num"
-        title = f' title="{esc(cell.note)}"' if cell.note else ""
-        tds += f'<td class="{css}"{title}>{esc(cell.text)}</td>'
-    day = timezone.localtime(row.submitted_at).strftime("%Y-%m-%d")
-    css = "reference" if row.is_reference else "baseline" if row.is_baseline else ""
-    rank = "–" if row.rank is None else str(int(row.rank))
-    return mark_safe(  # noqa: S308 - every interpolated value above is escaped
-        f'<tr class="{css}"><td>{rank}</td><td>{name} {extras}</td><td>{esc(row.submitter)}</td>'
-        f'{tds}<td class="small">{day}</td></tr>\n'
-    )
-
-
 def leaderboard_table_rows(
     *, rows: list[Any], metrics: list[Any], intervals: dict[str, tuple[str, str]] | None = None
 ) -> list[dict[str, Any]]:
-    """The page's rows with their metric cells (intervals beside their metric) and pre-rendered table row."""
-    table = []
+    """The page's rows with their metric cells (intervals beside their metric) and entry page address,
+    as templates/leaderboard/rows.html renders them."""
     entry_path = entry_path_template()
-    for row in rows:
-        cells = metric_cells(metrics=metrics, values=row.metrics, intervals=intervals)
-        html = leaderboard_row_html(row=row, cells=cells, entry_url=entry_path.format(row.submission_id))
-        table.append({"row": row, "cells": cells, "html": html})
-    return table
+    return [
+        {
+            "row": row,
+            "cells": metric_cells(metrics=metrics, values=row.metrics, intervals=intervals),
+            "url": entry_path.format(row.submission_id),
+        }
+        for row in rows
+    ]
 
 
 def description_split(*, text: str) -> tuple[str, str]:
@@ -240,6 +218,9 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
             metrics=columns, base_query=base_query, order_by=page.order_by, descending=page.descending
         ),
         "rows": leaderboard_table_rows(rows=page.rows, metrics=columns, intervals=intervals),
+        "rows_key": rows_fragment_key(
+            rows=page.rows, columns=columns, intervals=intervals, entry_path=entry_path_template()
+        ),
         "has_intervals": any(m.name in intervals for m in columns),
         "detail_count": sum(1 for m in folded if m.detail),
         "details_shown": details,

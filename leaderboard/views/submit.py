@@ -24,6 +24,7 @@ from leaderboard.services.errors import (
     SubmissionInputError,
     UploadRefused,
 )
+from leaderboard.services.submission_rules import submission_input_check
 from leaderboard.views.benchmarks import benchmark_phase_choose, phases_visible
 
 
@@ -51,6 +52,17 @@ REFUSALS = (
 )  # fmt: skip
 
 
+def field_errors_apply(*, form: SubmissionForm, field_errors: dict[str, list[str]]) -> None:
+    """Show the service's field errors on the form's fields, as the service wrote them (a field the form
+    lacks: a form-wide message naming it); a field the form already refused keeps its own message."""
+    for field, problems in field_errors.items():
+        target = field if field in form.fields else None
+        if target is not None and form.has_error(target):
+            continue
+        for problem in problems:
+            form.add_error(target, problem if target else f"{field}: {problem}")
+
+
 def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
     """Turn a service refusal into form errors: per field when it names one, else a form-wide message."""
     if isinstance(error, AccountUnverified):
@@ -59,10 +71,7 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
     elif isinstance(error, UploadRefused):
         form.add_error(None, f"{error.summary[0].upper()}{error.summary[1:]}.")
     if isinstance(error, SubmissionInputError):
-        for field, problems in error.field_errors.items():
-            target = field if field in form.fields else None
-            for problem in problems:
-                form.add_error(target, problem if target else f"{field}: {problem}")
+        field_errors_apply(form=form, field_errors=error.field_errors)
     elif isinstance(error, PayloadTooLarge):
         message = (
             f"The file is {filesizeformat(error.size_bytes)}; this phase accepts at most "
@@ -102,20 +111,18 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
     refused_status = 400
     if request.method == "POST":
         form = SubmissionForm(request.POST, request.FILES, kinds=kinds, extensions=extensions)
-        if form.is_valid():
+        if not form.is_valid():  # a value that does not parse: with the service's word on the others
+            _, problems = submission_input_check(phase=phase, **form.service_values())
+            field_errors_apply(form=form, field_errors=problems)
+        else:
             data = form.cleaned_data
             try:
                 submission = submission_create(
                     owner=request.user,
                     phase=phase,
-                    method_name=data["method_name"],
-                    description=data["description"],
-                    paper_url=data["paper_url"],
-                    code_url=data["code_url"],
-                    upload=data.get("upload") or None,
-                    config=data.get("config"),
                     is_public=data["is_public"],
                     is_anonymous=data["is_anonymous"],
+                    **form.service_values(),
                 )
             except REFUSALS as error:
                 submission_errors_apply(form=form, error=error)

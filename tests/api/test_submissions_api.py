@@ -238,7 +238,7 @@ def test_submission_create_with_two_file_parts_is_400_and_stores_nothing(clients
     form = _form(config=None, file=[_answers([3, 1, 4, 1]), _answers([1, 1, 1, 1], name="b.json")])
     response = clients["owner"].post(URL, form, format="multipart")
     assert response.status_code == 400
-    assert response.json() == {"file": ["sent 2 times; send exactly one"]}
+    assert response.json() == {"file": ["2 files were sent; send exactly one"]}
     assert not Submission.objects.exists() and not _stored_files(private_roots / "submissions")
 
 
