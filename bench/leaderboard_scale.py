@@ -151,6 +151,14 @@ def child(*, rows: int, publish: int, requests: int) -> dict:
             status = response.status_code
         timing = timing_summary(samples=samples, status=status)
         reads[label] = [timing.median_ms, timing.p95_ms, status]
+    page = read_urls(rows)[5][1]
+    with CaptureQueriesContext(connection) as captured:
+        start = time.perf_counter()
+        client.get(page)
+        page_ms = (time.perf_counter() - start) * 1000
+    page_queries = sorted(
+        ((float(q["time"]) * 1000, q["sql"][:160]) for q in captured.captured_queries), reverse=True
+    )
     publish_sorted, sync_sorted = sorted(publish_ms), sorted(sync_ms)
     return {
         "vendor": connection.vendor,
@@ -161,6 +169,7 @@ def child(*, rows: int, publish: int, requests: int) -> dict:
         "sync": [statistics.median(sync_ms), sync_sorted[-1], queries],
         "reads": reads,
         "hide": [hide_ms, unhide_ms],
+        "page_split": [page_ms, sum(ms for ms, _ in page_queries), page_queries[:4]],
     }
 
 
@@ -206,6 +215,12 @@ def table_print(results: list[dict]) -> None:
         print(f"{name} hide a frontier entry (frontier recomputed), once | {hide:.1f} | | n/a |")
         print(f"{name} unhide it (an insert), once | {unhide:.1f} | | n/a |")
         print(f"{name} full rebuild (both splits, once) | {r['rebuild_s'] * 1000:.0f} | | n/a |")
+    for r in results:
+        total, sql, slowest = r["page_split"]
+        head = f"{r['vendor']} {r['rows']:,}: one page request {total:.1f} ms"
+        print(f"\n{head}, of which SQL {sql:.1f} ms; slowest:")
+        for ms, text in slowest:
+            print(f"  {ms:6.1f} ms  {text}")
 
 
 def main() -> int:
