@@ -152,6 +152,9 @@ GOLDEN = {
         "private": (14.7297, 17.1866, 0.6897, 0.3425, 0.1656, 0.0556, 0.6976, 0.9632, 0.0269),
     },
 }
+#: The hull-sweep's discrete choices (hull voxels, best depth plane) follow the CPU's float rounding: a CI
+#: machine without AVX-512 gave PSNR 18.4350 where the development machine gives 18.4342.
+TOLERANCE = {"hull-sweep": 3e-3}
 
 
 def test_baselines_validate_and_score_their_golden_values(small_bench, built, tmp_path):
@@ -163,7 +166,7 @@ def test_baselines_validate_and_score_their_golden_values(small_bench, built, tm
         report = small_bench.score(payload, built / "hidden")
         for half, expected in GOLDEN[baseline.name].items():
             got = tuple(report.splits[half].metrics[k] for k in keys)
-            assert got == pytest.approx(expected, abs=3e-4), (baseline.name, half)
+            assert got == pytest.approx(expected, abs=TOLERANCE.get(baseline.name, 3e-4)), (baseline.name, half)
             for key in keys:
                 metrics = report.splits[half].metrics
                 assert metrics[f"{key}_lo"] <= metrics[key] <= metrics[f"{key}_hi"], (baseline.name, key)
