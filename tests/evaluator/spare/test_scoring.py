@@ -166,7 +166,8 @@ def test_baselines_validate_and_score_their_golden_values(small_bench, built, tm
         report = small_bench.score(payload, built / "hidden")
         for half, expected in GOLDEN[baseline.name].items():
             got = tuple(report.splits[half].metrics[k] for k in keys)
-            assert got == pytest.approx(expected, abs=TOLERANCE.get(baseline.name, 3e-4)), (baseline.name, half)
+            tolerance = TOLERANCE.get(baseline.name, 3e-4)
+            assert got == pytest.approx(expected, abs=tolerance), (baseline.name, half)
             for key in keys:
                 metrics = report.splits[half].metrics
                 assert metrics[f"{key}_lo"] <= metrics[key] <= metrics[f"{key}_hi"], (baseline.name, key)
