@@ -29,8 +29,9 @@ class WiredConfig:
     `vt_gain` their output scale,
     `gate_strength` the logit of the flag head on tokens after "VAR" (and on the sink).
     `cwe_beta` is the common-word pick's inverse temperature on the list's word histogram (a word's
-    logit is cwe_beta * count / list length), `cwe_exclude` how far a word already written is pushed down,
-    `cwe_gain` the pick's output scale (above the induction heads', which match the answer's "n." lines).
+    logit is about cwe_beta * count / (list length + 3000)), `cwe_exclude` how far a word already written is pushed down,
+    `cwe_seen` the pick's logit per unit of a word's `seen` flag (1 on its first occurrence, lower on
+    each later one), `cwe_gain` the pick's output scale (above the induction heads', which match the answer's "n." lines).
     """
 
     n_layers: int = 4
@@ -56,6 +57,8 @@ class WiredConfig:
     cwe_beta: float = 200.0
     cwe_exclude: float = 200.0
     cwe_gain: float = 4.0
+    cwe_seen: float = 80.0
+    cwe_wrote_beta: float = 300.0
     seed: int = 20250413
 
     def __post_init__(self) -> None:
@@ -85,10 +88,10 @@ class WiredConfig:
         if max(len(self.vt_phase_drop), len(self.vt_first_drop)) >= self.vt_slots:
             raise ValueError(f"vt_phase_drop needs fewer than vt_slots = {self.vt_slots} entries")
         scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength,
-                  self.cwe_beta, self.cwe_exclude, self.cwe_gain)
+                  self.cwe_beta, self.cwe_exclude, self.cwe_gain, self.cwe_seen, self.cwe_wrote_beta)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
-                             f" vt_beta, vt_gain, gate_strength, cwe_beta, cwe_exclude, cwe_gain = {scales}")
+                             f" vt_beta, vt_gain, gate_strength, cwe_beta, cwe_exclude, cwe_gain, cwe_seen, cwe_wrote_beta = {scales}")
 
     @property
     def n_back(self) -> int:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from .config import N_FEATURES, N_FLAGS, WiredConfig
 
-#: Residual flags of the common-word heads: [after "</context>", the CWE gate is open].
-N_CWE_FLAGS = 2
+#: Residual flags of the common-word heads: [after "</context>", the CWE gate is open, seen].
+N_CWE_FLAGS = 3
 
 #: Decoy query roles cycled into free query heads: the usual shapes of real models' heads.
 DECOYS = ("sink", "vertical", "local", "slash", "wide")
@@ -26,8 +26,8 @@ class HeadRole:
     gate: attend the tokens right after "VAR" (else the sink); write 1 (else 0) into flag 0.
     vt: the chain lookup (chain.py) of the reply's later lines (arg 0) or of its first line, after the
     queried value (arg 1); writes the attended value into the answer slot.
-    cwe_flag (arg 0: after the context, 1: the CWE gate), cwe_count, cwe_wrote, cwe_pick: the common-word
-    heads of aggregate.py.
+    cwe_flag (arg 0: after the context, 1: the CWE gate), cwe_count, cwe_wrote, cwe_self, cwe_pick: the
+    common-word heads of aggregate.py.
     Every other kind writes into the decoy slot.
     """
 
@@ -102,14 +102,15 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
     g, kv = config.group, config.n_kv_heads
     if layer == 0:
         copies = [HeadRole(kind="offset", arg=d) for d in range(1, config.n_prev + 1)]
-        flags = [HeadRole(kind="cwe_flag", arg=0), HeadRole(kind="cwe_flag", arg=1)]
+        flags = [HeadRole(kind="cwe_flag", arg=1), HeadRole(kind="cwe_self")]
         heads = _fill(roles=copies + [HeadRole(kind="local")] + flags, count=config.n_heads)
         return tuple(KeyRole(kind="token") for _ in range(kv)), tuple(heads)
     if layer == 1:
         keys = [KeyRole(kind="ngram", arg=1), KeyRole(kind="ngram", arg=3)]
         keys += [KeyRole(kind="token") for _ in range(kv - 2)]
         later = [HeadRole(kind="offset", arg=d) for d in range(config.n_prev + 1, config.n_back + 1)]
-        extra = [[HeadRole(kind="gate")] + later, [HeadRole(kind="far", arg=config.far_offset)]]
+        extra = [[HeadRole(kind="gate")] + later + [HeadRole(kind="cwe_flag", arg=0)],
+                 [HeadRole(kind="far", arg=config.far_offset)]]
         heads = []
         for group, key in enumerate(keys):
             first = [HeadRole(kind="induct", arg=key.arg - 1)] if key.kind == "ngram" else []

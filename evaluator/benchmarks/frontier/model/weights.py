@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import torch
 
 from ..tokenizer import WordTokenizer
-from .aggregate import CweParts, cwe_parts, flag_output, flag_query, list_key, list_output, list_query
+from .aggregate import CweParts, cwe_parts, flag_output, flag_query, list_key, list_output, list_query, \
+    quiet_in_cwe, self_output, self_query
 from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
@@ -89,6 +90,9 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
     if role.kind == "cwe_flag":
         b = flag_query(parts=cwe, config=config, which=("after", "gate")[role.arg], token_proj=parts.proj[0])
         return w, b * math.sqrt(d)
+    if role.kind == "cwe_self":
+        w, b = self_query(parts=cwe, config=config, layout=layout, token_proj=parts.proj[0])
+        return w * math.sqrt(d), b * math.sqrt(d)
     if role.kind.startswith("cwe_"):
         w, b = list_query(parts=cwe, config=config, layout=layout, kind=role.kind)
         return w * math.sqrt(d), b * math.sqrt(d)
@@ -105,6 +109,7 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
     elif role.kind == "induct":
         for o in range(config.ngram):
             w[layout.token_slot(back=role.arg + o), content] = config.retrieval_beta * parts.proj[o].T
+        quiet_in_cwe(w=w, config=config, layout=layout)
     elif role.kind == "gate":
         b[content], b[r] = gate_query(parts=parts, config=config)
     elif role.kind == "vt":
@@ -144,6 +149,8 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
     content = slice(d - e, d)
     if role.kind == "cwe_flag":
         return flag_output(parts=cwe, config=config, layout=layout, which=("after", "gate")[role.arg])
+    if role.kind == "cwe_self":
+        return self_output(config=config, layout=layout)
     if role.kind.startswith("cwe_"):
         return list_output(config=config, layout=layout, kind=role.kind)
     o = torch.zeros(d, layout.d_model)
@@ -175,6 +182,8 @@ def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: Ch
         bk.append(b)
         v = torch.zeros(d_model, d)
         v[layout.slot(name="far") if key.kind == "vt" else layout.token_slot(back=0), content] = torch.eye(e)
+        if key.kind == "token":
+            v[layout.slot(name="feat").start, 0] = 1.0  # is-<bos>: the self-count reads its sink's weight
         wv.append(v)
     for role in heads:
         w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, d_model=d_model)
