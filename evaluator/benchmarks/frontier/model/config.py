@@ -17,8 +17,8 @@ class WiredConfig:
     A head's dimensions are [rotary | features | content]: the first `rotary_dim` are rotated by RoPE
     and carry positions, the next two flag sinks and breaks, the last `d_emb` carry token embeddings.
     Layer 1 copies the `n_prev` previous tokens into each position; layer 2 matches `ngram`-token
-    contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back and flags VAR statements;
-    layer 3 is the chain lookup of variable tracking (`vt_slots`-token windows, the token `far_offset`
+    contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back, flags VAR statements and
+    reads the number of the current chapter; layer 3 is the story lookup and the chain lookup of variable tracking (`vt_slots`-token windows, the token `far_offset`
     back as value).
     `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller spreads
     more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
@@ -28,6 +28,10 @@ class WiredConfig:
     writes letter i + 1 of a name (its line's start i tokens back; `vt_first_drop` on the first line),
     `vt_gain` their output scale,
     `gate_strength` the logit of the flag head on tokens after "VAR" (and on the sink).
+    Story retrieval (chapters.py): `chapter_strength` is the chapter head's logit on the token after a
+    ":", `chapter_recency` the amplitude of its recency bias per slow frequency, `story_beta` the story
+    lookup's inverse temperature per matching unit (chapter code slot, role), `story_sink` its sink
+    logit (dropped by a kind word), `story_gain` its output scale.
     """
 
     n_layers: int = 3
@@ -50,6 +54,11 @@ class WiredConfig:
     vt_first_drop: tuple[float, ...] = (40.0, 40.0, 36.0)
     vt_gain: float = 2.0
     gate_strength: float = 20.0
+    chapter_strength: float = 90.0
+    chapter_recency: float = 40.0
+    story_beta: float = 8.0
+    story_sink: float = 60.0
+    story_gain: float = 4.0
     seed: int = 20250413
 
     def __post_init__(self) -> None:
@@ -75,10 +84,13 @@ class WiredConfig:
                              f"{self.far_offset}")
         if max(len(self.vt_phase_drop), len(self.vt_first_drop)) >= self.vt_slots:
             raise ValueError(f"vt_phase_drop needs fewer than vt_slots = {self.vt_slots} entries")
-        scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength)
+        scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength,
+                  self.chapter_strength, self.chapter_recency, self.story_beta, self.story_sink,
+                  self.story_gain)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
-                             f" vt_beta, vt_gain, gate_strength = {scales}")
+                             f" vt_beta, vt_gain, gate_strength, chapter_strength, chapter_recency, "
+                             f"story_beta, story_sink, story_gain = {scales}")
 
     @property
     def n_back(self) -> int:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .chapters import CODE_WIDTH, KIND_WORDS, ROLES
 from .config import N_FEATURES, N_FLAGS, WiredConfig
 
 #: Decoy query roles cycled into free query heads: the usual shapes of real models' heads.
 DECOYS = ("sink", "vertical", "local", "slash", "wide")
 #: The fixed offset of the slash decoys (a diagonal line of attention this many tokens back).
 SLASH_OFFSET = 64
+#: Residual slots of the story heads (after the others, so that those keep their places), and the widths
+#: of the slots that are not one token embedding wide.
+_STORY_SLOTS = ["chap", "kind", "role"]
+_WIDTHS = {"feat": N_FEATURES, "flags": N_FLAGS, "chap": CODE_WIDTH, "kind": len(KIND_WORDS), "role": len(ROLES)}
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,9 @@ class HeadRole:
     gate: attend the tokens right after "VAR" (else the sink); write 1 (else 0) into flag 0.
     vt: the chain lookup (chain.py) of the reply's later lines (arg 0) or of its first line, after the
     queried value (arg 1); writes the attended value into the answer slot.
+    chapter: attend the most recent token after a ":" (chapters.py); write its value's chapter code into
+    slot chap and its kind-word match into slot kind.
+    story: the story lookup (chapters.py); writes the attended token into the answer slot.
     Every other kind writes into the decoy slot.
     """
 
@@ -32,8 +40,9 @@ class HeadRole:
 
 @dataclass(frozen=True)
 class KeyRole:
-    """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back), or
-    vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot)."""
+    """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back; the
+    one ending 1 back also carries the chapter code in its value), vt (key = the window of the token and
+    the `vt_slots - 1` before it, value = the far slot), or story (key = chapters.story_key)."""
 
     kind: str
     arg: int = 0
@@ -41,20 +50,22 @@ class KeyRole:
 
 @dataclass(frozen=True)
 class ResidualLayout:
-    """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags."""
+    """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags,
+    chap (chapter code), kind (kind-word match), role (token roles)."""
 
     d_emb: int
     n_prev: int
 
     def slot(self, *, name: str) -> slice:
-        """The slice of slot `name` ("tok", "feat", "prev<k>", "far", "out", "decoy" or "flags")."""
+        """The slice of slot `name` ("tok", "feat", "prev<k>", "far", "out", "decoy", "flags", "chap",
+        "kind" or "role")."""
         names = ["tok", "feat"] + [f"prev{k}" for k in range(1, self.n_prev + 1)] + ["far", "out", "decoy",
-                                                                                     "flags"]
+                                                                                     "flags"] + _STORY_SLOTS
         if name not in names:
             raise ValueError(f"unknown residual slot {name!r}; slots: {names}")
         start = 0
         for current in names:
-            width = {"feat": N_FEATURES, "flags": N_FLAGS}.get(current, self.d_emb)
+            width = _WIDTHS.get(current, self.d_emb)
             if current == name:
                 return slice(start, start + width)
             start += width
@@ -67,7 +78,7 @@ class ResidualLayout:
     @property
     def d_model(self) -> int:
         """Width of the residual stream."""
-        return (self.n_prev + 4) * self.d_emb + N_FEATURES + N_FLAGS
+        return (self.n_prev + 4) * self.d_emb + sum(_WIDTHS.values())
 
 
 def _fill(*, roles: list[HeadRole], count: int, start: int = 0) -> list[HeadRole]:
@@ -92,7 +103,8 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
         keys = [KeyRole(kind="ngram", arg=1), KeyRole(kind="ngram", arg=3)]
         keys += [KeyRole(kind="token") for _ in range(kv - 2)]
         later = [HeadRole(kind="offset", arg=d) for d in range(config.n_prev + 1, config.n_back + 1)]
-        extra = [[HeadRole(kind="gate")] + later, [HeadRole(kind="far", arg=config.far_offset)]]
+        extra = [[HeadRole(kind="gate")] + later + [HeadRole(kind="chapter")],
+                 [HeadRole(kind="far", arg=config.far_offset)]]
         heads = []
         for group, key in enumerate(keys):
             first = [HeadRole(kind="induct", arg=key.arg - 1)] if key.kind == "ngram" else []
@@ -100,9 +112,10 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
             heads += _fill(roles=first, count=g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
     if layer == 2:
-        keys = [KeyRole(kind="vt")] + [KeyRole(kind="token") for _ in range(kv - 1)]
+        keys = [KeyRole(kind="vt"), KeyRole(kind="story")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = _fill(roles=[HeadRole(kind="vt", arg=0), HeadRole(kind="vt", arg=1)], count=g)
         for group in range(1, kv):
-            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 1)
+            first = heads + ([HeadRole(kind="story")] if group == 1 else [])
+            heads = _fill(roles=first, count=(group + 1) * g, start=2 * group + 1)
         return tuple(keys), tuple(heads)
     raise ValueError(f"layer must be 0, 1 or 2, got {layer}")
