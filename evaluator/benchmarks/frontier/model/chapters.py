@@ -41,10 +41,13 @@ PURCHASE_VERBS = ("bought", "for", "sell", "purchased", "took")
 #: it could (0.22) both between a reply's cue (up to 7 back) and the one before (10 or more further) and
 #: between the last chapter marker (up to 200 back) and the one before it (125 or more further).
 RECENCY_WEIGHTS = (0.012, 0.0, 0.02, 0.088, 0.106, 0.049, 0.078, 0.0, 0.0, 0.0, 1.224, 5.0, 5.0, 5.0, 5.0, 5.0)
-#: Content dimensions of the story key: code, roles, three "bought" marks, then the previous token.
+#: Content dimensions of the story key: code, roles (an item word's also counts its purchase context),
+#: then the previous token.
 _ROLE0 = CODE_WIDTH
-_BUY0 = _ROLE0 + len(ROLES)
-_PREV0 = _BUY0 + 3
+_PREV0 = _ROLE0 + len(ROLES)
+#: The story query's weight on a place or a person (per `story_beta`), against at most 3 for the
+#: adjective of a bought item that the answer's first word also asks for.
+_NAME_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
@@ -140,10 +143,10 @@ def story_key(*, parts: StoryParts, layout, d_model: int, d_emb: int) -> torch.T
     """[d_model, d_emb]: the key content of the story lookup (see the module docstring)."""
     w = torch.zeros(d_model, d_emb)
     w[layout.slot(name="chap"), :CODE_WIDTH] = torch.eye(CODE_WIDTH)
-    w[layout.slot(name="role"), _ROLE0:_BUY0] = torch.eye(len(ROLES))
+    w[layout.slot(name="role"), _ROLE0:_PREV0] = torch.eye(len(ROLES))
     for word in range(3):  # the item's word `word`: "the" word + 1 back, the verb word + 2 back
-        w[layout.token_slot(back=word + 1), _BUY0 + word] = parts.the
-        w[layout.token_slot(back=word + 2), _BUY0 + word] = parts.verbs
+        w[layout.token_slot(back=word + 1), _ROLE0 + 2 + word] = parts.the
+        w[layout.token_slot(back=word + 2), _ROLE0 + 2 + word] = parts.verbs
     w[layout.token_slot(back=1), _PREV0:] = parts.prev_proj.T
     return w
 
@@ -155,14 +158,13 @@ def story_query(*, parts: StoryParts, config: WiredConfig, layout, d_model: int)
     c = r + 2  # content starts after the rotary part and the two features
     w, b = torch.zeros(d_model, d), torch.zeros(d)
     beta = config.story_beta
-    w[layout.slot(name="chap"), c:c + CODE_WIDTH] = beta * torch.eye(CODE_WIDTH)
+    w[layout.slot(name="chap"), c:c + CODE_WIDTH] = config.story_code_beta * torch.eye(CODE_WIDTH)
     kind = layout.slot(name="kind")
     place, person, item = kind.start, kind.start + 1, kind.start + 2
-    w[place, c + _ROLE0] = 2 * beta
-    w[person, c + _ROLE0 + 1] = 2 * beta
+    w[place, c + _ROLE0] = _NAME_WEIGHT * beta
+    w[person, c + _ROLE0 + 1] = _NAME_WEIGHT * beta
     for word in range(3):
         w[item, c + _ROLE0 + 2 + word] = beta
-        w[item, c + _BUY0 + word] = beta
         w[layout.token_slot(back=word), c + _ROLE0 + 2 + word] = beta * parts.dot  # the word's place
     keep = torch.eye(config.d_emb) - torch.outer(parts.dot, parts.dot)
     w[layout.token_slot(back=0), c + _PREV0:] = beta * keep @ parts.prev_proj.T

@@ -30,7 +30,8 @@ class WiredConfig:
     `gate_strength` the logit of the flag head on tokens after "VAR" (and on the sink).
     Story retrieval (chapters.py): `chapter_strength` is the chapter head's logit on the token after a
     ":", `chapter_recency` the amplitude of its recency bias per slow frequency, `story_beta` the story
-    lookup's inverse temperature per matching unit (chapter code slot, role), `story_sink` its sink
+    lookup's inverse temperature per unit of role, `story_code_beta` per matching slot of the chapter
+    number (a chapter sharing digits is a partial match), `story_sink` its sink
     logit (dropped by a kind word), `story_gain` its output scale.
     """
 
@@ -57,7 +58,8 @@ class WiredConfig:
     chapter_strength: float = 90.0
     chapter_recency: float = 40.0
     story_beta: float = 8.0
-    story_sink: float = 60.0
+    story_code_beta: float = 24.0
+    story_sink: float = 120.0
     story_gain: float = 4.0
     seed: int = 20250413
 
@@ -85,12 +87,12 @@ class WiredConfig:
         if max(len(self.vt_phase_drop), len(self.vt_first_drop)) >= self.vt_slots:
             raise ValueError(f"vt_phase_drop needs fewer than vt_slots = {self.vt_slots} entries")
         scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength,
-                  self.chapter_strength, self.chapter_recency, self.story_beta, self.story_sink,
+                  self.chapter_strength, self.chapter_recency, self.story_beta, self.story_code_beta, self.story_sink,
                   self.story_gain)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
                              f" vt_beta, vt_gain, gate_strength, chapter_strength, chapter_recency, "
-                             f"story_beta, story_sink, story_gain = {scales}")
+                             f"story_beta, story_code_beta, story_sink, story_gain = {scales}")
 
     @property
     def n_back(self) -> int:
