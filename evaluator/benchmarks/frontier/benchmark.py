@@ -71,9 +71,11 @@ def _readme() -> str:
 class FrontierBenchmark(Benchmark):
     """Sparse attention methods run inside the wired model on hidden-seed long-context tasks."""
 
-    def __init__(self, *, samples: int | None = None, lengths: tuple[int, ...] | None = None) -> None:
-        """`samples` and `lengths` override every phase's (tests and timing scripts only)."""
-        self.samples, self.lengths = samples, lengths
+    def __init__(self, *, samples: int | None = None, lengths: tuple[int, ...] | None = None,
+                 tasks: tuple[str, ...] = SUPPORTED_TASKS) -> None:
+        """`samples`, `lengths` and `tasks` (scored tasks run) override every phase's (tests and timing
+        scripts only)."""
+        self.samples, self.lengths, self.tasks = samples, lengths, tasks
         self.spec = frontier_spec()
 
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
@@ -123,6 +125,7 @@ class FrontierBenchmark(Benchmark):
         run = phase_run(
             model=frontier_model(), submission=submission, plan=plan, seeds=seeds, progress=progress,
             samples=self.samples, time_limit_s=payload.time_limit_s or self.spec.soft_time_limit_s,
+            tasks=self.tasks,
         )
         target_check(submission=submission, run=run)
         count = plan.samples if self.samples is None else self.samples
