@@ -92,7 +92,8 @@ def phase_run(
 
 def _length_run(
     *, model: WiredModel, submission: FrontierSubmission, length: int, seeds: dict[str, int], count: int,
-    run: PhaseRun, sandboxed: SandboxedMethod | None, progress: ProgressFn, total: int, tasks: tuple[str, ...],
+    run: PhaseRun, sandboxed: SandboxedMethod | None, progress: ProgressFn, total: int,
+    tasks: tuple[str, ...],
 ) -> None:
     """Every task's samples at ``length``: a target sparsity's budget chosen per (task, length)
     on the q, k, v of that task's sample 0 (prompts of different tasks differ); speed measured once

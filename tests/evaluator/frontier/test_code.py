@@ -5,8 +5,8 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from sb_sandbox import CORPUS, sandbox_required, tree_digest
 from sb_frontier import SHORT_TASKS
+from sb_sandbox import CORPUS, sandbox_required, tree_digest
 from sb_seeds import seeds_for
 
 from evaluator.benchmarks.frontier.benchmark import FrontierBenchmark

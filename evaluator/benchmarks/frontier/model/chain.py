@@ -27,7 +27,8 @@ from .roles import ResidualLayout
 SPACE_PENALTY = 2.0
 #: Tokens whose embeddings are made orthonormal: the names' letters, digits, the marks' tokens, and the
 #: chapter marker's (last, so that the others keep their embeddings).
-CHAIN_TOKENS = tuple(string.ascii_uppercase) + tuple(string.digits) + (".", " ", "\n", "<answer>", "=", "Chapter", ":")
+CHAIN_TOKENS = tuple(string.ascii_uppercase) + tuple(string.digits) + (".", " ", "\n", "<answer>", "=")
+CHAIN_TOKENS += ("Chapter", ":")
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ PURCHASE_VERBS = ("bought", "for", "sell", "purchased", "took")
 #: program: at most 1 (per unit of `chapter_recency`) between 0 and 200 tokens back, and as large a gap as
 #: it could (0.22) both between a reply's cue (up to 7 back) and the one before (10 or more further) and
 #: between the last chapter marker (up to 200 back) and the one before it (125 or more further).
-RECENCY_WEIGHTS = (0.012, 0.0, 0.02, 0.088, 0.106, 0.049, 0.078, 0.0, 0.0, 0.0, 1.224, 5.0, 5.0, 5.0, 5.0, 5.0)
+RECENCY_WEIGHTS = (0.012, 0.0, 0.02, 0.088, 0.106, 0.049, 0.078, 0.0, 0.0, 0.0, 1.224, 5.0, 5.0, 5.0, 5.0,
+                   5.0)
 #: Content dimensions of the story key: code, roles (an item word's also counts its purchase context),
 #: then the previous token.
 _ROLE0 = CODE_WIDTH
@@ -126,7 +127,8 @@ def chapter_query(*, parts: StoryParts, config: WiredConfig, proj: torch.Tensor)
 def recency_weights(*, rotary_dim: int) -> torch.Tensor:
     """RECENCY_WEIGHTS for `rotary_dim` (16 frequencies); ValueError for another rotary size."""
     if rotary_dim // 2 != len(RECENCY_WEIGHTS):
-        raise ValueError(f"the chapter head's recency needs rotary_dim {2 * len(RECENCY_WEIGHTS)}, got {rotary_dim}")
+        raise ValueError(f"the chapter head's recency needs rotary_dim {2 * len(RECENCY_WEIGHTS)}, got "
+                         f"{rotary_dim}")
     return torch.tensor(RECENCY_WEIGHTS)
 
 

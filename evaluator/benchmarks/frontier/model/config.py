@@ -18,7 +18,8 @@ class WiredConfig:
     and carry positions, the next two flag sinks and breaks, the last `d_emb` carry token embeddings.
     Layer 1 copies the `n_prev` previous tokens into each position; layer 2 matches `ngram`-token
     contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back, flags VAR statements and
-    reads the number of the current chapter; layer 3 is the story lookup and the chain lookup of variable tracking (`vt_slots`-token windows, the token `far_offset`
+    reads the number of the current chapter; layer 3 is the story lookup and the chain lookup of variable
+    tracking (`vt_slots`-token windows, the token `far_offset`
     back as value).
     `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller spreads
     more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
@@ -87,8 +88,8 @@ class WiredConfig:
         if max(len(self.vt_phase_drop), len(self.vt_first_drop)) >= self.vt_slots:
             raise ValueError(f"vt_phase_drop needs fewer than vt_slots = {self.vt_slots} entries")
         scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength,
-                  self.chapter_strength, self.chapter_recency, self.story_beta, self.story_code_beta, self.story_sink,
-                  self.story_gain)
+                  self.chapter_strength, self.chapter_recency, self.story_beta, self.story_code_beta,
+                  self.story_sink, self.story_gain)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
                              f" vt_beta, vt_gain, gate_strength, chapter_strength, chapter_recency, "

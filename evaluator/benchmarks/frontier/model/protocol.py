@@ -74,7 +74,8 @@ def answer_steps(*, sample: Sample) -> tuple[Step, ...]:
         for number, query in enumerate(sample.queries, start=1):
             kind, chapter = query.split(":")
             word, count = STORY_KINDS[kind]
-            steps += [Step(force=f"Chapter {chapter}: {word}\n{number}."), Step(tokens=count), Step(force="\n")]
+            steps += [Step(force=f"Chapter {chapter}: {word}\n{number}."), Step(tokens=count),
+                      Step(force="\n")]
         steps.append(Step(force="</answer>"))
     elif sample.task == "ruler_vt":
         steps += [Step(force=f"{sample.queries[0]}<answer>"), Step(names=True), Step(force="</answer>")]

@@ -14,7 +14,8 @@ SLASH_OFFSET = 64
 #: Residual slots of the story heads (after the others, so that those keep their places), and the widths
 #: of the slots that are not one token embedding wide.
 _STORY_SLOTS = ["chap", "kind", "role"]
-_WIDTHS = {"feat": N_FEATURES, "flags": N_FLAGS, "chap": CODE_WIDTH, "kind": len(KIND_WORDS), "role": len(ROLES)}
+_WIDTHS = {"feat": N_FEATURES, "flags": N_FLAGS, "chap": CODE_WIDTH, "kind": len(KIND_WORDS),
+           "role": len(ROLES)}
 
 
 @dataclass(frozen=True)

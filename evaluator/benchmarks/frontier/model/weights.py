@@ -9,8 +9,17 @@ import torch
 
 from ..tokenizer import WordTokenizer
 from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
-from .chapters import (CODE_WIDTH, StoryParts, chapter_output, chapter_query, marker_value, role_table,
-                       story_key, story_parts, story_query)
+from .chapters import (
+    CODE_WIDTH,
+    StoryParts,
+    chapter_output,
+    chapter_query,
+    marker_value,
+    role_table,
+    story_key,
+    story_parts,
+    story_query,
+)
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
 from .rope import rope_frequencies, rope_offset_key, rope_offset_query
@@ -153,8 +162,8 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
     elif role.kind == "far":
         target, gain = layout.slot(name="far"), 1.0
     elif role.kind in ("induct", "vt", "story"):
-        target, gain = layout.slot(name="out"), {"vt": config.vt_gain, "story": config.story_gain}.get(role.kind,
-                                                                                                      1.0)
+        gains = {"vt": config.vt_gain, "story": config.story_gain}
+        target, gain = layout.slot(name="out"), gains.get(role.kind, 1.0)
     else:
         target, gain = layout.slot(name="decoy"), 1.0
     o[content, target] = gain * torch.eye(e)
@@ -193,7 +202,8 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     proj = _orthogonal(n=config.d_emb, count=config.ngram, gen=gen)
     vt_proj = _orthogonal(n=config.d_emb, count=config.vt_slots, gen=gen)
     parts = chain_parts(tokenizer=tokenizer, embed=embed, proj=proj, vt_proj=vt_proj)
-    story = story_parts(tokenizer=tokenizer, embed=embed, proj=_orthogonal(n=config.d_emb, count=1, gen=gen)[0])
+    story_proj = _orthogonal(n=config.d_emb, count=1, gen=gen)[0]
+    story = story_parts(tokenizer=tokenizer, embed=embed, proj=story_proj)
     layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
     layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, story=story)
                    for i in range(config.n_layers))
