@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sysconfig
 import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,6 +62,41 @@ def corpus_source(module: str, places: dict[str, str] | None = None) -> str:
     for mark, value in (places or {}).items():
         source = source.replace(mark, value)
     return source
+
+
+#: a bwrap that fails as it does where the kernel or the container forbids new namespaces
+REFUSING_BWRAP = "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n"
+#: what sandbox_available's reason says in each case
+UNAVAILABLE_REASONS = {
+    "missing": "apt-get install bubblewrap", "refused": "No permissions to create new namespace",
+}  # fmt: skip
+
+
+@contextlib.contextmanager
+def sandbox_unavailable(how: str, folder: Path) -> Iterator[str]:
+    """bubblewrap unavailable inside the block, ``how``: "missing" (not on PATH) or "refused" (a bwrap in
+    ``folder`` that fails to create namespaces). Yields the reason's expected words."""
+    old = os.environ["PATH"]
+    if how == "missing":
+        os.environ["PATH"] = str(folder)
+    else:
+        (folder / "bwrap").write_text(REFUSING_BWRAP)
+        (folder / "bwrap").chmod(0o755)
+        os.environ["PATH"] = f"{folder}:{old}"
+    sandbox_available.cache_clear()
+    try:
+        yield UNAVAILABLE_REASONS[how]
+    finally:
+        os.environ["PATH"] = old
+        sandbox_available.cache_clear()
+
+
+def sandbox_assumed(monkeypatch) -> None:
+    """Judge uploads as a deployment that can run code does (for tests of the upload rules, not of the
+    sandbox: they then pass where bubblewrap is missing too); nothing is run."""
+    from evaluator.sandbox import command
+
+    monkeypatch.setattr(command, "sandbox_available", lambda: (True, ""))
 
 
 def sandbox_required() -> None:
