@@ -58,9 +58,14 @@ def database_rows(root: Path) -> int:
 
 def outside_call(module: str, places: dict[str, str], *, q=None, k=None):
     """``select`` of the corpus module called in this process (outside any sandbox): its value."""
-    spec = importlib.util.spec_from_loader(f"outside_{module}", loader=None)
+    return source_call(corpus_source(module, places), name=str(CORPUS / f"{module}.py"), q=q, k=k)
+
+
+def source_call(source: str, *, name: str = "<probe>", q=None, k=None):
+    """``select`` of a module's ``source`` called in this process (outside any sandbox): its value."""
+    spec = importlib.util.spec_from_loader("outside_probe", loader=None)
     namespace = importlib.util.module_from_spec(spec)
-    exec(compile(corpus_source(module, places), str(CORPUS / f"{module}.py"), "exec"), namespace.__dict__)  # noqa: S102
+    exec(compile(source, name, "exec"), namespace.__dict__)  # noqa: S102
     return namespace.select(q, k, **INFO)
 
 
