@@ -115,7 +115,7 @@ def test_hostile_code_leaves_the_platform_as_it_was_and_the_worker_goes_on(
         attack, before, after = _evaluate(user, vdit_dev, "probe", probe.encode(), capture)
         assert (attack.status, attack.failure_kind) == (Submission.Status.FAILED, "validation")
         message = attack.error_message
-        assert "select_raised" in message and "database: ConnectionRefusedError" in message, message
+        assert "select_raised" in message and "database: " in message, message
         assert "LISTED" not in message and "WRITTEN" not in message and "REACHED" not in message
         assert (
             after == before and quota_status(user=user, phase=vdit_dev) == quota and not attack.quota_charged
