@@ -27,4 +27,9 @@ def reap_expired_leases() -> dict[str, list[int]]:
     from leaderboard.services import leases_reap
 
     result = leases_reap()
-    return {"requeued": result.requeued, "failed": result.failed, "redispatched": result.redispatched}
+    return {
+        "requeued": result.requeued,
+        "failed": result.failed,
+        "redispatched": result.redispatched,
+        "released": result.released,
+    }

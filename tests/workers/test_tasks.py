@@ -22,7 +22,12 @@ def test_evaluate_submission_task_scores_through_the_service(make_submission):
 def test_reap_expired_leases_task_reports_ids(db):
     from workers.tasks import reap_expired_leases
 
-    assert reap_expired_leases.apply().get() == {"requeued": [], "failed": [], "redispatched": []}
+    assert reap_expired_leases.apply().get() == {
+        "requeued": [],
+        "failed": [],
+        "redispatched": [],
+        "released": [],
+    }
 
 
 def test_submission_dispatch_routes_gpu_benchmarks_to_gpu_queue(make_submission):
