@@ -28,6 +28,7 @@ from leaderboard.services.hidden_secret import (
     hidden_key,
     hidden_secret_check,
 )
+from leaderboard.services.holds import submissions_release
 
 logger = logging.getLogger(__name__)
 DataStatus = Benchmark.DataStatus
@@ -139,6 +140,7 @@ def benchmark_sync(
             leaderboards_refresh(benchmark=benchmark)
     if data_changed:
         submissions_carry_over(benchmark=benchmark)
+    submissions_release(benchmark_id=benchmark.pk)  # those held while the data was missing
     return benchmark
 
 
@@ -192,6 +194,7 @@ def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Pat
     benchmark.refresh_from_db()
     if benchmark.data_id != previous_data_id:
         submissions_carry_over(benchmark=benchmark)
+    submissions_release(benchmark_id=benchmark.pk)  # those held while the data was missing or building
     return benchmark
 
 

@@ -92,8 +92,8 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
         form.add_error(None, message)
     elif isinstance(error, PhaseClosed):
         phase = error.phase
-        if phase.benchmark.data_status != phase.benchmark.DataStatus.READY:
-            reason = "the benchmark's data is not ready yet"
+        if phase.benchmark.data_status == phase.benchmark.DataStatus.FAILED:
+            reason = "the benchmark's data failed to build (a host must rebuild it)"
         elif not phase.is_open():
             reason = "it is outside its submission dates"
         else:
@@ -128,7 +128,12 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 submission_errors_apply(form=form, error=error)
                 refused_status = 403 if isinstance(error, AccountUnverified) else 400
             else:
-                messages.success(request, f"Submission #{submission.pk} is queued for scoring.")
+                if submission.is_held:
+                    messages.success(request, f"Submission #{submission.pk} is received and waits for the"
+                                     " benchmark data, which is being prepared; it is scored as soon as the"
+                                     " data is ready.")  # fmt: skip
+                else:
+                    messages.success(request, f"Submission #{submission.pk} is queued for scoring.")
                 earlier = selectors.submission_duplicate_of(submission=submission)
                 if earlier is not None:
                     messages.warning(request, f"Same content as your submission #{earlier} to this phase:"
@@ -142,6 +147,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         "phases": phases,
         "phase_open": phase.is_open(),
         "data_ready": benchmark.data_status == Benchmark.DataStatus.READY,
+        "data_failed": benchmark.data_status == Benchmark.DataStatus.FAILED,
         "form": form,
         "formats": formats,
         "takes_code": any(f["code"] for f in formats) and phase.accepts_code,
