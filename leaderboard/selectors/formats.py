@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evaluator.sandbox import command as sandbox_command
 from leaderboard.models import Benchmark, Phase
 
 
@@ -25,14 +26,26 @@ def benchmark_code_extensions(*, benchmark: Benchmark) -> frozenset[str]:
     return frozenset(code - other)
 
 
+def code_sandbox_refusal() -> str:
+    """Why this deployment refuses every code upload (bubblewrap missing or not permitted where the
+    service runs), or "" when it can run them."""
+    available, why = sandbox_command.sandbox_available()
+    return "" if available else why
+
+
 def phase_takes_extension(*, phase: Phase, extension: str) -> bool:
-    """False only for a code extension on a phase whose setting accepts_code is off."""
+    """False only for a code extension on a phase whose setting accepts_code is off, or on a deployment
+    that cannot run code (code_sandbox_refusal)."""
     code = extension.lower().lstrip(".") in benchmark_code_extensions(benchmark=phase.benchmark)
-    return phase.accepts_code or not code
+    return not code or (phase.accepts_code and not code_sandbox_refusal())
 
 
 def phase_code_refusal(*, phase: Phase, filename: str) -> str:
-    """The message that refuses a code file on a phase that does not accept code."""
+    """The message that refuses a code file: the phase's setting accepts_code is off, or this deployment
+    cannot run code (and why)."""
     where = f"{phase.benchmark.slug}/{phase.slug} ({phase.title})"
+    if phase.accepts_code and (why := code_sandbox_refusal()):
+        return (f"{filename}: this deployment refuses code submissions because it cannot run their sandbox:"
+                f" {why}; send one of the other accepted formats")  # fmt: skip
     return (f"{filename}: phase {where} does not accept code submissions (its setting accepts_code is"
             " off); send one of the other accepted formats")  # fmt: skip

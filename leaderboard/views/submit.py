@@ -13,7 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from leaderboard import selectors
 from leaderboard.forms import SubmissionForm
 from leaderboard.models import Benchmark, Phase
-from leaderboard.selectors.formats import format_is_code, phase_takes_extension
+from leaderboard.selectors.formats import code_sandbox_refusal, format_is_code, phase_takes_extension
 from leaderboard.services import submission_create
 from leaderboard.services.errors import (
     AccountUnverified,
@@ -44,6 +44,7 @@ def benchmark_formats(
         f["code"] = format_is_code(f)
         if f["code"]:
             f["code_phases"] = code_phases
+            f["code_refused"] = code_sandbox_refusal()
     return kinds, extensions, formats
 
 

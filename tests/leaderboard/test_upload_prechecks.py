@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from PIL import Image
+from sb_sandbox import sandbox_assumed
 from sb_seeds import seeds_for
 
 from evaluator.benchmarks.spare import SpareBenchmark, SpareConfig
@@ -24,6 +25,12 @@ from leaderboard.services import benchmark_data_dir, benchmark_sync, submission_
 from leaderboard.services.errors import UploadRefused
 
 SMALL_SPARE = SpareConfig(width=64, height=48, train_scenes=1, scenes_per_phase=2, test_views=3, workers=1)
+
+
+@pytest.fixture(autouse=True)
+def _code_runnable(monkeypatch):
+    """Uploads judged as where bubblewrap runs (its absence is tests/api/test_code_refused_api.py's)."""
+    sandbox_assumed(monkeypatch)
 
 
 def _host(slug: str, *, build=None) -> Phase:
