@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from leaderboard import selectors, services
 from leaderboard.apis.bodies import leaderboard_body
+from leaderboard.apis.error_outputs import StorageUnavailableSerializer
 from leaderboard.apis.inputs import DataQueryInput, LeaderboardQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve, phases_visible
 from leaderboard.apis.outputs import (
@@ -156,7 +157,8 @@ class PhaseDataView(APIView):
             (200, "application/zip"): OpenApiTypes.BINARY,
             400: OpenApiResponse(description="phase missing"),
             404: OpenApiResponse(description="no such benchmark or phase"),
-            503: OpenApiResponse(description="the benchmark's data is not built yet"),
+            503: OpenApiResponse(description="data not built, or bundle storage read-only"),
+            507: OpenApiResponse(response=StorageUnavailableSerializer, description="bundle storage full"),
         },
     )
     def get(self, request, slug: str):
