@@ -25,6 +25,8 @@ from leaderboard.apis.outputs import (
 )
 from leaderboard.apis.renderers import LeaderboardCsvRenderer, ZipRenderer
 from leaderboard.apis.throttles import DownloadRateThrottle
+from leaderboard.selectors.formats import format_specs
+from leaderboard.specrows import format_row
 
 
 def _benchmark_fields(benchmark) -> dict:
@@ -91,7 +93,7 @@ class BenchmarkDetailView(APIView):
                 selectors.item_metric_specs(benchmark=benchmark), many=True
             ).data,
             "pareto_axes": [benchmark.pareto_x, benchmark.pareto_y],
-            "formats": list(benchmark.formats or []),
+            "formats": [format_row(f) for f in format_specs(benchmark=benchmark)],
             "phases": PhaseDetailSerializer(phases, many=True).data,
         }
         return Response(body)

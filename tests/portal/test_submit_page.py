@@ -236,6 +236,14 @@ def test_the_submit_page_names_the_phases_that_take_code(owner_client, phase, cl
     Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=CODE_FORMATS)
     Phase.objects.filter(pk=closed_phase.pk).update(accepts_code=True)
     html = owner_client.get("/benchmarks/toy/submit/?phase=test").content.decode()
-    assert "Taken by the phases Test." in html and 'accept="py,zip"' in html
+    assert "Taken by the phases Test." in html and 'accept=".py,.zip"' in html
     html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
-    assert "Taken by the phases Test; not by Development." in html and 'accept="py,zip"' not in html
+    assert "Taken by the phases Test; not by Development." in html and 'accept=".py,.zip"' not in html
+
+
+def test_submit_page_accepts_the_synced_extensions_with_their_dot(owner_client, phase):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(
+        formats=[{"kind": "file", "description": "answers", "extensions": ["json", "NPZ"]}]
+    )
+    html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert 'accept=".json,.npz"' in html and "Accepted: .json, .npz" in html
