@@ -256,9 +256,9 @@ def test_the_submit_page_names_the_phases_that_take_code(owner_client, phase, cl
     Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=CODE_FORMATS)
     Phase.objects.filter(pk=closed_phase.pk).update(accepts_code=True)
     html = owner_client.get("/benchmarks/toy/submit/?phase=test").content.decode()
-    assert "Taken by the phases Test." in html and 'accept="py,zip"' in html
+    assert "Taken by the phases Test." in html and 'accept=".py,.zip"' in html
     html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
-    assert "Taken by the phases Test; not by Development." in html and 'accept="py,zip"' not in html
+    assert "Taken by the phases Test; not by Development." in html and 'accept=".py,.zip"' not in html
 
 
 def test_without_bubblewrap_the_page_says_why_code_is_refused_and_the_form_refuses_it(
@@ -272,7 +272,7 @@ def test_without_bubblewrap_the_page_says_why_code_is_refused_and_the_form_refus
     Phase.objects.filter(pk=phase.pk).update(accepts_code=True)
     with sandbox_unavailable("refused", tmp_path) as reason:
         html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
-        assert 'id="code-refused"' in html and reason in html and 'accept="py,zip"' not in html
+        assert 'id="code-refused"' in html and reason in html and 'accept=".py,.zip"' not in html
         response = post(
             owner_client, upload=SimpleUploadedFile("method.py", b"def select(q, k, **i):\n    return {}\n")
         )
@@ -285,3 +285,11 @@ def test_without_bubblewrap_the_page_says_why_code_is_refused_and_the_form_refus
         assert not Submission.objects.exists() and stored_files(private_roots / "submissions") == []
     html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
     assert ('id="code-refused"' in html) == (not sandbox_available()[0])  # negative control: gone with bwrap
+
+
+def test_submit_page_accepts_the_synced_extensions_with_their_dot(owner_client, phase):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(
+        formats=[{"kind": "file", "description": "answers", "extensions": ["json", "NPZ"]}]
+    )
+    html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert 'accept=".json,.npz"' in html and "Accepted: .json, .npz" in html
