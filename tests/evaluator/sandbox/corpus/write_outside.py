@@ -1,7 +1,13 @@
 """Hostile: write into the private data root, the database, the interpreter, the system and our kernels."""
 
-TARGETS = ("@PRIVATE@/hidden/answers.txt", "@PRIVATE@/planted.txt", "@DATABASE@", "@SITE@/planted.py",
-           "@USR@/planted.txt", "@KERNELS@/planted.py")
+TARGETS = (
+    "@PRIVATE@/hidden/answers.txt",
+    "@PRIVATE@/planted.txt",
+    "@DATABASE@",
+    "@SITE@/planted.py",
+    "@USR@/planted.txt",
+    "@KERNELS@/planted.py",
+)
 
 
 def select(q, k, **info):
