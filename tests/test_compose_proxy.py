@@ -27,11 +27,25 @@ def _nginx_conf_path() -> Path:
     return (REPO / host[0]).resolve()
 
 
+def _uncommented(line: str) -> str:
+    """A configuration line without its comment (a # outside quotes)."""
+    quote = ""
+    for i, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[:i]
+    return line
+
+
 def _directives() -> dict[str, list[str]]:
     """Every directive of the nginx configuration (comments dropped): name -> the argument strings."""
-    text = re.sub(r"#[^\n]*", "", _nginx_conf_path().read_text(encoding="utf-8"))
+    lines = _nginx_conf_path().read_text(encoding="utf-8").splitlines()
+    text = "\n".join(_uncommented(line) for line in lines)
     found: dict[str, list[str]] = {}
-    for statement in re.findall(r"([a-z_]+)\s+([^;{}]*);", text):
+    for statement in re.findall(r"([a-z_]+)\s+((?:'[^']*'|\"[^\"]*\"|[^;{}'\"])*);", text):
         found.setdefault(statement[0], []).append(statement[1].strip())
     return found
 
@@ -83,3 +97,14 @@ def test_the_proxy_names_the_client_and_web_trusts_exactly_one_proxy():
     assert headers["X-Forwarded-For"] == "$remote_addr", "replace, never append, the header"
     for name in ("web", "worker-cpu", "worker-gpu", "scheduler"):
         assert _services()[name]["environment"]["SPARSEBENCH_PROXIES"] == "1"
+
+
+def test_the_proxy_refuses_an_oversized_body_in_json_naming_the_same_ceiling():
+    import json
+
+    ceiling = int(_env_example_value("SPARSEBENCH_UPLOAD_MAX_BYTES")) + FORM_ALLOWANCE_BYTES
+    directives = _directives()
+    assert directives["error_page"] == ["413 @too_large"] and "application/json" in directives["default_type"]
+    (answer,) = [v for v in directives["return"] if v.startswith("413 ")]
+    body = json.loads(answer.removeprefix("413 ").strip("'"))
+    assert body["limit_bytes"] == ceiling and "nothing was read or stored" in body["detail"]
