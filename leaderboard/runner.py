@@ -74,7 +74,7 @@ def stack_processes(*, host: str, port: int, var_dir: Path, cuda: bool = False) 
                 str(BIN / "gunicorn"),
                 "leaderboard.wsgi",
                 "--bind",
-                f"{host}:{port}",
+                f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
                 "--workers",
                 "2",
                 "--worker-class",
@@ -130,7 +130,13 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
     manage = [sys.executable, str(ROOT / "manage.py")]
     steps = (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["benchmark_sync"])
     for step in steps:
-        subprocess.run(manage + step, cwd=ROOT, check=True)
+        done = subprocess.run(manage + step, cwd=ROOT)
+        if done.returncode != 0:
+            print(
+                f"`manage.py {step[0]}` failed (status {done.returncode}; its message is above)",
+                file=sys.stderr,
+            )
+            return done.returncode
     from django.conf import settings
 
     var_dir = Path(settings.VAR_DIR)
@@ -220,12 +226,20 @@ def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
 
 def runner_address() -> tuple[str, int]:
     """(host, port) from SPARSEBENCH_HOST and SPARSEBENCH_PORT; ConfigError names a malformed one."""
-    from leaderboard.env import ConfigError, env_int, env_str
+    from leaderboard.env import ConfigError, env_host, env_int
 
     port = env_int("SPARSEBENCH_PORT", 8000, minimum=1)
     if port > 65535:
         raise ConfigError(f"SPARSEBENCH_PORT={port} is above the highest port 65535")
-    return env_str("SPARSEBENCH_HOST", "127.0.0.1"), port
+    return env_host("SPARSEBENCH_HOST", "127.0.0.1"), port
+
+
+def settings_load() -> None:
+    """Read the Django settings here first: a malformed variable is then one line naming it (ConfigError)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
+    from django.conf import settings
+
+    settings.VAR_DIR  # noqa: B018  (the first access imports the settings module)
 
 
 def main() -> int:
@@ -237,6 +251,7 @@ def main() -> int:
     private_umask_set()
     try:
         host, port = runner_address()
+        settings_load()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
