@@ -1,7 +1,8 @@
 """Time `make run`'s start (first page) and its Ctrl-C stop (every process gone), and look for ERROR lines.
 
-Usage: .venv/bin/python bench/runner_stop.py [--wait 20] [--runs 1]
-Starts `python -m leaderboard.runner` on a free port with a fresh var dir, waits for the home page, lets
+Usage: .venv/bin/python bench/runner_stop.py [--wait 20] [--runs 1] [--var-dir DIR]
+Starts `python -m leaderboard.runner` on a free port with a fresh var dir (or `--var-dir`, one whose data
+is built: the worker is then scoring the baselines when Ctrl-C comes), waits for the home page, lets
 the stack run `--wait` seconds (the data build runs meanwhile), sends SIGINT and times the runner's exit
 and the end of the last of its descendants (web server, its workers, worker, pool, scheduler, build).
 """
@@ -54,13 +55,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def one_run(wait_s: float) -> tuple[float, float, float, int, list[str]]:
+def one_run(wait_s: float, var_dir: Path | None = None) -> tuple[float, float, float, int, list[str]]:
     """(seconds to the first page, seconds from SIGINT to the runner's exit and to the last descendant's,
     how many descendants there were, the log's ERROR lines)."""
     tmp, port = Path(tempfile.mkdtemp(prefix="runner-stop-")), _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SPARSEBENCH_", "DJANGO_", "CELERY_"))}
     env.pop("DATABASE_URL", None)
-    env.update(SPARSEBENCH_VAR_DIR=str(tmp / "var"), SPARSEBENCH_PORT=str(port), OMP_NUM_THREADS="1")
+    var = var_dir or tmp / "var"
+    env.update(SPARSEBENCH_VAR_DIR=str(var), SPARSEBENCH_PORT=str(port), OMP_NUM_THREADS="1")
     with (tmp / "runner.log").open("w") as log:
         start = time.monotonic()
         runner = subprocess.Popen([sys.executable, "-m", "leaderboard.runner"], cwd=ROOT, env=env, stdout=log,
@@ -92,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wait", type=float, default=20.0, help="seconds the stack runs before Ctrl-C")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--var-dir", type=Path, help="a var dir with built data (worker busy)")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}")
     print(
@@ -99,7 +102,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|")
     for run in range(args.runs):
-        first, stopped, all_gone, count, errors = one_run(args.wait)
+        first, stopped, all_gone, count, errors = one_run(args.wait, args.var_dir)
         print(
             f"| {run + 1} | {first:.1f} | {stopped:.2f} | {all_gone:.2f} | {count} | {len(errors)} |",
             flush=True,
