@@ -27,15 +27,6 @@ def submission_storage_get() -> SubmissionStorage:
     return submission_storage
 
 
-#: The "scope" of a Benchmark.metrics entry that describes per-item values only (never a leaderboard column).
-ITEM_SCOPE = "item"
-
-
-def metric_is_entry(spec: dict) -> bool:
-    """Whether a Benchmark.metrics entry is an entry metric (a leaderboard column), not an item-only one."""
-    return spec.get("scope", "entry") != ITEM_SCOPE
-
-
 class Benchmark(models.Model):
     """A hosted benchmark, mirrored from its evaluator spec; hosts edit visibility."""
 

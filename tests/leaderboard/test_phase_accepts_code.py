@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from sb_code_phase import CODE, code_spec
+from sb_sandbox import sandbox_required
 from sb_testbench import TinyBenchmark
 
 from evaluator import registry
@@ -76,6 +77,7 @@ def test_a_code_file_to_a_phase_without_code_is_refused_naming_phase_and_field(
 def test_the_code_file_is_taken_once_the_host_turns_code_on(
     code_tiny, user, dispatched, django_capture_on_commit_callbacks
 ):
+    sandbox_required()  # a deployment that cannot run code refuses it (tests/api/test_code_refused_api.py)
     phase = _phase(code_tiny, "dev")
     phase.accepts_code = True
     phase.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from sb_code_phase import code_spec
+from sb_sandbox import sandbox_assumed
 from sb_testbench import TinyBenchmark
 
 from evaluator import registry
@@ -12,6 +13,12 @@ from leaderboard.models import Phase
 from leaderboard.services import benchmark_sync_all, submission_create
 
 CODE = b'"""A method."""\n\n\ndef select(q, k, **info):\n    return {"note": "<script>alert(1)</script>"}\n'
+
+
+@pytest.fixture(autouse=True)
+def _code_runnable(monkeypatch):
+    """Uploads judged as where bubblewrap runs (its absence is tests/api/test_code_refused_api.py's)."""
+    sandbox_assumed(monkeypatch)
 
 
 @pytest.fixture
