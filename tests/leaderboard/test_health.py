@@ -3,6 +3,7 @@ cached and single-flight; worker details for staff only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -103,3 +104,49 @@ def test_a_single_failed_round_trip_is_not_reported(db, monkeypatch):
     answers = iter(["ConnectionError", ""])
     monkeypatch.setattr(health, "broker_check", lambda: next(answers))
     assert health.health_status().ok
+
+
+def _beat(worker_id: str, *, seconds_ago: float, queues: str = "cpu") -> None:
+    """A heartbeat row last seen `seconds_ago`."""
+    from django.utils import timezone
+
+    from leaderboard.models import WorkerHeartbeat
+
+    worker_heartbeat_touch(worker_id=worker_id, hostname=worker_id.split(":")[0], queues=queues)
+    seen = timezone.now() - dt.timedelta(seconds=seconds_ago)
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).update(last_seen=seen)
+
+
+def test_healthz_lists_only_live_workers_and_counts_their_nodes(client, db, staff, settings):
+    settings.HEARTBEAT_SECONDS = 10  # live: a heartbeat within 30 s
+    _beat("celery@a", seconds_ago=2)
+    _beat("celery@a:4242", seconds_ago=5)  # a's pool process, scoring
+    _beat("celery@b", seconds_ago=29)
+    _beat("celery@killed", seconds_ago=31)
+    public = client.get("/healthz").json()
+    assert public["worker"]["live"] == 2 and public["worker"]["age_s"] < 29
+    health.health_cache_clear()
+    client.force_login(staff)
+    shown = [w["worker_id"] for w in client.get("/healthz").json()["workers"]]
+    assert shown == ["celery@a", "celery@a:4242", "celery@b"]
+
+
+def test_healthz_is_200_with_no_live_worker(client, db):
+    _beat("celery@gone", seconds_ago=600)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    worker = response.json()["worker"]
+    assert worker["live"] == 0 and worker["age_s"] >= 600
+
+
+def test_worker_rows_expire_and_a_stopping_node_forgets_only_its_own(db):
+    from leaderboard.models import WorkerHeartbeat
+    from leaderboard.services import worker_heartbeats_expire, worker_heartbeats_forget
+
+    _beat("celery@a", seconds_ago=1)
+    _beat("celery@a:17", seconds_ago=1)
+    _beat("celery@ab", seconds_ago=1)
+    _beat("celery@old", seconds_ago=2 * 3600)
+    assert worker_heartbeats_expire() == 1
+    assert worker_heartbeats_forget(node="celery@a") == 2
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["celery@ab"]

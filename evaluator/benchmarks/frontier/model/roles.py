@@ -7,20 +7,18 @@ from dataclasses import dataclass
 from .chapters import CODE_WIDTH, KIND_WORDS, ROLES
 from .config import N_FEATURES, N_FLAGS, WiredConfig
 
+#: Residual flags of the common-word heads: [after "</context>", the CWE gate is open, seen].
+N_CWE_FLAGS = 3
+
 #: Decoy query roles cycled into free query heads: the usual shapes of real models' heads.
 DECOYS = ("sink", "vertical", "local", "slash", "wide")
 #: The fixed offset of the slash decoys (a diagonal line of attention this many tokens back).
 SLASH_OFFSET = 64
-#: Residual slots of the story heads (after the others, so that those keep their places), and the widths
-#: of the slots that are not one token embedding wide.
-_STORY_SLOTS = ["chap", "kind", "role"]
-_WIDTHS = {"feat": N_FEATURES, "flags": N_FLAGS, "chap": CODE_WIDTH, "kind": len(KIND_WORDS),
-           "role": len(ROLES)}
 
 
 @dataclass(frozen=True)
 class HeadRole:
-    """One query head: `kind` (offset, far, induct, gate, vt, sink, vertical, local, slash, wide), its arg.
+    """One query head: `kind` (offset, far, induct, gate, vt, cwe_*, sink, vertical, local, slash, wide), its arg.
 
     offset: attend `arg` tokens back and write that token into residual slot prev<arg> (layers 0, 1).
     far: attend `arg` tokens back and write that token into residual slot far.
@@ -29,6 +27,8 @@ class HeadRole:
     gate: attend the tokens right after "VAR" (else the sink); write 1 (else 0) into flag 0.
     vt: the chain lookup (chain.py) of the reply's later lines (arg 0) or of its first line, after the
     queried value (arg 1); writes the attended value into the answer slot.
+    cwe_flag (arg 0: after the context, 1: the CWE gate), cwe_count, cwe_wrote, cwe_self, cwe_pick: the
+    common-word heads of aggregate.py.
     chapter: attend the most recent token after a ":" (chapters.py); write its value's chapter code into
     slot chap and its kind-word match into slot kind.
     story: the story lookup (chapters.py); writes the attended token into the answer slot.
@@ -41,9 +41,10 @@ class HeadRole:
 
 @dataclass(frozen=True)
 class KeyRole:
-    """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back; the
-    one ending 1 back also carries the chapter code in its value), vt (key = the window of the token and
-    the `vt_slots - 1` before it, value = the far slot), or story (key = chapters.story_key)."""
+    """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back),
+    vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot), cwe
+    (key = the list marks and the token, aggregate.py), or story (key = chapters.story_key). Layer 2's
+    n-gram key ending 1 back also carries the chapter code in its value (chapters.marker_value)."""
 
     kind: str
     arg: int = 0
@@ -52,25 +53,37 @@ class KeyRole:
 @dataclass(frozen=True)
 class ResidualLayout:
     """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags,
-    chap (chapter code), kind (kind-word match), role (token roles)."""
+    the common-word slots hist, wrote, cwe_flags (aggregate.py), and the story slots chap (chapter
+    code), kind (kind-word match), role (token roles; chapters.py)."""
 
     d_emb: int
     n_prev: int
 
     def slot(self, *, name: str) -> slice:
-        """The slice of slot `name` ("tok", "feat", "prev<k>", "far", "out", "decoy", "flags", "chap",
-        "kind" or "role")."""
-        names = ["tok", "feat"] + [f"prev{k}" for k in range(1, self.n_prev + 1)] + ["far", "out", "decoy",
-                                                                                     "flags"] + _STORY_SLOTS
+        """The slice of slot `name` ("tok", "feat", "prev<k>", "far", "out", "decoy", "flags", ...)."""
+        names = self.names
         if name not in names:
             raise ValueError(f"unknown residual slot {name!r}; slots: {names}")
         start = 0
         for current in names:
-            width = _WIDTHS.get(current, self.d_emb)
+            width = self._width(name=current)
             if current == name:
                 return slice(start, start + width)
             start += width
         raise AssertionError(name)
+
+    @property
+    def names(self) -> list[str]:
+        """The slots in order."""
+        prev = [f"prev{k}" for k in range(1, self.n_prev + 1)]
+        return ["tok", "feat", *prev, "far", "out", "decoy", "flags", "hist", "wrote", "cwe_flags", "chap", "kind",
+                "role"]
+
+    def _width(self, *, name: str) -> int:
+        """The width of slot `name`."""
+        widths = {"feat": N_FEATURES, "flags": N_FLAGS, "cwe_flags": N_CWE_FLAGS, "chap": CODE_WIDTH,
+                  "kind": len(KIND_WORDS), "role": len(ROLES)}
+        return widths.get(name, self.d_emb)
 
     def token_slot(self, *, back: int) -> slice:
         """The slot holding the token `back` positions before the current one (0: the token itself)."""
@@ -79,7 +92,7 @@ class ResidualLayout:
     @property
     def d_model(self) -> int:
         """Width of the residual stream."""
-        return (self.n_prev + 4) * self.d_emb + sum(_WIDTHS.values())
+        return sum(self._width(name=name) for name in self.names)
 
 
 def _fill(*, roles: list[HeadRole], count: int, start: int = 0) -> list[HeadRole]:
@@ -98,14 +111,16 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
     g, kv = config.group, config.n_kv_heads
     if layer == 0:
         copies = [HeadRole(kind="offset", arg=d) for d in range(1, config.n_prev + 1)]
-        heads = _fill(roles=copies + [HeadRole(kind="local")], count=config.n_heads)
+        flags = [HeadRole(kind="cwe_flag", arg=1), HeadRole(kind="cwe_self")]
+        heads = _fill(roles=copies + [HeadRole(kind="local")] + flags, count=config.n_heads)
         return tuple(KeyRole(kind="token") for _ in range(kv)), tuple(heads)
     if layer == 1:
         keys = [KeyRole(kind="ngram", arg=1), KeyRole(kind="ngram", arg=3)]
         keys += [KeyRole(kind="token") for _ in range(kv - 2)]
         later = [HeadRole(kind="offset", arg=d) for d in range(config.n_prev + 1, config.n_back + 1)]
-        extra = [[HeadRole(kind="gate")] + later + [HeadRole(kind="chapter")],
-                 [HeadRole(kind="far", arg=config.far_offset)]]
+        # the chapter head needs the n-gram key ending 1 back (group 0); the positional copies read either
+        extra = [[HeadRole(kind="gate"), HeadRole(kind="cwe_flag", arg=0), HeadRole(kind="chapter")],
+                 [HeadRole(kind="far", arg=config.far_offset)] + later]
         heads = []
         for group, key in enumerate(keys):
             first = [HeadRole(kind="induct", arg=key.arg - 1)] if key.kind == "ngram" else []
@@ -113,10 +128,17 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
             heads += _fill(roles=first, count=g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
     if layer == 2:
-        keys = [KeyRole(kind="vt"), KeyRole(kind="story")] + [KeyRole(kind="token") for _ in range(kv - 2)]
+        keys = [KeyRole(kind="vt"), KeyRole(kind="cwe")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = _fill(roles=[HeadRole(kind="vt", arg=0), HeadRole(kind="vt", arg=1)], count=g)
+        heads += [HeadRole(kind="cwe_count"), HeadRole(kind="cwe_wrote")]
         for group in range(1, kv):
-            first = heads + ([HeadRole(kind="story")] if group == 1 else [])
-            heads = _fill(roles=first, count=(group + 1) * g, start=2 * group + 1)
+            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 1)
         return tuple(keys), tuple(heads)
-    raise ValueError(f"layer must be 0, 1 or 2, got {layer}")
+    if layer == 3:
+        keys = [KeyRole(kind="cwe"), KeyRole(kind="story")] + [KeyRole(kind="token") for _ in range(kv - 2)]
+        heads = [HeadRole(kind="cwe_pick")]
+        for group in range(kv):
+            first = heads + ([HeadRole(kind="story")] if group == 1 else [])
+            heads = _fill(roles=first, count=(group + 1) * g, start=2 * group + 2)
+        return tuple(keys), tuple(heads)
+    raise ValueError(f"layer must be 0, 1, 2 or 3, got {layer}")

@@ -8,18 +8,11 @@ from dataclasses import dataclass
 import torch
 
 from ..tokenizer import WordTokenizer
+from .aggregate import CweParts, cwe_parts, flag_output, flag_query, list_key, list_output, list_query, \
+    quiet_in_cwe, self_output, self_query
 from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
-from .chapters import (
-    CODE_WIDTH,
-    StoryParts,
-    chapter_output,
-    chapter_query,
-    marker_value,
-    role_table,
-    story_key,
-    story_parts,
-    story_query,
-)
+from .chapters import (CODE_WIDTH, StoryParts, chapter_output, chapter_query, marker_value, role_table,
+                       story_key, story_parts, story_query)
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
 from .rope import rope_frequencies, rope_offset_key, rope_offset_query
@@ -93,10 +86,19 @@ def _local_query(*, config: WiredConfig) -> torch.Tensor:
 
 
 def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-           story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+           cwe: CweParts, story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one query head, in logit units (scaled by sqrt(d) for attention)."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
+    if role.kind == "cwe_flag":
+        b = flag_query(parts=cwe, config=config, which=("after", "gate")[role.arg], token_proj=parts.proj[0])
+        return w, b * math.sqrt(d)
+    if role.kind == "cwe_self":
+        w, b = self_query(parts=cwe, config=config, layout=layout, token_proj=parts.proj[0])
+        return w * math.sqrt(d), b * math.sqrt(d)
+    if role.kind.startswith("cwe_"):
+        w, b = list_query(parts=cwe, config=config, layout=layout, kind=role.kind)
+        return w * math.sqrt(d), b * math.sqrt(d)
     content = slice(r + N_FEATURES, d)
     if role.kind in ("offset", "slash", "far"):
         offset = rope_offset_query(offset=role.arg, rotary_dim=r, base=config.rope_base)
@@ -110,6 +112,7 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
     elif role.kind == "induct":
         for o in range(config.ngram):
             w[layout.token_slot(back=role.arg + o), content] = config.retrieval_beta * parts.proj[o].T
+        quiet_in_cwe(w=w, config=config, layout=layout)
     elif role.kind == "gate":
         b[content], b[r] = gate_query(parts=parts, config=config)
     elif role.kind == "vt":
@@ -124,7 +127,7 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
 
 
 def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-         story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+         cwe: CweParts, story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one key head: positional constant, token features, content."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
@@ -139,6 +142,8 @@ def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: C
             w[layout.token_slot(back=role.arg + o), content] = parts.proj[o].T
     elif role.kind == "vt":
         w[:, content] = chain_key(parts=parts, config=config, layout=layout, d_model=d_model)
+    elif role.kind == "cwe":
+        w[:, content] = list_key(parts=cwe, config=config, layout=layout)
     elif role.kind == "story":
         w[:, content] = story_key(parts=story, layout=layout, d_model=d_model, d_emb=config.d_emb)
     else:
@@ -146,17 +151,23 @@ def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: C
     return w, b
 
 
-def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainParts,
+def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainParts, cwe: CweParts,
             story: StoryParts, config: WiredConfig) -> torch.Tensor:
     """The output map [d, d_model] of a query head: its value's content into the slot it writes."""
     d, e = config.head_dim, config.d_emb
     content = slice(d - e, d)
+    if role.kind == "cwe_flag":
+        return flag_output(parts=cwe, config=config, layout=layout, which=("after", "gate")[role.arg])
+    if role.kind == "cwe_self":
+        return self_output(config=config, layout=layout)
+    if role.kind.startswith("cwe_"):
+        return list_output(config=config, layout=layout, kind=role.kind)
+    if role.kind == "chapter":
+        return chapter_output(parts=story, layout=layout, config=config)
     o = torch.zeros(d, layout.d_model)
     if role.kind == "gate":
         o[content, layout.slot(name="flags").start] = parts.space  # the token after "VAR" is a space
         return o
-    if role.kind == "chapter":
-        return chapter_output(parts=story, layout=layout, config=config)
     if role.kind == "offset":
         target, gain = layout.slot(name=f"prev{role.arg}"), 1.0
     elif role.kind == "far":
@@ -171,26 +182,29 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
 
 
 def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: ChainParts,
-           story: StoryParts) -> LayerWeights:
+           cwe: CweParts, story: StoryParts) -> LayerWeights:
     """The weights of `layer` from its roles; n-gram keys and queries share the projections `parts.proj`."""
     keys, heads = layer_roles(config=config, layer=layer)
     d_model, d, e = layout.d_model, config.head_dim, config.d_emb
     content = slice(d - e, d)
     wq, bq, wk, bk, wv, wo = [], [], [], [], [], []
     for key in keys:
-        w, b = _key(role=key, config=config, layout=layout, parts=parts, story=story, d_model=d_model)
+        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, story=story, d_model=d_model)
         wk.append(w)
         bk.append(b)
         v = torch.zeros(d_model, d)
         v[layout.slot(name="far") if key.kind == "vt" else layout.token_slot(back=0), content] = torch.eye(e)
+        if key.kind == "token":
+            v[layout.slot(name="feat").start, 0] = 1.0  # is-<bos>: the self-count reads its sink's weight
         if layer == 1 and key == KeyRole(kind="ngram", arg=1):  # the chapter code, in dims no head else reads
             v[:, :CODE_WIDTH] = marker_value(parts=story, layout=layout, d_model=d_model)
         wv.append(v)
     for role in heads:
-        w, b = _query(role=role, config=config, layout=layout, parts=parts, story=story, d_model=d_model)
+        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, story=story, d_model=d_model)
         wq.append(w)
         bq.append(b)
-        wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, story=story, config=config))
+        wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, cwe=cwe, story=story,
+                          config=config))
     return layer_weights_from_heads(wq=torch.stack(wq), bq=torch.stack(bq), wk=torch.stack(wk),
                                     bk=torch.stack(bk), wv=torch.stack(wv), wo=torch.stack(wo))
 
@@ -202,10 +216,12 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     proj = _orthogonal(n=config.d_emb, count=config.ngram, gen=gen)
     vt_proj = _orthogonal(n=config.d_emb, count=config.vt_slots, gen=gen)
     parts = chain_parts(tokenizer=tokenizer, embed=embed, proj=proj, vt_proj=vt_proj)
+    cwe = cwe_parts(tokenizer=tokenizer, embed=embed,
+                    proj=_orthogonal(n=config.d_emb, count=1, gen=torch.Generator().manual_seed(config.seed + 2))[0])
     story_proj = _orthogonal(n=config.d_emb, count=1, gen=gen)[0]
     story = story_parts(tokenizer=tokenizer, embed=embed, proj=story_proj)
     layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
-    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, story=story)
+    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, cwe=cwe, story=story)
                    for i in range(config.n_layers))
     return WiredWeights(embed=embed, features=features, roles=role_table(tokenizer=tokenizer), layers=layers,
                         layout=layout)
