@@ -56,8 +56,11 @@ def _readme() -> str:
         "as the Sparse Frontier's harness does, and measures sparsity and speed itself.",
         "",
         f"Tasks scored: {', '.join(SUPPORTED_TASKS)} (the others are n/a: the model does not solve them",
-        "under dense attention). dev_seeds.json gives the development seeds per task and length: sample i",
-        "of a task is random.Random(seed + i) in evaluator/benchmarks/frontier. The test phases' seeds are",
+        "under dense attention). In story_retrieval the harness writes, before each numbered answer, a",
+        "line \"Chapter N: place|person|item\" restating the question (the scorer reads numbered lines only)",
+        "and the answer's word count (an item has three words). dev_seeds.json gives the development seeds",
+        "per task and length: sample i of a task is random.Random(seed + i) in evaluator/benchmarks/frontier.",
+        "The test phases' seeds are",
         "hidden (derived from the deployment's secret).",
         "",
     ]

@@ -76,8 +76,8 @@ class ResidualLayout:
     def names(self) -> list[str]:
         """The slots in order."""
         prev = [f"prev{k}" for k in range(1, self.n_prev + 1)]
-        return ["tok", "feat", *prev, "far", "out", "decoy", "flags", "hist", "wrote", "cwe_flags", "chap", "kind",
-                "role"]
+        story = ["chap", "kind", "role"]
+        return ["tok", "feat", *prev, "far", "out", "decoy", "flags", "hist", "wrote", "cwe_flags", *story]
 
     def _width(self, *, name: str) -> int:
         """The width of slot `name`."""

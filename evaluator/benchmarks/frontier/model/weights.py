@@ -8,11 +8,30 @@ from dataclasses import dataclass
 import torch
 
 from ..tokenizer import WordTokenizer
-from .aggregate import CweParts, cwe_parts, flag_output, flag_query, list_key, list_output, list_query, \
-    quiet_in_cwe, self_output, self_query
+from .aggregate import (
+    CweParts,
+    cwe_parts,
+    flag_output,
+    flag_query,
+    list_key,
+    list_output,
+    list_query,
+    quiet_in_cwe,
+    self_output,
+    self_query,
+)
 from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
-from .chapters import (CODE_WIDTH, StoryParts, chapter_output, chapter_query, marker_value, role_table,
-                       story_key, story_parts, story_query)
+from .chapters import (
+    CODE_WIDTH,
+    StoryParts,
+    chapter_output,
+    chapter_query,
+    marker_value,
+    role_table,
+    story_key,
+    story_parts,
+    story_query,
+)
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
 from .rope import rope_frequencies, rope_offset_key, rope_offset_query
@@ -189,7 +208,8 @@ def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: Ch
     content = slice(d - e, d)
     wq, bq, wk, bk, wv, wo = [], [], [], [], [], []
     for key in keys:
-        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, story=story, d_model=d_model)
+        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, story=story,
+                    d_model=d_model)
         wk.append(w)
         bk.append(b)
         v = torch.zeros(d_model, d)
@@ -200,7 +220,8 @@ def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: Ch
             v[:, :CODE_WIDTH] = marker_value(parts=story, layout=layout, d_model=d_model)
         wv.append(v)
     for role in heads:
-        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, story=story, d_model=d_model)
+        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, story=story,
+                      d_model=d_model)
         wq.append(w)
         bq.append(b)
         wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, cwe=cwe, story=story,
