@@ -10,8 +10,8 @@ import shutil
 import pytest
 from django.utils import timezone
 from sb_accounts import verified_user
-from sb_fixtures import answers_file
-from sb_testbench import SLUG, TINY_ENTRY
+from sb_fixtures import SLUG, answers_file
+from sb_toy import TINYBENCH_ENTRY
 
 from leaderboard import selectors
 from leaderboard.models import Benchmark, Submission
@@ -35,7 +35,7 @@ def unbuilt(db):
     """The tiny benchmark registered and synced, its data not built yet; yields its dev phase."""
     from evaluator import registry
 
-    with registry.registry_override(TINY_ENTRY, exclusive=True):
+    with registry.registry_override(TINYBENCH_ENTRY, exclusive=True):
         benchmark_sync_all()
         yield Benchmark.objects.get(slug=SLUG).phases.select_related("benchmark").get(slug="dev")
 

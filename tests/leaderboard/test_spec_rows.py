@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sb_testbench import TinyBenchmark
+from sb_toy import TINYBENCH
 
 from evaluator.contract import MetricSpec, SubmissionFormat, SubmissionKind
 from leaderboard.models import Benchmark
@@ -17,9 +17,9 @@ from leaderboard.services.rankings import board_spec
 from leaderboard.services.submission_rules import accepted_kinds
 
 SPEC = dataclasses.replace(
-    TinyBenchmark.spec,
+    TINYBENCH.spec,
     formats=(
-        *TinyBenchmark.spec.formats,
+        *TINYBENCH.spec.formats,
         SubmissionFormat(kind=SubmissionKind.CONFIG, description="a JSON guess"),
         SubmissionFormat(kind=SubmissionKind.FILE, description="code", extensions=(".PY",), code=True),
     ),
@@ -28,7 +28,7 @@ SPEC = dataclasses.replace(
 
 
 def test_a_synced_metric_row_reads_back_as_the_declared_spec():
-    for metric in TinyBenchmark.spec.metrics:
+    for metric in TINYBENCH.spec.metrics:
         assert metric_from_row(dataclasses.asdict(metric)) == metric
         assert metric_from_row({**dataclasses.asdict(metric), "scope": "item"}) == metric
 
@@ -53,14 +53,14 @@ def test_a_synced_benchmark_reads_back_as_its_declared_dataclasses(db):
 
 
 def test_an_old_format_row_without_the_code_flag_reads_as_code_when_it_takes_python(db):
-    row = benchmark_sync(spec=TinyBenchmark.spec)
+    row = benchmark_sync(spec=TINYBENCH.spec)
     Benchmark.objects.filter(pk=row.pk).update(formats=[{"kind": "file", "extensions": [".Py"]}])
     (fmt,) = format_specs(benchmark=Benchmark.objects.get(pk=row.pk))
     assert fmt == SubmissionFormat(kind=SubmissionKind.FILE, description="", extensions=("py",), code=True)
 
 
 def test_a_stored_format_of_an_unknown_kind_is_refused_by_name(db):
-    row = benchmark_sync(spec=TinyBenchmark.spec)
+    row = benchmark_sync(spec=TINYBENCH.spec)
     Benchmark.objects.filter(pk=row.pk).update(formats=[{"kind": "zipfile", "extensions": ["zip"]}])
     with pytest.raises(ValueError, match="'zipfile' is not one of: file, config"):
         format_specs(benchmark=Benchmark.objects.get(pk=row.pk))

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from sb_code_phase import code_spec
 from sb_sandbox import sandbox_assumed
-from sb_testbench import TinyBenchmark
+from sb_toy import TINYBENCH
 
 from evaluator import registry
 from leaderboard.models import Phase
@@ -24,7 +24,7 @@ def _code_runnable(monkeypatch):
 @pytest.fixture
 def code_phase(tiny, monkeypatch):
     """The tiny benchmark redeclared to take code files too, synced."""
-    monkeypatch.setattr(TinyBenchmark, "spec", code_spec(TinyBenchmark.spec, accepting=("dev",)))
+    monkeypatch.setattr(TINYBENCH, "spec", code_spec(TINYBENCH.spec, accepting=("dev",)))
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
     return Phase.objects.select_related("benchmark").get(benchmark=tiny, slug="dev")

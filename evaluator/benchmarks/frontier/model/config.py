@@ -19,7 +19,7 @@ class WiredConfig:
     Layer 1 copies the `n_prev` previous tokens into each position; layer 2 matches `ngram`-token
     contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back and flags VAR statements;
     layer 3 is the chain lookup of variable tracking (`vt_slots`-token windows, the token `far_offset`
-    back as value).
+    back as value) beside the common-word count; layer 4 picks the common words (aggregate.py).
     `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller spreads
     more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
     `vt_beta` is the chain lookup's inverse temperature per matching token, `vt_dot` the weight of
@@ -28,9 +28,13 @@ class WiredConfig:
     writes letter i + 1 of a name (its line's start i tokens back; `vt_first_drop` on the first line),
     `vt_gain` their output scale,
     `gate_strength` the logit of the flag head on tokens after "VAR" (and on the sink).
+    `cwe_beta` is the common-word pick's inverse temperature on the list's word histogram (a word's
+    logit is about cwe_beta * count / (list length + 3000)), `cwe_exclude` how far a word already written is pushed down,
+    `cwe_seen` the pick's logit per unit of a word's `seen` flag (1 on its first occurrence, lower on
+    each later one), `cwe_gain` the pick's output scale (above the induction heads', which match the answer's "n." lines).
     """
 
-    n_layers: int = 3
+    n_layers: int = 4
     n_heads: int = 8
     n_kv_heads: int = 2
     head_dim: int = 128
@@ -50,6 +54,11 @@ class WiredConfig:
     vt_first_drop: tuple[float, ...] = (40.0, 40.0, 36.0)
     vt_gain: float = 2.0
     gate_strength: float = 20.0
+    cwe_beta: float = 200.0
+    cwe_exclude: float = 200.0
+    cwe_gain: float = 4.0
+    cwe_seen: float = 80.0
+    cwe_wrote_beta: float = 300.0
     seed: int = 20250413
 
     def __post_init__(self) -> None:
@@ -59,8 +68,11 @@ class WiredConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if self.n_layers != 3:
-            raise ValueError(f"n_layers must be 3 (copy, retrieval, chain lookup), got {self.n_layers}")
+        if self.n_layers != 4:
+            raise ValueError(f"n_layers must be 4 (copy, retrieval, chain lookup and count, pick), got "
+                             f"{self.n_layers}")
+        if self.n_prev + 3 > self.n_heads:
+            raise ValueError(f"layer 1 needs n_prev + 3 = {self.n_prev + 3} heads, got {self.n_heads}")
         if self.n_heads % self.n_kv_heads:
             raise ValueError(f"n_heads {self.n_heads} is not a multiple of n_kv_heads {self.n_kv_heads}")
         if self.n_kv_heads < 2 or self.group < 4:
@@ -75,10 +87,11 @@ class WiredConfig:
                              f"{self.far_offset}")
         if max(len(self.vt_phase_drop), len(self.vt_first_drop)) >= self.vt_slots:
             raise ValueError(f"vt_phase_drop needs fewer than vt_slots = {self.vt_slots} entries")
-        scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength)
+        scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength,
+                  self.cwe_beta, self.cwe_exclude, self.cwe_gain, self.cwe_seen, self.cwe_wrote_beta)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
-                             f" vt_beta, vt_gain, gate_strength = {scales}")
+                             f" vt_beta, vt_gain, gate_strength, cwe_beta, cwe_exclude, cwe_gain, cwe_seen, cwe_wrote_beta = {scales}")
 
     @property
     def n_back(self) -> int:

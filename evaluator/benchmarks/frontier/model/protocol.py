@@ -10,6 +10,8 @@ Nothing here looks at a sample's gold answer.
               name after name: the model writes up to NAME_TOKENS letters, and a line break is forced
               after each name; the list ends when the model writes something other than a letter
               where a name should start (that token is not kept), or after MAX_NAMES names.
+  ruler_cwe   forced "<answer>", then per line "n." (n = 1..10); the model writes one word (the list's
+              words are single tokens), and a line break is forced after it.
   any other   forced "<answer>"; the model writes up to `FREE_TOKENS` tokens, up to "</answer>"
               then "</answer>" (an unsupported task: its score measures what the model does).
 """
@@ -20,11 +22,12 @@ from dataclasses import dataclass
 
 import torch
 
+from ..cwe import NUM_COMMON
 from ..sample import Sample
 from .wired import Attention, WiredModel, attention_dense
 
 #: Tasks the model is wired to solve; the others are still run and scored, with the free protocol.
-SUPPORTED_TASKS = ("ruler_niah", "ruler_vt")
+SUPPORTED_TASKS = ("ruler_niah", "ruler_vt", "ruler_cwe")
 #: Most tokens generated for one NIAH value (a value is 19 tokens, then "." and a space before it).
 VALUE_TOKENS = 24
 #: Most tokens generated in the free protocol of an unsupported task.
@@ -66,6 +69,10 @@ def answer_steps(*, sample: Sample) -> tuple[Step, ...]:
         steps.append(Step(force="</answer>"))
     elif sample.task == "ruler_vt":
         steps += [Step(force=f"{sample.queries[0]}<answer>"), Step(names=True), Step(force="</answer>")]
+    elif sample.task == "ruler_cwe":
+        for number in range(1, NUM_COMMON + 1):
+            steps += [Step(force=f"{number}."), Step(tokens=1), Step(force="\n")]
+        steps.append(Step(force="</answer>"))
     else:
         steps.append(Step(tokens=FREE_TOKENS, stops=("</answer>",)))
         steps.append(Step(force="\n</answer>"))

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from .config import N_FEATURES, N_FLAGS, WiredConfig
 
+#: Residual flags of the common-word heads: [after "</context>", the CWE gate is open, seen].
+N_CWE_FLAGS = 3
+
 #: Decoy query roles cycled into free query heads: the usual shapes of real models' heads.
 DECOYS = ("sink", "vertical", "local", "slash", "wide")
 #: The fixed offset of the slash decoys (a diagonal line of attention this many tokens back).
@@ -14,7 +17,7 @@ SLASH_OFFSET = 64
 
 @dataclass(frozen=True)
 class HeadRole:
-    """One query head: `kind` (offset, far, induct, gate, vt, sink, vertical, local, slash, wide), its arg.
+    """One query head: `kind` (offset, far, induct, gate, vt, cwe_*, sink, vertical, local, slash, wide), its arg.
 
     offset: attend `arg` tokens back and write that token into residual slot prev<arg> (layers 0, 1).
     far: attend `arg` tokens back and write that token into residual slot far.
@@ -23,6 +26,8 @@ class HeadRole:
     gate: attend the tokens right after "VAR" (else the sink); write 1 (else 0) into flag 0.
     vt: the chain lookup (chain.py) of the reply's later lines (arg 0) or of its first line, after the
     queried value (arg 1); writes the attended value into the answer slot.
+    cwe_flag (arg 0: after the context, 1: the CWE gate), cwe_count, cwe_wrote, cwe_self, cwe_pick: the
+    common-word heads of aggregate.py.
     Every other kind writes into the decoy slot.
     """
 
@@ -32,8 +37,9 @@ class HeadRole:
 
 @dataclass(frozen=True)
 class KeyRole:
-    """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back), or
-    vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot)."""
+    """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back),
+    vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot), or cwe
+    (key = the list marks and the token, aggregate.py)."""
 
     kind: str
     arg: int = 0
@@ -41,24 +47,34 @@ class KeyRole:
 
 @dataclass(frozen=True)
 class ResidualLayout:
-    """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags."""
+    """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags,
+    and the common-word slots hist, wrote, cwe_flags (aggregate.py)."""
 
     d_emb: int
     n_prev: int
 
     def slot(self, *, name: str) -> slice:
-        """The slice of slot `name` ("tok", "feat", "prev<k>", "far", "out", "decoy" or "flags")."""
-        names = ["tok", "feat"] + [f"prev{k}" for k in range(1, self.n_prev + 1)] + ["far", "out", "decoy",
-                                                                                     "flags"]
+        """The slice of slot `name` ("tok", "feat", "prev<k>", "far", "out", "decoy", "flags", ...)."""
+        names = self.names
         if name not in names:
             raise ValueError(f"unknown residual slot {name!r}; slots: {names}")
         start = 0
         for current in names:
-            width = {"feat": N_FEATURES, "flags": N_FLAGS}.get(current, self.d_emb)
+            width = self._width(name=current)
             if current == name:
                 return slice(start, start + width)
             start += width
         raise AssertionError(name)
+
+    @property
+    def names(self) -> list[str]:
+        """The slots in order."""
+        prev = [f"prev{k}" for k in range(1, self.n_prev + 1)]
+        return ["tok", "feat", *prev, "far", "out", "decoy", "flags", "hist", "wrote", "cwe_flags"]
+
+    def _width(self, *, name: str) -> int:
+        """The width of slot `name`."""
+        return {"feat": N_FEATURES, "flags": N_FLAGS, "cwe_flags": N_CWE_FLAGS}.get(name, self.d_emb)
 
     def token_slot(self, *, back: int) -> slice:
         """The slot holding the token `back` positions before the current one (0: the token itself)."""
@@ -67,7 +83,7 @@ class ResidualLayout:
     @property
     def d_model(self) -> int:
         """Width of the residual stream."""
-        return (self.n_prev + 4) * self.d_emb + N_FEATURES + N_FLAGS
+        return sum(self._width(name=name) for name in self.names)
 
 
 def _fill(*, roles: list[HeadRole], count: int, start: int = 0) -> list[HeadRole]:
@@ -86,13 +102,15 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
     g, kv = config.group, config.n_kv_heads
     if layer == 0:
         copies = [HeadRole(kind="offset", arg=d) for d in range(1, config.n_prev + 1)]
-        heads = _fill(roles=copies + [HeadRole(kind="local")], count=config.n_heads)
+        flags = [HeadRole(kind="cwe_flag", arg=1), HeadRole(kind="cwe_self")]
+        heads = _fill(roles=copies + [HeadRole(kind="local")] + flags, count=config.n_heads)
         return tuple(KeyRole(kind="token") for _ in range(kv)), tuple(heads)
     if layer == 1:
         keys = [KeyRole(kind="ngram", arg=1), KeyRole(kind="ngram", arg=3)]
         keys += [KeyRole(kind="token") for _ in range(kv - 2)]
         later = [HeadRole(kind="offset", arg=d) for d in range(config.n_prev + 1, config.n_back + 1)]
-        extra = [[HeadRole(kind="gate")] + later, [HeadRole(kind="far", arg=config.far_offset)]]
+        extra = [[HeadRole(kind="gate")] + later + [HeadRole(kind="cwe_flag", arg=0)],
+                 [HeadRole(kind="far", arg=config.far_offset)]]
         heads = []
         for group, key in enumerate(keys):
             first = [HeadRole(kind="induct", arg=key.arg - 1)] if key.kind == "ngram" else []
@@ -100,9 +118,16 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
             heads += _fill(roles=first, count=g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
     if layer == 2:
-        keys = [KeyRole(kind="vt")] + [KeyRole(kind="token") for _ in range(kv - 1)]
+        keys = [KeyRole(kind="vt"), KeyRole(kind="cwe")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = _fill(roles=[HeadRole(kind="vt", arg=0), HeadRole(kind="vt", arg=1)], count=g)
+        heads += [HeadRole(kind="cwe_count"), HeadRole(kind="cwe_wrote")]
         for group in range(1, kv):
             heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 1)
         return tuple(keys), tuple(heads)
-    raise ValueError(f"layer must be 0, 1 or 2, got {layer}")
+    if layer == 3:
+        keys = [KeyRole(kind="cwe")] + [KeyRole(kind="token") for _ in range(kv - 1)]
+        heads = [HeadRole(kind="cwe_pick")]
+        for group in range(kv):
+            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 2)
+        return tuple(keys), tuple(heads)
+    raise ValueError(f"layer must be 0, 1, 2 or 3, got {layer}")

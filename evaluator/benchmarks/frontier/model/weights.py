@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 
 from ..tokenizer import WordTokenizer
+from .aggregate import CweParts, cwe_parts, flag_output, flag_query, list_key, list_output, list_query, \
+    quiet_in_cwe, self_output, self_query
 from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
@@ -81,10 +83,19 @@ def _local_query(*, config: WiredConfig) -> torch.Tensor:
 
 
 def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-           d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+           cwe: CweParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one query head, in logit units (scaled by sqrt(d) for attention)."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
+    if role.kind == "cwe_flag":
+        b = flag_query(parts=cwe, config=config, which=("after", "gate")[role.arg], token_proj=parts.proj[0])
+        return w, b * math.sqrt(d)
+    if role.kind == "cwe_self":
+        w, b = self_query(parts=cwe, config=config, layout=layout, token_proj=parts.proj[0])
+        return w * math.sqrt(d), b * math.sqrt(d)
+    if role.kind.startswith("cwe_"):
+        w, b = list_query(parts=cwe, config=config, layout=layout, kind=role.kind)
+        return w * math.sqrt(d), b * math.sqrt(d)
     content = slice(r + N_FEATURES, d)
     if role.kind in ("offset", "slash", "far"):
         offset = rope_offset_query(offset=role.arg, rotary_dim=r, base=config.rope_base)
@@ -98,6 +109,7 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
     elif role.kind == "induct":
         for o in range(config.ngram):
             w[layout.token_slot(back=role.arg + o), content] = config.retrieval_beta * parts.proj[o].T
+        quiet_in_cwe(w=w, config=config, layout=layout)
     elif role.kind == "gate":
         b[content], b[r] = gate_query(parts=parts, config=config)
     elif role.kind == "vt":
@@ -108,7 +120,7 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
 
 
 def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-         d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+         cwe: CweParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one key head: positional constant, token features, content."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
@@ -123,16 +135,24 @@ def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: C
             w[layout.token_slot(back=role.arg + o), content] = parts.proj[o].T
     elif role.kind == "vt":
         w[:, content] = chain_key(parts=parts, config=config, layout=layout, d_model=d_model)
+    elif role.kind == "cwe":
+        w[:, content] = list_key(parts=cwe, config=config, layout=layout)
     else:
         raise ValueError(f"unknown key kind {role.kind!r}")
     return w, b
 
 
-def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainParts,
+def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainParts, cwe: CweParts,
             config: WiredConfig) -> torch.Tensor:
     """The output map [d, d_model] of a query head: its value's content into the slot it writes."""
     d, e = config.head_dim, config.d_emb
     content = slice(d - e, d)
+    if role.kind == "cwe_flag":
+        return flag_output(parts=cwe, config=config, layout=layout, which=("after", "gate")[role.arg])
+    if role.kind == "cwe_self":
+        return self_output(config=config, layout=layout)
+    if role.kind.startswith("cwe_"):
+        return list_output(config=config, layout=layout, kind=role.kind)
     o = torch.zeros(d, layout.d_model)
     if role.kind == "gate":
         o[content, layout.slot(name="flags").start] = parts.space  # the token after "VAR" is a space
@@ -149,24 +169,27 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
     return o
 
 
-def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: ChainParts) -> LayerWeights:
+def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: ChainParts,
+           cwe: CweParts) -> LayerWeights:
     """The weights of `layer` from its roles; n-gram keys and queries share the projections `parts.proj`."""
     keys, heads = layer_roles(config=config, layer=layer)
     d_model, d, e = layout.d_model, config.head_dim, config.d_emb
     content = slice(d - e, d)
     wq, bq, wk, bk, wv, wo = [], [], [], [], [], []
     for key in keys:
-        w, b = _key(role=key, config=config, layout=layout, parts=parts, d_model=d_model)
+        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, d_model=d_model)
         wk.append(w)
         bk.append(b)
         v = torch.zeros(d_model, d)
         v[layout.slot(name="far") if key.kind == "vt" else layout.token_slot(back=0), content] = torch.eye(e)
+        if key.kind == "token":
+            v[layout.slot(name="feat").start, 0] = 1.0  # is-<bos>: the self-count reads its sink's weight
         wv.append(v)
     for role in heads:
-        w, b = _query(role=role, config=config, layout=layout, parts=parts, d_model=d_model)
+        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, d_model=d_model)
         wq.append(w)
         bq.append(b)
-        wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, config=config))
+        wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, cwe=cwe, config=config))
     return layer_weights_from_heads(wq=torch.stack(wq), bq=torch.stack(bq), wk=torch.stack(wk),
                                     bk=torch.stack(bk), wv=torch.stack(wv), wo=torch.stack(wo))
 
@@ -178,6 +201,9 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     proj = _orthogonal(n=config.d_emb, count=config.ngram, gen=gen)
     vt_proj = _orthogonal(n=config.d_emb, count=config.vt_slots, gen=gen)
     parts = chain_parts(tokenizer=tokenizer, embed=embed, proj=proj, vt_proj=vt_proj)
+    cwe = cwe_parts(tokenizer=tokenizer, embed=embed,
+                    proj=_orthogonal(n=config.d_emb, count=1, gen=torch.Generator().manual_seed(config.seed + 2))[0])
     layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
-    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts) for i in range(config.n_layers))
+    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, cwe=cwe)
+                   for i in range(config.n_layers))
     return WiredWeights(embed=embed, features=features, layers=layers, layout=layout)
