@@ -1,7 +1,7 @@
 """Accuracy of the wired model per scored task under dense attention and sparse methods (a small table).
 
 Usage: .venv/bin/python bench/frontier_methods.py [--samples 5] [--length 4096] [--seed 43]
-       [--methods dense block_topk@0.8 quest@0.95 ...] [--threads N]
+       [--methods dense block_topk@0.8 quest@0.95 ...] [--tasks ruler_cwe ...] [--threads N]
 Each method runs as a dev submission does (`phase_run`: the budget chosen for the target sparsity on
 the first sample's attention inputs, then every scored task); prints per method its measured sparsity,
 the accuracy of each scored task, the worst task, and the wall time.
@@ -45,24 +45,26 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=4096)
     parser.add_argument("--seed", type=int, default=43)
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS))
+    parser.add_argument("--tasks", nargs="+", default=list(SUPPORTED_TASKS), choices=SUPPORTED_TASKS)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = parser.parse_args()
+    tasks = tuple(args.tasks)
     if args.threads:
         torch.set_num_threads(args.threads)
     plan = PhasePlan("bench", "bench", (args.length,), args.samples, hidden=False)
-    seeds = {seed_key(task=t, length=args.length): args.seed for t in SUPPORTED_TASKS}
+    seeds = {seed_key(task=t, length=args.length): args.seed for t in tasks}
     print(f"{args.samples} samples per task at {args.length} tokens, seed {args.seed}")
-    print("| method | sparsity | " + " | ".join(SUPPORTED_TASKS) + " | worst | seconds |")
-    print("|---|---|" + "---|" * len(SUPPORTED_TASKS) + "---|---|")
+    print("| method | sparsity | " + " | ".join(tasks) + " | worst | seconds |")
+    print("|---|---|" + "---|" * len(tasks) + "---|---|")
     for spec in args.methods:
         submission, problems = submission_parse(config=config_of(spec))
         if submission is None:
             raise SystemExit(f"{spec}: {problems}")
         start = time.perf_counter()
         run = phase_run(model=frontier_model(), submission=submission, plan=plan, seeds=seeds,
-                        progress=no_progress)
+                        progress=no_progress, tasks=tasks)
         metrics = split_score(run=run, limit=None).metrics
-        accs = " | ".join(f"{metrics[f'acc_{t}']:.3f}" for t in SUPPORTED_TASKS)
+        accs = " | ".join(f"{metrics[f'acc_{t}']:.3f}" for t in tasks)
         sparsity = "n/a" if metrics["sparsity"] is None else f"{metrics['sparsity']:.3f}"
         print(f"| {spec} | {sparsity} | {accs} | {metrics['acc_worst']:.3f} | "
               f"{time.perf_counter() - start:.0f} |", flush=True)

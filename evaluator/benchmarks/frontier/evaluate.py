@@ -70,8 +70,10 @@ def phase_run(
     progress: ProgressFn,
     samples: int | None = None,
     time_limit_s: float | None = None,
+    tasks: tuple[str, ...] = SUPPORTED_TASKS,
 ) -> PhaseRun:
-    """Run every supported task of `plan` at each length on `samples` (default the plan's) samples.
+    """Run every supported task of `plan` (or `tasks`, timing scripts) at each length on `samples`
+    (default the plan's) samples.
 
     A target sparsity's budget is chosen per (task, length) on the q, k, v of that task's sample 0
     (prompts of different tasks differ); speed is measured per length on the first task's. Code runs
@@ -83,14 +85,15 @@ def phase_run(
         run.attention = MethodAttention(submission=submission, sandboxed=sandboxed)
         for length in plan.lengths:
             _length_run(model=model, submission=submission, length=length, seeds=seeds, count=count, run=run,
-                        sandboxed=sandboxed, progress=progress, total=len(plan.lengths) * len(SUPPORTED_TASKS)
-                        * count)  # fmt: skip
+                        sandboxed=sandboxed, progress=progress, total=len(plan.lengths) * len(tasks) * count,
+                        tasks=tasks)  # fmt: skip
     return run
 
 
 def _length_run(
     *, model: WiredModel, submission: FrontierSubmission, length: int, seeds: dict[str, int], count: int,
     run: PhaseRun, sandboxed: SandboxedMethod | None, progress: ProgressFn, total: int,
+    tasks: tuple[str, ...] = SUPPORTED_TASKS,
 ) -> None:
     """Every supported task's samples at ``length``: a target sparsity's budget chosen per (task, length)
     on the q, k, v of that task's sample 0 (prompts of different tasks differ); speed measured once
@@ -99,7 +102,7 @@ def _length_run(
     hooks = SubmissionHooks(attention=attention)
     done = len(run.cells) * count
     dense = submission.method is None and submission.code is None
-    for task in SUPPORTED_TASKS:
+    for task in tasks:
         key = seed_key(task=task, length=length)
         if dense:  # no budget to choose, no speed to measure
             run.speed[length], run.budgets[key] = None, None

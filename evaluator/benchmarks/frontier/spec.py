@@ -11,7 +11,9 @@ from .registry import TASKS, task_names
 from .submission import DENSE, FRONTIER_METHODS
 
 SLUG = "frontier"
-VERSION = "2"  # 2: the wired model solves ruler_vt (third layer), scored beside ruler_niah
+#: 2: the wired model solves ruler_vt (third layer), scored beside ruler_niah.
+#: 3: a fourth layer and common-word heads: ruler_cwe is scored too (its samples were n/a before).
+VERSION = "3"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
 
@@ -90,9 +92,10 @@ def frontier_spec() -> BenchmarkSpec:
             " A submission names a method and its settings, or is the submitter's own selection code (run in"
             " a sandbox); the platform runs it on every attention call"
             " of the model, scores the answers as the harness does, and measures sparsity and speed itself."
-            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (three GQA"
-            " layers wired by construction: copy heads, induction heads, a variable-chain lookup) solves"
-            " under dense attention; the others are shown as n/a until it does."
+            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (four GQA"
+            " layers wired by construction: copy heads, induction heads, a variable-chain lookup, and"
+            " common-word heads that count every occurrence) solves under dense attention; the others"
+            " are shown as n/a until it does."
         ),
         phases=phases,
         formats=(

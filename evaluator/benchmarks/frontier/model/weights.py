@@ -8,8 +8,18 @@ from dataclasses import dataclass
 import torch
 
 from ..tokenizer import WordTokenizer
-from .aggregate import CweParts, cwe_parts, flag_output, flag_query, list_key, list_output, list_query, \
-    quiet_in_cwe, self_output, self_query
+from .aggregate import (
+    CweParts,
+    cwe_parts,
+    flag_output,
+    flag_query,
+    list_key,
+    list_output,
+    list_query,
+    quiet_in_cwe,
+    self_output,
+    self_query,
+)
 from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
@@ -201,8 +211,8 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     proj = _orthogonal(n=config.d_emb, count=config.ngram, gen=gen)
     vt_proj = _orthogonal(n=config.d_emb, count=config.vt_slots, gen=gen)
     parts = chain_parts(tokenizer=tokenizer, embed=embed, proj=proj, vt_proj=vt_proj)
-    cwe = cwe_parts(tokenizer=tokenizer, embed=embed,
-                    proj=_orthogonal(n=config.d_emb, count=1, gen=torch.Generator().manual_seed(config.seed + 2))[0])
+    cwe_proj = _orthogonal(n=config.d_emb, count=1, gen=torch.Generator().manual_seed(config.seed + 2))[0]
+    cwe = cwe_parts(tokenizer=tokenizer, embed=embed, proj=cwe_proj)
     layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
     layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, cwe=cwe)
                    for i in range(config.n_layers))
