@@ -1,7 +1,7 @@
 """Accuracy of the wired model per scored task under dense attention and sparse methods (a small table).
 
 Usage: .venv/bin/python bench/frontier_methods.py [--samples 5] [--length 4096] [--seed 43]
-       [--methods dense block_topk@0.8 quest@0.95 ...] [--threads N] [--tasks story_retrieval ...]
+       [--methods dense block_topk@0.8 quest@0.95 ...] [--tasks ruler_cwe ...] [--threads N]
 Each method runs as a dev submission does (`phase_run`: the budget chosen for the target sparsity on
 the first sample's attention inputs, then every scored task); prints per method its measured sparsity,
 the accuracy of each scored task, the worst task, and the wall time.
@@ -45,8 +45,8 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=4096)
     parser.add_argument("--seed", type=int, default=43)
     parser.add_argument("--methods", nargs="+", default=list(DEFAULT_METHODS))
+    parser.add_argument("--tasks", nargs="+", default=list(SUPPORTED_TASKS), choices=SUPPORTED_TASKS)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    parser.add_argument("--tasks", nargs="+", default=list(SUPPORTED_TASKS), help="scored tasks to run")
     args = parser.parse_args()
     tasks = tuple(args.tasks)
     if args.threads:

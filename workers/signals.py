@@ -41,8 +41,10 @@ def _beat_forever(worker_id: str, hostname: str, queues: str) -> None:
 
 @worker_ready.connect
 def heartbeat_start(sender=None, **kwargs) -> None:
-    """Start the heartbeat timer when the worker is ready to consume."""
+    """Start the heartbeat timer when the worker is ready to consume, after deleting the rows a previous
+    run of this node left (killed, as on `make run`'s Ctrl-C, before it could delete them itself)."""
     hostname = getattr(sender, "hostname", "") or "worker"
+    _forget(hostname)
     _stop.clear()
     thread = threading.Thread(
         target=_beat_forever, args=(hostname, hostname, _queues(sender)), name="worker-heartbeat", daemon=True
@@ -60,14 +62,19 @@ def heartbeat_stop(**kwargs) -> None:
     if thread is not None:
         thread.join(timeout=2.0)
     if node:
-        from leaderboard.services import worker_heartbeats_forget
+        _forget(str(node))
 
-        try:
-            worker_heartbeats_forget(node=str(node))
-        except Exception:
-            logger.warning("could not remove the heartbeat rows of %s; they expire", node)
-        finally:
-            connection.close()
+
+def _forget(node: str) -> None:
+    """Delete the heartbeat rows of `node` (a failure is logged: the rows stop counting and expire)."""
+    from leaderboard.services import worker_heartbeats_forget
+
+    try:
+        worker_heartbeats_forget(node=node)
+    except Exception:
+        logger.warning("could not remove the heartbeat rows of %s; they expire", node)
+    finally:
+        connection.close()
 
 
 @worker_process_init.connect

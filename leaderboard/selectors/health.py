@@ -151,9 +151,17 @@ def health_cache_clear() -> None:
     _last.clear()
 
 
+#: The pause before the second attempt of a failed check (a busy SQLite broker or a lost packet clears).
+CONFIRM_PAUSE_S = 0.25
+
+
 def _confirmed(check) -> str:
-    """A check's error, only when a second attempt fails too (a single lost round trip is no outage)."""
-    return check() and check()
+    """A check's error, only when a second attempt after CONFIRM_PAUSE_S fails too (a single lost round
+    trip, or a broker database busy for an instant, is no outage)."""
+    if not check():
+        return ""
+    time.sleep(CONFIRM_PAUSE_S)
+    return check()
 
 
 def _health_check() -> HealthStatus:

@@ -101,9 +101,18 @@ def test_checks_are_cached_and_one_thread_checks_at_a_time(monkeypatch):
 
 
 def test_a_single_failed_round_trip_is_not_reported(db, monkeypatch):
-    answers = iter(["ConnectionError", ""])
+    answers, pauses = iter(["OperationalError", ""]), []
     monkeypatch.setattr(health, "broker_check", lambda: next(answers))
+    monkeypatch.setattr(health.time, "sleep", pauses.append)
     assert health.health_status().ok
+    assert pauses == [health.CONFIRM_PAUSE_S]  # the second attempt comes after a pause
+
+
+def test_a_failure_confirmed_by_the_second_attempt_is_a_503(client, db, monkeypatch):
+    monkeypatch.setattr(health, "broker_check", lambda: "OperationalError")
+    monkeypatch.setattr(health.time, "sleep", lambda seconds: None)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["broker"] == "error: OperationalError"
 
 
 def _beat(worker_id: str, *, seconds_ago: float, queues: str = "cpu") -> None:

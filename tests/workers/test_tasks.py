@@ -61,3 +61,23 @@ def test_worker_heartbeat_timer_writes_and_stops_forgetting_its_node(transaction
     signals.heartbeat_stop()
     assert not thread.is_alive()
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["celery@other"]
+
+
+def test_a_starting_worker_deletes_the_rows_its_killed_predecessor_left(transactional_db, settings):
+    from types import SimpleNamespace
+
+    from workers import signals
+
+    settings.HEARTBEAT_SECONDS = 1
+    worker_heartbeat_touch(worker_id="celery@box:41", current_submission_id=None)  # a killed run's pool
+    worker_heartbeat_touch(worker_id="celery@other", hostname="celery@other")
+    signals.heartbeat_start(sender=SimpleNamespace(hostname="celery@box"))
+    try:
+        for _ in range(100):
+            if WorkerHeartbeat.objects.filter(worker_id="celery@box").exists():
+                break
+            time.sleep(0.05)
+        ids = set(WorkerHeartbeat.objects.values_list("worker_id", flat=True))
+        assert ids == {"celery@box", "celery@other"}
+    finally:
+        signals.heartbeat_stop()

@@ -72,7 +72,7 @@ def phase_run(
     time_limit_s: float | None = None,
     tasks: tuple[str, ...] = SUPPORTED_TASKS,
 ) -> PhaseRun:
-    """Run every one of `tasks` (default the supported ones) of `plan` at each length on `samples`
+    """Run every supported task of `plan` (or `tasks`, timing scripts) at each length on `samples`
     (default the plan's) samples.
 
     A target sparsity's budget is chosen per (task, length) on the q, k, v of that task's sample 0

@@ -14,7 +14,7 @@ from evaluator.benchmarks.frontier.registry import task_names
 from evaluator.contract import Payload, SubmissionRefused
 
 #: The prompt length of these tests: short, and long enough for the scored tasks run here (VT needs
-#: 1,100; story_retrieval's 16 chapters need 3,200, it is run densely in test_model and test_story_model).
+#: 1,100; ruler_cwe 2,100 and story_retrieval 3,200 are run densely in test_model).
 SHORT = 1280
 
 

@@ -11,8 +11,8 @@ times. Every read of the list goes through attention:
   layer 1  after (vertical): attends the token after "</context>" (else the sink); writes 1 after it.
   layer 2  count (wide): at every position attends uniformly over the list's words (the tokens after a
            ".", before "</context>") and the sink, and writes the list's word histogram
-           sum_w count_w / (N + COUNT_SINK_WORDS) e_w into the `hist` slot. A word is weighted by how many of its
-           occurrences the head sees: a method that drops context drops counts.
+           sum_w count_w / (N + COUNT_SINK_WORDS) e_w into the `hist` slot. A word weighs as many of
+           its occurrences as the head sees: a method that drops context drops counts.
            wrote: attends the answer's words written so far (after "</context>", "\\n", a digit and "."),
            each with a weight that hardly depends on how many there are (the sink takes the rest), and
            writes them into the `wrote` slot (the histogram term leaves out the format's example words).
@@ -68,12 +68,18 @@ class CweParts:
 def cwe_parts(*, tokenizer: WordTokenizer, embed: torch.Tensor, proj: torch.Tensor) -> CweParts:
     """The parts; `proj` is an orthogonal [d_emb, d_emb] matrix of which the word content uses the last
     d_emb - N_MARKS columns."""
+
     def row(token: str) -> torch.Tensor:
         """The embedding of one token."""
         return embed[tokenizer.token_id(token=token)]
 
-    return CweParts(dot=row("."), newline=row("\n"), end=row(CONTEXT_END), gate=row(GATE_TOKEN),
-                    proj=proj[:, N_MARKS:].contiguous())
+    return CweParts(
+        dot=row("."),
+        newline=row("\n"),
+        end=row(CONTEXT_END),
+        gate=row(GATE_TOKEN),
+        proj=proj[:, N_MARKS:].contiguous(),
+    )
 
 
 def _flag_dim(*, layout: ResidualLayout, name: str) -> int:
@@ -88,7 +94,7 @@ def flag_query(*, parts: CweParts, config: WiredConfig, which: str, token_proj: 
     d, r = config.head_dim, config.rotary_dim
     b = torch.zeros(d)
     target = parts.end if which == "after" else parts.gate
-    b[r + N_FEATURES:] = FLAG * (target @ token_proj.T)
+    b[r + N_FEATURES :] = FLAG * (target @ token_proj.T)
     b[r] = FLAG - FLAG_MARGIN
     return b
 
@@ -96,18 +102,19 @@ def flag_query(*, parts: CweParts, config: WiredConfig, which: str, token_proj: 
 def flag_output(*, parts: CweParts, config: WiredConfig, layout: ResidualLayout, which: str) -> torch.Tensor:
     """[d, d_model]: the attended token's content, read against the token it must be, into the flag."""
     o = torch.zeros(config.head_dim, layout.d_model)
-    o[config.head_dim - config.d_emb:, _flag_dim(layout=layout, name=which)] = (
+    o[config.head_dim - config.d_emb :, _flag_dim(layout=layout, name=which)] = (
         parts.newline if which == "after" else parts.gate  # "</context>" is followed by a line break
     )
     return o
 
 
-def self_query(*, parts: CweParts, config: WiredConfig, layout: ResidualLayout,
-               token_proj: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def self_query(
+    *, parts: CweParts, config: WiredConfig, layout: ResidualLayout, token_proj: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(W, bias) of the layer-0 self-count over token keys (content = token @ token_proj.T, norm 1)."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(layout.d_model, d), torch.zeros(d)
-    w[layout.token_slot(back=0), r + N_FEATURES:] = SELF * token_proj.T
+    w[layout.token_slot(back=0), r + N_FEATURES :] = SELF * token_proj.T
     b[r] = SELF + math.log(SELF_SINK_WORDS)
     return w, b
 
@@ -136,16 +143,18 @@ def list_key(*, parts: CweParts, config: WiredConfig, layout: ResidualLayout) ->
     return w
 
 
-def _gated(*, w: torch.Tensor, b: torch.Tensor, config: WiredConfig, layout: ResidualLayout,
-           open_sink: float) -> None:
+def _gated(
+    *, w: torch.Tensor, b: torch.Tensor, config: WiredConfig, layout: ResidualLayout, open_sink: float
+) -> None:
     """Set the sink logit: GATE_SINK while the gate is shut, `open_sink` once it is open (in place)."""
     r = config.rotary_dim
     b[r] = GATE_SINK
     w[_flag_dim(layout=layout, name="gate"), r] = open_sink - GATE_SINK
 
 
-def list_query(*, parts: CweParts, config: WiredConfig, layout: ResidualLayout,
-               kind: str) -> tuple[torch.Tensor, torch.Tensor]:
+def list_query(
+    *, parts: CweParts, config: WiredConfig, layout: ResidualLayout, kind: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of a list head (`cwe_count`, `cwe_wrote` or `cwe_pick`), logit units."""
     d, r = config.head_dim, config.rotary_dim
     c = r + N_FEATURES
@@ -154,13 +163,13 @@ def list_query(*, parts: CweParts, config: WiredConfig, layout: ResidualLayout,
         b[c], b[c + 2] = MARK, -MARK
         _gated(w=w, b=b, config=config, layout=layout, open_sink=MARK + math.log(COUNT_SINK_WORDS))
     elif kind == "cwe_wrote":  # the answer's words: after the context, "\n", one digit and "."
-        b[c:c + 3] = MARK
-        w[layout.slot(name="hist"), c + N_MARKS:] = config.cwe_wrote_beta * parts.proj  # not the format's
+        b[c : c + 3] = MARK
+        w[layout.slot(name="hist"), c + N_MARKS :] = config.cwe_wrote_beta * parts.proj  # not the format's
         _gated(w=w, b=b, config=config, layout=layout, open_sink=3 * MARK + WROTE_SINK)
     elif kind == "cwe_pick":  # the list's words by count, less the words written
         b[c], b[c + 2], b[c + 3] = MARK, -MARK, -config.cwe_seen
-        w[layout.slot(name="hist"), c + N_MARKS:] = config.cwe_beta * parts.proj
-        w[layout.slot(name="wrote"), c + N_MARKS:] = -config.cwe_exclude * parts.proj
+        w[layout.slot(name="hist"), c + N_MARKS :] = config.cwe_beta * parts.proj
+        w[layout.slot(name="wrote"), c + N_MARKS :] = -config.cwe_exclude * parts.proj
         _gated(w=w, b=b, config=config, layout=layout, open_sink=0.0)
     else:
         raise ValueError(f"unknown list head {kind!r}")
@@ -172,5 +181,5 @@ def list_output(*, config: WiredConfig, layout: ResidualLayout, kind: str) -> to
     d, e = config.head_dim, config.d_emb
     o = torch.zeros(d, layout.d_model)
     target = {"cwe_count": "hist", "cwe_wrote": "wrote", "cwe_pick": "out"}[kind]
-    o[d - e:, layout.slot(name=target)] = (config.cwe_gain if kind == "cwe_pick" else 1.0) * torch.eye(e)
+    o[d - e :, layout.slot(name=target)] = (config.cwe_gain if kind == "cwe_pick" else 1.0) * torch.eye(e)
     return o

@@ -30,9 +30,11 @@ class WiredConfig:
     `vt_gain` their output scale,
     `gate_strength` the logit of the flag head on tokens after "VAR" (and on the sink).
     `cwe_beta` is the common-word pick's inverse temperature on the list's word histogram (a word's
-    logit is about cwe_beta * count / (list length + 3000)), `cwe_exclude` how far a word already written is pushed down,
+    logit is about cwe_beta * count / (list length + 3000)), `cwe_exclude` how far a word already
+    written is pushed down,
     `cwe_seen` the pick's logit per unit of a word's `seen` flag (1 on its first occurrence, lower on
-    each later one), `cwe_gain` the pick's output scale (above the induction heads', which match the answer's "n." lines).
+    each later one), `cwe_wrote_beta` the answer memory's preference for words of the list, `cwe_gain`
+    the pick's output scale.
     Story retrieval (chapters.py): `chapter_strength` is the chapter head's logit on the token after a
     ":", `chapter_recency` the amplitude of its recency bias per slow frequency, `story_beta` the story
     lookup's inverse temperature per unit of role, `story_code_beta` per matching slot of the chapter
@@ -105,9 +107,10 @@ class WiredConfig:
                   self.story_sink, self.story_gain)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
-                             f" vt_beta, vt_gain, gate_strength, cwe_beta, cwe_exclude, cwe_gain, cwe_seen, "
-                             f"cwe_wrote_beta, chapter_strength, chapter_recency, story_beta, story_code_beta, "
-                             f"story_sink, story_gain = {scales}")
+                             f" vt_beta, vt_gain, gate_strength, cwe_beta, cwe_exclude, cwe_gain, cwe_seen,"
+                             f" cwe_wrote_beta, chapter_strength, chapter_recency, story_beta,"
+                             f" story_code_beta,"
+                             f" story_sink, story_gain = {scales}")
 
     @property
     def n_back(self) -> int:

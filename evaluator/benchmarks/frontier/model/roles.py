@@ -18,7 +18,7 @@ SLASH_OFFSET = 64
 
 @dataclass(frozen=True)
 class HeadRole:
-    """One query head: `kind` (offset, far, induct, gate, vt, cwe_*, sink, vertical, local, slash, wide), its arg.
+    """One query head: `kind` (offset, far, induct, gate, vt, cwe_*, or a decoy shape), its arg.
 
     offset: attend `arg` tokens back and write that token into residual slot prev<arg> (layers 0, 1).
     far: attend `arg` tokens back and write that token into residual slot far.

@@ -237,8 +237,8 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     proj = _orthogonal(n=config.d_emb, count=config.ngram, gen=gen)
     vt_proj = _orthogonal(n=config.d_emb, count=config.vt_slots, gen=gen)
     parts = chain_parts(tokenizer=tokenizer, embed=embed, proj=proj, vt_proj=vt_proj)
-    cwe = cwe_parts(tokenizer=tokenizer, embed=embed,
-                    proj=_orthogonal(n=config.d_emb, count=1, gen=torch.Generator().manual_seed(config.seed + 2))[0])
+    cwe_proj = _orthogonal(n=config.d_emb, count=1, gen=torch.Generator().manual_seed(config.seed + 2))[0]
+    cwe = cwe_parts(tokenizer=tokenizer, embed=embed, proj=cwe_proj)
     story_proj = _orthogonal(n=config.d_emb, count=1, gen=gen)[0]
     story = story_parts(tokenizer=tokenizer, embed=embed, proj=story_proj)
     layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
