@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -31,10 +32,11 @@ def config_read(*, path: Path) -> dict:
     """The stored config dict ({} when absent); ValueError names the file when it is not a JSON object."""
     if not path.exists():
         return {}
+    named = " (SPARSEBENCH_CONFIG)" if os.environ.get("SPARSEBENCH_CONFIG", "").strip() else ""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read config file {path}: {exc}") from None
+        raise ValueError(f"cannot read config file {path}{named}: {exc}") from None
     if not isinstance(data, dict):
         raise ValueError(f"config file {path} does not hold a JSON object")
     return data
@@ -52,6 +54,14 @@ def config_write(*, path: Path, url: str, token: str) -> None:
 def config_resolve(*, url_flag: str | None, path: Path) -> ClientConfig:
     """URL from --url, $SPARSEBENCH_URL, the config file, else the default; token from env then file."""
     stored = config_read(path=path)
-    url = url_flag or os.environ.get("SPARSEBENCH_URL", "").strip() or stored.get("url") or DEFAULT_URL
+    sources = (
+        ("--url", url_flag or ""),
+        ("SPARSEBENCH_URL", os.environ.get("SPARSEBENCH_URL", "").strip()),
+        (f"the url in {path}", str(stored.get("url") or "")),
+    )
+    source, url = next(((name, value) for name, value in sources if value), ("the default", DEFAULT_URL))
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ValueError(f"{source}={url!r} is not an http(s) URL (e.g. {DEFAULT_URL})")
     token = os.environ.get("SPARSEBENCH_TOKEN", "").strip() or str(stored.get("token") or "")
     return ClientConfig(url=str(url).rstrip("/"), token=token)

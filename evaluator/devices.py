@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 DEVICE_ENV = "SPARSEBENCH_DEVICE"
 CHOICES = ("auto", "cpu", "cuda")
 
 
 def scoring_device() -> torch.device:
-    """The scoring device: $SPARSEBENCH_DEVICE (auto, cpu or cuda; default auto = CUDA when available)."""
+    """The scoring device: $SPARSEBENCH_DEVICE (auto, cpu or cuda; default auto = CUDA when available).
+    torch is imported here, not with the module: the web and management processes import this one."""
+    import torch
+
     wanted = os.environ.get(DEVICE_ENV, "auto").strip().lower() or "auto"
     if wanted not in CHOICES:
         raise ValueError(f"{DEVICE_ENV}={wanted!r}: use one of {', '.join(CHOICES)}")

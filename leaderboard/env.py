@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +62,63 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 def env_path(name: str, default: Path) -> Path:
-    """A filesystem path variable, made absolute."""
-    return Path(env_str(name, str(default))).expanduser().resolve()
+    """A folder path variable, made absolute; one that names an existing file is an error."""
+    path = Path(env_str(name, str(default))).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{name}={str(path)!r} is a file; it must name a folder")
+    return path
+
+
+#: Django REST framework's throttle periods, by their first letter (e.g. 120/min, 10/s, 1000/day).
+RATE = re.compile(r"^(?P<count>\d{1,9})/(?P<period>s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate: a count per second, minute, hour or day (120/min, 10/s, 5000/day)."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if not RATE.match(raw):
+        raise ConfigError(f"{name}={raw!r} is not a rate (a count per s, min, hour or day, e.g. 120/min)")
+    return raw
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def env_log_level(name: str, default: str) -> str:
+    """A logging level name, in any letter case."""
+    raw = os.environ.get(name, "").strip().upper() or default
+    if raw not in LOG_LEVELS:
+        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return raw
+
+
+def env_redis_url(name: str) -> str:
+    """A Redis URL (redis://, rediss:// or unix://), "" when unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ""
+    url = urlparse(raw)
+    if url.scheme not in {"redis", "rediss", "unix"} or not (url.hostname or url.path):
+        raise ConfigError(f"{name}={raw!r} is not a Redis URL (e.g. redis://127.0.0.1:6379/1)")
+    try:
+        url.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} has a port that is not a number") from None
+    return raw
+
+
+#: A host name or address to listen on: letters, digits, dots, hyphens, and the colons of IPv6.
+HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$")
+
+
+def env_host(name: str, default: str) -> str:
+    """A host name or IP address (no scheme, port or path)."""
+    raw = env_str(name, default)
+    if not HOST.match(raw):
+        raise ConfigError(f"{name}={raw!r} is not a host name or IP address (e.g. 127.0.0.1 or 0.0.0.0)")
+    return raw
 
 
 def env_hex_secret(name: str, *, min_bytes: int) -> bytes | None:
@@ -201,7 +257,7 @@ def mail_config(prefix: str = "SPARSEBENCH_EMAIL_") -> MailConfig:
     local, _, domain = address.partition("@")
     if not local or not domain or any(c.isspace() for c in address):
         raise ConfigError(f"{prefix}FROM={sender!r} is not an e-mail address (e.g. noreply@example.org)")
-    host = env_str(f"{prefix}HOST", "")
+    host = env_host(f"{prefix}HOST", "") if os.environ.get(f"{prefix}HOST", "").strip() else ""
     if backend == "smtp" and not host:
         raise ConfigError(f"{prefix}BACKEND=smtp needs {prefix}HOST (the SMTP server's name)")
     port = env_int(f"{prefix}PORT", 587, minimum=1)

@@ -50,9 +50,10 @@ class SubmissionForm(forms.Form):
         self.kinds = kinds
         if "file" not in kinds:
             del self.fields["upload"]
-        elif extensions:
-            self.fields["upload"].widget.attrs["accept"] = ",".join(extensions)
-            self.fields["upload"].help_text = "Accepted: " + ", ".join(extensions)
+        elif extensions:  # stored without the dot (leaderboard.specrows); HTML's accept wants ".zip"
+            dotted = [f".{e.lstrip('.')}" for e in extensions]
+            self.fields["upload"].widget.attrs["accept"] = ",".join(dotted)
+            self.fields["upload"].help_text = "Accepted: " + ", ".join(dotted)
         if "config" not in kinds:
             del self.fields["config"]
 

@@ -1,4 +1,5 @@
-"""GET /healthz: database, broker and storage as JSON; 200 when db and broker are ok; details for staff."""
+"""GET /healthz: database, broker and storage as JSON; 200 when db and broker are ok (workers are reported,
+never required); the live workers' details for staff."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "database": "ok" if status.database else f"error: {status.database_error}",
         "broker": "ok" if status.broker else f"error: {status.broker_error}",
         "storage": {s.area: s.state for s in status.storage},
-        "worker": {"age_s": round(age, 1) if age is not None else None},
+        "worker": {"age_s": round(age, 1) if age is not None else None, "live": status.live_nodes},
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_staff:

@@ -27,15 +27,6 @@ def submission_storage_get() -> SubmissionStorage:
     return submission_storage
 
 
-#: The "scope" of a Benchmark.metrics entry that describes per-item values only (never a leaderboard column).
-ITEM_SCOPE = "item"
-
-
-def metric_is_entry(spec: dict) -> bool:
-    """Whether a Benchmark.metrics entry is an entry metric (a leaderboard column), not an item-only one."""
-    return spec.get("scope", "entry") != ITEM_SCOPE
-
-
 class Benchmark(models.Model):
     """A hosted benchmark, mirrored from its evaluator spec; hosts edit visibility."""
 
@@ -142,6 +133,10 @@ def submitter_label(*, is_baseline: bool, is_anonymous: bool, username: str) -> 
     return username
 
 
+#: The stage of a queued submission held, no task message sent, until its benchmark's data is ready.
+HOLD_STAGE = "waiting for the benchmark data"
+
+
 class Submission(models.Model):
     """One submission: its payload, its place in the lifecycle and what the worker reported."""
 
@@ -218,6 +213,11 @@ class Submission(models.Model):
     def data_retired(self) -> bool:
         """Whether this submission answers data its benchmark no longer serves (scores not on the board)."""
         return self.data_id != self.phase.benchmark.data_id
+
+    @property
+    def is_held(self) -> bool:
+        """Whether the submission waits, queued but not sent, for its benchmark's data (HOLD_STAGE)."""
+        return self.status == self.Status.QUEUED and self.stage == HOLD_STAGE
 
     @property
     def is_terminal(self) -> bool:

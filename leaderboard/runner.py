@@ -19,6 +19,11 @@ BIN = Path(sys.executable).parent
 RESTART_FIRST_S, RESTART_MAX_S, RESTART_RESET_S = 1.0, 30.0, 60.0
 #: Seconds the processes have to stop on Ctrl-C before they are killed (the goal: all gone within 5 s).
 STOP_GRACE_S = 3.0
+#: How often the runner looks at its children (and so how soon it acts on Ctrl-C).
+POLL_S = 0.1
+#: Asked of a child process: the runner never imports torch, so that it starts and exits quickly.
+CUDA_PROBE = "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 3)"
+NO_CUDA_TEXT = "no CUDA device: phases that need a GPU wait for a GPU worker (see the README)"
 
 
 @dataclass(frozen=True)
@@ -65,44 +70,78 @@ def stack_processes(*, host: str, port: int, var_dir: Path, cuda: bool = False) 
     return [
         ProcessSpec(
             "web",
-            [str(BIN / "gunicorn"), "leaderboard.wsgi", "--bind", f"{host}:{port}", "--workers", "2",
-             "--worker-class", "gthread", "--threads", "8", "--timeout", "120", "--access-logfile", "-"],
+            [
+                str(BIN / "gunicorn"),
+                "leaderboard.wsgi",
+                "--bind",
+                f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--timeout",
+                "120",
+                "--access-logfile",
+                "-",
+            ],
             on_runner_death="SIGINT",  # gunicorn's quick shutdown (SIGTERM waits for requests in flight)
         ),
         ProcessSpec(
             "worker",
-            [str(BIN / "celery"), "-A", "workers", "worker", "--queues", worker_queues(cuda=cuda),
-             "--concurrency", "1", "--loglevel", "INFO", "--hostname", "embedded@%h"],
+            [
+                str(BIN / "celery"),
+                "-A",
+                "workers",
+                "worker",
+                "--queues",
+                worker_queues(cuda=cuda),
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--hostname",
+                "embedded@%h",
+            ],
             on_runner_death="SIGQUIT",
         ),
         ProcessSpec(
             "scheduler",
-            [str(BIN / "celery"), "-A", "workers", "beat", "--loglevel", "INFO",
-             "--schedule", str(var_dir / "celerybeat-schedule")],
+            [
+                str(BIN / "celery"),
+                "-A",
+                "workers",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(var_dir / "celerybeat-schedule"),
+            ],
         ),
     ]
 
 
 def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
-    """Migrate and sync, start every process, build the data and queue the baselines in the background
-    (the pages show how far the build is), restart a process that crashes, stop them all on Ctrl-C."""
+    """Migrate and sync, start every process (the worker once a child process has said whether CUDA is
+    there), build the data and queue the baselines in the background (the pages show how far the build
+    is), restart a process that crashes, stop them all on Ctrl-C."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
     manage = [sys.executable, str(ROOT / "manage.py")]
     steps = (["migrate", "--noinput"], ["collectstatic", "--noinput", "--verbosity", "0"], ["benchmark_sync"])
     for step in steps:
-        subprocess.run(manage + step, cwd=ROOT, check=True)
-    import torch
+        done = subprocess.run(manage + step, cwd=ROOT)
+        if done.returncode != 0:
+            print(
+                f"`manage.py {step[0]}` failed (status {done.returncode}; its message is above)",
+                file=sys.stderr,
+            )
+            return done.returncode
     from django.conf import settings
 
-    var_dir, cuda = Path(settings.VAR_DIR), torch.cuda.is_available()
-    specs = stack_processes(host=host, port=port, var_dir=var_dir, cuda=cuda)
-    children = {spec.name: _start(spec) for spec in specs}
-    bootstrap = ProcessSpec("bootstrap", manage + ["bootstrap"]).guarded_argv(parent=os.getpid())
-    setup: subprocess.Popen | None = subprocess.Popen(bootstrap, cwd=ROOT, start_new_session=True)
-    if not cuda:
-        print("no CUDA device: phases that need a GPU wait for a GPU worker (see the README)", flush=True)
-    print(f"Sparsebench is running at http://{host}:{port}/ (Ctrl-C stops everything); the benchmark data"
-          " builds in the background (its pages show how far)", flush=True)  # fmt: skip
+    var_dir = Path(settings.VAR_DIR)
+    probe = subprocess.Popen([sys.executable, "-c", CUDA_PROBE], cwd=ROOT, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     stopping = False
 
     def request_stop(signum, frame):  # noqa: ARG001
@@ -111,15 +150,32 @@ def stack_run(*, host: str = "127.0.0.1", port: int = 8000) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
+    later = {spec.name: spec for spec in stack_processes(host=host, port=port, var_dir=var_dir)}
+    children = {name: _start(later.pop(name)) for name in ("web", "scheduler")}
+    bootstrap = ProcessSpec("bootstrap", manage + ["bootstrap"]).guarded_argv(parent=os.getpid())
+    setup: subprocess.Popen | None = subprocess.Popen(bootstrap, cwd=ROOT, start_new_session=True)
+    print(f"Sparsebench is running at http://{host}:{port}/ (Ctrl-C stops everything); the benchmark data"
+          " builds in the background (its pages show how far)", flush=True)  # fmt: skip
     while not stopping:
+        if probe is not None and probe.poll() is not None:
+            cuda = probe.returncode == 0
+            spec = stack_processes(host=host, port=port, var_dir=var_dir, cuda=cuda)
+            children["worker"] = _start(next(s for s in spec if s.name == "worker"))
+            if not cuda:
+                print(NO_CUDA_TEXT, flush=True)
+            probe = None
         if setup is not None and setup.poll() is not None:
             print(_setup_done_text(setup.returncode), flush=True)
             setup = None
         for child in children.values():
             _supervise(child, now=time.monotonic())
-        time.sleep(0.5)
+        time.sleep(POLL_S)
     procs = {name: child.proc for name, child in children.items()}
-    _stop_all({**procs, **({"bootstrap": setup} if setup is not None else {})})
+    extra = {"bootstrap": setup} if setup is not None else {}
+    if probe is not None:
+        probe.kill()
+        extra["cuda probe"] = probe
+    _stop_all({**procs, **extra})
     return 0
 
 
@@ -170,12 +226,20 @@ def _stop_all(procs: dict[str, subprocess.Popen]) -> None:
 
 def runner_address() -> tuple[str, int]:
     """(host, port) from SPARSEBENCH_HOST and SPARSEBENCH_PORT; ConfigError names a malformed one."""
-    from leaderboard.env import ConfigError, env_int, env_str
+    from leaderboard.env import ConfigError, env_host, env_int
 
     port = env_int("SPARSEBENCH_PORT", 8000, minimum=1)
     if port > 65535:
         raise ConfigError(f"SPARSEBENCH_PORT={port} is above the highest port 65535")
-    return env_str("SPARSEBENCH_HOST", "127.0.0.1"), port
+    return env_host("SPARSEBENCH_HOST", "127.0.0.1"), port
+
+
+def settings_load() -> None:
+    """Read the Django settings here first: a malformed variable is then one line naming it (ConfigError)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leaderboard.settings")
+    from django.conf import settings
+
+    settings.VAR_DIR  # noqa: B018  (the first access imports the settings module)
 
 
 def main() -> int:
@@ -187,6 +251,7 @@ def main() -> int:
     private_umask_set()
     try:
         host, port = runner_address()
+        settings_load()
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

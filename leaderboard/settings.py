@@ -13,8 +13,11 @@ from leaderboard.env import (
     env_hex_secret,
     env_int,
     env_list,
+    env_log_level,
     env_path,
     env_proxy_ssl_header,
+    env_rate,
+    env_redis_url,
     env_str,
     mail_config,
     secret_key,
@@ -172,8 +175,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("SPARSEBENCH_THROTTLE_ANON", "120/min"),
-        "user": env_str("SPARSEBENCH_THROTTLE_USER", "600/min"),
+        "anon": env_rate("SPARSEBENCH_THROTTLE_ANON", "120/min"),
+        "user": env_rate("SPARSEBENCH_THROTTLE_USER", "600/min"),
     },
     # How many reverse proxies stand in front (0: X-Forwarded-For is ignored, the peer address counts;
     # n: the n-th address from the right of X-Forwarded-For, the one the last trusted proxy saw).
@@ -207,7 +210,7 @@ SCORING_DEVICE = env_choice("SPARSEBENCH_DEVICE", "auto", ("auto", "cpu", "cuda"
 # The cache holds the throttles' counters, so it must be shared by every web process: Redis where
 # SPARSEBENCH_CACHE_URL names one (a database of its own: clearing the cache flushes it), else files
 # under VAR_DIR/cache, shared by the processes of one machine.
-CACHE_URL = env_str("SPARSEBENCH_CACHE_URL", "")
+CACHE_URL = env_redis_url("SPARSEBENCH_CACHE_URL")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
@@ -229,5 +232,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("SPARSEBENCH_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_log_level("SPARSEBENCH_LOG_LEVEL", "INFO")},
 }

@@ -11,6 +11,8 @@ from django.db import connection
 
 logger = logging.getLogger(__name__)
 _stop = threading.Event()
+#: The heartbeat thread of this worker and its node name, while it runs (heartbeat_stop forgets the node).
+_running: dict[str, object] = {}
 
 
 def _queues(sender) -> str:
@@ -39,19 +41,40 @@ def _beat_forever(worker_id: str, hostname: str, queues: str) -> None:
 
 @worker_ready.connect
 def heartbeat_start(sender=None, **kwargs) -> None:
-    """Start the heartbeat timer when the worker is ready to consume."""
+    """Start the heartbeat timer when the worker is ready to consume, after deleting the rows a previous
+    run of this node left (killed, as on `make run`'s Ctrl-C, before it could delete them itself)."""
     hostname = getattr(sender, "hostname", "") or "worker"
+    _forget(hostname)
     _stop.clear()
     thread = threading.Thread(
         target=_beat_forever, args=(hostname, hostname, _queues(sender)), name="worker-heartbeat", daemon=True
     )
+    _running.update(thread=thread, node=hostname)
     thread.start()
 
 
 @worker_shutdown.connect
 def heartbeat_stop(**kwargs) -> None:
-    """Stop the heartbeat timer at shutdown."""
+    """Stop the heartbeat timer at shutdown and delete this node's rows (/healthz lists live workers only;
+    a worker killed without this leaves rows that stop counting as live and later expire)."""
     _stop.set()
+    thread, node = _running.pop("thread", None), _running.pop("node", None)
+    if thread is not None:
+        thread.join(timeout=2.0)
+    if node:
+        _forget(str(node))
+
+
+def _forget(node: str) -> None:
+    """Delete the heartbeat rows of `node` (a failure is logged: the rows stop counting and expire)."""
+    from leaderboard.services import worker_heartbeats_forget
+
+    try:
+        worker_heartbeats_forget(node=node)
+    except Exception:
+        logger.warning("could not remove the heartbeat rows of %s; they expire", node)
+    finally:
+        connection.close()
 
 
 @worker_process_init.connect

@@ -22,9 +22,17 @@ def evaluate_submission(self, submission_id: int) -> None:
 
 
 @app.task(name="workers.tasks.reap_expired_leases")
-def reap_expired_leases() -> dict[str, list[int]]:
-    """Requeue or fail submissions whose lease expired; re-send lost messages."""
-    from leaderboard.services import leases_reap
+def reap_expired_leases() -> dict[str, list[int] | int]:
+    """Requeue or fail submissions whose lease expired; re-send lost messages; release held submissions
+    whose data is ready; delete expired worker heartbeat rows."""
+    from leaderboard.services import leases_reap, worker_heartbeats_expire
 
     result = leases_reap()
-    return {"requeued": result.requeued, "failed": result.failed, "redispatched": result.redispatched}
+    expired = worker_heartbeats_expire()
+    return {
+        "requeued": result.requeued,
+        "failed": result.failed,
+        "redispatched": result.redispatched,
+        "released": result.released,
+        "worker_rows_expired": expired,
+    }

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import torch
-
 from evaluator.contract import Problem
 from evaluator.devices import scoring_device
 
 MIB = 1 << 20
+
+
+def _torch_threads() -> int:
+    """This process's torch intra-op threads (torch imported only when a spec is made, never at import)."""
+    import torch
+
+    return torch.get_num_threads()
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class SandboxSpec:
     call_seconds: float = 60.0
     input_bytes: int = 1024 * MIB
     answer_bytes: int = 256 * MIB
-    threads: int = field(default_factory=torch.get_num_threads)
+    threads: int = field(default_factory=_torch_threads)
     gpu: bool = field(default_factory=lambda: scoring_device().type == "cuda")
     uid: int = 65534
 

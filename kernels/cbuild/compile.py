@@ -6,6 +6,7 @@ import ctypes
 import functools
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -109,9 +110,17 @@ def unavailable_reason(load: Callable[[], object]) -> str | None:
     return None
 
 
+def _march() -> str:
+    """The -march target: $SPARSEBENCH_NATIVE_MARCH (a gcc target name such as x86-64-v3), else native."""
+    raw = os.environ.get(MARCH_ENV, "").strip()
+    if raw and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}", raw):
+        raise NativeUnavailable(f"{MARCH_ENV}={raw!r} is not a gcc -march target (e.g. native, x86-64-v3)")
+    return raw or "native"
+
+
 def _flags() -> tuple[str, ...]:
     """The compiler flags, with the -march target."""
-    return (*FLAGS, f"-march={os.environ.get(MARCH_ENV) or 'native'}")
+    return (*FLAGS, f"-march={_march()}")
 
 
 def _cpu_signature() -> str:
@@ -145,7 +154,9 @@ def _compile(compiler: str, sources: Sequence[Path], headers: Sequence[Path], ta
             raise NativeUnavailable(f"compiling {target.stem} with {compiler} did not finish: {exc}") from exc
         if proc.returncode != 0:
             message = proc.stderr.strip()[:800]
-            raise NativeUnavailable(f"compiling {target.stem} with {compiler} failed: {message}")
+            named = os.environ.get(MARCH_ENV, "").strip()
+            chosen = f" (-march from {MARCH_ENV}={named!r})" if named else ""
+            raise NativeUnavailable(f"compiling {target.stem} with {compiler} failed{chosen}: {message}")
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

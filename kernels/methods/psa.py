@@ -14,7 +14,9 @@ from kernels.methods.common import self_attention_length_check, values_text
 from kernels.methods.importance import sampled_block_importance
 
 MODES = ("thresholdbound", "topk")
-# The released presets (configs/attention_config.yaml, "psa_balanced" of each model).
+# The released presets (configs/attention_config.yaml: "psa_balanced" of each model, and CogVideoX-5B's
+# "psa_4steps" for its 4-step LoRA). Its CogVideo_5b entries turn the token rearrangement off (curve
+# "none"); their attn_impl (old_mask_type: fixed 128-key blocks) is a kernel choice with the same mask.
 PSA_PRESETS = {
     "wan2.1-14b": {"block_size": 128, "key_block_size": 128, "thresholds": (0.4, 0.5, 0.6, 0.8)},
     "wan2.1-1.3b": {"block_size": 128, "key_block_size": 32, "thresholds": (0.6, 0.7, 0.7, 0.8)},
@@ -25,7 +27,16 @@ PSA_PRESETS = {
     "cogvideox1.5-5b": {
         "block_size": 128, "key_block_size": 32, "thresholds": (0.1, 0.15, 0.15, 0.35), "mode": "topk",
     },
+    "cogvideox-5b": {
+        "block_size": 128, "key_block_size": 128, "thresholds": (0.1, 0.15, 0.15, 0.35), "mode": "topk",
+        "curve": "none",
+    },
+    "cogvideox-5b-4steps": {
+        "block_size": 128, "key_block_size": 128, "thresholds": (0.05, 0.15, 0.25, 0.5), "mode": "topk",
+        "curve": "none", "warmup_steps": 0,
+    },
 }  # fmt: skip
+CURVES = ("gilbert", "hilbert", "none")
 
 
 @dataclass(frozen=True)
@@ -38,8 +49,8 @@ class PsaParams:
     int(``min_level1_fraction`` n) + 1 blocks (thresholdbound), as the released mask builder does.
     ``sample_tokens``/``key_sample_tokens`` default to a quarter of the block. ``warmup_steps``: the
     first sampling steps run dense (the video benchmark applies it). ``curve`` orders the video
-    tokens of ``grid`` = (frames, height, width). ``seed`` (set by the harness) draws the sampled
-    offsets."""
+    tokens of ``grid`` = (frames, height, width) ("none": frame-major as given, the release's
+    use_rearrange false). ``seed`` (set by the harness) draws the sampled offsets."""
 
     block_size: int = 128
     key_block_size: int = 128
@@ -76,8 +87,8 @@ class PsaParams:
         if not 0 <= self.min_level1_fraction <= 1 or self.warmup_steps < 0:
             got = values_text(self, "min_level1_fraction", "warmup_steps")
             raise ValueError(f"need 0 <= min_level1_fraction <= 1 and warmup_steps >= 0 (got {got})")
-        if self.curve not in ("gilbert", "hilbert"):
-            raise ValueError(f"curve must be 'gilbert' or 'hilbert', got {self.curve!r}")
+        if self.curve not in CURVES:
+            raise ValueError(f"curve must be one of {list(CURVES)}, got {self.curve!r}")
 
     @property
     def samples(self) -> tuple[int, int]:
@@ -92,8 +103,9 @@ class PsaParams:
 def token_perm_for_grid(
     *, grid: tuple[int, int, int] | None, n_tokens: int, curve: str = "gilbert"
 ) -> torch.Tensor | None:
-    """Curve order of the video grid tokens, any further (text) tokens kept last in place."""
-    if grid is None:
+    """Curve order of the video grid tokens, any further (text) tokens kept last in place (None: no
+    grid, or curve "none")."""
+    if grid is None or curve == "none":
         return None
     video = grid[0] * grid[1] * grid[2]
     if video > n_tokens:

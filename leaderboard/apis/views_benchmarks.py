@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from leaderboard import selectors, services
 from leaderboard.apis.bodies import leaderboard_body
+from leaderboard.apis.error_outputs import StorageUnavailableSerializer
 from leaderboard.apis.inputs import DataQueryInput, LeaderboardQueryInput
 from leaderboard.apis.lookups import benchmark_resolve, phase_resolve, phases_visible
 from leaderboard.apis.outputs import (
@@ -24,6 +25,8 @@ from leaderboard.apis.outputs import (
 )
 from leaderboard.apis.renderers import LeaderboardCsvRenderer, ZipRenderer
 from leaderboard.apis.throttles import DownloadRateThrottle
+from leaderboard.selectors.formats import format_specs
+from leaderboard.specrows import format_row
 
 
 def _benchmark_fields(benchmark) -> dict:
@@ -90,7 +93,7 @@ class BenchmarkDetailView(APIView):
                 selectors.item_metric_specs(benchmark=benchmark), many=True
             ).data,
             "pareto_axes": [benchmark.pareto_x, benchmark.pareto_y],
-            "formats": list(benchmark.formats or []),
+            "formats": [format_row(f) for f in format_specs(benchmark=benchmark)],
             "phases": PhaseDetailSerializer(phases, many=True).data,
         }
         return Response(body)
@@ -156,7 +159,8 @@ class PhaseDataView(APIView):
             (200, "application/zip"): OpenApiTypes.BINARY,
             400: OpenApiResponse(description="phase missing"),
             404: OpenApiResponse(description="no such benchmark or phase"),
-            503: OpenApiResponse(description="the benchmark's data is not built yet"),
+            503: OpenApiResponse(description="data not built, or bundle storage read-only"),
+            507: OpenApiResponse(response=StorageUnavailableSerializer, description="bundle storage full"),
         },
     )
     def get(self, request, slug: str):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from evaluator.contract import MetricSpec
-from leaderboard.models import Benchmark, Phase, metric_is_entry
+from leaderboard.models import Benchmark, Phase
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound
-
-_METRIC_FIELDS = {f.name for f in dataclasses.fields(MetricSpec)}
+from leaderboard.specrows import metric_from_row, metric_is_entry
 
 
 def benchmark_list_visible() -> list[Benchmark]:
@@ -37,12 +34,6 @@ def phase_get_visible(*, benchmark: Benchmark, slug: str) -> Phase:
         )
     except Phase.DoesNotExist:
         raise PhaseNotFound(f"no phase {slug!r} in {benchmark.slug!r}") from None
-
-
-def metric_from_row(row: dict) -> MetricSpec:
-    """One stored Benchmark.metrics entry as the contract's MetricSpec (fields the row lacks take the
-    dataclass defaults; the platform's own keys, such as the item scope, are left out)."""
-    return MetricSpec(**{name: value for name, value in row.items() if name in _METRIC_FIELDS})
 
 
 def metric_specs(*, benchmark: Benchmark) -> list[MetricSpec]:

@@ -21,6 +21,8 @@ from kombu import Connection
 
 from leaderboard.broker import BrokerConfig
 from leaderboard.models import WorkerHeartbeat
+from leaderboard.selectors.submissions import worker_live_window
+from leaderboard.services.workers import worker_node
 
 BROKER_TIMEOUT_S = 2.0
 #: How long one set of checks serves every poll of this process.
@@ -54,13 +56,16 @@ class StorageState:
 
 @dataclass(frozen=True)
 class HealthStatus:
-    """ok = database and broker reachable; storage and worker heartbeats are reported, not required."""
+    """ok = database and broker reachable; storage and worker heartbeats are reported, not required.
+    `workers` holds the live ones only (a heartbeat within worker_live_window); `live_nodes` counts their
+    Celery nodes (a node's pool process beats under its own id while it scores)."""
 
     ok: bool
     database: bool
     broker: bool
     last_worker_heartbeat: dt.datetime | None
     workers: list[WorkerView]
+    live_nodes: int = 0
     last_worker_heartbeat_age_s: float | None = None
     database_error: str = ""
     broker_error: str = ""
@@ -146,9 +151,17 @@ def health_cache_clear() -> None:
     _last.clear()
 
 
+#: The pause before the second attempt of a failed check (a busy SQLite broker or a lost packet clears).
+CONFIRM_PAUSE_S = 0.25
+
+
 def _confirmed(check) -> str:
-    """A check's error, only when a second attempt fails too (a single lost round trip is no outage)."""
-    return check() and check()
+    """A check's error, only when a second attempt after CONFIRM_PAUSE_S fails too (a single lost round
+    trip, or a broker database busy for an instant, is no outage)."""
+    if not check():
+        return ""
+    time.sleep(CONFIRM_PAUSE_S)
+    return check()
 
 
 def _health_check() -> HealthStatus:
@@ -157,8 +170,13 @@ def _health_check() -> HealthStatus:
     db_error = _confirmed(database_check)
     broker_error = _confirmed(broker_check)
     workers: list[WorkerView] = []
+    last, nodes = None, 0
     if not db_error:
-        for beat in WorkerHeartbeat.objects.order_by("-last_seen")[:MAX_WORKERS_SHOWN]:
+        last = WorkerHeartbeat.objects.order_by("-last_seen").values_list("last_seen", flat=True).first()
+        live = WorkerHeartbeat.objects.filter(last_seen__gte=now - worker_live_window())
+        ids = list(live.values_list("worker_id", flat=True))
+        nodes = len({worker_node(worker_id=worker_id) for worker_id in ids})
+        for beat in live.order_by("-last_seen")[:MAX_WORKERS_SHOWN]:
             workers.append(
                 WorkerView(
                     beat.worker_id,
@@ -169,13 +187,13 @@ def _health_check() -> HealthStatus:
                     beat.current_submission_id,
                 )
             )
-    last = workers[0].last_seen if workers else None
     return HealthStatus(
         ok=not db_error and not broker_error,
         database=not db_error,
         broker=not broker_error,
         last_worker_heartbeat=last,
         workers=workers,
+        live_nodes=nodes,
         last_worker_heartbeat_age_s=(now - last).total_seconds() if last else None,
         database_error=db_error,
         broker_error=broker_error,

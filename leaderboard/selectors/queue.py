@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from leaderboard.models import Submission, WorkerHeartbeat
+from leaderboard.models import HOLD_STAGE, Submission, WorkerHeartbeat
 from leaderboard.queueing import submission_dispatch
 from leaderboard.selectors.submissions import worker_live_window
 
@@ -69,13 +69,15 @@ def _workers_on(queue: str, *, now: dt.datetime) -> int:
 
 
 def submission_queue_place(*, submission: Submission, now: dt.datetime | None = None) -> QueuePlace | None:
-    """The place of a queued `submission` in its queue (None once it is no longer queued)."""
-    if submission.status != Submission.Status.QUEUED:
+    """The place of a queued `submission` in its queue (None once it is no longer queued, and while it is
+    held for its benchmark's data: it is in no queue yet, and held ones are ahead of nobody)."""
+    if submission.status != Submission.Status.QUEUED or submission.is_held:
         return None
     now = now or timezone.now()
     queue = submission_dispatch(submission=submission).queue
     same_queue = Submission.objects.filter(_on_queue(queue))
-    ahead = same_queue.filter(status=Submission.Status.QUEUED).filter(
+    waiting = same_queue.filter(status=Submission.Status.QUEUED).exclude(stage=HOLD_STAGE)
+    ahead = waiting.filter(
         Q(created_at__lt=submission.created_at) | Q(created_at=submission.created_at, pk__lt=submission.pk)
     ).count()
     running = list(same_queue.filter(status=Submission.Status.RUNNING).values_list("started_at", flat=True))
@@ -89,6 +91,12 @@ def submission_queue_place(*, submission: Submission, now: dt.datetime | None = 
         left = [max(0.0, typical - (now - (start or now)).total_seconds()) for start in running]
         estimate = _first_free_slot(busy=left, workers=workers, ahead=ahead, typical=typical)
     return QueuePlace(
-        queue=queue, position=ahead + 1, ahead_queued=ahead, running=len(running), workers=workers,
-        typical_run_s=typical, history=len(runs), estimated_start_s=estimate,
+        queue=queue,
+        position=ahead + 1,
+        ahead_queued=ahead,
+        running=len(running),
+        workers=workers,
+        typical_run_s=typical,
+        history=len(runs),
+        estimated_start_s=estimate,
     )

@@ -91,10 +91,28 @@ def gpu_workers_connected(*, now: dt.datetime | None = None) -> int:
     return WorkerHeartbeat.objects.filter(queues__regex=r"(^|,)gpu(,|$)", last_seen__gte=since).count()
 
 
+def data_wait_text(*, benchmark) -> str:
+    """Why a held submission waits: its benchmark's data state (and build progress), and what happens next."""
+    state = benchmark.DataStatus
+    if benchmark.data_status == state.BUILDING:
+        progress = f" ({benchmark.data_stage})" if benchmark.data_stage else ""
+        where = f"it is building{progress}"
+    elif benchmark.data_status == state.FAILED:
+        where = "its build failed; a host must rebuild it"
+    elif benchmark.data_status == state.READY:
+        return "waiting for the benchmark data: it is ready; the submission is being sent to the queue"
+    else:
+        where = "it is not built yet"
+    return f"waiting for the benchmark data: {where}; scoring starts by itself once it is ready"
+
+
 def submission_waiting(*, submission: Submission) -> str:
-    """Why a queued submission cannot start now ("" when nothing blocks it): a GPU phase, no GPU worker."""
+    """Why a queued submission cannot start now ("" when nothing blocks it): its benchmark's data is not
+    ready (held), or a GPU phase has no GPU worker."""
     if submission.status != Submission.Status.QUEUED:
         return ""
+    if submission.is_held:
+        return data_wait_text(benchmark=submission.phase.benchmark)
     phase = submission.phase
     if not (phase.needs_gpu or phase.benchmark.needs_gpu) or gpu_workers_connected():
         return ""

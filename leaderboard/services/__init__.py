@@ -37,7 +37,12 @@ from leaderboard.services.verification import (
     verification_mail_send,
     verification_token,
 )
-from leaderboard.services.workers import worker_heartbeat_touch, worker_process_prepare
+from leaderboard.services.workers import (
+    worker_heartbeat_touch,
+    worker_heartbeats_expire,
+    worker_heartbeats_forget,
+    worker_process_prepare,
+)
 
 __all__ = [
     "AccountUnverified",
@@ -81,5 +86,7 @@ __all__ = [
     "verification_mail_send",
     "verification_token",
     "worker_heartbeat_touch",
+    "worker_heartbeats_expire",
+    "worker_heartbeats_forget",
     "worker_process_prepare",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import shutil
 import time
@@ -17,7 +16,7 @@ from evaluator.contract import BenchmarkSpec, ProgressFn, no_progress
 from evaluator.hidden import BuildSeeds
 from evaluator.registry import benchmark_get, benchmark_slugs
 from evaluator.spec_check import spec_problems
-from leaderboard.models import ITEM_SCOPE, Benchmark, Phase
+from leaderboard.models import Benchmark, Phase
 from leaderboard.selectors.formats import benchmark_code_extensions
 from leaderboard.services.board_inputs import benchmark_board_inputs, leaderboards_refresh
 from leaderboard.services.data_changes import data_id_for, submissions_carry_over
@@ -28,6 +27,8 @@ from leaderboard.services.hidden_secret import (
     hidden_key,
     hidden_secret_check,
 )
+from leaderboard.services.holds import submissions_release
+from leaderboard.specrows import format_row, metric_row
 
 logger = logging.getLogger(__name__)
 DataStatus = Benchmark.DataStatus
@@ -44,20 +45,14 @@ def _spec_fields(spec: BenchmarkSpec) -> dict:
         "version": spec.version,
         "title": spec.title,
         "description": spec.description,
-        "metrics": [dataclasses.asdict(m) for m in spec.metrics]
-        + [{**dataclasses.asdict(m), "scope": ITEM_SCOPE} for m in spec.item_metrics],
+        "metrics": [
+            *(metric_row(m) for m in spec.metrics),
+            *(metric_row(m, item=True) for m in spec.item_metrics),
+        ],
         "ranking_metric": spec.ranking_metric,
         "pareto_x": spec.pareto_axes[0],
         "pareto_y": spec.pareto_axes[1],
-        "formats": [
-            {
-                "kind": str(f.kind),
-                "description": f.description,
-                "extensions": [e.lower().lstrip(".") for e in f.extensions],
-                "code": f.code,
-            }
-            for f in spec.formats
-        ],
+        "formats": [format_row(f) for f in spec.formats],
         "needs_gpu": spec.needs_gpu,
         "soft_time_limit_s": spec.soft_time_limit_s,
     }
@@ -139,6 +134,7 @@ def benchmark_sync(
             leaderboards_refresh(benchmark=benchmark)
     if data_changed:
         submissions_carry_over(benchmark=benchmark)
+    submissions_release(benchmark_id=benchmark.pk)  # those held while the data was missing
     return benchmark
 
 
@@ -192,6 +188,7 @@ def _produce(*, slug: str, force: bool, record: BuildRecord, make: Callable[[Pat
     benchmark.refresh_from_db()
     if benchmark.data_id != previous_data_id:
         submissions_carry_over(benchmark=benchmark)
+    submissions_release(benchmark_id=benchmark.pk)  # those held while the data was missing or building
     return benchmark
 
 

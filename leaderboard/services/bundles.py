@@ -11,6 +11,7 @@ from evaluator.registry import benchmark_get
 from leaderboard.models import Phase
 from leaderboard.services.benchmarks import benchmark_data_dir
 from leaderboard.services.errors import BenchmarkDataError
+from leaderboard.services.payloads import storage_unavailable
 
 
 def _public_files(public_dir: Path, paths: tuple[str, ...]) -> list[Path]:
@@ -35,7 +36,8 @@ def _public_files(public_dir: Path, paths: tuple[str, ...]) -> list[Path]:
 
 
 def phase_bundle_path(*, phase: Phase) -> Path:
-    """The phase's public ZIP (public paths only, never hidden/), built on first request."""
+    """The phase's public ZIP (public paths only, never hidden/), built on first request; a write that fails
+    (disk full, read-only) is a StorageUnavailable naming the bundle storage, and leaves no partial file."""
     benchmark = phase.benchmark
     data_dir = benchmark_data_dir(benchmark=benchmark)
     public_dir = data_dir / "public"
@@ -48,13 +50,16 @@ def phase_bundle_path(*, phase: Phase) -> Path:
         paths = benchmark_get(benchmark.slug).spec.phase(phase.slug).public_paths
     except ValueError as exc:
         raise BenchmarkDataError(str(exc)) from None
-    bundle.parent.mkdir(parents=True, exist_ok=True)
+    files = _public_files(public_dir, paths)
     partial = bundle.with_name(f".{bundle.name}.{uuid.uuid4().hex[:8]}")
     try:
+        bundle.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in _public_files(public_dir, paths):
+            for path in files:
                 archive.write(path, arcname=path.relative_to(public_dir).as_posix())
         os.replace(partial, bundle)
+    except OSError as exc:
+        raise storage_unavailable(area="bundle", error=exc, what="bundle") from exc
     finally:
         partial.unlink(missing_ok=True)
     return bundle

@@ -99,9 +99,9 @@ class BenchmarkDataError(ServiceError):
 class StorageUnavailable(ServiceError):
     """A storage area cannot take a write (full, read-only, missing); nothing was stored."""
 
-    def __init__(self, *, area: str, reason: str, full: bool) -> None:
+    def __init__(self, *, area: str, reason: str, full: bool, what: str = "upload") -> None:
         self.area, self.reason, self.full = area, reason, full
-        super().__init__(f"the {area} storage cannot take the upload ({reason}); nothing was stored")
+        super().__init__(f"the {area} storage cannot take the {what} ({reason}); nothing was stored")
 
 
 class AccountUnverified(ServiceError):

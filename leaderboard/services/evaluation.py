@@ -15,6 +15,7 @@ from evaluator.registry import benchmark_get
 from leaderboard.models import Submission
 from leaderboard.services.artefacts import submission_artefacts_write
 from leaderboard.services.benchmarks import benchmark_data_dir
+from leaderboard.services.holds import submission_hold_again
 from leaderboard.services.keeper import EvaluationAborted, LeaseKeeper
 from leaderboard.services.leases import submission_claim
 from leaderboard.services.outcomes import log_tail_text, submission_record_failure, submission_record_scores
@@ -30,6 +31,10 @@ TIME_MARGIN_SHARE, TIME_MARGIN_MAX_S = 0.1, 10.0
 
 class PlatformProblem(Exception):
     """The platform (not the submission) cannot evaluate: data missing, benchmark unknown."""
+
+
+class DataNotReady(Exception):
+    """The benchmark's data is missing or building: the submission waits for it (held, not failed)."""
 
 
 class RunLog(logging.Handler):
@@ -105,6 +110,9 @@ def _score(
     benchmark = submission.phase.benchmark
     data_dir = benchmark_data_dir(benchmark=benchmark)
     if not (data_dir / "public").is_dir() or not (data_dir / "hidden").is_dir():
+        benchmark.refresh_from_db(fields=["data_status"])
+        if benchmark.data_status != benchmark.DataStatus.READY:
+            raise DataNotReady(f"the data of benchmark {benchmark.slug!r} is {benchmark.data_status}")
         raise PlatformProblem(f"the data of benchmark {benchmark.slug!r} is not built")
     if submission.data_id != benchmark.data_id and not plugin.spec.rescore_on_new_data:
         raise PlatformProblem(
@@ -185,6 +193,9 @@ def submission_evaluate(*, submission_id: int, worker_id: str) -> None:
     except EvaluationAborted as exc:
         run_log.add(f"stopped: {exc}")
         logger.info("submission %s: %s", submission_id, exc)
+    except DataNotReady as exc:
+        logger.info("submission %s held again: %s", submission_id, exc)
+        submission_hold_again(submission_id=submission_id, worker_id=worker_id)
     except SoftTimeLimitExceeded:
         run_log.add("time limit reached")
         failure = (Kind.TIMEOUT, "the evaluation exceeded the benchmark's time limit", False)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from leaderboard.models import Submission
 from leaderboard.queueing import submission_enqueue
+from leaderboard.services.holds import HOLD_STAGE, submissions_release_ready
 from leaderboard.services.outcomes import submission_failed_fields
 
 Status = Submission.Status
@@ -63,11 +64,13 @@ def submission_heartbeat(
 
 @dataclass(frozen=True)
 class ReapResult:
-    """Submission ids the reaper requeued, failed (attempts used up) and re-sent (message presumed lost)."""
+    """Submission ids the reaper requeued, failed (attempts used up), re-sent (message presumed lost) and
+    released (held for data that is now ready)."""
 
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     redispatched: list[int] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
 
 
 def _requeue_or_fail(submission: Submission, now: dt.datetime, result: ReapResult) -> None:
@@ -117,7 +120,8 @@ def _redispatch(submission: Submission, now: dt.datetime, result: ReapResult) ->
 
 def leases_reap(*, now: dt.datetime | None = None) -> ReapResult:
     """Requeue running submissions whose lease expired (bounded by MAX_ATTEMPTS, then fail and refund),
-    and re-send queued submissions nobody claimed for longer than a (backed-off) lease."""
+    re-send queued submissions nobody claimed for longer than a (backed-off) lease, and release held ones
+    whose data is ready (the build releases them itself; this covers a build whose process died after)."""
     now = now or timezone.now()
     result = ReapResult()
     expired = Submission.objects.select_related("phase__benchmark").filter(
@@ -126,11 +130,17 @@ def leases_reap(*, now: dt.datetime | None = None) -> ReapResult:
     for submission in expired:
         with transaction.atomic():
             _requeue_or_fail(submission, now, result)
-    stale = Submission.objects.select_related("phase__benchmark").filter(
-        Q(enqueued_at__lt=now - dt.timedelta(seconds=settings.LEASE_SECONDS)) | Q(enqueued_at__isnull=True),
-        status=Status.QUEUED,
+    stale = (
+        Submission.objects.select_related("phase__benchmark")
+        .filter(
+            Q(enqueued_at__lt=now - dt.timedelta(seconds=settings.LEASE_SECONDS))
+            | Q(enqueued_at__isnull=True),
+            status=Status.QUEUED,
+        )
+        .exclude(stage=HOLD_STAGE)
     )
     for submission in stale:
         with transaction.atomic():
             _redispatch(submission, now, result)
+    result.released.extend(submissions_release_ready())
     return result

@@ -77,11 +77,11 @@ def payload_store(*, upload, folder: str, limit_bytes: int) -> StoredPayload:
     return StoredPayload(name=name, sha256=digest.hexdigest(), size=size)
 
 
-def storage_unavailable(*, area: str, error: OSError) -> StorageUnavailable:
+def storage_unavailable(*, area: str, error: OSError, what: str = "upload") -> StorageUnavailable:
     """The refusal for a failed write: full (no space, quota) or otherwise unavailable (read-only...)."""
     full = error.errno in (errno.ENOSPC, errno.EDQUOT)
     reason = "full" if full else (os.strerror(error.errno) if error.errno else str(error)).lower()
-    return StorageUnavailable(area=area, reason=reason, full=full)
+    return StorageUnavailable(area=area, reason=reason, full=full, what=what)
 
 
 def payload_path(*, name: str) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from leaderboard.specrows import metric_from_row, metric_is_entry
+
 #: The chart embeds the frontier, the baselines and the entries ranked within this many places.
 CHART_TOP = 300
 
@@ -27,10 +29,8 @@ class BoardSpec:
 
 def board_spec(*, benchmark) -> BoardSpec:
     """The BoardSpec of a Benchmark row (works on migration-time historical models too)."""
-    directions = {}
-    for spec in benchmark.metrics or []:
-        if spec.get("name") and spec.get("scope", "entry") != "item":  # item-only metrics never rank
-            directions[spec["name"]] = bool(spec.get("higher_is_better", True))
+    entry = [metric_from_row(row) for row in benchmark.metrics or [] if metric_is_entry(row)]
+    directions = {m.name: m.higher_is_better for m in entry}  # item-only metrics never rank
     return BoardSpec(
         ranking=benchmark.ranking_metric,
         directions=directions,

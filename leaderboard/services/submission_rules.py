@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 from leaderboard.models import Phase
-from leaderboard.selectors.formats import phase_code_refusal, phase_takes_extension
+from leaderboard.selectors.formats import format_specs, phase_code_refusal, phase_takes_extension
 from leaderboard.services.payloads import config_problem, config_text_parse, payload_extension
 
 METHOD_NAME_MAX = 120
@@ -75,9 +75,8 @@ def _check_text(errors: dict, *, method_name: str, description: str, urls: dict[
 def accepted_kinds(*, phase: Phase) -> dict[str, list[str]]:
     """Accepted kinds of the phase's benchmark -> allowed extensions (empty list: any)."""
     kinds: dict[str, list[str]] = {}
-    for fmt in phase.benchmark.formats or []:
-        exts = [str(e).lower().lstrip(".") for e in fmt.get("extensions", [])]
-        kinds.setdefault(str(fmt.get("kind", "")), []).extend(exts)
+    for fmt in format_specs(benchmark=phase.benchmark):
+        kinds.setdefault(str(fmt.kind), []).extend(fmt.extensions)
     return kinds
 
 

@@ -22,6 +22,7 @@ from leaderboard.services.errors import (
     SubmissionInputError,
     UploadRefused,
 )
+from leaderboard.services.holds import HOLD_STAGE, phase_holds_submissions
 from leaderboard.services.payloads import (
     StoredPayload,
     config_digest,
@@ -41,10 +42,11 @@ def submission_upload_limit(*, phase: Phase, is_baseline: bool = False) -> int:
 
 
 def _is_open(phase: Phase) -> bool:
-    """Whether the phase is open, visible and its benchmark visible with ready data."""
+    """Whether the phase is open, visible and its benchmark visible with its data ready, or missing or
+    building (the submission is then held until the data is ready; a failed build refuses it)."""
     benchmark = phase.benchmark
-    ready = benchmark.data_status == benchmark.DataStatus.READY
-    return phase.is_open() and phase.is_visible and benchmark.is_visible and ready
+    takes = benchmark.data_status == benchmark.DataStatus.READY or phase_holds_submissions(phase=phase)
+    return phase.is_open() and phase.is_visible and benchmark.is_visible and takes
 
 
 def _check_open(phase: Phase) -> None:
@@ -148,13 +150,17 @@ def submission_create(
 def _insert(
     *, owner, phase, kind, stored: StoredPayload, upload, config, is_baseline, **fields
 ) -> Submission:
-    """Quota check and insert in one transaction under the owner's row lock; enqueue on commit."""
+    """Quota check and insert in one transaction under the owner's row lock; enqueue on commit, or hold it
+    while the benchmark's data is missing or building (read in the same transaction as the insert, so a
+    build finishing meanwhile either sees the held row or this sees the ready data)."""
     with transaction.atomic():
         if not is_baseline:
             _lock_owner(owner)
             quota = quota_status(user=owner, phase=phase)
             if quota.exhausted:
                 raise QuotaExceeded(quota)
+        phase.benchmark.refresh_from_db(fields=["data_status", "data_id"])
+        held = phase_holds_submissions(phase=phase)
         now = timezone.now()
         submission = Submission(
             owner=owner,
@@ -168,11 +174,13 @@ def _insert(
             quota_charged=not is_baseline,
             is_baseline=is_baseline,
             created_at=now,
-            enqueued_at=now,
-            dispatches=1,
+            enqueued_at=None if held else now,
+            dispatches=0 if held else 1,
+            stage=HOLD_STAGE if held else "",
             **fields,
         )
         submission.payload_file.name = stored.name
         submission.save()
-        submission_enqueue(submission=submission)
+        if not held:
+            submission_enqueue(submission=submission)
     return submission

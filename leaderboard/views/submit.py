@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 
+from evaluator.contract import SubmissionKind
 from leaderboard import selectors
 from leaderboard.forms import SubmissionForm
 from leaderboard.models import Benchmark, Phase
-from leaderboard.selectors.formats import format_is_code, phase_takes_extension
+from leaderboard.selectors.formats import code_sandbox_refusal, format_specs, phase_takes_extension
 from leaderboard.services import submission_create
 from leaderboard.services.errors import (
     AccountUnverified,
@@ -25,6 +26,7 @@ from leaderboard.services.errors import (
     UploadRefused,
 )
 from leaderboard.services.submission_rules import submission_input_check
+from leaderboard.specrows import format_row
 from leaderboard.views.benchmarks import benchmark_phase_choose, phases_visible
 
 
@@ -33,17 +35,16 @@ def benchmark_formats(
 ) -> tuple[tuple[str, ...], tuple[str, ...], list[dict[str, Any]]]:
     """The accepted kinds, the file extensions ``phase`` takes and the format descriptions of a benchmark
     (a code format's row says which visible phases take code)."""
-    formats = [dict(f) for f in (benchmark.formats or []) if isinstance(f, dict)]
-    kinds = tuple(dict.fromkeys(str(f.get("kind", "")) for f in formats if f.get("kind")))
+    specs = format_specs(benchmark=benchmark)
+    kinds = tuple(dict.fromkeys(str(f.kind) for f in specs))
     extensions = tuple(
-        ext for f in formats if f.get("kind") == "file" for ext in f.get("extensions", ())
-        if phase_takes_extension(phase=phase, extension=str(ext))
+        ext for f in specs if f.kind == SubmissionKind.FILE for ext in f.extensions
+        if phase_takes_extension(phase=phase, extension=ext)
     )  # fmt: skip
     code_phases = [p.title for p in phases_visible(benchmark=benchmark) if p.accepts_code]
-    for f in formats:
-        f["code"] = format_is_code(f)
-        if f["code"]:
-            f["code_phases"] = code_phases
+    refused = code_sandbox_refusal()
+    code_extras = {"code_phases": code_phases, "code_refused": refused}
+    formats = [{**format_row(f), **(code_extras if f.code else {})} for f in specs]
     return kinds, extensions, formats
 
 
@@ -92,8 +93,8 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
         form.add_error(None, message)
     elif isinstance(error, PhaseClosed):
         phase = error.phase
-        if phase.benchmark.data_status != phase.benchmark.DataStatus.READY:
-            reason = "the benchmark's data is not ready yet"
+        if phase.benchmark.data_status == phase.benchmark.DataStatus.FAILED:
+            reason = "the benchmark's data failed to build (a host must rebuild it)"
         elif not phase.is_open():
             reason = "it is outside its submission dates"
         else:
@@ -128,7 +129,12 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
                 submission_errors_apply(form=form, error=error)
                 refused_status = 403 if isinstance(error, AccountUnverified) else 400
             else:
-                messages.success(request, f"Submission #{submission.pk} is queued for scoring.")
+                if submission.is_held:
+                    messages.success(request, f"Submission #{submission.pk} is received and waits for the"
+                                     " benchmark data, which is being prepared; it is scored as soon as the"
+                                     " data is ready.")  # fmt: skip
+                else:
+                    messages.success(request, f"Submission #{submission.pk} is queued for scoring.")
                 earlier = selectors.submission_duplicate_of(submission=submission)
                 if earlier is not None:
                     messages.warning(request, f"Same content as your submission #{earlier} to this phase:"
@@ -142,6 +148,7 @@ def submit(request: HttpRequest, slug: str) -> HttpResponse:
         "phases": phases,
         "phase_open": phase.is_open(),
         "data_ready": benchmark.data_status == Benchmark.DataStatus.READY,
+        "data_failed": benchmark.data_status == Benchmark.DataStatus.FAILED,
         "form": form,
         "formats": formats,
         "takes_code": any(f["code"] for f in formats) and phase.accepts_code,

@@ -64,3 +64,13 @@ def test_benchmark_detail_lists_item_metrics_apart_from_the_leaderboard_metrics(
     assert [m["name"] for m in body["metrics"]] == ["accuracy", "density"]
     assert [m["name"] for m in body["item_metrics"]] == ["seed_acc", "accuracy", "density"]
     assert body["metrics"][0]["detail"] is False
+
+
+def test_benchmark_formats_are_read_back_through_the_contract(clients, phases, benchmark):
+    benchmark.formats = [{"kind": "file", "extensions": [".PY"], "note": "kept out"}, {"kind": "config"}]
+    benchmark.save()
+    formats = clients["anonymous"].get("/api/v1/benchmarks/tiny/").json()["formats"]
+    assert formats == [
+        {"kind": "file", "description": "", "extensions": ["py"], "code": True},
+        {"kind": "config", "description": "", "extensions": [], "code": False},
+    ]

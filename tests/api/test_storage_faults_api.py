@@ -47,3 +47,25 @@ def test_a_storage_fault_is_a_json_refusal_and_nothing_changes(
     assert Submission.objects.count() == 0
     stored = private_roots / "submissions"
     assert not stored.exists() or not [p for p in stored.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "reason"), [(errno.ENOSPC, 507, "full"), (errno.EROFS, 503, "read-only")]
+)
+def test_a_bundle_storage_fault_is_a_json_refusal_and_leaves_no_partial_zip(
+    clients, phases, private_roots, monkeypatch, code, status, reason
+):
+    import zipfile
+
+    def write_fails(self, *args, **kwargs):
+        raise OSError(code, "simulated")
+
+    monkeypatch.setattr(zipfile.ZipFile, "write", write_fails)
+    response = clients["anonymous"].get("/api/v1/benchmarks/tiny/data/", {"phase": "dev"})
+    assert response.status_code == status and response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["storage"] == "bundle" and reason in body["detail"] and "nothing was stored" in body["detail"]
+    bundles = [p for p in (private_roots / "data").rglob("*") if p.is_file() and "bundles" in p.parts]
+    assert bundles == []
+    monkeypatch.undo()  # the fault cleared: the next request builds the bundle
+    assert clients["anonymous"].get("/api/v1/benchmarks/tiny/data/", {"phase": "dev"}).status_code == 200

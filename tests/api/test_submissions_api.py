@@ -134,6 +134,20 @@ def test_submission_create_in_a_closed_phase_is_403(clients, phases):
     assert response.status_code == 403 and "not open" in response.json()["detail"]
 
 
+def test_submission_create_while_the_data_builds_is_201_held_with_why(clients, phases):
+    from leaderboard.models import Benchmark
+
+    Benchmark.objects.filter(slug="tiny").update(data_status="building", data_stage="10% items")
+    response = clients["owner"].post(URL, _form())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "queued" and body["stage"] == "waiting for the benchmark data"
+    assert body["waiting"].startswith("waiting for the benchmark data: it is building (10% items)")
+    assert body["queue"] is None
+    again = clients["owner"].get(f"{URL}{body['id']}/").json()
+    assert again["waiting"] == body["waiting"]
+
+
 def test_submission_create_needs_authentication(clients, phases):
     assert clients["anonymous"].post(URL, _form()).status_code == 401
     assert not Submission.objects.exists()

@@ -292,3 +292,27 @@ def test_cli_status_of_a_queued_submission_shows_its_place_and_start_estimate(
         "queue:    position 2 in the cpu queue (0 running, 1 worker connected);"
         " estimated start in about 4 min (median run 240 s over the last 1 scored)"
     ) in out
+    assert "status:   queued" in out
+    assert (
+        "queue:    position 2 in the cpu queue (0 running, 1 worker connected);"
+        " estimated start in about 4 min (median run 240 s over the last 1 scored)"
+    ) in out
+
+
+def test_cli_submit_code_where_bubblewrap_is_missing_prints_why(
+    server, phases, owner_token, tmp_path, capsys, tiny_registered, monkeypatch
+):
+    from sb_code_phase import CODE, code_spec
+    from sb_sandbox import sandbox_unavailable
+
+    spec = code_spec(tiny_registered.spec, accepting=("dev",))
+    monkeypatch.setattr(type(tiny_registered), "spec", spec)
+    services.benchmark_sync(spec=spec)
+    method = tmp_path / "method.py"
+    method.write_bytes(CODE)
+    (tmp_path / "bin").mkdir()
+    with sandbox_unavailable("missing", tmp_path / "bin") as reason:
+        assert main(["submit", "tiny", "dev", str(method), "--method", "Mine"]) == 1
+    err = capsys.readouterr().err
+    assert "HTTP 400" in err and "this deployment refuses code submissions" in err and reason in err
+    assert not Submission.objects.exists()

@@ -17,8 +17,10 @@ from client.render import submission_text
 
 
 def test_progress_line_fills_in_proportion_and_clamps():
-    assert progress_line(fraction=0.5, stage="scoring", status="running", width=10) == \
-        "[#####.....]  50% running: scoring"
+    assert (
+        progress_line(fraction=0.5, stage="scoring", status="running", width=10)
+        == "[#####.....]  50% running: scoring"
+    )
     assert progress_line(fraction=2.0, stage="", status="scored", width=4) == "[####] 100% scored"
     assert progress_line(fraction=-1, stage="", status="queued", width=4) == "[....]   0% queued"
 
@@ -54,20 +56,38 @@ def test_progress_bar_in_a_log_writes_one_line_per_new_stage():
     bar.close()
     assert "\r" not in stream.getvalue()
     assert stream.getvalue().splitlines() == [
-        "[....]   0% running", "[#...]  20% running: scene 1", "[##..]  60% running: scene 2",
+        "[....]   0% running",
+        "[#...]  20% running: scene 1",
+        "[##..]  60% running: scene 2",
     ]
 
 
 def test_submission_wait_polls_until_terminal_and_draws_each_state(capsys):
-    states = iter([
-        {"status": "queued", "progress": 0.0, "stage": "", "waiting": "",
-         "queue": {"text": "position 2 in the cpu queue (1 running, 1 worker connected); estimated start in"
-                           " about 3 min (median run 120 s over the last 4 scored)"}},
-        {"status": "queued", "progress": 0.0, "stage": "", "waiting": "",
-         "queue": {"text": "position 1 in the cpu queue (1 running, 1 worker connected); a worker is free"}},
-        {"status": "running", "progress": 0.5, "stage": "scoring public"},
-        {"status": "scored", "progress": 1.0, "stage": "done"},
-    ])
+    states = iter(
+        [
+            {
+                "status": "queued",
+                "progress": 0.0,
+                "stage": "",
+                "waiting": "",
+                "queue": {
+                    "text": "position 2 in the cpu queue (1 running, 1 worker connected); estimated start in"
+                    " about 3 min (median run 120 s over the last 4 scored)"
+                },
+            },
+            {
+                "status": "queued",
+                "progress": 0.0,
+                "stage": "",
+                "waiting": "",
+                "queue": {
+                    "text": "position 1 in the cpu queue (1 running, 1 worker connected); a worker is free"
+                },
+            },
+            {"status": "running", "progress": 0.5, "stage": "scoring public"},
+            {"status": "scored", "progress": 1.0, "stage": "done"},
+        ]
+    )
 
     class Api:
         def submission_get(self, *, submission_id):
@@ -77,16 +97,22 @@ def test_submission_wait_polls_until_terminal_and_draws_each_state(capsys):
     err = capsys.readouterr().err
     assert " 50% running: scoring public" in err and "100% scored: done" in err
     lines = err.splitlines()
-    assert lines[0].endswith("0% queued: position 2 in the cpu queue (1 running, 1 worker connected);"
-                             " estimated start in about 3 min (median run 120 s over the last 4 scored)")
+    assert lines[0].endswith(
+        "0% queued: position 2 in the cpu queue (1 running, 1 worker connected);"
+        " estimated start in about 3 min (median run 120 s over the last 4 scored)"
+    )
     assert "0% queued: position 1 in the cpu queue" in lines[1] and len(lines) == 4
 
 
 def test_wait_stage_says_why_a_queued_submission_waits_and_else_shows_the_servers_stage():
     from client.render import wait_stage
 
-    queued = {"status": "queued", "stage": "", "waiting": "waiting for a GPU worker: none is connected",
-              "queue": {"text": "position 1 in the gpu queue (0 running, 0 workers connected)"}}
+    queued = {
+        "status": "queued",
+        "stage": "",
+        "waiting": "waiting for a GPU worker: none is connected",
+        "queue": {"text": "position 1 in the gpu queue (0 running, 0 workers connected)"},
+    }
     assert wait_stage(submission=queued) == (
         "waiting for a GPU worker: none is connected;"
         " position 1 in the gpu queue (0 running, 0 workers connected)"
@@ -122,6 +148,20 @@ def test_config_read_names_a_broken_file(tmp_path):
     path.write_text("[1]")
     with pytest.raises(ValueError, match="config.json"):
         config_read(path=path)
+
+
+@pytest.mark.parametrize(
+    ("flag", "env", "source"),
+    [(None, "localhost:8000", "SPARSEBENCH_URL"), ("ftp://host/", None, "--url"), (None, None, "the url in")],
+)
+def test_config_resolve_names_where_a_malformed_url_came_from(tmp_path, monkeypatch, flag, env, source):
+    path = tmp_path / "config.json"
+    config_write(path=path, url="127.0.0.1:8000", token="t")
+    monkeypatch.delenv("SPARSEBENCH_URL", raising=False)
+    if env:
+        monkeypatch.setenv("SPARSEBENCH_URL", env)
+    with pytest.raises(ValueError, match=f"^{source}.* is not an http\\(s\\) URL"):
+        config_resolve(url_flag=flag, path=path)
 
 
 def test_config_text_accepts_json_text_or_a_json_file(tmp_path):
@@ -175,8 +215,16 @@ def test_cli_unknown_command_exits_2():
 
 def test_status_text_shows_the_wait_and_the_queue_place():
     queued = {
-        "id": 7, "method_name": "m", "benchmark": "frontier", "phase": "test-long", "status": "queued",
-        "failure_kind": "", "progress": 0, "stage": "", "error": "", "scores": [],
+        "id": 7,
+        "method_name": "m",
+        "benchmark": "frontier",
+        "phase": "test-long",
+        "status": "queued",
+        "failure_kind": "",
+        "progress": 0,
+        "stage": "",
+        "error": "",
+        "scores": [],
         "waiting": "waiting for a GPU worker: none is connected",
         "queue": {"text": "position 2 in the gpu queue (1 running, 0 workers connected)"},
     }

@@ -99,7 +99,10 @@ def test_the_site_answers_while_the_data_builds_and_ctrl_c_stops_every_process(t
         # vdit's data comes last in the bootstrap: the page answers before it is built, and says so
         assert "not available yet (data" in page
         assert _get(f"{base}/")[0] == 200
-        children = _children(runner.pid)
+        deadline = time.monotonic() + 60  # the worker starts once a child process has looked for CUDA
+        while len(children := [c for c in _children(runner.pid) if "childguard" in _cmdline(c)]) < 4:
+            assert time.monotonic() < deadline, f"guarded children: {children}"
+            time.sleep(0.5)
         assert len(children) == 4  # web, worker, scheduler and the background bootstrap
         # slow clients hold connections: each holds one thread, the rest still answers
         slow = _slow_clients(base, 4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sb_testbench import TinyBenchmark
+from sb_toy import TINYBENCH
 
 from evaluator.contract import (
     MetricSpec,
@@ -19,7 +19,7 @@ from evaluator.contract import (
 from evaluator.registry import benchmark_get, benchmark_slugs
 from evaluator.spec_check import spec_problems
 
-GOOD = TinyBenchmark.spec
+GOOD = TINYBENCH.spec
 
 
 def test_every_hosted_benchmark_and_the_toy_one_are_clean():

@@ -99,10 +99,12 @@ def test_psa_topk_mode_cuts_fixed_block_shares():
     assert counts == [4, 2, 0, 8]  # ends int(40 * .1)=4, 6, 6 (aligned to 4: 6), 14 (aligned to 8: 14)
 
 
-@pytest.mark.parametrize("preset", ["wan2.1-14b", "wan2.1-1.3b"])
+@pytest.mark.parametrize("preset", ["wan2.1-14b", "wan2.1-1.3b", "cogvideox-5b"])
 def test_psa_layout_equals_the_float64_reference_end_to_end(work, preset):
     params = PsaParams(**PSA_PRESETS[preset], grid=GRID, seed=4)
     layout = psa_build_layout(work.q, work.k, params)
+    # CogVideoX-5B's released presets keep the frame-major order (use_rearrange false)
+    assert (layout.token_perm is None) == (preset == "cogvideox-5b")
     sq, sk = params.samples
     imp = importance_reference(
         work.q, work.k, block_q=params.block_size, block_k=params.key_block_size,
@@ -165,6 +167,18 @@ def test_asa_g_equals_the_float64_union_softmax_and_counts_its_global_tokens(wor
     assert sel.density == pytest.approx(float(keep.double().mean()) + math.ceil(n / 30) / n)
     plain = blade_select(work.q, work.k, dataclasses.replace(params, global_gap=0))
     assert plain.density == pytest.approx(float(keep.double().mean()))
+
+
+def test_the_released_presets_are_all_named():
+    """configs/attention_config.yaml: psa_balanced of six models (Wan2.2-5B shares Wan2.1-1.3B's values),
+    and CogVideoX-5B's psa_4steps (no warm-up, bounds 0.05/0.15/0.25/0.5 of the blocks)."""
+    released = ["wan2.1-14b", "wan2.1-1.3b", "wan2.2-5b", "wan2.2-a14b", "cogvideox1.5-5b", "cogvideox-5b"]
+    assert sorted(PSA_PRESETS) == sorted([*released, "cogvideox-5b-4steps"])
+    four = PsaParams(**PSA_PRESETS["cogvideox-5b-4steps"])
+    assert (four.warmup_steps, four.mode, four.thresholds) == (0, "topk", (0.05, 0.15, 0.25, 0.5))
+    assert PsaParams(**PSA_PRESETS["wan2.2-a14b"]).warmup_steps == 12
+    with pytest.raises(ValueError, match="curve must be one of"):
+        PsaParams(curve="zorder")
 
 
 def test_presets_are_selected_by_name_and_overridden_by_params():

@@ -32,3 +32,13 @@ def test_admin_scores_are_read_only(client, staff, make_submission):
     assert client.get("/admin/leaderboard/score/add/").status_code == 403
     assert client.get("/admin/leaderboard/submission/add/").status_code == 403
     assert client.get("/admin/leaderboard/phase/").status_code == 200
+
+
+def test_admin_index_names_models_in_plain_english(client, staff):
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    html = client.get("/admin/").content.decode()
+    for name in ("Leaderboard entries", "API tokens", "Worker heartbeats", "Account verifications"):
+        assert f">{name}</a>" in html, name
+    assert "entrys" not in html.lower() and "Api tokens" not in html

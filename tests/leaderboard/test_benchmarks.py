@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from sb_testbench import TinyBenchmark
+from sb_toy import ToyBenchmark
 
 from leaderboard.models import Benchmark, Phase, Submission
 from leaderboard.services import (
@@ -48,7 +48,7 @@ def test_benchmark_data_build_failure_keeps_previous_data(tiny, monkeypatch):
         (out_dir / "public").mkdir()
         raise OSError("disk full")
 
-    monkeypatch.setattr(TinyBenchmark, "build", broken)
+    monkeypatch.setattr(ToyBenchmark, "build", broken)
     with pytest.raises(BenchmarkDataError, match="disk full"):
         benchmark_data_build(slug="tinybench", force=True)
     tiny.refresh_from_db()
@@ -64,7 +64,7 @@ def test_benchmark_data_build_first_failure_marks_failed_and_leaves_nothing(tiny
     import shutil
 
     shutil.rmtree(benchmark_data_dir(benchmark=tiny))
-    monkeypatch.setattr(TinyBenchmark, "build", broken)
+    monkeypatch.setattr(ToyBenchmark, "build", broken)
     with pytest.raises(BenchmarkDataError, match="disk full"):
         benchmark_data_build(slug="tinybench", force=True)
     tiny.refresh_from_db()
@@ -104,7 +104,7 @@ def test_a_build_records_how_far_it_is_on_the_benchmark_and_its_page_shows_it(ti
         seen.append(client.get(f"/benchmarks/{tiny.slug}/").content.decode())
         progress(1.0, "written")
 
-    monkeypatch.setattr(TinyBenchmark, "build", slow)
+    monkeypatch.setattr(ToyBenchmark, "build", slow)
     benchmark_data_build(slug="tinybench", force=True)
     during, page = seen
     assert (during.data_status, during.data_stage) == ("building", "25% scene 1 of 4")

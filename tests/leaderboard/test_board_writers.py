@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sb_testbench import TinyBenchmark
+from sb_toy import TINYBENCH
 
 from evaluator import registry
 from evaluator.contract import MetricSpec
@@ -40,8 +40,8 @@ def _order(phase) -> list[str]:
 
 def test_sync_rebuilds_the_boards_when_the_ranking_metric_changes(two_entries, monkeypatch):
     assert _order(two_entries) == ["accurate", "sparse"]
-    spec = dataclasses.replace(TinyBenchmark.spec, ranking_metric="density")
-    monkeypatch.setattr(TinyBenchmark, "spec", spec)
+    spec = dataclasses.replace(TINYBENCH.spec, ranking_metric="density")
+    monkeypatch.setattr(TINYBENCH, "spec", spec)
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
     phase = Phase.objects.select_related("benchmark").get(pk=two_entries.pk)
@@ -72,7 +72,7 @@ def test_the_phase_admin_rebuilds_the_board_when_the_private_split_policy_change
 
 def _synced_with(monkeypatch, **changes):
     """Sync the tiny benchmark as if its plugin now declared `changes`; the phase read again."""
-    monkeypatch.setattr(TinyBenchmark, "spec", dataclasses.replace(TinyBenchmark.spec, **changes))
+    monkeypatch.setattr(TINYBENCH, "spec", dataclasses.replace(TINYBENCH.spec, **changes))
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
 
@@ -86,7 +86,7 @@ def test_sync_rebuilds_the_boards_when_the_pareto_axes_change(two_entries, monke
 
 def test_sync_rebuilds_the_boards_when_a_metric_is_added(two_entries, monkeypatch):
     extra = MetricSpec(name="recall", label="Recall", unit="", higher_is_better=True)
-    _synced_with(monkeypatch, metrics=(*TinyBenchmark.spec.metrics, extra))
+    _synced_with(monkeypatch, metrics=(*TINYBENCH.spec.metrics, extra))
     phase = Phase.objects.select_related("benchmark").get(pk=two_entries.pk)
     page = leaderboard_rows(phase=phase, split="public", order_by="recall", descending=False)
     assert [row.method_name for row in page.rows] == ["accurate", "sparse"] and page.total == 2

@@ -36,3 +36,20 @@ def test_the_celery_app_reads_its_configuration_from_django_settings(settings):
     assert app.conf.task_acks_late and app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_default_queue == "cpu" and "reap-expired-leases" in app.conf.beat_schedule
     assert EMBEDDED_SQLA_TRANSPORT == f"{EmbeddedSqlaTransport.__module__}:{EmbeddedSqlaTransport.__name__}"
+
+
+def test_every_celery_setting_is_one_celery_reads():
+    from celery.app.defaults import DEFAULTS
+    from django.conf import settings
+
+    ours = [name for name in dir(settings) if name.startswith("CELERY_")]
+    assert "CELERY_TASK_ACKS_LATE" in ours
+    dead = [name for name in ours if name.removeprefix("CELERY_").lower() not in DEFAULTS]
+    assert dead == [], f"settings Celery never reads (config_from_object, namespace CELERY): {dead}"
+
+
+def test_importing_the_celery_app_patches_nothing_of_kombu():
+    from kombu.transport import sqlalchemy
+
+    assert EmbeddedSqlaTransport.polling_interval == 0.2  # a subclass of ours polls faster...
+    assert sqlalchemy.Transport.polling_interval == 1.0  # ...kombu's own transport keeps its default

@@ -12,11 +12,11 @@ from leaderboard.models import Benchmark, Submission
 
 @pytest.fixture
 def registered(db):
-    from sb_testbench import TINY_ENTRY
+    from sb_toy import TINYBENCH_ENTRY
 
     from evaluator.registry import registry_override
 
-    with registry_override(TINY_ENTRY, exclusive=True):
+    with registry_override(TINYBENCH_ENTRY, exclusive=True):
         yield
 
 
@@ -62,19 +62,18 @@ def test_token_issue_prints_a_new_token_each_time_and_rotate_revokes_the_others(
     assert token_find(rotated) is not None and token_find(first) is None and token_find(second) is None
 
 
-def test_benchmark_sync_names_every_problem_of_a_broken_plugin_and_writes_nothing(db):
+def test_benchmark_sync_names_every_problem_of_a_broken_plugin_and_writes_nothing(db, monkeypatch):
     import dataclasses
 
     from django.core.management.base import CommandError
-    from sb_testbench import SLUG, TinyBenchmark
+    from sb_toy import TINYBENCH, TINYBENCH_ENTRY
 
     from evaluator.registry import registry_override
 
-    class Broken(TinyBenchmark):
-        spec = dataclasses.replace(TinyBenchmark.spec, ranking_metric="nope", soft_time_limit_s=-1)
-
-    globals()["Broken"] = Broken  # importable by the registry's dotted path
-    with registry_override({SLUG: f"{__name__}:Broken"}, exclusive=True):
+    SLUG = TINYBENCH.spec.slug
+    broken = dataclasses.replace(TINYBENCH.spec, ranking_metric="nope", soft_time_limit_s=-1)
+    monkeypatch.setattr(TINYBENCH, "spec", broken)
+    with registry_override(TINYBENCH_ENTRY, exclusive=True):
         with pytest.raises(CommandError) as caught:
             call_command("benchmark_sync", stdout=StringIO())
     message = str(caught.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sb_testbench import TinyBenchmark
+from sb_toy import TINYBENCH
 
 from evaluator import registry
 from leaderboard.models import LeaderboardEntry, Score, Submission
@@ -22,8 +22,8 @@ Status = Submission.Status
 
 def _new_version(monkeypatch, **fields) -> None:
     """The tiny benchmark's spec at version 2 (plus `fields`), as a release that changed its data would be."""
-    spec = dataclasses.replace(TinyBenchmark.spec, version="2", **fields)
-    monkeypatch.setattr(TinyBenchmark, "spec", spec)
+    spec = dataclasses.replace(TINYBENCH.spec, version="2", **fields)
+    monkeypatch.setattr(TINYBENCH, "spec", spec)
     registry.benchmark_get.cache_clear()
 
 

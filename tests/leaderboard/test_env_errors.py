@@ -51,3 +51,14 @@ def test_manage_py_reports_a_malformed_setting_in_one_line(name, value, message)
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip() == f"configuration error: {message}"
+
+
+def test_runner_reports_a_malformed_setting_in_one_line_before_starting_anything(tmp_path):
+    env = {**os.environ, "SPARSEBENCH_VAR_DIR": str(tmp_path), "SPARSEBENCH_LOG_LEVEL": "loud"}
+    command = [sys.executable, "-m", "leaderboard.runner"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    levels = "DEBUG, INFO, WARNING, ERROR, CRITICAL"
+    line = f"configuration error: SPARSEBENCH_LOG_LEVEL='LOUD' is not one of {levels}"
+    assert result.stderr.strip() == line
+    assert not (tmp_path / "db.sqlite3").exists()  # nothing migrated

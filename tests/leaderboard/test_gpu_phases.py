@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from sb_testbench import TinyBenchmark
+from sb_toy import TINYBENCH
 
 from evaluator import registry
 from leaderboard.models import Phase, WorkerHeartbeat
@@ -21,10 +21,8 @@ WAITING = "waiting for a GPU worker"
 @pytest.fixture
 def gpu_phase(tiny, monkeypatch):
     """The tiny benchmark's test phase redeclared as needing a GPU, synced."""
-    phases = tuple(
-        dataclasses.replace(p, needs_gpu=p.slug == "test") for p in TinyBenchmark.spec.phases
-    )
-    monkeypatch.setattr(TinyBenchmark, "spec", dataclasses.replace(TinyBenchmark.spec, phases=phases))
+    phases = tuple(dataclasses.replace(p, needs_gpu=p.slug == "test") for p in TINYBENCH.spec.phases)
+    monkeypatch.setattr(TINYBENCH, "spec", dataclasses.replace(TINYBENCH.spec, phases=phases))
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
     return Phase.objects.select_related("benchmark").get(benchmark=tiny, slug="test")

@@ -3,6 +3,7 @@ cached and single-flight; worker details for staff only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -100,6 +101,61 @@ def test_checks_are_cached_and_one_thread_checks_at_a_time(monkeypatch):
 
 
 def test_a_single_failed_round_trip_is_not_reported(db, monkeypatch):
-    answers = iter(["ConnectionError", ""])
+    answers, pauses = iter(["OperationalError", ""]), []
     monkeypatch.setattr(health, "broker_check", lambda: next(answers))
+    monkeypatch.setattr(health.time, "sleep", pauses.append)
     assert health.health_status().ok
+    assert pauses == [health.CONFIRM_PAUSE_S]  # the second attempt comes after a pause
+
+
+def test_a_failure_confirmed_by_the_second_attempt_is_a_503(client, db, monkeypatch):
+    monkeypatch.setattr(health, "broker_check", lambda: "OperationalError")
+    monkeypatch.setattr(health.time, "sleep", lambda seconds: None)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["broker"] == "error: OperationalError"
+
+
+def _beat(worker_id: str, *, seconds_ago: float, queues: str = "cpu") -> None:
+    """A heartbeat row last seen `seconds_ago`."""
+    from django.utils import timezone
+
+    from leaderboard.models import WorkerHeartbeat
+
+    worker_heartbeat_touch(worker_id=worker_id, hostname=worker_id.split(":")[0], queues=queues)
+    seen = timezone.now() - dt.timedelta(seconds=seconds_ago)
+    WorkerHeartbeat.objects.filter(worker_id=worker_id).update(last_seen=seen)
+
+
+def test_healthz_lists_only_live_workers_and_counts_their_nodes(client, db, staff, settings):
+    settings.HEARTBEAT_SECONDS = 10  # live: a heartbeat within 30 s
+    _beat("celery@a", seconds_ago=2)
+    _beat("celery@a:4242", seconds_ago=5)  # a's pool process, scoring
+    _beat("celery@b", seconds_ago=29)
+    _beat("celery@killed", seconds_ago=31)
+    public = client.get("/healthz").json()
+    assert public["worker"]["live"] == 2 and public["worker"]["age_s"] < 29
+    health.health_cache_clear()
+    client.force_login(staff)
+    shown = [w["worker_id"] for w in client.get("/healthz").json()["workers"]]
+    assert shown == ["celery@a", "celery@a:4242", "celery@b"]
+
+
+def test_healthz_is_200_with_no_live_worker(client, db):
+    _beat("celery@gone", seconds_ago=600)
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    worker = response.json()["worker"]
+    assert worker["live"] == 0 and worker["age_s"] >= 600
+
+
+def test_worker_rows_expire_and_a_stopping_node_forgets_only_its_own(db):
+    from leaderboard.models import WorkerHeartbeat
+    from leaderboard.services import worker_heartbeats_expire, worker_heartbeats_forget
+
+    _beat("celery@a", seconds_ago=1)
+    _beat("celery@a:17", seconds_ago=1)
+    _beat("celery@ab", seconds_ago=1)
+    _beat("celery@old", seconds_ago=2 * 3600)
+    assert worker_heartbeats_expire() == 1
+    assert worker_heartbeats_forget(node="celery@a") == 2
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["celery@ab"]

@@ -8,7 +8,7 @@ import json
 import stat
 
 import pytest
-from sb_testbench import TinyBenchmark
+from sb_toy import TINYBENCH, TINYBENCH_ENTRY
 
 from evaluator import registry
 from evaluator.hidden import secret_id
@@ -23,10 +23,8 @@ OTHER = bytes(range(100, 132))
 @contextlib.contextmanager
 def tiny_registered():
     """The tiny benchmark in the registry for the block (synced by the caller), removed after."""
-    from sb_testbench import SLUG, TINY_ENTRY
-
-    with registry.registry_override(TINY_ENTRY):
-        yield SLUG
+    with registry.registry_override(TINYBENCH_ENTRY):
+        yield TINYBENCH.spec.slug
 
 
 def test_first_build_creates_a_private_secret_file_and_records_its_id(tiny):
@@ -104,7 +102,7 @@ def test_the_secret_never_reaches_a_log_line(db, settings, caplog):
 
 
 def test_a_new_spec_version_takes_the_data_out_of_service_until_rebuilt(tiny, monkeypatch):
-    monkeypatch.setattr(TinyBenchmark, "spec", dataclasses.replace(TinyBenchmark.spec, version="2"))
+    monkeypatch.setattr(TINYBENCH, "spec", dataclasses.replace(TINYBENCH.spec, version="2"))
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
     tiny.refresh_from_db()

@@ -8,7 +8,7 @@ import threading
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
-from sb_testbench import TinyBenchmark
+from sb_toy import ToyBenchmark
 
 from leaderboard.models import Score, Submission
 from leaderboard.selectors import leaderboard_rows, quota_status
@@ -112,7 +112,7 @@ def test_submission_evaluate_soft_time_limit_fails_as_timeout(make_submission, m
     def too_slow(self, payload, hidden_dir, progress):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(TinyBenchmark, "score", too_slow)
+    monkeypatch.setattr(ToyBenchmark, "score", too_slow)
     submission = make_submission(answers=TRUTH)
     submission_evaluate(submission_id=submission.pk, worker_id="w1")
     submission.refresh_from_db()
@@ -124,7 +124,7 @@ def test_submission_evaluate_scorer_crash_is_a_refunded_platform_failure(make_su
     def crash(self, payload, hidden_dir, progress):
         raise RuntimeError("/secret/hidden/path exploded")
 
-    monkeypatch.setattr(TinyBenchmark, "score", crash)
+    monkeypatch.setattr(ToyBenchmark, "score", crash)
     submission = make_submission(answers=TRUTH)
     submission_evaluate(submission_id=submission.pk, worker_id="w1")
     submission.refresh_from_db()
@@ -158,8 +158,8 @@ def test_submission_evaluate_cancelled_while_running_writes_no_scores(make_submi
         submission_cancel(submission=Submission.objects.get(pk=submission.pk), actor=user)
         return original(self, payload, hidden_dir, progress)
 
-    original = TinyBenchmark.score
-    monkeypatch.setattr(TinyBenchmark, "score", cancelling_score)
+    original = ToyBenchmark.score
+    monkeypatch.setattr(ToyBenchmark, "score", cancelling_score)
     submission = make_submission(answers=TRUTH)
     submission_evaluate(submission_id=submission.pk, worker_id="w1")
     submission.refresh_from_db()

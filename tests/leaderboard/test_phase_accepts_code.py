@@ -9,7 +9,8 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from sb_code_phase import CODE, code_spec
-from sb_testbench import TinyBenchmark
+from sb_sandbox import sandbox_required
+from sb_toy import TINYBENCH
 
 from evaluator import registry
 from evaluator.benchmarks.vdit.spec import vdit_spec
@@ -21,7 +22,7 @@ from leaderboard.services.errors import SubmissionInputError
 
 
 def _resync(monkeypatch, spec) -> None:
-    monkeypatch.setattr(TinyBenchmark, "spec", spec)
+    monkeypatch.setattr(TINYBENCH, "spec", spec)
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
 
@@ -29,7 +30,7 @@ def _resync(monkeypatch, spec) -> None:
 @pytest.fixture
 def code_tiny(tiny, monkeypatch):
     """The tiny benchmark with a code format: its test phase declares accepts_code, its dev phase not."""
-    _resync(monkeypatch, code_spec(TinyBenchmark.spec, accepting=("test",)))
+    _resync(monkeypatch, code_spec(TINYBENCH.spec, accepting=("test",)))
     return tiny
 
 
@@ -76,6 +77,7 @@ def test_a_code_file_to_a_phase_without_code_is_refused_naming_phase_and_field(
 def test_the_code_file_is_taken_once_the_host_turns_code_on(
     code_tiny, user, dispatched, django_capture_on_commit_callbacks
 ):
+    sandbox_required()  # a deployment that cannot run code refuses it (tests/api/test_code_refused_api.py)
     phase = _phase(code_tiny, "dev")
     phase.accepts_code = True
     phase.save()
@@ -93,7 +95,7 @@ def test_other_files_are_taken_where_code_is_off(code_tiny, user, upload):
 
 def test_a_benchmark_that_begins_to_take_code_gets_its_phases_declaration(tiny, monkeypatch):
     assert not _phase(tiny, "test").accepts_code
-    _resync(monkeypatch, code_spec(TinyBenchmark.spec, accepting=("test",)))
+    _resync(monkeypatch, code_spec(TINYBENCH.spec, accepting=("test",)))
     assert _phase(tiny, "test").accepts_code and not _phase(tiny, "dev").accepts_code
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import product
 from types import SimpleNamespace
 
+from evaluator.contract import MetricSpec
 from leaderboard.services.rankings import (
     BoardSpec,
     board_spec,
@@ -14,6 +15,7 @@ from leaderboard.services.rankings import (
     plottable,
     value_rows,
 )
+from leaderboard.specrows import metric_row
 
 SPEC = BoardSpec(ranking="acc", directions={"acc": True, "size": False}, pareto_x="size", pareto_y="acc")
 
@@ -72,9 +74,9 @@ def test_pareto_frontier_matches_a_brute_force_dominance_check():
 
 def test_board_spec_ignores_item_only_metrics():
     row = SimpleNamespace(
-        metrics=[
-            {"name": "acc", "higher_is_better": True},
-            {"name": "conv", "higher_is_better": False, "scope": "item"},
+        metrics=[  # as benchmark_sync stores them: whole MetricSpec rows, item-only ones scoped
+            metric_row(MetricSpec(name="acc", label="Accuracy", unit="", higher_is_better=True)),
+            metric_row(MetricSpec(name="conv", label="Conv", unit="", higher_is_better=False), item=True),
         ],
         ranking_metric="acc",
         pareto_x="acc",

@@ -62,9 +62,9 @@ def board(phase, user, staff):
 
 
 def test_benchmark_sync_stores_the_plugins_reference_baselines(tiny, monkeypatch):
-    from sb_testbench import TinyBenchmark
+    from sb_toy import TINYBENCH, ToyBenchmark
 
-    make = TinyBenchmark().baselines()[0].make_payload
+    make = ToyBenchmark(TINYBENCH).baselines()[0].make_payload
 
     def baselines(self):
         return [
@@ -72,9 +72,9 @@ def test_benchmark_sync_stores_the_plugins_reference_baselines(tiny, monkeypatch
             Baseline("ones", "answers 1", ("dev",), make),
         ]
 
-    monkeypatch.setattr(TinyBenchmark, "baselines", baselines)
+    monkeypatch.setattr(ToyBenchmark, "baselines", baselines)
     assert benchmark_references(slug=tiny.slug) == ["zeros"]
-    benchmark_sync(spec=TinyBenchmark.spec)
+    benchmark_sync(spec=TINYBENCH.spec)
     assert Benchmark.objects.get(slug=tiny.slug).reference_baselines == ["zeros"]
     assert benchmark_references(slug="no-such-benchmark") is None
 

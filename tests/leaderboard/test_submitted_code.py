@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from sb_code_phase import code_spec
-from sb_testbench import TinyBenchmark
+from sb_sandbox import sandbox_assumed
+from sb_toy import TINYBENCH
 
 from evaluator import registry
 from leaderboard.models import Phase
@@ -14,10 +15,16 @@ from leaderboard.services import benchmark_sync_all, submission_create
 CODE = b'"""A method."""\n\n\ndef select(q, k, **info):\n    return {"note": "<script>alert(1)</script>"}\n'
 
 
+@pytest.fixture(autouse=True)
+def _code_runnable(monkeypatch):
+    """Uploads judged as where bubblewrap runs (its absence is tests/api/test_code_refused_api.py's)."""
+    sandbox_assumed(monkeypatch)
+
+
 @pytest.fixture
 def code_phase(tiny, monkeypatch):
     """The tiny benchmark redeclared to take code files too, synced."""
-    monkeypatch.setattr(TinyBenchmark, "spec", code_spec(TinyBenchmark.spec, accepting=("dev",)))
+    monkeypatch.setattr(TINYBENCH, "spec", code_spec(TINYBENCH.spec, accepting=("dev",)))
     registry.benchmark_get.cache_clear()
     benchmark_sync_all()
     return Phase.objects.select_related("benchmark").get(benchmark=tiny, slug="dev")

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from PIL import Image
+from sb_sandbox import sandbox_assumed
 from sb_seeds import seeds_for
 
 from evaluator.benchmarks.spare import SpareBenchmark, SpareConfig
@@ -24,6 +25,12 @@ from leaderboard.services import benchmark_data_dir, benchmark_sync, submission_
 from leaderboard.services.errors import UploadRefused
 
 SMALL_SPARE = SpareConfig(width=64, height=48, train_scenes=1, scenes_per_phase=2, test_views=3, workers=1)
+
+
+@pytest.fixture(autouse=True)
+def _code_runnable(monkeypatch):
+    """Uploads judged as where bubblewrap runs (its absence is tests/api/test_code_refused_api.py's)."""
+    sandbox_assumed(monkeypatch)
 
 
 def _host(slug: str, *, build=None) -> Phase:
@@ -184,12 +191,13 @@ def test_vdit_refuses_code_that_does_not_compile_naming_the_line(user, temp_root
     assert line.startswith("method.py: bad_source: not valid UTF-8 Python") and "line 2" in line
 
 
-def test_vdit_e2e_refuses_a_plan_at_upload(user, temp_root, settings, dispatched):
+def test_vdit_e2e_checks_a_plan_against_the_model_at_upload(user, temp_root, settings, dispatched):
     phase = _host("vdit-e2e")
+    calls = [{"step": 0, "layer": 0, "modes": ["diagonal"] * 4}]
     error = _refused(user=user, phase=phase, temp_root=temp_root, settings=settings, dispatched=dispatched,
-                     config={"method": "sparse_vdit", "plan": {"calls": []}})  # fmt: skip
+                     config={"method": "sparse_vdit", "plan": {"calls": calls}})  # fmt: skip
     (line,) = error.field_errors["config"]
-    assert line.startswith("config.plan: a Sparse-vDiT plan is not accepted")
+    assert line.startswith("config.plan.calls: the plan covers every step and layer (16 x 4); missing")
 
 
 def test_a_benchmark_without_data_here_is_left_to_the_worker(

@@ -131,11 +131,28 @@ def test_submit_page_unknown_phase_is_404(owner_client, phase):
     assert owner_client.get("/benchmarks/toy/submit/?phase=dev").status_code == 404
 
 
-def test_submit_form_explains_that_the_data_is_not_ready(owner_client, phase, private_roots):
-    Benchmark.objects.filter(pk=phase.benchmark_id).update(data_status=Benchmark.DataStatus.BUILDING)
+def test_submit_while_the_data_builds_is_held_and_its_page_says_so(owner_client, phase, private_roots):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(data_status="building", data_stage="40% scenes")
+    form = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert "being built (40% scenes): you can submit now" in form
+    assert '<button type="submit" class="button primary">' in form  # enabled
+    upload = SimpleUploadedFile("renders.zip", b"PK\x05\x06" + b"\0" * 18, content_type="application/zip")
+    response = post(owner_client, upload=upload)
+    submission = Submission.objects.get()
+    assert response.status_code == 302 and submission.is_held and len(stored_files(private_roots)) == 1
+    page = owner_client.get(response["Location"]).content.decode()
+    assert "waits for the benchmark data" in page  # the message after the redirect
+    waiting = page.split('id="waiting">', 1)[1].split("</div>", 1)[0]
+    assert waiting.startswith("waiting for the benchmark data: it is building (40% scenes)")
+    status = owner_client.get(f"/submissions/{submission.pk}/status.json").json()
+    assert status["waiting"] == waiting and status["queue"] == ""
+
+
+def test_submit_form_refuses_while_the_data_build_failed(owner_client, phase, private_roots):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(data_status=Benchmark.DataStatus.FAILED)
     upload = SimpleUploadedFile("renders.zip", b"PK\x05\x06" + b"\0" * 18, content_type="application/zip")
     html = post(owner_client, upload=upload).content.decode()
-    assert "the benchmark&#x27;s data is not ready yet" in html
+    assert "the benchmark&#x27;s data failed to build" in html
     assert Submission.objects.count() == 0 and stored_files(private_roots) == []
 
 
@@ -232,10 +249,47 @@ def test_a_code_file_to_a_phase_without_code_is_refused_on_the_form(owner_client
     assert "<strong>2</strong> of 2 submissions left today" in html
 
 
-def test_the_submit_page_names_the_phases_that_take_code(owner_client, phase, closed_phase):
+def test_the_submit_page_names_the_phases_that_take_code(owner_client, phase, closed_phase, monkeypatch):
+    from sb_sandbox import sandbox_assumed
+
+    sandbox_assumed(monkeypatch)  # where code runs (tests/api/test_code_refused_api.py: where it does not)
     Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=CODE_FORMATS)
     Phase.objects.filter(pk=closed_phase.pk).update(accepts_code=True)
     html = owner_client.get("/benchmarks/toy/submit/?phase=test").content.decode()
-    assert "Taken by the phases Test." in html and 'accept="py,zip"' in html
+    assert "Taken by the phases Test." in html and 'accept=".py,.zip"' in html
     html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
-    assert "Taken by the phases Test; not by Development." in html and 'accept="py,zip"' not in html
+    assert "Taken by the phases Test; not by Development." in html and 'accept=".py,.zip"' not in html
+
+
+def test_without_bubblewrap_the_page_says_why_code_is_refused_and_the_form_refuses_it(
+    owner_client, phase, private_roots, tmp_path
+):
+    from sb_sandbox import sandbox_unavailable
+
+    from evaluator.sandbox import sandbox_available
+
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(formats=CODE_FORMATS)
+    Phase.objects.filter(pk=phase.pk).update(accepts_code=True)
+    with sandbox_unavailable("refused", tmp_path) as reason:
+        html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+        assert 'id="code-refused"' in html and reason in html and 'accept=".py,.zip"' not in html
+        response = post(
+            owner_client, upload=SimpleUploadedFile("method.py", b"def select(q, k, **i):\n    return {}\n")
+        )
+        html = response.content.decode()
+        assert (
+            response.status_code == 400
+            and "this deployment refuses code submissions" in html
+            and reason in html
+        )
+        assert not Submission.objects.exists() and stored_files(private_roots / "submissions") == []
+    html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert ('id="code-refused"' in html) == (not sandbox_available()[0])  # negative control: gone with bwrap
+
+
+def test_submit_page_accepts_the_synced_extensions_with_their_dot(owner_client, phase):
+    Benchmark.objects.filter(pk=phase.benchmark_id).update(
+        formats=[{"kind": "file", "description": "answers", "extensions": ["json", "NPZ"]}]
+    )
+    html = owner_client.get("/benchmarks/toy/submit/?phase=dev").content.decode()
+    assert 'accept=".json,.npz"' in html and "Accepted: .json, .npz" in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from sb_sandbox import sandbox_assumed
 
 from evaluator.registry import benchmark_get
 from leaderboard.models import Benchmark, Submission
@@ -11,6 +12,12 @@ from leaderboard.services import benchmark_data_dir, benchmark_sync
 
 pytestmark = pytest.mark.django_db
 URL = "/benchmarks/frontier/submit/?phase=dev"
+
+
+@pytest.fixture(autouse=True)
+def _code_runnable(monkeypatch):
+    """Uploads judged as where bubblewrap runs (its absence is tests/api/test_code_refused_api.py's)."""
+    sandbox_assumed(monkeypatch)
 
 
 @pytest.fixture

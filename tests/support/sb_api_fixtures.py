@@ -11,6 +11,7 @@ from django.utils.functional import empty
 from rest_framework.test import APIClient
 from sb_accounts import verified_user
 from sb_seeds import seeds_for
+from sb_toy import TINY_ENTRY
 
 from evaluator import registry
 from leaderboard import services
@@ -47,7 +48,7 @@ def throttle_cache_clear():
 @pytest.fixture
 def tiny_registered():
     """Register the tiny benchmark under the slug "tiny" for this test."""
-    with registry.registry_override({"tiny": "sb_tinyanswers:TinyBenchmark"}):
+    with registry.registry_override(TINY_ENTRY):
         yield registry.benchmark_get("tiny")
 
 
@@ -98,11 +99,24 @@ def clients(users) -> dict[str, APIClient]:
 def scored(*, owner, phase, method, public, private=None, baseline=False) -> Submission:
     """A scored submission with its public (and maybe private) score; the leaderboard rebuilt."""
     sub = Submission.objects.create(
-        owner=owner, phase=phase, method_name=method, payload_kind="config", payload_config={"guess": 1},
-        payload_sha256="0" * 64, status=Submission.Status.SCORED, progress=1.0, is_baseline=baseline,
+        owner=owner,
+        phase=phase,
+        method_name=method,
+        payload_kind="config",
+        payload_config={"guess": 1},
+        payload_sha256="0" * 64,
+        status=Submission.Status.SCORED,
+        progress=1.0,
+        is_baseline=baseline,
     )
-    Score.objects.create(submission=sub, split="public", protocol_version="1", metrics=public,
-                         items=[{"item": "q0", "group": "public", "values": public}], hardware={"cpu": "t"})
+    Score.objects.create(
+        submission=sub,
+        split="public",
+        protocol_version="1",
+        metrics=public,
+        items=[{"item": "q0", "group": "public", "values": public}],
+        hardware={"cpu": "t"},
+    )
     if private is not None:
         Score.objects.create(submission=sub, split="private", protocol_version="1", metrics=private)
     services.leaderboard_rebuild(phase=phase)
@@ -113,16 +127,33 @@ def scored(*, owner, phase, method, public, private=None, baseline=False) -> Sub
 def entries(phases, users) -> dict[str, Submission]:
     """dev: the owner's entry, another user's, a staff baseline. test (closed): one with a private score."""
     dev, test = phases["dev"], phases["test"]
+
     def metrics(accuracy, density):
         return {"accuracy": accuracy, "density": density}
 
     return {
-        "mine": scored(owner=users["owner"], phase=dev, method="OliveNet",
-                       public=metrics(0.5, 20.0), private=metrics(0.25, 20.0)),
-        "theirs": scored(owner=users["other"], phase=dev, method="OscarNet",
-                         public=metrics(1.0, 50.0), private=metrics(0.75, 50.0)),
-        "baseline": scored(owner=users["staff"], phase=dev, method="Constant", baseline=True,
-                           public=metrics(0.0, 100.0)),
-        "closed": scored(owner=users["owner"], phase=test, method="ClosedNet",
-                         public=metrics(0.5, None), private=metrics(1.0, None)),
+        "mine": scored(
+            owner=users["owner"],
+            phase=dev,
+            method="OliveNet",
+            public=metrics(0.5, 20.0),
+            private=metrics(0.25, 20.0),
+        ),
+        "theirs": scored(
+            owner=users["other"],
+            phase=dev,
+            method="OscarNet",
+            public=metrics(1.0, 50.0),
+            private=metrics(0.75, 50.0),
+        ),
+        "baseline": scored(
+            owner=users["staff"], phase=dev, method="Constant", baseline=True, public=metrics(0.0, 100.0)
+        ),
+        "closed": scored(
+            owner=users["owner"],
+            phase=test,
+            method="ClosedNet",
+            public=metrics(0.5, None),
+            private=metrics(1.0, None),
+        ),
     }

@@ -7,7 +7,10 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from sb_accounts import verified_user
-from sb_testbench import ITEMS, SLUG, TINY_ENTRY
+from sb_toy import TINYBENCH, TINYBENCH_ENTRY
+
+SLUG = TINYBENCH.spec.slug
+ITEMS = len(TINYBENCH.answers)
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +27,7 @@ def tiny(db, settings):
     from evaluator import registry
     from leaderboard.services import benchmark_data_build, benchmark_sync_all
 
-    with registry.registry_override(TINY_ENTRY, exclusive=True):
+    with registry.registry_override(TINYBENCH_ENTRY, exclusive=True):
         benchmark_sync_all()
         yield benchmark_data_build(slug=SLUG)
 

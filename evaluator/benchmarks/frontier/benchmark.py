@@ -56,8 +56,12 @@ def _readme() -> str:
         "as the Sparse Frontier's harness does, and measures sparsity and speed itself.",
         "",
         f"Tasks scored: {', '.join(SUPPORTED_TASKS)} (the others are n/a: the model does not solve them",
-        "under dense attention). dev_seeds.json gives the development seeds per task and length: sample i",
-        "of a task is random.Random(seed + i) in evaluator/benchmarks/frontier. The test phases' seeds are",
+        "under dense attention). In story_retrieval the harness writes, before each numbered answer, a",
+        "line \"Chapter N: place|person|item\" restating the question (the scorer reads numbered lines only)",
+        "and the answer's word count (an item has three words). dev_seeds.json gives the development seeds",
+        "per task and length: sample i of a task is random.Random(seed + i) in",
+        "evaluator/benchmarks/frontier.",
+        "The test phases' seeds are",
         "hidden (derived from the deployment's secret).",
         "",
     ]
@@ -71,9 +75,11 @@ def _readme() -> str:
 class FrontierBenchmark(Benchmark):
     """Sparse attention methods run inside the wired model on hidden-seed long-context tasks."""
 
-    def __init__(self, *, samples: int | None = None, lengths: tuple[int, ...] | None = None) -> None:
-        """`samples` and `lengths` override every phase's (tests and timing scripts only)."""
-        self.samples, self.lengths = samples, lengths
+    def __init__(self, *, samples: int | None = None, lengths: tuple[int, ...] | None = None,
+                 tasks: tuple[str, ...] = SUPPORTED_TASKS) -> None:
+        """`samples`, `lengths` and `tasks` (scored tasks run) override every phase's (tests and timing
+        scripts only)."""
+        self.samples, self.lengths, self.tasks = samples, lengths, tasks
         self.spec = frontier_spec()
 
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
@@ -123,6 +129,7 @@ class FrontierBenchmark(Benchmark):
         run = phase_run(
             model=frontier_model(), submission=submission, plan=plan, seeds=seeds, progress=progress,
             samples=self.samples, time_limit_s=payload.time_limit_s or self.spec.soft_time_limit_s,
+            tasks=self.tasks,
         )
         target_check(submission=submission, run=run)
         count = plan.samples if self.samples is None else self.samples

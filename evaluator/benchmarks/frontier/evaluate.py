@@ -93,9 +93,9 @@ def phase_run(
 def _length_run(
     *, model: WiredModel, submission: FrontierSubmission, length: int, seeds: dict[str, int], count: int,
     run: PhaseRun, sandboxed: SandboxedMethod | None, progress: ProgressFn, total: int,
-    tasks: tuple[str, ...] = SUPPORTED_TASKS,
+    tasks: tuple[str, ...],
 ) -> None:
-    """Every supported task's samples at ``length``: a target sparsity's budget chosen per (task, length)
+    """Every task's samples at ``length``: a target sparsity's budget chosen per (task, length)
     on the q, k, v of that task's sample 0 (prompts of different tasks differ); speed measured once
     per length, on the first task's."""
     attention = run.attention

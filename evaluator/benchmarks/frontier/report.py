@@ -14,6 +14,7 @@ from .submission import FrontierSubmission
 #: How far the measured sparsity may miss a declared target_sparsity.
 TARGET_TOLERANCE = 0.01
 UNSUPPORTED = "n/a: the built-in model does not solve this task under dense attention, so it is not scored"
+NOT_RUN = "n/a: not run in this configuration (a test or timing run over fewer tasks)"
 
 
 def _cell_values(run: PhaseRun, *, limit: int | None) -> dict[tuple[str, int], np.ndarray]:
@@ -78,11 +79,12 @@ def split_score(*, run: PhaseRun, limit: int | None) -> SplitScore:
     reasons: dict[str, str] = {}
     task_means = []
     for task in task_names():
-        if task not in SUPPORTED_TASKS:
+        means = [values.mean() for (t, _), values in cells.items() if t == task]
+        if task not in SUPPORTED_TASKS or not means:
             metrics[f"acc_{task}"] = None
-            reasons[f"acc_{task}"] = UNSUPPORTED
+            reasons[f"acc_{task}"] = UNSUPPORTED if task not in SUPPORTED_TASKS else NOT_RUN
             continue
-        mean = float(np.mean([values.mean() for (t, _), values in cells.items() if t == task]))
+        mean = float(np.mean(means))
         metrics[f"acc_{task}"] = mean
         task_means.append(mean)
     metrics["acc_mean"] = float(np.mean(task_means))

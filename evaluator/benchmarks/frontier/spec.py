@@ -12,7 +12,8 @@ from .submission import DENSE, FRONTIER_METHODS
 
 SLUG = "frontier"
 #: 2: the wired model solves ruler_vt (third layer), scored beside ruler_niah.
-#: 3: a fourth layer and common-word heads: ruler_cwe is scored too (its samples were n/a before).
+#: 3: a fourth layer and common-word heads: ruler_cwe is scored too (its samples were n/a before); and a
+#: chapter head (layer 2) and a story lookup (layer 4): story_retrieval is scored too.
 VERSION = "3"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
@@ -93,9 +94,9 @@ def frontier_spec() -> BenchmarkSpec:
             " a sandbox); the platform runs it on every attention call"
             " of the model, scores the answers as the harness does, and measures sparsity and speed itself."
             f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (four GQA"
-            " layers wired by construction: copy heads, induction heads, a variable-chain lookup, and"
-            " common-word heads that count every occurrence) solves under dense attention; the others"
-            " are shown as n/a until it does."
+            " layers wired by construction: copy heads, induction heads, a variable-chain lookup,"
+            " common-word heads that count every occurrence, a chapter head and a story lookup) solves"
+            " under dense attention; the others are shown as n/a until it does."
         ),
         phases=phases,
         formats=(

@@ -30,8 +30,10 @@ from .scoring import ScoresFn, dataset_key, submission_score
 from .validation import submission_problems
 
 #: 1.1: test scenes, their views and the leaderboard halves derive from the deployment secret (1.0 derived
-#: them from the public build seed, so the hidden views could be re-rendered).
-VERSION = "1.1"
+#: them from the public build seed, so the hidden views could be re-rendered). 1.2: 12 scenes per phase (6 per
+#: leaderboard split, was 4 and 2), so that a split's bootstrap interval separates a real reconstruction
+#: (hull-sweep) from the trivial references on the ranking metric (bench/spare_intervals.py).
+VERSION = "1.2"
 #: The scoring protocol on top of the data version. m2: SSIM-M/LPIPS-M on the tight mask box (m1 padded it
 #: by 5 px), SpaRe's datasets scored apart, the DTU/RegNeRF metrics added. m3: every aggregate followed by
 #: the ends of its two-level bootstrap 95% interval (`<metric>_lo`, `<metric>_hi`; see intervals.py).

@@ -37,7 +37,7 @@ class SpareConfig:
     width: int = 200
     height: int = 150
     train_scenes: int = 8
-    scenes_per_phase: int = 4
+    scenes_per_phase: int = 12  # 6 per leaderboard split: see VERSION 1.2 in benchmark.py
     test_views: int = 10
     cameras: int = 64
     lights: int = 6

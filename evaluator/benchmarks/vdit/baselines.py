@@ -17,11 +17,17 @@ from .phases import DEV_FILE, PHASE_PLANS
 #: (name, description, config); every phase gets every baseline.
 CONFIGS = (
     ("Dense", "Dense attention: the reference (error 0, density 1).", {"method": "dense"}),
-    ("PSA wan2.1-1.3b", "PSA with its released Wan2.1-1.3B preset.",
+    ("PSA wan2.1-1.3b", "PSA with its released Wan2.1-1.3B preset (Wan2.2-5B's has the same values).",
      {"method": "psa", "preset": "wan2.1-1.3b"}),
     ("PSA wan2.1-14b", "PSA with its released Wan2.1-14B preset.", {"method": "psa", "preset": "wan2.1-14b"}),
+    ("PSA wan2.2-a14b", "PSA with its released Wan2.2-A14B preset (12 warm-up steps).",
+     {"method": "psa", "preset": "wan2.2-a14b"}),
     ("PSA cogvideox1.5-5b", "PSA with its released CogVideoX1.5-5B preset (top-k mode).",
      {"method": "psa", "preset": "cogvideox1.5-5b"}),
+    ("PSA cogvideox-5b", "PSA with its released CogVideoX-5B preset (top-k mode, 128-key blocks, tokens"
+     " in frame-major order).", {"method": "psa", "preset": "cogvideox-5b"}),
+    ("PSA cogvideox-5b-4steps", "PSA with its released preset for CogVideoX-5B's 4-step LoRA (no warm-up,"
+     " top-k 0.05/0.15/0.25/0.5).", {"method": "psa", "preset": "cogvideox-5b-4steps"}),
     ("BLADE ASA_G wan2.1-1.3b", "BLADE's ASA with global tokens, Wan2.1-1.3B preset.",
      {"method": "blade_asa", "preset": "wan2.1-1.3b"}),
     ("BLADE ASA_G cogvideox-5b", "BLADE's ASA_G with its CogVideoX-5B preset.",

@@ -24,11 +24,13 @@ VIDEO_METHODS = ("sparse_vdit", "psa", "blade_asa", "svg", "window_3d")
 
 @dataclass(frozen=True)
 class VditSubmission:
-    """Dense attention (all None), a method config (with Sparse-vDiT's per-layer head modes), or code."""
+    """Dense attention (all None), a method config (with Sparse-vDiT's head modes per layer, or per
+    (step, layer) on the end-to-end track), or code."""
 
     method: MethodConfig | None = None
     layer_modes: tuple[tuple[str, ...], ...] | None = None
     code: SubmissionFiles | None = None
+    call_modes: Mapping[tuple[int, int], tuple[str, ...]] | None = None
 
     @property
     def name(self) -> str:
@@ -42,6 +44,13 @@ class VditSubmission:
         if self.method is None or self.layer_modes is None:
             return self.method
         settings = {**self.method.settings, "head_modes": self.layer_modes[layer]}
+        return dataclasses.replace(self.method, settings=settings)
+
+    def call_config(self, *, step: int, layer: int) -> MethodConfig | None:
+        """The method config of one (step, layer) call (a per-step plan's head modes where there is one)."""
+        if self.method is None or self.call_modes is None:
+            return self.layer_config(layer)
+        settings = {**self.method.settings, "head_modes": self.call_modes[(step, layer)]}
         return dataclasses.replace(self.method, settings=settings)
 
 

@@ -39,8 +39,10 @@ def _readme() -> str:
         "layer; the sparse video's 8-bit frames are scored against the dense video's. dev_seeds.json lists",
         "the development videos ([noise seed, class]); the test phase's seeds are hidden.",
         "",
-        "Submit a JSON config (sample_config.json; methods dense, sparse_vdit, psa, blade_asa, with",
-        "presets), the same as on the kernel-level track (benchmark vdit), without a per-step plan.",
+        "Submit a JSON config (sample_config.json; methods dense, sparse_vdit, psa, blade_asa, svg,",
+        "window_3d, with presets), as on the kernel-level track (benchmark vdit). A Sparse-vDiT plan",
+        'gives the head modes of every sampling step and layer: {"method": "sparse_vdit", "plan":',
+        '{"calls": [{"step": s, "layer": l, "modes": [one per head]}, ...]}}, steps from 0.',
         "",
     ]
     lines += [f"- {p.slug}: {p.videos} videos, {p.steps} steps" for p in PHASE_PLANS]
@@ -83,7 +85,12 @@ class VditE2eBenchmark(Benchmark):
         cfg = cfg or self.model().config
         name = None if payload.file is None else Path(payload.file).name
         return e2e_problems(config=payload.config, file_name=name, layers=cfg.depth, heads=cfg.heads,
-                            tokens=cfg.tokens)  # fmt: skip
+                            tokens=cfg.tokens, steps=self._steps(payload.phase))  # fmt: skip
+
+    def _steps(self, phase: str) -> int:
+        """The sampling steps of ``phase`` (the override where set; an unknown phase: the most of any)."""
+        plans = {p.slug: p.steps for p in PHASE_PLANS}
+        return self.steps or plans.get(phase, max(plans.values()))
 
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem: the phase, then the config's fields."""

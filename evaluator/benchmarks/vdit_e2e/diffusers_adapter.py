@@ -134,20 +134,22 @@ class MeasuringHook:
     records: list[ModelCallRecord] = field(default_factory=list)
     _params: dict = field(default_factory=dict)
 
-    def _layer(self, layer: int):
-        """(method, params) of one layer, or None for dense (cached)."""
-        if layer not in self._params:
-            config = self.submission.layer_config(layer)
-            self._params[layer] = (
+    def _call(self, step: int, layer: int):
+        """(method, params) of one call, or None for dense (cached per layer, or per (step, layer) under a
+        per-step plan)."""
+        key = (step, layer) if self.submission.call_modes is not None else layer
+        if key not in self._params:
+            config = self.submission.call_config(step=step, layer=layer)
+            self._params[key] = (
                 None
                 if config is None
                 else (config.method, method_params(config, geometry=self.geometry, seed=self.seed))
             )
-        return self._params[layer]
+        return self._params[key]
 
     def __call__(self, step: int, layer: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
         """The method's output for this call (recorded when measuring)."""
-        chosen_method = self._layer(layer)
+        chosen_method = self._call(step, layer)
         _sync(q)
         start = time.perf_counter()
         if chosen_method is None or (chosen_method[0] == "psa" and step < chosen_method[1].warmup_steps):

@@ -24,6 +24,7 @@ from evaluator.metrics.video import video_frames, video_quality
 from ..vdit.submission import VditSubmission, block_problems, config_parse, window_problems
 from .diffusers_adapter import AttentionRouter, MeasuringHook, kernel_attention
 from .diffusers_model import LocalModel, configured_model, latent_geometry, transformer_load, vae_load
+from .submission import e2e_config_parse
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
@@ -110,11 +111,18 @@ def denoise(transformer, *, noise: torch.Tensor, context: torch.Tensor, sigmas: 
     return x
 
 
-def submission_parse(config: dict, *, transformer, tokens: int, geometry) -> VditSubmission:
+def submission_parse(
+    config: dict, *, transformer, tokens: int, geometry, steps: int | None = None
+) -> VditSubmission:
     """The vdit JSON config checked against the model (plan shape, block sizes, window tile); ValueError
-    naming every problem's field."""
+    naming every problem's field. With ``steps``, a Sparse-vDiT plan gives every (step, layer) call's
+    modes, as on vdit-e2e; without, one entry per layer (step 0) used at every step."""
     shape = ModelShape(layers=len(transformer.blocks), heads=transformer.config.num_attention_heads)
-    submission, problems = config_parse(config=config, model=shape)
+    if steps is None:
+        submission, problems = config_parse(config=config, model=shape)
+    else:
+        submission, problems = e2e_config_parse(config=config, layers=shape.layers, heads=shape.heads,
+                                                steps=steps)  # fmt: skip
     if submission is not None:
         problems = block_problems(submission=submission, tokens=(tokens,)) + window_problems(
             submission=submission, frames=(geometry.frames,), grid=(geometry.height, geometry.width),
@@ -180,7 +188,8 @@ def model_run(*, model: LocalModel, config: dict, options: RunOptions, device=No
     geometry = latent_geometry(transformer, frames=options.latent[0], height=options.latent[1],
                                width=options.latent[2])  # fmt: skip
     tokens = geometry.frames * geometry.frame_tokens
-    submission = submission_parse(config, transformer=transformer, tokens=tokens, geometry=geometry)
+    submission = submission_parse(config, transformer=transformer, tokens=tokens, geometry=geometry,
+                                  steps=options.steps)  # fmt: skip
     generator = torch.Generator().manual_seed(options.seed)
     noise = torch.randn(1, transformer.config.in_channels, *options.latent, generator=generator).to(device)
     context = torch.zeros(1, options.text_tokens, transformer.config.text_dim, device=device, dtype=dtype)

@@ -62,19 +62,20 @@ class MethodHook:
     records: list[CallRecord] = field(default_factory=list)
     _params: dict = field(default_factory=dict)
 
-    def _layer_params(self, layer: int):
-        """The method's params of one layer (cached)."""
-        if layer not in self._params:
-            config = self.submission.layer_config(layer)
-            self._params[layer] = (
+    def _call_params(self, step: int, layer: int):
+        """The method's params of one call (cached per layer, or per (step, layer) under a per-step plan)."""
+        key = (step, layer) if self.submission.call_modes is not None else layer
+        if key not in self._params:
+            config = self.submission.call_config(step=step, layer=layer)
+            self._params[key] = (
                 config.method,
                 method_params(config, geometry=self.geometry, seed=self.seed),
             )
-        return self._params[layer]
+        return self._params[key]
 
     def __call__(self, step: int, layer: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
         """The method's output for this call."""
-        method, params = self._layer_params(layer)
+        method, params = self._call_params(step, layer)
         if method == "psa" and step < params.warmup_steps:
             start = time.perf_counter()
             out, chosen = dense_attention(q, k, v, causal=False), None

@@ -128,7 +128,8 @@ def e2e_spec() -> BenchmarkSpec:
                 kind=SubmissionKind.CONFIG,
                 description=(
                     f'JSON {{"method": one of {methods}, "preset": name?, "params": {{...}}}}, as on the'
-                    " kernel-level track (vdit), without a per-step plan"
+                    ' kernel-level track (vdit); Sparse-vDiT\'s "plan" gives the head modes of every'
+                    " (step, layer) call of the sampling, checked against the model's steps, layers and heads"
                 ),
             ),
         ),

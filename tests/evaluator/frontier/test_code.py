@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from sb_frontier import SHORT_TASKS
 from sb_sandbox import CORPUS, sandbox_required, tree_digest
 from sb_seeds import seeds_for
 
@@ -41,7 +42,7 @@ def select(q, k, **info):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    bench = FrontierBenchmark(samples=1, lengths=(1024,))
+    bench = FrontierBenchmark(samples=1, lengths=(1024,), tasks=SHORT_TASKS)
     out = tmp_path_factory.mktemp("frontier-code")
     bench.build(out, seeds=seeds_for())
     return bench, out

@@ -81,6 +81,7 @@ RETRIEVAL = _sample("story_retrieval", answers=("Greta", "carved brass bowl", "A
     ("1. Greta\n3. Ashcombe", 2 / 3),
     ("<answer>\n1. Greta\n1. Ashcombe\n3. Greta\n</answer>", 1 / 3),
     ("<answer>Greta, carved brass bowl, Ashcombe</answer>", 0.0),
+    ("<answer>\nChapter 7: person\n1. Greta\nChapter 2: item\n2. carved brass bowl\n</answer>", 2 / 3),
 ])
 def test_story_retrieval_scores_per_question_exact_match_without_articles(output, expected):
     assert _score(RETRIEVAL, output).value == pytest.approx(expected)

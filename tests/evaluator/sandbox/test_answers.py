@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from sb_sandbox import sandbox_start
+from sb_sandbox import corpus_source, sandbox_start
 
 from evaluator.sandbox import SandboxError
 from evaluator.sandbox.answer import LayoutGeometry, answer_kept, answer_layout
+from kernels.layout import BlockLayout
 
 Q = torch.randn(1, 2, 64, 16)
 GEOMETRY = LayoutGeometry(batch=1, heads=2, q_len=64, kv_len=64, block_size=(16, 16), causal=True)
@@ -27,22 +28,46 @@ def _answer(method, layer: int):
     return answer_layout(arrays=method.call(q=Q, k=Q, info=info), geometry=GEOMETRY)
 
 
+def _outside(info: dict) -> dict:
+    """corpus/malformed.py's answer computed in this process (outside the sandbox)."""
+    namespace: dict = {}
+    exec(compile(corpus_source("malformed"), "malformed.py", "exec"), namespace)  # noqa: S102
+    return namespace["select"](Q, Q, **info)
+
+
+def _unchecked(layer: int) -> str:
+    """What the kernels' layout makes of the same answer computed outside the sandbox, unchecked (rows
+    padded to n_k as answer_layout pads them): "taken", or the type of what it raised."""
+    info = {"causal": True, "block_size": [16, 16], "layer": layer, "step": None, "geometry": None}
+    arrays = _outside(info)
+    idx = arrays["kv_indices"]
+    idx = torch.cat([idx, torch.zeros(idx.shape[:-1] + (4 - idx.shape[-1],), dtype=idx.dtype)], dim=-1)
+    try:
+        BlockLayout.from_kv_blocks(arrays["kv_num_blocks"], idx, block_size=(16, 16), q_len=64, kv_len=64,
+                                   causal=True)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - its type is the point
+        return type(exc).__name__
+    return "taken"
+
+
 @pytest.mark.parametrize(
-    ("layer", "code", "where"),
+    ("layer", "code", "where", "unchecked"),
     [
-        (0, "answer_shape", "kv_num_blocks"),
-        (1, "answer_dtype", "kv_indices"),
-        (2, "answer_range", "kv_indices"),
-        (3, "answer_duplicate", "kv_indices"),
-        (4, "answer_nan", "kv_indices"),
-        (5, "answer_causal", "kv_indices"),
-        (6, "answer_keys", "weights"),
+        (0, "answer_shape", "kv_num_blocks", "ValueError"),
+        (1, "answer_dtype", "kv_indices", "taken"),
+        (2, "answer_range", "kv_indices", "ValueError"),
+        (3, "answer_duplicate", "kv_indices", "ValueError"),
+        (4, "answer_nan", "kv_indices", "ValueError"),
+        (5, "answer_causal", "kv_indices", "ValueError"),
+        (6, "answer_keys", "weights", "taken"),
     ],
 )
-def test_answer_layout_names_each_malformed_answer(malformed, layer, code, where):
+def test_answer_layout_names_each_malformed_answer(malformed, layer, code, where, unchecked):
     with pytest.raises(SandboxError) as caught:
         _answer(malformed, layer)
     assert caught.value.codes == (code,)
+    # negative control: unchecked, the kernels would take the answer or fail without naming its problem
+    assert _unchecked(layer) == unchecked
     assert caught.value.problems[0].where == f"answer[{where!r}]"
     assert _answer(malformed, 8).kv_num_blocks.sum() == 8  # the same sandbox still answers
 

@@ -18,7 +18,7 @@ def test_registry_instantiates_the_default_spare_benchmark():
 
 def test_spec_declares_phases_metrics_ranking_and_zip_format():
     spec = SpareBenchmark().spec
-    assert (spec.slug, spec.version, spec.ranking_metric) == ("spare", "1.1", "psnr_m")
+    assert (spec.slug, spec.version, spec.ranking_metric) == ("spare", "1.2", "psnr_m")
     assert spec.pareto_axes == ("lpips_m", "psnr_m")
     assert [p.slug for p in spec.phases] == ["track1-dev", "track1-test", "track2-dev", "track2-test"]
     assert spec.phase("track2-dev").public_paths == (

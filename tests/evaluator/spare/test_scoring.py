@@ -100,7 +100,7 @@ def test_score_streams_items_reports_progress_and_uses_scene_halves(built, tmp_p
     assert seen == [(48, 64, 3)] * (2 * SMALL.test_views)
     fractions = [f for f, _ in progress]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and len(fractions) == 1 + len(seen)
-    assert report.protocol_version == "spare-1.1-m3" and report.hardware["cores"]
+    assert report.protocol_version == "spare-1.2-m3" and report.hardware["cores"]
 
 
 def test_score_of_the_hidden_renders_is_perfect_with_the_real_metrics(small_bench, built, tmp_path):

@@ -63,7 +63,8 @@ def test_build_publishes_dev_seeds_and_hides_test_seeds(built, tmp_path, tiny_we
 @pytest.mark.parametrize(
     "config, where",
     [
-        ({"method": "sparse_vdit", "plan": {"calls": []}}, "config.plan"),
+        ({"method": "sparse_vdit", "plan": {"calls": "all"}}, "config.plan"),
+        ({"method": "sparse_vdit", "plan": {"calls": []}}, "config.plan.calls"),
         ({"method": "quest"}, "config.method"),
         ({"method": "psa", "params": {"block_size": 100}}, "config.params.block_size"),
         ({"method": "sparse_vdit", "params": {"head_modes": ["diagonal"]}}, "config.params.head_modes"),
@@ -147,7 +148,7 @@ def test_every_published_value_is_declared(built, diagonal) -> None:
     assert item_keys <= declared | {m.name for m in spec.item_metrics}
     assert spec.ranking_metric == "psnr" and spec.pareto_axes == ("e2e_speedup", "psnr")
     assert "13 of its 16 heads are diffuse" in spec.description and "38 minutes" in spec.description
-    assert len(bench.baselines()) == 14 and {b.phases for b in bench.baselines()} == {("dev", "test")}
+    assert len(bench.baselines()) == 19 and {b.phases for b in bench.baselines()} == {("dev", "test")}
 
 
 def test_the_frame_strip_shows_dense_above_sparse_on_the_dev_phase_only(built, diagonal) -> None:

@@ -211,3 +211,24 @@ def test_bad_config_is_refused_naming_its_field(loaded):
     with pytest.raises(ValueError, match="config.params.head_modes"):
         submission_parse({"method": "sparse_vdit", "params": {"head_modes": ["diagonal"]}},
                          transformer=transformer, tokens=1024, geometry=geometry)  # fmt: skip
+
+
+def test_a_per_step_plan_runs_each_steps_modes_and_is_checked_for_the_runs_steps(loaded):
+    """Step 0 in full on every head (density 1, the dense output), step 1 skipped (density 0)."""
+    _, transformer = loaded
+    geometry = latent_geometry(transformer, frames=LATENT[0], height=LATENT[1], width=LATENT[2])
+    heads = transformer.config.num_attention_heads
+    calls = [{"step": s, "layer": la, "modes": ["full" if s == 0 else "skip"] * heads}
+             for s in range(2) for la in range(LAYERS)]  # fmt: skip
+    config = {"method": "sparse_vdit", "plan": {"calls": calls}}
+    with pytest.raises(ValueError, match=r"config.plan.calls: .*missing \(step 2, layer 0\)"):
+        submission_parse(config, transformer=transformer, tokens=1024, geometry=geometry, steps=3)
+    submission = submission_parse(config, transformer=transformer, tokens=1024, geometry=geometry, steps=2)
+    hook = MeasuringHook(submission=submission, geometry=geometry, seed=5)
+    noise, context = _inputs()
+    with kernel_attention(transformer, AttentionRouter(hook=hook, geometry=geometry)) as router:
+        sigmas = flow_sigmas(steps=2, shift=3.0)
+        denoise(transformer, noise=noise, context=context, sigmas=sigmas, router=router)
+    expected = [(s, 1.0 - s) for s in range(2) for _ in range(LAYERS)]
+    assert [(r.step, r.density) for r in hook.records] == expected
+    assert all(r.rel_l2 < 1e-4 for r in hook.records if r.step == 0)

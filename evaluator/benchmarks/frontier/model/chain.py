@@ -25,8 +25,10 @@ from .roles import ResidualLayout
 
 #: A line break of the reply asks for "." at its slot and penalises a space this many times as much.
 SPACE_PENALTY = 2.0
-#: Tokens whose embeddings are made orthonormal: the names' letters, digits, and the marks' tokens.
+#: Tokens whose embeddings are made orthonormal: the names' letters, digits, the marks' tokens, and the
+#: chapter marker's (last, so that the others keep their embeddings).
 CHAIN_TOKENS = tuple(string.ascii_uppercase) + tuple(string.digits) + (".", " ", "\n", "<answer>", "=")
+CHAIN_TOKENS += ("Chapter", ":")
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ class WiredConfig:
     A head's dimensions are [rotary | features | content]: the first `rotary_dim` are rotated by RoPE
     and carry positions, the next two flag sinks and breaks, the last `d_emb` carry token embeddings.
     Layer 1 copies the `n_prev` previous tokens into each position; layer 2 matches `ngram`-token
-    contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back and flags VAR statements;
-    layer 3 is the chain lookup of variable tracking (`vt_slots`-token windows, the token `far_offset`
-    back as value) beside the common-word count; layer 4 picks the common words (aggregate.py).
+    contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back, flags VAR statements and
+    reads the number of the current chapter; layer 3 is the chain lookup of variable tracking
+    (`vt_slots`-token windows, the token `far_offset` back as value) beside the common-word count;
+    layer 4 picks the common words (aggregate.py) and holds the story lookup (chapters.py).
     `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller spreads
     more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
     `vt_beta` is the chain lookup's inverse temperature per matching token, `vt_dot` the weight of
@@ -34,6 +35,11 @@ class WiredConfig:
     `cwe_seen` the pick's logit per unit of a word's `seen` flag (1 on its first occurrence, lower on
     each later one), `cwe_wrote_beta` the answer memory's preference for words of the list, `cwe_gain`
     the pick's output scale.
+    Story retrieval (chapters.py): `chapter_strength` is the chapter head's logit on the token after a
+    ":", `chapter_recency` the amplitude of its recency bias per slow frequency, `story_beta` the story
+    lookup's inverse temperature per unit of role, `story_code_beta` per matching slot of the chapter
+    number (a chapter sharing digits is a partial match), `story_sink` its sink
+    logit (dropped by a kind word), `story_gain` its output scale.
     """
 
     n_layers: int = 4
@@ -56,6 +62,12 @@ class WiredConfig:
     vt_first_drop: tuple[float, ...] = (40.0, 40.0, 36.0)
     vt_gain: float = 2.0
     gate_strength: float = 20.0
+    chapter_strength: float = 90.0
+    chapter_recency: float = 40.0
+    story_beta: float = 8.0
+    story_code_beta: float = 24.0
+    story_sink: float = 120.0
+    story_gain: float = 4.0
     cwe_beta: float = 200.0
     cwe_exclude: float = 200.0
     cwe_gain: float = 4.0
@@ -90,11 +102,15 @@ class WiredConfig:
         if max(len(self.vt_phase_drop), len(self.vt_first_drop)) >= self.vt_slots:
             raise ValueError(f"vt_phase_drop needs fewer than vt_slots = {self.vt_slots} entries")
         scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength,
-                  self.cwe_beta, self.cwe_exclude, self.cwe_gain, self.cwe_seen, self.cwe_wrote_beta)
+                  self.cwe_beta, self.cwe_exclude, self.cwe_gain, self.cwe_seen, self.cwe_wrote_beta,
+                  self.chapter_strength, self.chapter_recency, self.story_beta, self.story_code_beta,
+                  self.story_sink, self.story_gain)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
                              f" vt_beta, vt_gain, gate_strength, cwe_beta, cwe_exclude, cwe_gain, cwe_seen,"
-                             f" cwe_wrote_beta = {scales}")
+                             f" cwe_wrote_beta, chapter_strength, chapter_recency, story_beta,"
+                             f" story_code_beta,"
+                             f" story_sink, story_gain = {scales}")
 
     @property
     def n_back(self) -> int:

@@ -12,6 +12,10 @@ Nothing here looks at a sample's gold answer.
               where a name should start (that token is not kept), or after MAX_NAMES names.
   ruler_cwe   forced "<answer>", then per line "n." (n = 1..10); the model writes one word (the list's
               words are single tokens), and a line break is forced after it.
+  story_retrieval  forced "<answer>", then per question (its chapter and kind, `Sample.queries`, restate
+              the question) the line "Chapter N: KIND" (KIND: place, person or item; the harness's
+              scorer reads numbered lines only) and "i."; the model writes the answer's words (one for
+              a place or a person, three for an item: adjective, material, kind), then a line break.
   any other   forced "<answer>"; the model writes up to `FREE_TOKENS` tokens, up to "</answer>"
               then "</answer>" (an unsupported task: its score measures what the model does).
 """
@@ -27,13 +31,15 @@ from ..sample import Sample
 from .wired import Attention, WiredModel, attention_dense
 
 #: Tasks the model is wired to solve; the others are still run and scored, with the free protocol.
-SUPPORTED_TASKS = ("ruler_niah", "ruler_vt", "ruler_cwe")
+SUPPORTED_TASKS = ("ruler_niah", "ruler_vt", "ruler_cwe", "story_retrieval")
 #: Most tokens generated for one NIAH value (a value is 19 tokens, then "." and a space before it).
 VALUE_TOKENS = 24
 #: Most tokens generated in the free protocol of an unsupported task.
 FREE_TOKENS = 48
 #: Most letters of one VT name (the task's names have 5), and most names in one VT answer.
 NAME_TOKENS, MAX_NAMES = 5, 16
+#: The kind word of the story_retrieval cue line and the answer's word count, per question kind.
+STORY_KINDS = {"location": ("place", 1), "character": ("person", 1), "item": ("item", 3)}
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,13 @@ def answer_steps(*, sample: Sample) -> tuple[Step, ...]:
             steps.append(Step(force=f"{number}. The answer for {key} is:"))
             steps.append(Step(tokens=VALUE_TOKENS, stops=(".", "\n")))
             steps.append(Step(force="\n"))
+        steps.append(Step(force="</answer>"))
+    elif sample.task == "story_retrieval":
+        for number, query in enumerate(sample.queries, start=1):
+            kind, chapter = query.split(":")
+            word, count = STORY_KINDS[kind]
+            steps += [Step(force=f"Chapter {chapter}: {word}\n{number}."), Step(tokens=count),
+                      Step(force="\n")]
         steps.append(Step(force="</answer>"))
     elif sample.task == "ruler_vt":
         steps += [Step(force=f"{sample.queries[0]}<answer>"), Step(names=True), Step(force="</answer>")]

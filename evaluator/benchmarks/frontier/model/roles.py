@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .chapters import CODE_WIDTH, KIND_WORDS, ROLES
 from .config import N_FEATURES, N_FLAGS, WiredConfig
 
 #: Residual flags of the common-word heads: [after "</context>", the CWE gate is open, seen].
@@ -28,6 +29,9 @@ class HeadRole:
     queried value (arg 1); writes the attended value into the answer slot.
     cwe_flag (arg 0: after the context, 1: the CWE gate), cwe_count, cwe_wrote, cwe_self, cwe_pick: the
     common-word heads of aggregate.py.
+    chapter: attend the most recent token after a ":" (chapters.py); write its value's chapter code into
+    slot chap and its kind-word match into slot kind.
+    story: the story lookup (chapters.py); writes the attended token into the answer slot.
     Every other kind writes into the decoy slot.
     """
 
@@ -38,8 +42,9 @@ class HeadRole:
 @dataclass(frozen=True)
 class KeyRole:
     """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back),
-    vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot), or cwe
-    (key = the list marks and the token, aggregate.py)."""
+    vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot), cwe
+    (key = the list marks and the token, aggregate.py), or story (key = chapters.story_key). Layer 2's
+    n-gram key ending 1 back also carries the chapter code in its value (chapters.marker_value)."""
 
     kind: str
     arg: int = 0
@@ -48,7 +53,8 @@ class KeyRole:
 @dataclass(frozen=True)
 class ResidualLayout:
     """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags,
-    and the common-word slots hist, wrote, cwe_flags (aggregate.py)."""
+    the common-word slots hist, wrote, cwe_flags (aggregate.py), and the story slots chap (chapter
+    code), kind (kind-word match), role (token roles; chapters.py)."""
 
     d_emb: int
     n_prev: int
@@ -70,11 +76,14 @@ class ResidualLayout:
     def names(self) -> list[str]:
         """The slots in order."""
         prev = [f"prev{k}" for k in range(1, self.n_prev + 1)]
-        return ["tok", "feat", *prev, "far", "out", "decoy", "flags", "hist", "wrote", "cwe_flags"]
+        story = ["chap", "kind", "role"]
+        return ["tok", "feat", *prev, "far", "out", "decoy", "flags", "hist", "wrote", "cwe_flags", *story]
 
     def _width(self, *, name: str) -> int:
         """The width of slot `name`."""
-        return {"feat": N_FEATURES, "flags": N_FLAGS, "cwe_flags": N_CWE_FLAGS}.get(name, self.d_emb)
+        widths = {"feat": N_FEATURES, "flags": N_FLAGS, "cwe_flags": N_CWE_FLAGS, "chap": CODE_WIDTH,
+                  "kind": len(KIND_WORDS), "role": len(ROLES)}
+        return widths.get(name, self.d_emb)
 
     def token_slot(self, *, back: int) -> slice:
         """The slot holding the token `back` positions before the current one (0: the token itself)."""
@@ -109,8 +118,9 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
         keys = [KeyRole(kind="ngram", arg=1), KeyRole(kind="ngram", arg=3)]
         keys += [KeyRole(kind="token") for _ in range(kv - 2)]
         later = [HeadRole(kind="offset", arg=d) for d in range(config.n_prev + 1, config.n_back + 1)]
-        extra = [[HeadRole(kind="gate")] + later + [HeadRole(kind="cwe_flag", arg=0)],
-                 [HeadRole(kind="far", arg=config.far_offset)]]
+        # the chapter head needs the n-gram key ending 1 back (group 0); the positional copies read either
+        extra = [[HeadRole(kind="gate"), HeadRole(kind="cwe_flag", arg=0), HeadRole(kind="chapter")],
+                 [HeadRole(kind="far", arg=config.far_offset)] + later]
         heads = []
         for group, key in enumerate(keys):
             first = [HeadRole(kind="induct", arg=key.arg - 1)] if key.kind == "ngram" else []
@@ -125,9 +135,10 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
             heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 1)
         return tuple(keys), tuple(heads)
     if layer == 3:
-        keys = [KeyRole(kind="cwe")] + [KeyRole(kind="token") for _ in range(kv - 1)]
+        keys = [KeyRole(kind="cwe"), KeyRole(kind="story")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = [HeadRole(kind="cwe_pick")]
         for group in range(kv):
-            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 2)
+            first = heads + ([HeadRole(kind="story")] if group == 1 else [])
+            heads = _fill(roles=first, count=(group + 1) * g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
     raise ValueError(f"layer must be 0, 1, 2 or 3, got {layer}")

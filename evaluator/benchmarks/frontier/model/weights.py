@@ -21,6 +21,17 @@ from .aggregate import (
     self_query,
 )
 from .chain import CHAIN_TOKENS, ChainParts, chain_key, chain_parts, chain_query, gate_query
+from .chapters import (
+    CODE_WIDTH,
+    StoryParts,
+    chapter_output,
+    chapter_query,
+    marker_value,
+    role_table,
+    story_key,
+    story_parts,
+    story_query,
+)
 from .config import N_FEATURES, WiredConfig
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
 from .rope import rope_frequencies, rope_offset_key, rope_offset_query
@@ -50,10 +61,11 @@ def layer_weights_from_heads(
 
 @dataclass(frozen=True)
 class WiredWeights:
-    """Embeddings [V, d_emb], token features [V, 2], the layers, and the residual layout."""
+    """Embeddings [V, d_emb], token features [V, 2], token roles [V, 5], the layers, the residual layout."""
 
     embed: torch.Tensor
     features: torch.Tensor
+    roles: torch.Tensor
     layers: tuple[LayerWeights, ...]
     layout: ResidualLayout
 
@@ -93,7 +105,7 @@ def _local_query(*, config: WiredConfig) -> torch.Tensor:
 
 
 def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-           cwe: CweParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+           cwe: CweParts, story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one query head, in logit units (scaled by sqrt(d) for attention)."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
@@ -124,13 +136,17 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
         b[content], b[r] = gate_query(parts=parts, config=config)
     elif role.kind == "vt":
         w, b = chain_query(parts=parts, config=config, layout=layout, d_model=d_model, first=role.arg == 1)
+    elif role.kind == "chapter":
+        b = chapter_query(parts=story, config=config, proj=parts.proj)
+    elif role.kind == "story":
+        w, b = story_query(parts=story, config=config, layout=layout, d_model=d_model)
     elif role.kind != "wide":
         raise ValueError(f"unknown head kind {role.kind!r}")
     return w * math.sqrt(d), b * math.sqrt(d)
 
 
 def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-         cwe: CweParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+         cwe: CweParts, story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one key head: positional constant, token features, content."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
@@ -147,13 +163,15 @@ def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: C
         w[:, content] = chain_key(parts=parts, config=config, layout=layout, d_model=d_model)
     elif role.kind == "cwe":
         w[:, content] = list_key(parts=cwe, config=config, layout=layout)
+    elif role.kind == "story":
+        w[:, content] = story_key(parts=story, layout=layout, d_model=d_model, d_emb=config.d_emb)
     else:
         raise ValueError(f"unknown key kind {role.kind!r}")
     return w, b
 
 
 def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainParts, cwe: CweParts,
-            config: WiredConfig) -> torch.Tensor:
+            story: StoryParts, config: WiredConfig) -> torch.Tensor:
     """The output map [d, d_model] of a query head: its value's content into the slot it writes."""
     d, e = config.head_dim, config.d_emb
     content = slice(d - e, d)
@@ -163,6 +181,8 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
         return self_output(config=config, layout=layout)
     if role.kind.startswith("cwe_"):
         return list_output(config=config, layout=layout, kind=role.kind)
+    if role.kind == "chapter":
+        return chapter_output(parts=story, layout=layout, config=config)
     o = torch.zeros(d, layout.d_model)
     if role.kind == "gate":
         o[content, layout.slot(name="flags").start] = parts.space  # the token after "VAR" is a space
@@ -171,8 +191,9 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
         target, gain = layout.slot(name=f"prev{role.arg}"), 1.0
     elif role.kind == "far":
         target, gain = layout.slot(name="far"), 1.0
-    elif role.kind in ("induct", "vt"):
-        target, gain = layout.slot(name="out"), config.vt_gain if role.kind == "vt" else 1.0
+    elif role.kind in ("induct", "vt", "story"):
+        gains = {"vt": config.vt_gain, "story": config.story_gain}
+        target, gain = layout.slot(name="out"), gains.get(role.kind, 1.0)
     else:
         target, gain = layout.slot(name="decoy"), 1.0
     o[content, target] = gain * torch.eye(e)
@@ -180,26 +201,31 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
 
 
 def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: ChainParts,
-           cwe: CweParts) -> LayerWeights:
+           cwe: CweParts, story: StoryParts) -> LayerWeights:
     """The weights of `layer` from its roles; n-gram keys and queries share the projections `parts.proj`."""
     keys, heads = layer_roles(config=config, layer=layer)
     d_model, d, e = layout.d_model, config.head_dim, config.d_emb
     content = slice(d - e, d)
     wq, bq, wk, bk, wv, wo = [], [], [], [], [], []
     for key in keys:
-        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, d_model=d_model)
+        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, story=story,
+                    d_model=d_model)
         wk.append(w)
         bk.append(b)
         v = torch.zeros(d_model, d)
         v[layout.slot(name="far") if key.kind == "vt" else layout.token_slot(back=0), content] = torch.eye(e)
         if key.kind == "token":
             v[layout.slot(name="feat").start, 0] = 1.0  # is-<bos>: the self-count reads its sink's weight
+        if layer == 1 and key == KeyRole(kind="ngram", arg=1):  # the chapter code, in dims no head else reads
+            v[:, :CODE_WIDTH] = marker_value(parts=story, layout=layout, d_model=d_model)
         wv.append(v)
     for role in heads:
-        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, d_model=d_model)
+        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, story=story,
+                      d_model=d_model)
         wq.append(w)
         bq.append(b)
-        wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, cwe=cwe, config=config))
+        wo.append(_output(role=role, layer=layer, layout=layout, parts=parts, cwe=cwe, story=story,
+                          config=config))
     return layer_weights_from_heads(wq=torch.stack(wq), bq=torch.stack(bq), wk=torch.stack(wk),
                                     bk=torch.stack(bk), wv=torch.stack(wv), wo=torch.stack(wo))
 
@@ -213,7 +239,10 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     parts = chain_parts(tokenizer=tokenizer, embed=embed, proj=proj, vt_proj=vt_proj)
     cwe_proj = _orthogonal(n=config.d_emb, count=1, gen=torch.Generator().manual_seed(config.seed + 2))[0]
     cwe = cwe_parts(tokenizer=tokenizer, embed=embed, proj=cwe_proj)
+    story_proj = _orthogonal(n=config.d_emb, count=1, gen=gen)[0]
+    story = story_parts(tokenizer=tokenizer, embed=embed, proj=story_proj)
     layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
-    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, cwe=cwe)
+    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, cwe=cwe, story=story)
                    for i in range(config.n_layers))
-    return WiredWeights(embed=embed, features=features, layers=layers, layout=layout)
+    return WiredWeights(embed=embed, features=features, roles=role_table(tokenizer=tokenizer), layers=layers,
+                        layout=layout)

@@ -89,6 +89,7 @@ class WiredModel:
         x = torch.zeros(*ids.shape, layout.d_model)
         x[..., layout.slot(name="tok")] = w.embed[ids]
         x[..., layout.slot(name="feat")] = w.features[ids]
+        x[..., layout.slot(name="role")] = w.roles[ids]
         return x
 
     def _layers(self, *, x: torch.Tensor, cache: KvCache, attention: Attention) -> torch.Tensor:

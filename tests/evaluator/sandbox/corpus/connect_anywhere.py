@@ -1,15 +1,17 @@
-"""Hostile: resolve a name and connect to a public address."""
+"""Hostile: connect to the host's own address, a public address and a name."""
 
 import socket
 
+TARGETS = (("@ADDRESS@", int("@PORT@")), ("1.1.1.1", 443), ("example.com", 80))
+
 
 def select(q, k, **info):
-    """Try a public address, then a name (both must fail: no network at all)."""
+    """The first target that answers; raise with every failure when none does (no network at all)."""
     errors = []
-    for target in (("1.1.1.1", 443), ("example.com", 80)):
+    for target in TARGETS:
         try:
             socket.create_connection(target, timeout=2).close()
-            return {}
+            return {"reached": target}
         except OSError as exc:
             errors.append(f"{target}: {type(exc).__name__}: {exc}")
     raise ConnectionError("; ".join(errors))

@@ -1,8 +1,8 @@
-"""Hostile: an answer far larger than the answer region."""
+"""Hostile: an answer larger than the answer region (64 MiB; the test's region holds 16)."""
 
 import torch
 
 
 def select(q, k, **info):
-    """Return 512 MiB of indices."""
-    return {"kv_indices": torch.zeros(64 << 20, dtype=torch.int64)}
+    """Return 64 MiB of indices."""
+    return {"kv_indices": torch.zeros(8 << 20, dtype=torch.int64)}

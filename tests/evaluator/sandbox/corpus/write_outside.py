@@ -1,15 +1,23 @@
-"""Hostile: write into the private data root, the interpreter and the system."""
+"""Hostile: write into the private data root, the database, the interpreter, the system and our kernels."""
+
+TARGETS = (
+    "@PRIVATE@/hidden/answers.txt",
+    "@PRIVATE@/planted.txt",
+    "@DATABASE@",
+    "@SITE@/planted.py",
+    "@USR@/planted.txt",
+    "@KERNELS@/planted.py",
+)
 
 
 def select(q, k, **info):
-    """Try each place; raise with how each attempt failed (all must)."""
-    errors = []
-    for path in ("@PRIVATE@/hidden/answers.txt", "@PRIVATE@/planted.txt", "@SITE@/planted.py",
-                 "/usr/planted.txt", "/sandbox/lib/kernels/planted.py"):
+    """Try each place; raise with how each attempt went ("WRITTEN" or the error's type)."""
+    outcomes = []
+    for path in TARGETS:
         try:
-            with open(path, "w") as f:
+            with open(path, "a") as f:
                 f.write("planted")
-            errors.append(f"{path}: WRITTEN")
+            outcomes.append(f"{path}: WRITTEN")
         except OSError as exc:
-            errors.append(f"{path}: {type(exc).__name__}")
-    raise PermissionError("; ".join(errors))
+            outcomes.append(f"{path}: {type(exc).__name__}")
+    raise PermissionError("; ".join(outcomes))
