@@ -19,6 +19,9 @@ from .weights import WiredWeights, weights_build
 Attention = Callable[..., torch.Tensor]
 #: Queries up to this many are attended by matmuls instead of SDPA.
 SMALL_QUERIES = 16
+#: Decoding steps of up to this many new tokens run on one thread: their ops are small, and on a
+#: loaded machine a two-thread op waits for its descheduled second thread (6x slower at load 3.5).
+SINGLE_THREAD_TOKENS = SMALL_QUERIES
 
 
 def attention_dense(
@@ -69,8 +72,8 @@ class KvCache:
                 bigger = grow.clone()
                 bigger[:, :, : self.length] = store[layer][:, :, : self.length]
                 store[layer] = bigger
-        self.keys[layer][:, :, self.length:end] = k
-        self.values[layer][:, :, self.length:end] = v
+        self.keys[layer][:, :, self.length : end] = k
+        self.values[layer][:, :, self.length : end] = v
         return self.keys[layer][:, :, :end], self.values[layer][:, :, :end]
 
 
@@ -102,8 +105,8 @@ class WiredModel:
         for i, lw in enumerate(self.weights.layers):
             qkv = x @ lw.w_qkv + lw.b_qkv
             q = qkv[..., : h * d].view(b, n, h, d).transpose(1, 2)
-            k = qkv[..., h * d:(h + kv) * d].view(b, n, kv, d).transpose(1, 2)
-            v = qkv[..., (h + kv) * d:].view(b, n, kv, d).transpose(1, 2)
+            k = qkv[..., h * d : (h + kv) * d].view(b, n, kv, d).transpose(1, 2)
+            v = qkv[..., (h + kv) * d :].view(b, n, kv, d).transpose(1, 2)
             q = rope_apply(x=q, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
             k = rope_apply(x=k, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
             k, v = cache.append(layer=i, k=k, v=v)
@@ -140,5 +143,11 @@ class WiredModel:
         """Logits [B, V] of the last of the new ids [B, n] read after `cache` (decoding; extends it)."""
         if cache.length == 0:
             raise ValueError("extend needs a prefilled cache")
-        x = self._layers(x=self._embed(ids=ids), cache=cache, attention=attention)
-        return self.readout(x=x[:, -1])
+        threads = torch.get_num_threads()
+        if ids.shape[1] <= SINGLE_THREAD_TOKENS:
+            torch.set_num_threads(1)
+        try:
+            x = self._layers(x=self._embed(ids=ids), cache=cache, attention=attention)
+            return self.readout(x=x[:, -1])
+        finally:
+            torch.set_num_threads(threads)
