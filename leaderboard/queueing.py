@@ -1,4 +1,5 @@
-"""The one place that sends evaluation tasks: on transaction commit, routed by benchmark to cpu or gpu."""
+"""The one place that sends evaluation tasks: on transaction commit, routed by benchmark to cpu or gpu, and
+baselines to their own queues (cpu-baselines, gpu-baselines) so that users never wait behind all of them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from leaderboard.models import Submission
+from leaderboard.queues import queue_name
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,9 @@ def submission_dispatch(*, submission: Submission) -> Dispatch:
     soft = max(1, int(benchmark.soft_time_limit_s))
     return Dispatch(
         submission_id=submission.pk,
-        queue="gpu" if benchmark.needs_gpu or submission.phase.needs_gpu else "cpu",
+        queue=queue_name(
+            gpu=benchmark.needs_gpu or submission.phase.needs_gpu, baseline=submission.is_baseline
+        ),
         soft_time_limit=soft,
         time_limit=soft + max(HARD_LIMIT_MARGIN_S, soft // 10),
     )

@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from leaderboard.queues import consumed_queues
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -60,8 +62,9 @@ class Supervised:
 
 
 def worker_queues(*, cuda: bool) -> str:
-    """The embedded worker's queues: the gpu queue only where a CUDA device is present."""
-    return "cpu,gpu" if cuda else "cpu"
+    """The embedded worker's queues: cpu and gpu (the gpu ones only where a CUDA device is present), each
+    with its baselines queue (leaderboard/queueing.py)."""
+    return consumed_queues("cpu", "gpu") if cuda else consumed_queues("cpu")
 
 
 def stack_processes(*, host: str, port: int, var_dir: Path, cuda: bool = False) -> list[ProcessSpec]:

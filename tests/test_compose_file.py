@@ -66,3 +66,13 @@ def test_compose_variable_pattern_sees_every_form():
     found = VARIABLE.findall("a ${A} b ${B:-x} c ${C:?msg} d $D e $$NOT")
     assert [a or b for a, b in found] == ["A", "B", "C", "D"]
     assert URL_PASSWORD.findall("postgres://u:literal@db:5432/x") == ["literal"]
+
+
+def test_compose_workers_consume_the_users_and_the_baselines_queues():
+    services = yaml.safe_load(_compose_text())["services"]
+    queues = {
+        name: re.search(r"--queues (\S+)", service["command"]).group(1)
+        for name, service in services.items()
+        if "worker" in str(service.get("command", "")).split()
+    }
+    assert queues == {"worker-cpu": "cpu,cpu-baselines", "worker-gpu": "gpu,gpu-baselines"}

@@ -1,4 +1,9 @@
-"""Where a queued submission stands: its place in its queue and an estimate of its start, with the basis."""
+"""Where a queued submission stands: its place in its queue and an estimate of its start, with the basis.
+
+A user's submission counts only what runs before it: the users' submissions queued ahead of it on its
+queue (cpu or gpu) and the runs in progress. Baselines wait on their own queue (cpu-baselines,
+gpu-baselines), which the same workers take in turn with it, so a baseline can start between two users'
+runs: the estimate counts one baseline run per user ahead (while baselines wait); the position does not."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from django.utils import timezone
 
 from leaderboard.models import HOLD_STAGE, Submission, WorkerHeartbeat
 from leaderboard.queueing import submission_dispatch
+from leaderboard.queues import BASELINES_SUFFIX
 from leaderboard.selectors.submissions import worker_live_window
 
 #: Scored runs the estimate is made of: the most recent ones of the phase, else of the queue.
@@ -44,9 +50,15 @@ class QueuePlace:
         return f"{line}; estimated start in about {max(1, round(self.estimated_start_s / 60))} min ({basis})"
 
 
-def _on_queue(queue: str) -> Q:
+def _on_kind(queue: str) -> Q:
+    """Submissions on the workers of `queue`: cpu (and cpu-baselines) or gpu (and gpu-baselines)."""
     gpu = Q(phase__needs_gpu=True) | Q(phase__benchmark__needs_gpu=True)
-    return gpu if queue == "gpu" else ~gpu
+    return gpu if queue.split("-")[0] == "gpu" else ~gpu
+
+
+def _on_queue(queue: str) -> Q:
+    """Submissions sent to `queue` itself."""
+    return _on_kind(queue) & Q(is_baseline=queue.endswith(BASELINES_SUFFIX))
 
 
 def _run_seconds(scored: QuerySet[Submission]) -> list[float]:
@@ -68,6 +80,14 @@ def _workers_on(queue: str, *, now: dt.datetime) -> int:
     return WorkerHeartbeat.objects.filter(queues__regex=rf"(^|,){queue}(,|$)", last_seen__gte=since).count()
 
 
+def _baselines_between(*, queue: str, ahead: int) -> int:
+    """Baseline runs that may start before a user's submission with `ahead` users ahead: one after each."""
+    if queue.endswith(BASELINES_SUFFIX) or not ahead:
+        return 0
+    waiting = Submission.objects.filter(_on_queue(queue + BASELINES_SUFFIX), status=Submission.Status.QUEUED)
+    return min(ahead, waiting.exclude(stage=HOLD_STAGE).count())
+
+
 def submission_queue_place(*, submission: Submission, now: dt.datetime | None = None) -> QueuePlace | None:
     """The place of a queued `submission` in its queue (None once it is no longer queued, and while it is
     held for its benchmark's data: it is in no queue yet, and held ones are ahead of nobody)."""
@@ -80,16 +100,18 @@ def submission_queue_place(*, submission: Submission, now: dt.datetime | None = 
     ahead = waiting.filter(
         Q(created_at__lt=submission.created_at) | Q(created_at=submission.created_at, pk__lt=submission.pk)
     ).count()
-    running = list(same_queue.filter(status=Submission.Status.RUNNING).values_list("started_at", flat=True))
+    on_workers = Submission.objects.filter(_on_kind(queue), status=Submission.Status.RUNNING)
+    running = list(on_workers.values_list("started_at", flat=True))
     scored = Submission.objects.filter(status=Submission.Status.SCORED)
     runs = _run_seconds(scored.filter(phase=submission.phase))
-    runs = runs or _run_seconds(scored.filter(_on_queue(queue)))
+    runs = runs or _run_seconds(scored.filter(_on_kind(queue)))
     workers = _workers_on(queue, now=now)
     typical = statistics.median(runs) if runs else None
     estimate = None
     if typical is not None and workers:
         left = [max(0.0, typical - (now - (start or now)).total_seconds()) for start in running]
-        estimate = _first_free_slot(busy=left, workers=workers, ahead=ahead, typical=typical)
+        between = _baselines_between(queue=queue, ahead=ahead)
+        estimate = _first_free_slot(busy=left, workers=workers, ahead=ahead + between, typical=typical)
     return QueuePlace(
         queue=queue,
         position=ahead + 1,

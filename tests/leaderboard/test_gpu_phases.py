@@ -63,5 +63,6 @@ def test_a_cpu_phase_submission_never_waits_for_a_gpu(phase, make_submission):
     assert submission_waiting(submission=make_submission(target_phase=phase)) == ""
 
 
-def test_the_embedded_worker_takes_the_gpu_queue_only_with_cuda():
-    assert worker_queues(cuda=False) == "cpu" and worker_queues(cuda=True) == "cpu,gpu"
+def test_the_embedded_worker_takes_the_gpu_queues_only_with_cuda_and_the_baselines_ones_always():
+    assert worker_queues(cuda=False) == "cpu,cpu-baselines"
+    assert worker_queues(cuda=True) == "cpu,cpu-baselines,gpu,gpu-baselines"

@@ -92,3 +92,22 @@ def test_several_queued_show_their_places_and_estimates_on_the_page_and_in_the_a
     place = "position 3 in the cpu queue (0 running, 1 worker connected); estimated start in about 20 min"
     assert place in page
     assert "(median run 600 s over the last 1 scored)" in page
+
+
+def test_a_users_place_counts_users_ahead_not_the_baselines_queued_before(
+    make_submission, other_user, dispatched
+):
+    _scored_run(make_submission(other_user, method_name="timed"), seconds=100)
+    baselines = [make_submission(other_user, method_name=f"b{i}", is_baseline=True) for i in range(5)]
+    Submission.objects.filter(pk=baselines[0].pk).update(status=Status.RUNNING, started_at=timezone.now())
+    first, second = make_submission(method_name="u1"), make_submission(method_name="u2")
+    assert [d.queue for d in dispatched[1:]] == ["cpu-baselines"] * 5 + ["cpu"] * 2
+    worker_heartbeat_touch(worker_id="w1", queues="cpu,cpu-baselines")
+    place = submission_queue_place(submission=first)
+    assert (place.queue, place.position, place.running) == ("cpu", 1, 1)
+    assert place.estimated_start_s == pytest.approx(100.0, abs=5)  # after the baseline in progress only
+    # One user ahead: a baseline may run between the two (the worker takes its queues in turn).
+    assert submission_queue_place(submission=second).estimated_start_s == pytest.approx(300.0, abs=5)
+    baseline = Submission.objects.get(pk=baselines[4].pk)
+    place = submission_queue_place(submission=baseline)
+    assert (place.queue, place.position) == ("cpu-baselines", 4)

@@ -165,7 +165,7 @@ class Stack:
                 "workers",
                 "worker",
                 "-Q",
-                "cpu",
+                "cpu,cpu-baselines",
                 "-c",
                 "1",
                 "--pool",

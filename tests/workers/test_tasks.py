@@ -42,6 +42,16 @@ def test_submission_dispatch_routes_gpu_benchmarks_to_gpu_queue(make_submission)
     assert (dispatch.queue, dispatch.soft_time_limit) == ("gpu", 900) and dispatch.time_limit > 900
 
 
+def test_submission_dispatch_routes_baselines_to_their_own_queues(make_submission):
+    submission = make_submission(answers=TRUTH)
+    Submission.objects.filter(pk=submission.pk).update(is_baseline=True)
+    submission = Submission.objects.select_related("phase__benchmark").get(pk=submission.pk)
+    assert submission_dispatch(submission=submission).queue == "cpu-baselines"
+    Benchmark.objects.filter(pk=submission.phase.benchmark_id).update(needs_gpu=True)
+    submission = Submission.objects.select_related("phase__benchmark").get(pk=submission.pk)
+    assert submission_dispatch(submission=submission).queue == "gpu-baselines"
+
+
 def test_worker_heartbeat_timer_writes_and_stops_forgetting_its_node(transactional_db, settings):
     from workers import signals
 
