@@ -27,6 +27,7 @@ def spare():
 
 
 def test_without_a_spare_a_submission_gets_a_cold_sandbox():
+    spare_disable()  # the premise: no spare in this process, whatever ran in it before
     method, ahead = sandbox_take(files=GOOD)
     assert not ahead and method.proc is None and method.files is GOOD
 
