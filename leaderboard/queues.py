@@ -17,3 +17,13 @@ def queue_name(*, gpu: bool, baseline: bool) -> str:
 def consumed_queues(*kinds: str) -> str:
     """The comma-separated queues of a worker on `kinds` ("cpu", "gpu"): each and its baselines queue."""
     return ",".join(name for kind in kinds for name in (kind, kind + BASELINES_SUFFIX))
+
+
+def queue_kind(name: str) -> str:
+    """The workers' kind of a queue: "cpu" or "gpu" (a baselines queue's kind is its users' queue's)."""
+    return name.removesuffix(BASELINES_SUFFIX)
+
+
+def is_baselines_queue(name: str) -> bool:
+    """Whether a queue holds baseline submissions."""
+    return name.endswith(BASELINES_SUFFIX)

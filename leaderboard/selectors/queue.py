@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from leaderboard.models import HOLD_STAGE, Submission, WorkerHeartbeat
 from leaderboard.queueing import submission_dispatch
-from leaderboard.queues import BASELINES_SUFFIX
+from leaderboard.queues import BASELINES_SUFFIX, is_baselines_queue, queue_kind
 from leaderboard.selectors.submissions import worker_live_window
 
 #: Scored runs the estimate is made of: the most recent ones of the phase, else of the queue.
@@ -53,12 +53,12 @@ class QueuePlace:
 def _on_kind(queue: str) -> Q:
     """Submissions on the workers of `queue`: cpu (and cpu-baselines) or gpu (and gpu-baselines)."""
     gpu = Q(phase__needs_gpu=True) | Q(phase__benchmark__needs_gpu=True)
-    return gpu if queue.split("-")[0] == "gpu" else ~gpu
+    return gpu if queue_kind(queue) == "gpu" else ~gpu
 
 
 def _on_queue(queue: str) -> Q:
     """Submissions sent to `queue` itself."""
-    return _on_kind(queue) & Q(is_baseline=queue.endswith(BASELINES_SUFFIX))
+    return _on_kind(queue) & Q(is_baseline=is_baselines_queue(queue))
 
 
 def _run_seconds(scored: QuerySet[Submission]) -> list[float]:
@@ -82,7 +82,7 @@ def _workers_on(queue: str, *, now: dt.datetime) -> int:
 
 def _baselines_between(*, queue: str, ahead: int) -> int:
     """Baseline runs that may start before a user's submission with `ahead` users ahead: one after each."""
-    if queue.endswith(BASELINES_SUFFIX) or not ahead:
+    if is_baselines_queue(queue) or not ahead:
         return 0
     waiting = Submission.objects.filter(_on_queue(queue + BASELINES_SUFFIX), status=Submission.Status.QUEUED)
     return min(ahead, waiting.exclude(stage=HOLD_STAGE).count())
