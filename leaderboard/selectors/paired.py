@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from leaderboard.models import Phase, Score
-from leaderboard.selectors.leaderboards import MAX_LIMIT, LeaderboardPage, LeaderboardRow, leaderboard_rows
+from leaderboard.selectors.leaderboards import (
+    MAX_LIMIT,
+    OFFSET_MAX,
+    LeaderboardPage,
+    LeaderboardRow,
+    leaderboard_rows,
+)
 from leaderboard.services.paired import (
     PAIRED_DRAWS,
     PAIRED_LEVEL,
@@ -46,12 +52,13 @@ def leaderboard_rows_paired(
     after the page is read with it) on the metric the page is sorted by."""
     wide = leaderboard_rows(
         phase=phase, split=split, order_by=order_by, descending=descending,
-        limit=limit + 1, offset=offset, viewer=viewer,
+        limit=limit + 1 if limit >= 0 else limit, offset=offset, viewer=viewer,
     )
     shown = min(limit, MAX_LIMIT)
     rows = wide.rows[:shown]
     following = wide.rows[shown:]
-    if shown == MAX_LIMIT and len(rows) == shown:  # the selector's ceiling left the next row out
+    # The selector's ceiling left the next row out: read it alone (unless past the last offset there is).
+    if shown == MAX_LIMIT and len(rows) == shown and offset + shown <= OFFSET_MAX:
         following = leaderboard_rows(
             phase=phase, split=split, order_by=wide.order_by, descending=wide.descending,
             limit=1, offset=offset + shown, viewer=viewer,

@@ -73,6 +73,21 @@ def test_paired_page_keeps_the_rows_and_ranks_of_the_plain_page(board):
         assert paired.page == plain
 
 
+def test_a_page_at_the_row_ceiling_reads_the_next_row_alone(board, monkeypatch):
+    monkeypatch.setattr("leaderboard.selectors.leaderboards.MAX_LIMIT", 2)
+    monkeypatch.setattr("leaderboard.selectors.paired.MAX_LIMIT", 2)
+    paired = leaderboard_rows_paired(phase=board["Alpha"].phase, limit=2)
+    assert [row.method_name for row in paired.page.rows] == ["Alpha", "Bravo"]
+    assert paired.differences[board["Bravo"].pk].other_submission_id == board["Charlie"].pk
+
+
+def test_paired_page_refuses_what_the_plain_page_refuses(board):
+    phase = board["Alpha"].phase
+    for limit, offset in ((-1, 0), (1, -1)):
+        with pytest.raises(ValueError, match="non-negative"):
+            leaderboard_rows_paired(phase=phase, limit=limit, offset=offset)
+
+
 def test_a_pair_is_computed_once_then_read_from_the_cache(board, django_assert_num_queries):
     phase = board["Alpha"].phase
     rows = leaderboard_rows(phase=phase).rows
