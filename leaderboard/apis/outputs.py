@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leaderboard.entry_urls import entry_path_template
@@ -87,6 +88,19 @@ class BenchmarkDetailSerializer(BenchmarkSummarySerializer):
     phases = PhaseDetailSerializer(many=True)
 
 
+class PairedDifferenceSerializer(serializers.Serializer):
+    """A row's value minus the next row's, on the same items, with its paired bootstrap 95% interval."""
+
+    metric = serializers.CharField(help_text="the metric the page is sorted by")
+    other_submission_id = serializers.IntegerField(help_text="the next row's submission")
+    difference = serializers.FloatField(help_text="this row's value minus the next row's")
+    low = serializers.FloatField(help_text="the paired interval's low end")
+    high = serializers.FloatField(help_text="the paired interval's high end")
+    separated = serializers.BooleanField(help_text="the interval excludes zero")
+    groups = serializers.IntegerField(help_text="scenes (item groups) resampled")
+    items = serializers.IntegerField(help_text="items (views) paired")
+
+
 class LeaderboardRowSerializer(serializers.Serializer):
     """A leaderboard row (selectors.LeaderboardRow); metrics maps metric name -> value or null."""
 
@@ -105,10 +119,20 @@ class LeaderboardRowSerializer(serializers.Serializer):
     code_url = serializers.CharField(allow_blank=True)
     submitted_at = serializers.DateTimeField()
     url = serializers.SerializerMethodField(help_text="the entry's public page (scores, per-item results)")
+    delta_to_next = serializers.SerializerMethodField(
+        help_text="the difference to the next row in this order with its paired bootstrap interval (the same"
+        " scenes and views resampled for both); null without per-item results that reproduce both values"
+    )
 
     def get_url(self, row) -> str:
         """The absolute address of the entry's page (the site comes from the context)."""
         return self.context.get("site", "") + entry_path_template().format(row.submission_id)
+
+    @extend_schema_field(PairedDifferenceSerializer(allow_null=True))
+    def get_delta_to_next(self, row) -> dict | None:
+        """The row's paired difference (context `differences`: submission id -> PairedDifference)."""
+        found = (self.context.get("differences") or {}).get(row.submission_id)
+        return None if found is None else PairedDifferenceSerializer(found).data
 
 
 class LeaderboardPageSerializer(serializers.Serializer):

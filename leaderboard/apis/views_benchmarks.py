@@ -127,7 +127,7 @@ class LeaderboardView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         phase = phase_resolve(benchmark=benchmark, slug=params.get("phase"))
-        page = selectors.leaderboard_rows(
+        paired = selectors.leaderboard_rows_paired(
             phase=phase,
             split=params["split"],
             order_by=params.get("order_by"),
@@ -136,10 +136,12 @@ class LeaderboardView(APIView):
             offset=params["offset"],
             viewer=request.user,
         )
+        page = paired.page
         splits = selectors.leaderboard_visible_splits(phase=phase)
         body = leaderboard_body(benchmark=benchmark.slug, phase=phase.slug, splits=splits, page=page,
                                 limit=params["limit"], offset=params["offset"], metrics=metrics,
-                                site=request.build_absolute_uri("/").removesuffix("/"))
+                                site=request.build_absolute_uri("/").removesuffix("/"),
+                                differences=paired.differences)
         response = Response(body, headers={"X-Total-Count": str(page.total)})
         if is_csv:
             filename = f"{benchmark.slug}-{phase.slug}-{page.split}.csv"

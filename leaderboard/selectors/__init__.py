@@ -25,6 +25,7 @@ from leaderboard.selectors.leaderboards import (
     leaderboard_visible_splits,
     pareto_points,
 )
+from leaderboard.selectors.paired import PairedPage, leaderboard_rows_paired
 from leaderboard.selectors.queue import QueuePlace, submission_queue_place
 from leaderboard.selectors.quotas import QuotaStatus, quota_status
 from leaderboard.selectors.submissions import (
@@ -51,6 +52,7 @@ __all__ = [
     "LeaderboardPage",
     "LeaderboardRow",
     "metric_from_row",
+    "PairedPage",
     "ParetoData",
     "ParetoPoint",
     "PhaseNotFound",
@@ -65,6 +67,7 @@ __all__ = [
     "health_status",
     "leaderboard_leaders",
     "leaderboard_rows",
+    "leaderboard_rows_paired",
     "leaderboard_visible_splits",
     "item_metric_specs",
     "metric_specs",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from leaderboard import selectors
 from leaderboard.entry_urls import entry_path_template
 from leaderboard.models import Benchmark, Phase
+from leaderboard.services.paired import PAIRED_RULE
 from leaderboard.views.display import (
     interval_columns_fold,
     interval_pairs,
@@ -22,6 +23,7 @@ from leaderboard.views.display import (
     sort_headers,
 )
 from leaderboard.views.fragments import rows_fragment_key
+from leaderboard.views.paired_cells import DeltaCell, delta_cells, delta_column_index
 
 HOME_TOP = 3
 PAGE_SIZE = 100
@@ -135,18 +137,24 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
 
 
 def leaderboard_table_rows(
-    *, rows: list[Any], metrics: list[Any], intervals: dict[str, tuple[str, str]] | None = None
+    *,
+    rows: list[Any],
+    metrics: list[Any],
+    intervals: dict[str, tuple[str, str]] | None = None,
+    deltas: list[DeltaCell] | None = None,
 ) -> list[dict[str, Any]]:
-    """The page's rows with their metric cells (intervals beside their metric) and entry page address,
-    as templates/leaderboard/rows.html renders them."""
+    """The page's rows with their metric cells (intervals beside their metric), their "Δ to next" cell
+    (`deltas`, one per row, when the column is shown) and entry page address, as
+    templates/leaderboard/rows.html renders them."""
     entry_path = entry_path_template()
     return [
         {
             "row": row,
             "cells": metric_cells(metrics=metrics, values=row.metrics, intervals=intervals),
+            "delta": deltas[index] if deltas else None,
             "url": entry_path.format(row.submission_id),
         }
-        for row in rows
+        for index, row in enumerate(rows)
     ]
 
 
@@ -182,7 +190,7 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         number = page_number_parse(raw=request.GET.get("page"), page_size=PAGE_SIZE)
     except ValueError as exc:
         return HttpResponseBadRequest(f"Bad request: {exc}.", content_type="text/plain; charset=utf-8")
-    page = selectors.leaderboard_rows(
+    paired = selectors.leaderboard_rows_paired(
         phase=phase,
         split=split,
         order_by=order_by,
@@ -190,10 +198,17 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
     )
+    page = paired.page
     folded = interval_columns_fold(metrics=metrics)
     intervals = interval_pairs(metrics=metrics)
     details = detail_columns_shown(raw=request.GET.get("details"), metrics=folded, order_by=page.order_by)
     columns = [m for m in folded if details or not m.detail]
+    delta_at = delta_column_index(columns=columns, order_by=page.order_by, differences=paired.differences)
+    deltas = (
+        delta_cells(rows=page.rows, differences=paired.differences, metric=columns[delta_at])
+        if delta_at is not None
+        else []
+    )
     base_query = {"phase": phase.slug, "split": split, **({"details": "1"} if details else {})}
     sorted_query = dict(base_query, order_by=page.order_by, dir="desc" if page.descending else "asc")
     toggle_query = {k: v for k, v in sorted_query.items() if k != "details"}
@@ -217,10 +232,16 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "headers": sort_headers(
             metrics=columns, base_query=base_query, order_by=page.order_by, descending=page.descending
         ),
-        "rows": leaderboard_table_rows(rows=page.rows, metrics=columns, intervals=intervals),
+        "rows": leaderboard_table_rows(rows=page.rows, metrics=columns, intervals=intervals, deltas=deltas),
         "rows_key": rows_fragment_key(
-            rows=page.rows, columns=columns, intervals=intervals, entry_path=entry_path_template()
+            rows=page.rows,
+            columns=columns,
+            intervals=intervals,
+            entry_path=entry_path_template(),
+            deltas=(delta_at, *deltas),
         ),
+        "delta_at": delta_at,
+        "paired_rule": PAIRED_RULE,
         "has_intervals": any(m.name in intervals for m in columns),
         "detail_count": sum(1 for m in folded if m.detail),
         "details_shown": details,

@@ -23,10 +23,16 @@ def _template_digest(name: str) -> str:
 
 
 def rows_fragment_key(
-    *, rows: Sequence[Any], columns: Sequence[Any], intervals: dict[str, tuple[str, str]], entry_path: str
+    *,
+    rows: Sequence[Any],
+    columns: Sequence[Any],
+    intervals: dict[str, tuple[str, str]],
+    entry_path: str,
+    deltas: Sequence[Any] = (),
 ) -> str:
     """The cache key of a page of leaderboard rows: the rows and columns as shown (frozen dataclasses,
-    compared by value), the interval pairs, the entry address pattern, the time zone and the template."""
+    compared by value), the interval pairs, the "Δ to next" column (its place and cells), the entry address
+    pattern, the time zone and the template."""
     parts = (
         _template_digest(ROWS_TEMPLATE),
         timezone.get_current_timezone_name(),
@@ -34,5 +40,6 @@ def rows_fragment_key(
         repr(tuple(columns)),
         repr(sorted(intervals.items())),
         repr(tuple(rows)),
+        repr(tuple(deltas)),
     )
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

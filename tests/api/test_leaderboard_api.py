@@ -95,10 +95,12 @@ def test_leaderboard_csv_has_a_header_and_one_row_per_entry(clients, entries):
     assert 'filename="tiny-dev-public.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == ["rank", "submission_id", "method_name", "submitter", "is_baseline", "is_reference",
-                       "accuracy", "density", "paper_url", "code_url", "submitted_at", "url"]
+                       "accuracy", "density", "paper_url", "code_url", "submitted_at", "url",
+                       "delta_to_next", "delta_to_next_lo", "delta_to_next_hi", "delta_to_next_separated"]
     assert [row[2] for row in rows[1:]] == ["OscarNet", "OliveNet", "Constant"]
     assert rows[1][6] == "1.0" and rows[3][4] == "true" and rows[3][5] == "false"
-    assert rows[1][-1] == f"http://testserver/submissions/{entries['theirs'].pk}/"
+    assert rows[1][11] == f"http://testserver/submissions/{entries['theirs'].pk}/"
+    assert rows[1][12:] == ["", "", "", ""]  # one item per entry: no paired difference
 
 
 def test_leaderboard_csv_writes_na_as_an_empty_cell(clients, entries):

@@ -26,8 +26,21 @@ def board(users, make_scored) -> Phase:
         (("Random search", True), ("MaskFinder", False), ("Prune", False))
     ):
         metrics = {name: 0.9 - 0.01 * index - 0.0001 * n for n, name in enumerate(HEADLINE + DETAIL)}
-        make_scored(owner=users["staff"], phase=phase, method=method, public=metrics, baseline=baseline)
+        make_scored(
+            owner=users["staff"], phase=phase, method=method, public=metrics, baseline=baseline,
+            items=_ranking_items(metrics[SPEC.ranking_metric]),
+        )
     return phase
+
+
+def _ranking_items(value: float) -> list[dict]:
+    """Per-item values of the ranking metric, `value` on average per group: the "Δ to next" column shows."""
+    name = SPEC.ranking_metric
+    return [
+        {"item": f"seed {s}", "group": f"level {g}", "values": {name: value + (0.002 if s else -0.002)}}
+        for g in range(2)
+        for s in range(2)
+    ]
 
 
 def _header_names(html: str) -> list[str]:
@@ -90,10 +103,11 @@ def test_leaderboard_fits_its_box_within_the_first_screen_and_expands_on_demand(
             " return [s.scrollWidth, s.clientWidth]; })()"
         )
         assert box[0] <= box[1], f"the headline table is {box[0]} px wide in a {box[1]} px box"
+        assert page.locator("#delta-header").is_visible()  # the "Δ to next" column fits in the box too
         assert not page.locator("#protocol").evaluate("el => el.open")
         assert page.locator("#metric-definitions dd").first.is_hidden()
         page.click("#details-toggle")
         page.wait_for_selector("text=Hide the 32 detail columns")
-        assert page.locator("#leaderboard thead th").count() == 3 + len(HEADLINE) + len(DETAIL) + 1
+        assert page.locator("#leaderboard thead th").count() == 3 + len(HEADLINE) + len(DETAIL) + 1 + 1
         page.click("#protocol summary")
         assert page.locator("#protocol").evaluate("el => el.open")
