@@ -57,6 +57,7 @@ def row_body(row: LeaderboardRow, *, entry_url: str, difference: PairedDifferenc
         "submitter": row.submitter,
         "is_baseline": row.is_baseline,
         "is_reference": row.is_reference,
+        "duplicate_of": row.duplicate_of,
         "metrics": {name: None if value is None else float(value) for name, value in row.metrics.items()},
         "paper_url": row.paper_url,
         "code_url": row.code_url,

@@ -114,6 +114,10 @@ class LeaderboardRowSerializer(serializers.Serializer):
     is_reference = serializers.BooleanField(
         help_text="a trivial reference baseline (e.g. a constant image): listed in its place, never ranked"
     )
+    duplicate_of = serializers.IntegerField(
+        allow_null=True,
+        help_text="the earlier entry on this board with the same content by the same submitter, or null",
+    )
     metrics = serializers.DictField(child=serializers.FloatField(allow_null=True))
     paper_url = serializers.CharField(allow_blank=True)
     code_url = serializers.CharField(allow_blank=True)

@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 
 from leaderboard.models import LeaderboardBoard, LeaderboardEntry, LeaderboardValue, Phase, Score
 from leaderboard.selectors.benchmarks import metric_specs
+from leaderboard.selectors.duplicates import entry_duplicate_of
 from leaderboard.services.errors import NotAllowed
 from leaderboard.services.rankings import CHART_TOP, board_spec, place_key
 
@@ -31,6 +32,7 @@ _FIELDS = (
     "paper_url",
     "code_url",
     "submitted_at",
+    "duplicate_of",
 )
 
 
@@ -39,7 +41,7 @@ class LeaderboardRow:
     """One row as displayed; metrics hold every benchmark metric (None = n/a).
 
     rank: None for a reference baseline (is_reference), which is listed in its place but never ranked:
-    the ranks count the other rows only."""
+    the ranks count the other rows only. duplicate_of: see selectors.duplicates.entry_duplicate_of."""
 
     rank: int | None
     submission_id: int
@@ -51,6 +53,7 @@ class LeaderboardRow:
     code_url: str
     submitted_at: dt.datetime
     is_reference: bool = False
+    duplicate_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,7 @@ def leaderboard_rows(
         list(
             entries.filter(submission_id__in=page_ids)
             .order_by()  # sorted below
-            .annotate(board_total=total)
+            .annotate(board_total=total, duplicate_of=entry_duplicate_of(phase_id=phase.pk, split=split))
             .values_list(*_FIELDS, "ranking_value", "board_total")
         )
         if limit

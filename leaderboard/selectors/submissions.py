@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from leaderboard.models import Score, Submission, WorkerHeartbeat
+from leaderboard.selectors.duplicates import submissions_same_content
 from leaderboard.selectors.errors import SubmissionNotFound
 
 
@@ -33,11 +34,10 @@ def submission_duplicate_of(*, submission: Submission) -> int | None:
     if submission.is_baseline or not submission.payload_sha256:
         return None
     return (
-        Submission.objects.filter(
+        submissions_same_content(
             owner_id=submission.owner_id, phase_id=submission.phase_id, payload_kind=submission.payload_kind,
-            payload_sha256=submission.payload_sha256, pk__lt=submission.pk,
+            payload_sha256=submission.payload_sha256, before=submission.pk,
         )
-        .order_by("pk")
         .values_list("pk", flat=True)
         .first()
     )  # fmt: skip

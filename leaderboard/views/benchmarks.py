@@ -144,8 +144,8 @@ def leaderboard_table_rows(
     deltas: list[DeltaCell] | None = None,
 ) -> list[dict[str, Any]]:
     """The page's rows with their metric cells (intervals beside their metric), their "Δ to next" cell
-    (`deltas`, one per row, when the column is shown) and entry page address, as
-    templates/leaderboard/rows.html renders them."""
+    (`deltas`, one per row, when the column is shown), entry page address and that of the entry it duplicates
+    (if any), as templates/leaderboard/rows.html renders them."""
     entry_path = entry_path_template()
     return [
         {
@@ -153,6 +153,7 @@ def leaderboard_table_rows(
             "cells": metric_cells(metrics=metrics, values=row.metrics, intervals=intervals),
             "delta": deltas[index] if deltas else None,
             "url": entry_path.format(row.submission_id),
+            "duplicate_url": "" if row.duplicate_of is None else entry_path.format(row.duplicate_of),
         }
         for index, row in enumerate(rows)
     ]

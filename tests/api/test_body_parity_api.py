@@ -104,6 +104,7 @@ def test_row_body_matches_the_row_serializer_for_ranked_and_reference_rows(refer
         code_url="",
         submitted_at=dt.datetime(2026, 3, 4, 5, 6, 7, 890000, tzinfo=dt.UTC),
         is_reference=reference,
+        duplicate_of=None if reference else 41,
     )
     body = row_body(row, entry_url=SITE + entry_path_template())
     assert _wire(body) == _wire(LeaderboardRowSerializer(row, context={"site": SITE}).data)
