@@ -49,7 +49,7 @@ def e2e_metrics() -> tuple[MetricSpec, ...]:
     metrics = [
         *_quality("psnr", "PSNR", "dB", True, "{:.2f}",
                   "PSNR = 10 log10(1 / MSE), data range 1, capped at 100 dB per frame (identical frames),"),
-        *_quality("ssim", "SSIM", "SSIM", True, "{:.4f}", _SSIM_WANG),
+        *_quality("ssim", "SSIM (Wang 2004)", "SSIM", True, "{:.4f}", _SSIM_WANG),
         *_quality("ssim_svg", "SSIM (Sparse-VideoGen)", "SSIM", True, "{:.4f}", _SSIM_SVG),
         *_quality("lpips", "LPIPS", "LPIPS", False, "{:.4f}",
                   "LPIPS v0.1 with the AlexNet trunk, frames scaled to [-1, 1] (Sparse-VideoGen's released"
