@@ -15,7 +15,7 @@ from .baselines import vdit_baselines
 from .model import FRAME_HEIGHT, FRAME_WIDTH, PATTERN_COUNTS, TEXT_TOKENS, model_draw, model_read, model_write
 from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
 from .report import split_score
-from .run import REPEATS, phase_run
+from .run import REPEATS, PhaseRun, phase_run
 from .spec import VERSION, vdit_spec
 from .submission import VditSubmission, block_problems, code_parse, config_parse, window_problems
 
@@ -104,18 +104,24 @@ class VditBenchmark(Benchmark):
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
         """Measure every call of the phase; public split = the first half of the seeds, private = all."""
+        return self.report(self.run(payload, hidden_dir, progress))
+
+    def run(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> PhaseRun:
+        """Measure every call of the phase (score's first half; timing scripts read its stage seconds)."""
         submission, problems = self._parse(payload)
         if submission is None:
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
         plan = phase_plan(slug=payload.phase)
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
-        run = phase_run(
+        return phase_run(
             model=model_read(public_dir=payload.public_dir), submission=submission, plan=plan, seeds=seeds,
             progress=progress, frames=self.frames, seed_count=self.seed_count, repeats=self.repeats,
             time_limit_s=payload.time_limit_s or self.spec.soft_time_limit_s,
         )  # fmt: skip
-        count = len(seeds.evaluation) if self.seed_count is None else self.seed_count
-        splits = {"public": split_score(run=run, seed_limit=max(1, count // 2)),
+
+    def report(self, run: PhaseRun) -> ScoreReport:
+        """The splits of a run: public = the first half of its seeds, private = all."""
+        splits = {"public": split_score(run=run, seed_limit=max(1, run.seed_count // 2)),
                   "private": split_score(run=run, seed_limit=None)}  # fmt: skip
         return ScoreReport(splits=splits, protocol_version=PROTOCOL, hardware=hardware_fingerprint(),
                            log=tuple(run.log))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -36,10 +37,14 @@ class CallResult:
 
 @dataclass
 class PhaseRun:
-    """Every call of a phase, in order, and the log lines the submitter may see."""
+    """Every call of a phase, in order, the log lines the submitter may see, how many evaluation seeds ran,
+    and the wall seconds of its stages: "workload" (the calls' q, k, v from the model) and "measuring" (the
+    harness's rounds with their error, recall and density counts), for timing scripts."""
 
     calls: list[CallResult] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
+    seed_count: int = 0
+    seconds: dict[str, float] = field(default_factory=lambda: {"workload": 0.0, "measuring": 0.0})
 
 
 def phase_run(
@@ -54,7 +59,7 @@ def phase_run(
     rounds); the other seeds' calls run one round for their error, recall and density."""
     lengths = plan.frames if frames is None else frames
     evaluation = seeds.evaluation if seed_count is None else seeds.evaluation[:seed_count]
-    run = PhaseRun()
+    run = PhaseRun(seed_count=len(evaluation))
     # Reference methods run on the worker's device; a code submission's tensors stay on the CPU (handed
     # over in shared memory; on a GPU worker the sandbox may move them to the GPU it is lent).
     device = scoring_device() if submission.code is None else torch.device("cpu")
@@ -68,11 +73,15 @@ def phase_run(
                     progress(
                         done / total, f"{plan.tokens(n_frames)} tokens, seed {index + 1}, layer {layer + 1}"
                     )
+                    start = time.perf_counter()
                     work = call_workload(model=model, geometry=geometry, seed=seed, layer=layer,
                                          device=device)  # fmt: skip
+                    made = time.perf_counter()
                     timed = index == 0
                     measured = _measure(submission, sandboxed, work=work, geometry=geometry, layer=layer,
                                         sampling=seeds.sampling, repeats=repeats if timed else 1)  # fmt: skip
+                    run.seconds["workload"] += made - start
+                    run.seconds["measuring"] += time.perf_counter() - made
                     run.calls.append(CallResult(index, n_frames, plan.tokens(n_frames), layer,
                                                 model.patterns[layer], measured, timed))  # fmt: skip
                     done += 1
