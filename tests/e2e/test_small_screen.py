@@ -84,7 +84,8 @@ def _scroll_box(page, selector: str) -> tuple[int, int]:
 def test_an_entry_page_and_a_wide_board_fit_a_390px_screen(phone_page, embedded_stack):
     page, stack = phone_page, embedded_stack
     token = stack.user_create("phone-author")
-    status, body = stack.submit(token=token, file=stack.payload(), method_name="PhoneSizedEntry")
+    upload = stack.payload()
+    status, body = stack.submit(token=token, file=upload, method_name="PhoneSizedEntry")
     assert status == 201, body
     stack.submission_wait(token=token, submission_id=body["id"], statuses={"scored"}, timeout=180)
     assert "frame-strip.png" in stack.manage("shell", "-c", ADD_FIGURE.format(submission_id=body["id"]))
@@ -101,6 +102,15 @@ def test_an_entry_page_and_a_wide_board_fit_a_390px_screen(phone_page, embedded_
     assert 0 < figure["width"] and figure["x"] + figure["width"] <= PHONE["width"], figure
     inner, outer = _scroll_box(page, ".items-table")
     assert outer <= PHONE["width"] and inner >= outer, (inner, outer)
+
+    # the same file again: scored, listed, and marked on its row (the row still fits the board's box)
+    status, again = stack.submit(token=token, file=upload, method_name="PhoneSizedEntry again")
+    assert status == 201 and again["duplicate_of"] == body["id"], again
+    stack.submission_wait(token=token, submission_id=again["id"], statuses={"scored"}, timeout=180)
+    page.goto(f"{stack.base_url}/benchmarks/{stack.slug}/?phase={stack.phase}")
+    row = page.locator("#leaderboard tbody tr", has_text="PhoneSizedEntry again")
+    assert row.locator(".tag.duplicate").inner_text() == f"duplicate of #{body['id']}"
+    assert _page_width(page) <= PHONE["width"], f"the board is {_page_width(page)} px wide"
 
     columns = int(stack.manage("shell", "-c", ADD_WIDE_BOARD.format(username="phone-author")).split()[-1])
     assert columns >= 40
