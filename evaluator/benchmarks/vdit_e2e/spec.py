@@ -6,6 +6,7 @@ import dataclasses
 
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 
+from ..vdit.dit.heads_record import heads_record_read, heads_text
 from ..vdit.submission import DENSE, VIDEO_METHODS
 from .phases import DEV_FILE, PHASE_PLANS
 
@@ -105,6 +106,8 @@ def e2e_spec() -> BenchmarkSpec:
         for plan in PHASE_PLANS
     )
     methods = ", ".join((DENSE, *VIDEO_METHODS))
+    heads = heads_record_read()
+    labels = [h.label for h in heads.heads]
     return BenchmarkSpec(
         slug=SLUG,
         version=VERSION,
@@ -117,10 +120,13 @@ def e2e_spec() -> BenchmarkSpec:
             " same noise, and the sparse video is scored against the dense one (PSNR, two SSIM conventions,"
             " LPIPS), with the density the harness counts and the speedups measured in the job. Read the"
             " figures with the model in mind: it trained 38 minutes on one CPU thread on procedural videos"
-            " and is far from converged, and 13 of its 16 heads are diffuse (3 attend to a local band), so"
+            f" and is far from converged, and {labels.count('diffuse')} of its {len(labels)} heads are"
+            f" diffuse ({len(labels) - labels.count('diffuse')} structured; each head in the full"
+            " description), so"
             " it is not a model with the structured heads the methods were designed for; and at 2,048"
             " tokens on a CPU, attention is a minor share of a sampling step and the sparse kernels are"
             " not faster than dense attention."
+            "\n\n" + heads_text(heads)
         ),
         phases=phases,
         formats=(
