@@ -135,13 +135,21 @@ def test_browser_curve_chart_draws_one_line_per_method_and_switches_metric(live_
         page.wait_for_selector("#curve-chart-0 svg.main-svg")
         read = (
             "() => document.getElementById('curve-chart-0').data.map("
-            "t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y), mode: t.mode}))"
+            "t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y), mode: t.mode,"
+            " text: Array.from(t.text), hover: t.hovertemplate}))"
         )
         traces = page.evaluate(read)
         assert [t["name"] for t in traces] == ["quest", "snapkv", "dense", "Submitted entries"]
         quest = traces[0]
         assert quest["mode"] == "lines+markers" and quest["y"] == pytest.approx([0.90, 0.80, 0.70, 0.55])
         assert quest["x"][0] == pytest.approx(1.0)
+        # Tooltips: the entry's name, its method (dense at the line's start), both metrics with their units.
+        assert quest["text"][:2] == ["Dense<br>method: dense", "quest @ 0.5<br>method: quest"]
+        assert traces[3]["text"] == ["MyTopK<br>submitted entry"]
+        assert (
+            "Compression ratio: %{x} x" in quest["hover"]
+            and "Worst-task accuracy: %{y} accuracy" in quest["hover"]
+        )
         assert page.locator("#curve-chart-0 .scatterlayer .trace").count() == 4
         title = page.locator("#curve-chart-0 .g-ytitle").text_content()
         assert title.startswith("Worst-task accuracy (accuracy)")
