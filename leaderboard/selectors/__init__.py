@@ -12,7 +12,7 @@ from leaderboard.selectors.benchmarks import (
     phase_list_visible,
 )
 from leaderboard.selectors.code import CodeFile, submission_code
-from leaderboard.selectors.curves import CurveData, CurveLine, CurvePoint, curve_charts
+from leaderboard.selectors.curves import CurveData, CurveLine, CurvePoint, curve_charts, curve_specs
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound, SubmissionNotFound
 from leaderboard.selectors.health import HealthStatus, WorkerView, health_cache_clear, health_status
 from leaderboard.selectors.leaderboards import (
@@ -66,6 +66,7 @@ __all__ = [
     "WorkerView",
     "benchmark_get_visible",
     "curve_charts",
+    "curve_specs",
     "benchmark_list_visible",
     "gpu_workers_connected",
     "health_cache_clear",

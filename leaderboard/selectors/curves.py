@@ -96,12 +96,16 @@ def _entries(*, phase: Phase, split: str, spec: CurveSpec) -> tuple[tuple[CurveP
     return _by_x([p for p in points if p is not None]), total
 
 
+def curve_specs(*, benchmark) -> list[CurveSpec]:
+    """The curve charts the benchmark declares, as the contract's CurveSpecs (stored rows read back)."""
+    return [curve_from_row(row) for row in benchmark.curves or []]
+
+
 def curve_charts(*, phase: Phase, split: str = "public", viewer=None) -> list[CurveData]:
     """Every curve chart the phase's benchmark declares, on one split (three queries a chart)."""
     _check_split(phase, split, viewer)
     charts = []
-    for row in phase.benchmark.curves or []:
-        spec = curve_from_row(row)
+    for spec in curve_specs(benchmark=phase.benchmark):
         lines, anchor = _lines(phase=phase, split=split, spec=spec)
         entries, total = _entries(phase=phase, split=split, spec=spec)
         anchored = anchor.points if anchor else ()

@@ -119,6 +119,8 @@ def test_benchmark_page_embeds_the_curve_data_and_a_metric_selector(client, boar
     assert chart["ys"][0]["label"] == "Worst-task accuracy" and chart["ys"][0]["unit"] == "accuracy"
     assert '<option value="acc_ruler_vt">Acc ruler_vt (accuracy)</option>' in html
     assert "portal/curves.js" in html
+    (api,) = client.get("/api/v1/benchmarks/frontier/").json()["curves"]
+    assert api == curve_row(SPEC.curves[0]) and api["ys"][0] == "acc_worst"
 
 
 @pytest.mark.django_db
