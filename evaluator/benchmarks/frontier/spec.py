@@ -5,6 +5,7 @@ from __future__ import annotations
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 from evaluator.sandbox.session import CODE_SUFFIXES
 
+from .curves import frontier_curves
 from .model.protocol import SUPPORTED_TASKS
 from .plan import DEV_FILE, PHASE_PLANS
 from .registry import TASKS, task_names
@@ -126,6 +127,7 @@ def frontier_spec() -> BenchmarkSpec:
         item_metrics=frontier_item_metrics(),
         ranking_metric="acc_worst",
         pareto_axes=("speedup", "acc_worst"),
+        curves=frontier_curves(),
         soft_time_limit_s=900,
         rescore_on_new_data=True,
     )
