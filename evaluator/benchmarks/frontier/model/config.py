@@ -8,6 +8,9 @@ from dataclasses import dataclass
 N_FEATURES = 2
 #: Residual flags written by layer 2's task-gate head: [the prompt holds VAR statements, spare].
 N_FLAGS = 2
+#: Multihop find heads (multihop.py), one per answer word i (the item's kind i + 2 tokens back): one
+#: alignment each, so that no head reads the item's words at the wrong key slots.
+FIND_HEADS = 3
 
 
 @dataclass(frozen=True)

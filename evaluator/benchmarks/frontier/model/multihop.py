@@ -15,9 +15,8 @@ item kind it is, which material the token before it is, which adjective the one 
 whether a purchase verb stands before "the" (exact on the listed words: dual bases of their
 embeddings; a sale verb counts against). The query asks for X's three words and a purchase, so X's
 purchase wins over X in the question, in the reply or in a sale; the value carries slot "pchap" and the
-head writes the code of the chapter before X's into slot "hop". Two heads: one reads X where it stands
-at the answer's first word, the other at the second and third; each rests on the sink unless `<answer>`
-stands where its phase puts it.
+head writes the code of the chapter before X's into slot "hop". Three heads, one per answer word i, read
+X where it stands then; each rests on the sink unless `<answer>` stands i + 1 tokens back.
 
 Item (layer 5, on the story lookup's KV head): as the story lookup, with slot "hop" as the chapter, the
 item's word i asked for by the `<answer>` i + 1 tokens back, and the word just written; it rests on the
@@ -44,8 +43,6 @@ _VERB_TARGETS = {" bought": 1.0, " for": 1.0, " sell": 1.0, " purchased": 1.0, "
 FIND_WORD, FIND_VERB, FIND_SINK = 3.0, 2.0, 10.0
 #: How far the sink of a find head rises out of its phase (units of `hop_beta`).
 FIND_PHASE = 12.0
-#: The find heads' alignments: head 0 reads X at the answer's first word, head 1 at the second and third.
-FIND_PHASES = ((0,), (1, 2))
 #: Logit of a ":" for the previous-chapter head (as the chapter head's `chapter_strength`).
 COLON_STRENGTH = 90.0
 
@@ -109,13 +106,12 @@ def find_query(*, parts: HopParts, config: WiredConfig, layout, d_model: int,
     c = r + N_FEATURES
     w, b = torch.zeros(d_model, d), torch.zeros(d)
     beta = config.hop_beta
-    for phase in FIND_PHASES[head]:
-        start = c
-        for back, dual in enumerate(parts.words):  # X's kind 2 + phase tokens back, then material, adjective
-            n = dual.shape[0]
-            w[layout.token_slot(back=2 + phase + back), start:start + n] = FIND_WORD * beta * dual.T
-            start += n
-        w[layout.token_slot(back=1 + phase), r] = -FIND_PHASE * beta * parts.answer
+    start = c
+    for back, dual in enumerate(parts.words):  # X's kind 2 + head tokens back, then material, adjective
+        n = dual.shape[0]
+        w[layout.token_slot(back=2 + head + back), start:start + n] = FIND_WORD * beta * dual.T
+        start += n
+    w[layout.token_slot(back=1 + head), r] = -FIND_PHASE * beta * parts.answer
     b[c + item_width(parts) - 1] = FIND_VERB * beta
     b[r] = (FIND_SINK + FIND_PHASE) * beta
     return w, b

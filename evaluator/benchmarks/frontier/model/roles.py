@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .chapters import CODE_WIDTH, KIND_WORDS, ROLES
-from .config import N_FEATURES, N_FLAGS, WiredConfig
+from .config import FIND_HEADS, N_FEATURES, N_FLAGS, WiredConfig
 
 #: Residual flags of the common-word heads: [after "</context>", the CWE gate is open, seen].
 N_CWE_FLAGS = 3
@@ -32,7 +32,7 @@ class HeadRole:
     chapter: attend the most recent token after a ":" (chapters.py); write its value's chapter code into
     slot chap and its kind-word match into slot kind.
     story: the story lookup (chapters.py); writes the attended token into the answer slot.
-    hop_prev, hop_find (arg: the phase head 0 or 1), hop_item: the multihop heads (multihop.py); the
+    hop_prev, hop_find (arg: the answer word 0-2 it serves), hop_item: the multihop heads (multihop.py); the
     first two write a chapter code into slot pchap or hop, the last the attended token into the answer
     slot.
     Every other kind writes into the decoy slot.
@@ -144,7 +144,7 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
         keys = [KeyRole(kind="cwe"), KeyRole(kind="item")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = [HeadRole(kind="cwe_pick")]
         for group in range(kv):
-            first = heads + ([HeadRole(kind="hop_find", arg=a) for a in range(2)] if group == 1 else [])
+            first = heads + ([HeadRole(kind="hop_find", arg=a) for a in range(FIND_HEADS)] if group == 1 else [])
             heads = _fill(roles=first, count=(group + 1) * g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
     if layer == 4:
