@@ -22,9 +22,10 @@ class WiredConfig:
     Layer 1 copies the `n_prev` previous tokens into each position; layer 2 matches `ngram`-token
     contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back, flags VAR statements and
     reads the number of the current chapter; layer 3 is the chain lookup of variable tracking
-    (`vt_slots`-token windows, the token `far_offset` back as value) beside the common-word count;
-    layer 4 picks the common words (aggregate.py) and finds the chapter before a multihop item's
-    chapter, layer 5 holds the story lookup (chapters.py) and multihop's item lookup (multihop.py).
+    (`vt_slots`-token windows, the token `far_offset` back as value) beside the common-word count and
+    multihop's previous-chapter head; layer 4 picks the common words (aggregate.py) and finds a
+    multihop item's purchase; layer 5 holds the story lookup (chapters.py) and multihop's item lookup
+    (multihop.py). Layers are counted from 1 here, from 0 in code.
     `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller spreads
     more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
     `vt_beta` is the chain lookup's inverse temperature per matching token, `vt_dot` the weight of
