@@ -12,7 +12,8 @@ from evaluator.benchmarks.frontier import score_output, tokenizer_frontier
 from evaluator.benchmarks.frontier.model import WiredConfig, WiredModel, attention_dense
 from evaluator.benchmarks.frontier.model.protocol import SUPPORTED_TASKS, answer_steps, model_answer
 
-SHORT = {"ruler_niah": 1024, "ruler_vt": 1536, "ruler_cwe": 2200, "story_retrieval": 3200, "story_multihop": 1024}
+SHORT = {"ruler_niah": 1024, "ruler_vt": 1536, "ruler_cwe": 2200, "story_retrieval": 3200,
+         "story_multihop": 1024}
 
 
 @cache

@@ -144,7 +144,8 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
         keys = [KeyRole(kind="cwe"), KeyRole(kind="item")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = [HeadRole(kind="cwe_pick")]
         for group in range(kv):
-            first = heads + ([HeadRole(kind="hop_find", arg=a) for a in range(FIND_HEADS)] if group == 1 else [])
+            finds = [HeadRole(kind="hop_find", arg=a) for a in range(FIND_HEADS)]
+            first = heads + (finds if group == 1 else [])
             heads = _fill(roles=first, count=(group + 1) * g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
     if layer == 4:

@@ -115,7 +115,8 @@ def _local_query(*, config: WiredConfig) -> torch.Tensor:
 
 
 def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-           cwe: CweParts, story: StoryParts, hops: HopParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+           cwe: CweParts, story: StoryParts, hops: HopParts,
+           d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one query head, in logit units (scaled by sqrt(d) for attention)."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
