@@ -2,7 +2,7 @@
 
 The harness writes "Before X<answer>" (X: the item of the question, three words) and the model writes
 the answer's three words. At the answer's word i, `<answer>` stands i + 1 tokens back and X's words
-right before it.
+right before it. Layers are counted from 1, as in config.py.
 
 Previous chapter (layer 3, on the common-word KV head, whose key holds the token itself): at every
 position, attend the most recent ":" (the chapter head's recency bias, chapters.py). At the ":" of a
@@ -50,7 +50,7 @@ COLON_STRENGTH = 90.0
 @dataclass(frozen=True)
 class HopParts:
     """Directions the hops use: `<answer>`, ":" through the common-word projection, the item words' dual
-    maps (kind, material, adjective: embedding -> one-hot), the verb direction, "\n" and "."."""
+    maps (kind, material, adjective: embedding -> one-hot), the verb direction, the line break and "."."""
 
     answer: torch.Tensor
     colon: torch.Tensor
