@@ -8,8 +8,9 @@ import torch
 from sb_frontier import sample_cached
 
 from evaluator.benchmarks.frontier import score_output, tokenizer_frontier
-from evaluator.benchmarks.frontier.model import WiredModel
+from evaluator.benchmarks.frontier.model import WiredModel, attention_dense
 from evaluator.benchmarks.frontier.model.protocol import answer_steps, model_answer
+from evaluator.benchmarks.frontier.model.roles import layer_roles
 
 #: Dev-seed samples at this length hold 10-14 chapters (a few seconds each).
 LENGTH = 2048
@@ -70,3 +71,21 @@ def test_multihop_fails_where_attention_cannot_see_the_purchase_or_the_answer():
             blind = _blind(hidden)
             blinded = model_answer(model=model(), sample=sample, attention=blind, decode_attention=blind)
             assert score_output(task="story_multihop", sample=sample, output=blinded.text).value == 0.0
+
+
+def test_multihop_fails_without_the_find_heads_attention():
+    _, heads = layer_roles(config=model().config, layer=3)
+    finds = [h for h, role in enumerate(heads) if role.kind == "hop_find"]
+    assert len(finds) == 3
+
+    def no_find(q, k, v, *, layer, causal):
+        """Dense attention; layer 3's find heads read nothing (as resting on the zero-valued sink)."""
+        out = attention_dense(q, k, v, layer=layer, causal=causal)
+        if layer == 3:
+            out = out.clone()
+            out[:, finds] = 0.0
+        return out
+
+    sample = sample_cached("story_multihop", 0, LENGTH)
+    blinded = model_answer(model=model(), sample=sample, attention=no_find, decode_attention=no_find)
+    assert score_output(task="story_multihop", sample=sample, output=blinded.text).value == 0.0
