@@ -15,7 +15,9 @@ SLUG = "frontier"
 #: 2: the wired model solves ruler_vt (third layer), scored beside ruler_niah.
 #: 3: a fourth layer and common-word heads: ruler_cwe is scored too (its samples were n/a before); and a
 #: chapter head (layer 2) and a story lookup (layer 4): story_retrieval is scored too.
-VERSION = "3"
+#: 4: a fifth layer and the multihop heads (previous chapter, find the purchase, the item; the story lookup
+#: moves to layer 5): story_multihop is scored too (its samples were n/a before).
+VERSION = "4"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
 
@@ -94,9 +96,10 @@ def frontier_spec() -> BenchmarkSpec:
             " A submission names a method and its settings, or is the submitter's own selection code (run in"
             " a sandbox); the platform runs it on every attention call"
             " of the model, scores the answers as the harness does, and measures sparsity and speed itself."
-            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (four GQA"
+            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (five GQA"
             " layers wired by construction: copy heads, induction heads, a variable-chain lookup,"
-            " common-word heads that count every occurrence, a chapter head and a story lookup) solves"
+            " common-word heads that count every occurrence, a chapter head, a story lookup and three"
+            " multihop reads: the chapter before, the item's purchase, the item bought there) solves"
             " under dense attention; the others are shown as n/a until it does."
         ),
         phases=phases,
