@@ -71,8 +71,10 @@ class SearchHook:
 
     def __call__(self, step: int, layer: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
         """Search this call's head modes; the chosen modes' output."""
-        scale = float(dense_attention(q, k, v, causal=False).double().pow(2).mean()) if self.scaled else 1.0
-        result = vdit_search_heads(q, k, v, params=self.params, lam=self.lam * scale, eps=self.eps * scale)
+        dense = dense_attention(q, k, v, causal=False) if self.scaled else None
+        scale = float(dense.double().pow(2).mean()) if dense is not None else 1.0
+        result = vdit_search_heads(q, k, v, params=self.params, lam=self.lam * scale, eps=self.eps * scale,
+                                   dense=dense)  # fmt: skip
         self.found[(step, layer)] = result.modes
         return result.output
 
