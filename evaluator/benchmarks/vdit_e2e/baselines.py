@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from pathlib import Path
 
@@ -24,7 +25,7 @@ EXTRA = (
 
 def _config(config: dict, public_dir: Path, phase: str, work_dir: Path) -> Payload:
     """A fixed config's payload (the (public_dir, phase, work_dir) contract)."""
-    return Payload(phase=phase, public_dir=Path(public_dir), config=dict(config))
+    return Payload(phase=phase, public_dir=Path(public_dir), config=copy.deepcopy(config))
 
 
 SEARCHED = (

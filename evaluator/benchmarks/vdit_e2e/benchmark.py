@@ -16,7 +16,14 @@ from ..vdit.dit.model import DiTConfig, VideoDiT
 from ..vdit.dit.weights import weights_config, weights_load
 from ..vdit.submission import VditSubmission
 from .baselines import e2e_baselines
-from .phases import PHASE_PLANS, calibration_videos, phase_plan, phase_seeds_read, seeds_write
+from .phases import (
+    CALIBRATION_FILE,
+    PHASE_PLANS,
+    calibration_videos,
+    phase_plan,
+    phase_seeds_read,
+    seeds_write,
+)
 from .plot import layer_error_png, layer_step_errors
 from .report import split_score
 from .run import REPEATS, SCORING_THREADS, E2eRun, phase_run, torch_threads
@@ -112,6 +119,9 @@ class VditE2eBenchmark(Benchmark):
     def _problems(self, payload: Payload, *, cfg: DiTConfig | None) -> list[Problem]:
         """The phase, then the config's fields."""
         problems = self._parse(payload, cfg)[1]
+        calibration = Path(payload.public_dir) / CALIBRATION_FILE
+        if not problems and search_request(payload.config) is not None and not calibration.is_file():
+            problems = [Problem("config.search", f"this data has no {CALIBRATION_FILE} to search on")]
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
             return [Problem("phase", f"unknown phase {payload.phase}"), *problems]
         return problems

@@ -164,6 +164,14 @@ def test_the_scorer_searches_on_the_calibration_videos_and_follows_the_plan(buil
     assert SEARCH_SECONDS not in bench.run(dense, out / "hidden").seconds
 
 
+def test_a_search_on_data_without_calibration_videos_is_refused(built, tmp_path) -> None:
+    bench, _ = built
+    search = Payload(phase="dev", public_dir=tmp_path, config={"method": "sparse_vdit", "search": {}})
+    assert [p.where for p in bench.validate(search)] == ["config.search"]
+    plain = Payload(phase="dev", public_dir=tmp_path, config={"method": "sparse_vdit"})
+    assert bench.validate(plain) == []
+
+
 def test_the_calibration_videos_are_published_apart_from_every_phase(built) -> None:
     _, out = built
     calibration = calibration_videos(public_dir=out / "public")
