@@ -103,7 +103,7 @@ def searched_modes(
     counts = Counter(mode for modes in plan.modes.values() for mode in modes)
     total = sum(counts.values())
     shares = ", ".join(f"{mode} {counts[mode] / total:.2f}" for mode in MODES if counts[mode])
-    scaled = ", both times each call's dense output energy" if request.scaled else ""
+    scaled = ", both scaled by each call's dense output energy" if request.scaled else ""
     line = (f"Sparse-vDiT's offline search (lam {request.lam:g}, eps {request.eps:g}{scaled}) on the"
             f" {len(videos)} published calibration videos, {steps} steps: modes picked {shares}")  # fmt: skip
     return dict(plan.modes), [line]
