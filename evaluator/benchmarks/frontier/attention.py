@@ -147,7 +147,9 @@ class MethodAttention:
     #: output's relative L2 error to the tally (the scoring run's per-task error).
     measure_error: bool = False
 
-    def _checked(self, out: torch.Tensor, q, k, v, *, causal: bool) -> torch.Tensor:
+    def _checked(
+        self, out: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, causal: bool
+    ) -> torch.Tensor:
         """`out`, its error against dense attention on the same q, k, v added to the tally if measured."""
         if self.measure_error:
             self.tally.add_error(attention_error(out, dense_attention(q, k, v, causal=causal)).rel_l2)
