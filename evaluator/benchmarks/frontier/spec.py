@@ -36,15 +36,28 @@ def frontier_metrics() -> tuple[MetricSpec, ...]:
         _metric("sparsity", "Sparsity", "fraction", True, "{:.3f}",
                 "1 - density the platform counted: executed tiles and key-token columns over the causal"
                 " tiles, all layers, heads and samples (decode methods: kept share of the visible cache"
-                " per step)"),
+                " per step); per item: over the calls of that task's samples at that length"),
         _metric("sparsity_ref", "Sparsity (Sparse Frontier count)", "fraction", True, "{:.3f}",
-                "The Sparse Frontier's own count: b_q x b_k per block plus b_q per column, over L(L+1)/2"),
+                "The Sparse Frontier's own count: b_q x b_k per block plus b_q per column, over L(L+1)/2;"
+                " per item: over that task's samples at that length (n/a for decode methods)"),
         _metric("compression", "Compression ratio", "x", True, "{:.2f}", "1 / (1 - sparsity)"),
         _metric("speedup", "Attention speedup", "x", True, "{:.2f}",
-                "Dense over sparse attention time (estimator included), measured interleaved in the job: "
-                "prefill for prefill methods, decode steps for Quest and the eviction methods"),
+                "The Pareto axis: the prefill speedup for prefill methods, the decode speedup for Quest"
+                " and the eviction methods (dense attention: 1)"),
+        _metric("prefill_speedup", "Prefill speedup", "x", True, "{:.2f}",
+                "Dense over sparse prefill attention time (estimator included), all layers, measured"
+                " interleaved in the job once per length on the first task's sample 0 (summed over"
+                " lengths); per item: its length's figure, shared by the tasks of that length. n/a for"
+                " Quest and the eviction methods, whose prompts are attended densely"),
+        _metric("decode_speedup", "Decode speedup", "x", True, "{:.2f}",
+                "Dense over sparse decode-step attention time (selection included), all layers, measured"
+                " interleaved in the job once per length on the first task's sample 0 (summed over"
+                " lengths); per item: its length's figure, shared by the tasks of that length. n/a for"
+                " prefill methods, which decode densely"),
         _metric("attn_rel_l2", "Attention error", "rel. L2", False, "{:.3f}",
-                "Relative L2 error of the attention outputs against dense attention on the same inputs"),
+                "Relative L2 error of each attention output the method computed against dense attention"
+                " on the same q, k, v (inside the scored run), mean over those calls; per item: over the"
+                " calls of that task's samples at that length"),
     ]
     for task in task_names():
         metrics.append(
@@ -54,7 +67,9 @@ def frontier_metrics() -> tuple[MetricSpec, ...]:
 
 
 def frontier_item_metrics() -> tuple[MetricSpec, ...]:
-    """The per-(task, length) values: accuracy with its interval, the harness's convention, the counts."""
+    """The per-(task, length) values only items have: accuracy with its interval, the harness's convention,
+    the counts (items also carry sparsity, sparsity_ref, attn_rel_l2 and the two speedups, declared with
+    the entry metrics)."""
     return (
         _metric("acc", "Accuracy", "accuracy", True, "{:.3f}", "Mean score of the samples (unanswered = 0)"),
         _metric("acc_lo", "Acc 95% low", "accuracy", True, "{:.3f}", "Bootstrap 95% interval, low end"),
@@ -63,6 +78,9 @@ def frontier_item_metrics() -> tuple[MetricSpec, ...]:
                 "The harness's mean: unanswered samples of story multihop and filtering left out"),
         _metric("dropped", "Unanswered", "samples", False, "{:.0f}", "Samples without an answer block"),
         _metric("samples", "Samples", "samples", True, "{:.0f}", "Samples scored"),
+        _metric("calls", "Attention calls", "calls", True, "{:.0f}",
+                "Attention calls counted in the item's sparsity: each layer's prompt calls (prefill methods,"
+                " dense), each layer's decode steps (Quest, eviction methods)"),
     )  # fmt: skip
 
 
