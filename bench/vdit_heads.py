@@ -1,11 +1,12 @@
 """Per-head attention pattern statistics of the trained end-to-end vdit DiT, sampled densely.
 
 Usage: .venv/bin/python bench/vdit_heads.py [--weights evaluator/benchmarks/vdit/dit/weights.safetensors]
-       [--seeds 0 1 2 3] [--steps 16] [--threads 1]
+       [--seeds 0 1 2 3] [--steps 16] [--threads 1] [--json evaluator/benchmarks/vdit/dit/heads.json]
 Samples one video per seed (class = seed mod 4) from the seed's noise, records every attention call
 (every step, layer, head) and prints a markdown table of the mean share of attention mass on the
 diagonal band, the temporal multi-diagonal, the top stripe columns and the rest, with what a uniform
-head would get, and each head's label ("diffuse" when no category holds 30% of the mass).
+head would get, and each head's label ("diffuse" when no category holds 30% of the mass). With --json it also
+writes the record the vdit-e2e benchmark page shows (the committed one: the defaults, the committed weights).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from evaluator.benchmarks.vdit.dit.heads import (  # noqa: E402
     heads_measure,
     uniform_shares,
 )
+from evaluator.benchmarks.vdit.dit.heads_record import HeadsRecord, heads_record_write  # noqa: E402
 from evaluator.benchmarks.vdit.dit.sampler import SamplerConfig  # noqa: E402
 from evaluator.benchmarks.vdit.dit.weights import weights_load  # noqa: E402
 
@@ -38,6 +40,7 @@ def main() -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     p.add_argument("--steps", type=int, default=16)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--json", type=Path, default=None, help="also write the record as JSON here")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     model = weights_load(path=args.weights)
@@ -64,6 +67,10 @@ def main() -> int:
     print(f"| uniform | - | {u[0]:.3f} | {u[1]:.3f} | {u[2]:.3f} | {u[3]:.3f} | (reference) |")
     labels = [s.label for s in stats]
     counts = ", ".join(f"{name} {labels.count(name)}" for name in ("band", "temporal", "stripes", "diffuse"))
+    if args.json is not None:
+        record = HeadsRecord(seeds=tuple(args.seeds), steps=args.steps, geometry=geometry, heads=tuple(stats),
+                             uniform=u)
+        heads_record_write(path=args.json, record=record)
     print(f"\nlabels (threshold {STRUCTURED_SHARE:.0%} of the mass): {counts}")
     return 0
 

@@ -86,6 +86,25 @@ class SubmissionFormat:
 
 
 @dataclass(frozen=True)
+class CurveSpec:
+    """A chart of entry metrics against one metric, one line per method (e.g. accuracy against compression).
+
+    The baselines are grouped by ``group_by``, a field of their JSON config (the platform wrote those
+    configs: they are public), each line sorted by ``x``; the baselines of the ``anchor`` group (e.g.
+    dense attention) are drawn on their own and start every line. ``ys``: the metrics a viewer picks
+    from (the first is shown first). Submitted entries are drawn as markers under their entry name:
+    their config stays private."""
+
+    title: str
+    x: str
+    ys: tuple[str, ...]
+    group_by: str
+    anchor: str = ""
+    log_x: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class PhaseSpec:
     """A phase of a benchmark: which public paths form its bundle and its default limits."""
 
@@ -127,6 +146,8 @@ class BenchmarkSpec:
     #: Metrics of the per-item values (an item's `values` keys) that are not entry metrics: the per-item
     #: tables and CSV show them; leaderboards never rank on them.
     item_metrics: tuple[MetricSpec, ...] = ()
+    #: Line charts of the leaderboard drawn on the benchmark's page beside the Pareto chart.
+    curves: tuple[CurveSpec, ...] = ()
 
     def metric(self, name: str) -> MetricSpec:
         """Return the metric called `name`; ValueError names it when unknown."""

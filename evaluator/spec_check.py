@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import PurePosixPath
 
-from evaluator.contract import BenchmarkSpec, MetricSpec, SubmissionKind
+from evaluator.contract import BenchmarkSpec, CurveSpec, MetricSpec, SubmissionKind
 
 
 def _duplicates(names: list[str]) -> list[str]:
@@ -31,6 +31,19 @@ def _public_path_problems(phase_slug: str, path: str) -> list[str]:
     return []
 
 
+def _curve_problems(curve: CurveSpec, entry: list[str]) -> list[str]:
+    """Problems of one curve chart: its metrics must be entry metrics, its group field a plain name."""
+    problems = []
+    for name in (curve.x, *curve.ys):
+        if name not in entry:
+            problems.append(f"curve {curve.title!r}: metric {name!r} is not one of the metrics {entry}")
+    if not curve.ys:
+        problems.append(f"curve {curve.title!r}: ys must name at least one metric")
+    if not curve.group_by.isidentifier():
+        problems.append(f"curve {curve.title!r}: group_by {curve.group_by!r} must be a config field name")
+    return problems
+
+
 def spec_problems(spec: BenchmarkSpec) -> list[str]:
     """Every problem of ``spec``, in plain words naming the field: empty when it can be hosted."""
     problems: list[str] = []
@@ -47,6 +60,8 @@ def spec_problems(spec: BenchmarkSpec) -> list[str]:
     for axis, name in zip(("x", "y"), spec.pareto_axes, strict=True):
         if name not in entry:
             problems.append(f"pareto_axes {axis} {name!r} is not one of the metrics {entry}")
+    for curve in spec.curves:
+        problems.extend(_curve_problems(curve, entry))
     if not spec.phases:
         problems.append("phases: a benchmark needs at least one phase")
     for slug in _duplicates([p.slug for p in spec.phases]):

@@ -67,6 +67,9 @@ class Benchmark(models.Model):
         blank=True,
         help_text="names of the benchmark's trivial reference baselines (listed marked and unranked)",
     )
+    curves = models.JSONField(
+        default=list, blank=True, help_text="CurveSpec dicts: line charts drawn on the benchmark's page"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

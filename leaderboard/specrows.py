@@ -1,10 +1,10 @@
-"""The plugin contract's dataclasses as stored JSON rows (Benchmark.metrics, Benchmark.formats) and back."""
+"""The plugin contract's dataclasses as stored JSON rows (Benchmark.metrics, .formats, .curves) and back."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from evaluator.contract import MetricSpec, SubmissionFormat, SubmissionKind
+from evaluator.contract import CurveSpec, MetricSpec, SubmissionFormat, SubmissionKind
 
 #: The "scope" of a Benchmark.metrics row that describes per-item values only (never a leaderboard column).
 ITEM_SCOPE = "item"
@@ -55,3 +55,15 @@ def format_from_row(row: dict) -> SubmissionFormat:
     return SubmissionFormat(
         kind=kind, description=str(row.get("description", "")), extensions=extensions, code=code
     )
+
+
+def curve_row(curve: CurveSpec) -> dict:
+    """The stored row of a curve chart (Benchmark.curves)."""
+    return {**dataclasses.asdict(curve), "ys": list(curve.ys)}
+
+
+def curve_from_row(row: dict) -> CurveSpec:
+    """One stored Benchmark.curves row as the contract's CurveSpec (missing fields take the defaults)."""
+    fields = {f.name for f in dataclasses.fields(CurveSpec)}
+    values = {name: value for name, value in row.items() if name in fields}
+    return CurveSpec(**{**values, "ys": tuple(values.get("ys") or ())})

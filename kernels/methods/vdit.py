@@ -175,17 +175,22 @@ def vdit_search_heads(
     lam: float = 0.5,
     eps: float = 1.0,
     backend: str = "auto",
+    dense: torch.Tensor | None = None,
 ) -> VditSearchResult:
     """Offline search for one attention call: L_i = MSE(O_i, O_0) + lam * (1 - S_i) per head;
     argmin over the sparse modes, or full where every L_i exceeds eps.
 
     Run it at every (step, layer) of a real denoising pass and feed ``output`` (the chosen
-    modes' attention) to the next layer, so that errors propagate as at inference.
+    modes' attention) to the next layer, so that errors propagate as at inference. ``dense``: the
+    call's dense output O_0 where the caller has it already (SDPA of q, k, v otherwise).
     """
     if lam < 0 or eps < 0:
         raise ValueError(f"lam and eps must be non-negative, got lam={lam}, eps={eps}")
     heads = q.shape[1]
-    dense = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    if dense is None:
+        dense = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    elif dense.shape != q.shape:
+        raise ValueError(f"dense output shape {tuple(dense.shape)} != q shape {tuple(q.shape)}")
     losses: dict[str, tuple[float, ...]] = {}
     sparsity: dict[str, tuple[float, ...]] = {}
     outputs: dict[str, torch.Tensor] = {"full": dense}

@@ -79,11 +79,15 @@ class BenchmarkSummarySerializer(serializers.Serializer):
 
 
 class BenchmarkDetailSerializer(BenchmarkSummarySerializer):
-    """A benchmark with its metrics, formats, Pareto axes and detailed phases."""
+    """A benchmark with its metrics, formats, Pareto axes, curve charts and detailed phases."""
 
     metrics = MetricSerializer(many=True)
     item_metrics = MetricSerializer(many=True, help_text="the metrics of the per-item values of a score")
     pareto_axes = serializers.ListField(child=serializers.CharField())
+    curves = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="the page's line charts: title, x, ys, group_by (config field), anchor, log_x, description",
+    )
     formats = serializers.ListField(child=serializers.DictField())
     phases = PhaseDetailSerializer(many=True)
 

@@ -26,7 +26,7 @@ from leaderboard.apis.outputs import (
 from leaderboard.apis.renderers import LeaderboardCsvRenderer, ZipRenderer
 from leaderboard.apis.throttles import DownloadRateThrottle
 from leaderboard.selectors.formats import format_specs
-from leaderboard.specrows import format_row
+from leaderboard.specrows import curve_row, format_row
 
 
 def _benchmark_fields(benchmark) -> dict:
@@ -93,6 +93,7 @@ class BenchmarkDetailView(APIView):
                 selectors.item_metric_specs(benchmark=benchmark), many=True
             ).data,
             "pareto_axes": [benchmark.pareto_x, benchmark.pareto_y],
+            "curves": [curve_row(curve) for curve in selectors.curve_specs(benchmark=benchmark)],
             "formats": [format_row(f) for f in format_specs(benchmark=benchmark)],
             "phases": PhaseDetailSerializer(phases, many=True).data,
         }

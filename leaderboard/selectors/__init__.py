@@ -12,6 +12,7 @@ from leaderboard.selectors.benchmarks import (
     phase_list_visible,
 )
 from leaderboard.selectors.code import CodeFile, submission_code
+from leaderboard.selectors.curves import CurveData, CurveLine, CurvePoint, curve_charts, curve_specs
 from leaderboard.selectors.errors import BenchmarkNotFound, PhaseNotFound, SubmissionNotFound
 from leaderboard.selectors.health import HealthStatus, WorkerView, health_cache_clear, health_status
 from leaderboard.selectors.leaderboards import (
@@ -48,6 +49,9 @@ __all__ = [
     "OFFSET_MAX",
     "BenchmarkNotFound",
     "CodeFile",
+    "CurveData",
+    "CurveLine",
+    "CurvePoint",
     "HealthStatus",
     "LeaderboardPage",
     "LeaderboardRow",
@@ -61,6 +65,8 @@ __all__ = [
     "SubmissionNotFound",
     "WorkerView",
     "benchmark_get_visible",
+    "curve_charts",
+    "curve_specs",
     "benchmark_list_visible",
     "gpu_workers_connected",
     "health_cache_clear",

@@ -28,7 +28,7 @@ from leaderboard.services.hidden_secret import (
     hidden_secret_check,
 )
 from leaderboard.services.holds import submissions_release
-from leaderboard.specrows import format_row, metric_row
+from leaderboard.specrows import curve_row, format_row, metric_row
 
 logger = logging.getLogger(__name__)
 DataStatus = Benchmark.DataStatus
@@ -52,6 +52,7 @@ def _spec_fields(spec: BenchmarkSpec) -> dict:
         "ranking_metric": spec.ranking_metric,
         "pareto_x": spec.pareto_axes[0],
         "pareto_y": spec.pareto_axes[1],
+        "curves": [curve_row(c) for c in spec.curves],
         "formats": [format_row(f) for f in spec.formats],
         "needs_gpu": spec.needs_gpu,
         "soft_time_limit_s": spec.soft_time_limit_s,

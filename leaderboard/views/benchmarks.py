@@ -15,6 +15,7 @@ from leaderboard import selectors
 from leaderboard.entry_urls import entry_path_template
 from leaderboard.models import Benchmark, Phase
 from leaderboard.services.paired import PAIRED_RULE
+from leaderboard.views.curves import curve_charts_data
 from leaderboard.views.display import (
     interval_columns_fold,
     interval_pairs,
@@ -250,6 +251,7 @@ def benchmark_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "data_url": benchmark_data_url(benchmark=benchmark, phase=phase),
         "csv_url": leaderboard_csv_url(benchmark=benchmark, phase=phase, page=page),
         "chart": pareto_chart_data(phase=phase, split=split, metrics=metrics),
+        "curves": curve_charts_data(phase=phase, split=split, metrics=metrics),
         "ranking_rule": ranking_rule(benchmark=benchmark, metrics=metrics),
     }
     return render(request, "benchmark.html", context)

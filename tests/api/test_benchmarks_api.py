@@ -27,6 +27,7 @@ def test_benchmark_detail_lists_metrics_phases_and_ranking_metric(clients, phase
     assert [m["name"] for m in body["metrics"]] == ["accuracy", "density"]
     assert body["metrics"][0]["higher_is_better"] is True
     assert body["ranking_metric"] == "accuracy" and body["pareto_axes"] == ["density", "accuracy"]
+    assert body["curves"] == []  # tiny declares none (frontier's: tests/portal/test_frontier_curves.py)
     dev, test = body["phases"]
     assert dev["is_open"] is True and dev["max_upload_bytes"] == 4096 and dev["splits"] == ["public"]
     assert test["is_open"] is False and test["splits"] == ["public", "private"]

@@ -46,6 +46,21 @@ def test_vdit_search_keeps_full_when_every_loss_exceeds_epsilon(work):
     )
 
 
+def test_vdit_search_takes_the_callers_dense_output(work):
+    """The given dense output is the reference the losses are taken against: SDPA's own gives the same
+    search, a zero one makes skipping free (negative control)."""
+    own = vdit_search_heads(work.q, work.k, work.v, params=PARAMS)
+    sdpa = torch.nn.functional.scaled_dot_product_attention(work.q, work.k, work.v)
+    given = vdit_search_heads(work.q, work.k, work.v, params=PARAMS, dense=sdpa)
+    assert given.modes == own.modes
+    for mode, losses in own.losses.items():
+        assert given.losses[mode] == pytest.approx(losses, rel=1e-6, abs=1e-9)
+    zero = vdit_search_heads(work.q, work.k, work.v, params=PARAMS, dense=torch.zeros_like(sdpa))
+    assert zero.modes == ("skip",) * 4
+    with pytest.raises(ValueError, match="dense output shape"):
+        vdit_search_heads(work.q, work.k, work.v, params=PARAMS, dense=sdpa[:, :1])
+
+
 def test_vdit_every_mode_layout_matches_reference(work):
     for mode in ("full", "skip", "diagonal", "multi_diagonal", "vertical_stripe"):
         layout = vdit_build_layout(work.q, work.k, dataclasses.replace(PARAMS, mode=mode))

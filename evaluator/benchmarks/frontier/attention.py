@@ -10,6 +10,7 @@ padding is seen by no real query, and the density counts only the real queries' 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import torch
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 
 from evaluator.sandbox import SandboxedMethod
 from kernels.api import sparse_attention
+from kernels.harness import dense_attention
 from kernels.layout import BlockLayout
 from kernels.methods import LAYOUT_METHODS
 from kernels.methods.quest import (
@@ -27,6 +29,7 @@ from kernels.methods.quest import (
     quest_step_tokens,
 )
 from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
+from kernels.metrics import attention_error
 
 from .code import code_eviction, code_prefill_layout
 from .submission import PAD_MULTIPLE, FrontierSubmission
@@ -38,13 +41,17 @@ class AttentionTally:
 
     Prefill layouts add executed cells over causal-tile cells (the kernels' `layout_density`) and,
     as the reference count, the same cells over the causal cells; decode steps add each step's kept
-    fraction of the visible cache, averaged over heads (the kernels' decode protocol)."""
+    fraction of the visible cache, averaged over heads (the kernels' decode protocol). With error
+    measurement on, each call the method acted on adds its output's relative L2 error against dense
+    attention on the same q, k, v (``error`` their sum, ``errors`` their count)."""
 
     computed: float = 0.0
     causal: float = 0.0
     reference: float = 0.0
     reference_causal: float = 0.0
     calls: int = 0
+    error: float = 0.0
+    errors: int = 0
 
     def add(
         self,
@@ -61,6 +68,30 @@ class AttentionTally:
             self.reference += reference
             self.reference_causal += causal if reference_causal is None else reference_causal
         self.calls += 1
+
+    def add_error(self, rel_l2: float) -> None:
+        """Add one call's relative L2 error of the output against dense attention."""
+        self.error += rel_l2
+        self.errors += 1
+
+    @classmethod
+    def pooled(cls, tallies: Iterable[AttentionTally]) -> AttentionTally:
+        """The sums of several tallies (e.g. the samples of one task and length) as one tally."""
+        total = cls()
+        for t in tallies:
+            total.computed += t.computed
+            total.causal += t.causal
+            total.reference += t.reference
+            total.reference_causal += t.reference_causal
+            total.calls += t.calls
+            total.error += t.error
+            total.errors += t.errors
+        return total
+
+    @property
+    def rel_l2(self) -> float | None:
+        """Mean relative L2 error per measured call (None where no call was measured)."""
+        return self.error / self.errors if self.errors else None
 
     @property
     def density(self) -> float | None:
@@ -112,6 +143,17 @@ class MethodAttention:
     sandboxed: SandboxedMethod | None = None
     #: The layout of the last prefill call (None when it ran no layout): what a caller measures it by.
     last_layout: BlockLayout | None = None
+    #: Whether each call the method acts on also runs dense attention on its q, k, v and adds the
+    #: output's relative L2 error to the tally (the scoring run's per-task error).
+    measure_error: bool = False
+
+    def _checked(
+        self, out: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, causal: bool
+    ) -> torch.Tensor:
+        """`out`, its error against dense attention on the same q, k, v added to the tally if measured."""
+        if self.measure_error:
+            self.tally.add_error(attention_error(out, dense_attention(q, k, v, causal=causal)).rel_l2)
+        return out
 
     def _started(self) -> SandboxedMethod:
         """The code submission's started sandbox."""
@@ -151,7 +193,7 @@ class MethodAttention:
         self.last_layout = layout
         executed, tiles, causal = layout_cells(layout, rows=n)
         self.tally.add(computed=executed, causal=tiles, reference=executed, reference_causal=causal)
-        return out
+        return self._checked(out, q, k, v, causal=True)
 
     def decode(
         self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, layer: int, position: int
@@ -165,13 +207,14 @@ class MethodAttention:
             pages = quest_step_select(q, bounds, position=position, params=self.params)
             tokens = quest_step_tokens(pages, position=position, page_size=ps)
             self.tally.add(computed=tokens.shape[-1] / visible, causal=1.0)
-            return quest_step_attention(q, k, v, tokens)
+            return self._checked(quest_step_attention(q, k, v, tokens), q, k, v, causal=False)
         if layer in self.kept:  # SnapKV's or an eviction submission's kept cache of this layer's prompt
             keep = self.kept[layer].keep.to(k.device)
             mask = torch.cat([keep, keep.new_ones(*keep.shape[:2], visible - keep.shape[-1])], dim=-1)
             mask = _expand(mask.unsqueeze(2), q.shape[1])
             self.tally.add(computed=float(mask.double().mean()), causal=1.0)
-            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
+            return self._checked(out, q, k, v, causal=False)
         if self.submission.phase_kind == "dense":
             self.tally.add(computed=1.0, causal=1.0)
         return F.scaled_dot_product_attention(q, k, v, enable_gqa=gqa)

@@ -12,7 +12,7 @@ from evaluator.intervals import bootstrap_mean_interval
 from evaluator.sandbox import SandboxedMethod
 from evaluator.sandbox.session import code_session
 
-from .attention import MethodAttention
+from .attention import AttentionTally, MethodAttention
 from .hooks import CapturingDense, SubmissionHooks
 from .model.protocol import SUPPORTED_TASKS, model_answer
 from .model.wired import WiredModel
@@ -29,23 +29,27 @@ BOOTSTRAP_REPS, BOOTSTRAP_SEED = 1000, 0
 
 @dataclass(frozen=True)
 class CellResult:
-    """One (task, length): the sample scores in index order."""
+    """One (task, length): the sample scores in index order, and each sample's attention tally (its calls'
+    counted cells and output errors, same order)."""
 
     task: str
     length: int
     scores: tuple[SampleScore, ...]
+    tallies: tuple[AttentionTally, ...] = ()
 
 
 @dataclass
 class PhaseRun:
-    """What a phase run measured: per (task, length) scores, the attention tally, the speed per length,
-    and the budget chosen per (task, length) (keys as the seed files': "task@length")."""
+    """What a phase run measured: per (task, length) scores and tallies, the speed per length, the
+    budget chosen per (task, length) (keys as the seed files': "task@length"), and where the method
+    acts ("dense", "prefill" or "decode": which speedup the speed figures are)."""
 
     cells: list[CellResult] = field(default_factory=list)
     attention: MethodAttention | None = None
     speed: dict[int, SpeedFigures | None] = field(default_factory=dict)
     budgets: dict[str, dict[str, float] | None] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    kind: str = "dense"
 
 
 def bootstrap_interval(*, values: np.ndarray, reps: int = BOOTSTRAP_REPS) -> tuple[float, float]:
@@ -79,10 +83,10 @@ def phase_run(
     (prompts of different tasks differ); speed is measured per length on the first task's. Code runs
     within ``time_limit_s`` (``code_session``)."""
     count = plan.samples if samples is None else samples
-    run = PhaseRun()
+    run = PhaseRun(kind=submission.phase_kind)
     with code_session(files=submission.code, log=run.log, hidden=plan.hidden,
                       time_limit_s=time_limit_s) as sandboxed:  # fmt: skip
-        run.attention = MethodAttention(submission=submission, sandboxed=sandboxed)
+        run.attention = MethodAttention(submission=submission, sandboxed=sandboxed, measure_error=True)
         for length in plan.lengths:
             _length_run(model=model, submission=submission, length=length, seeds=seeds, count=count, run=run,
                         sandboxed=sandboxed, progress=progress, total=len(plan.lengths) * len(tasks) * count,
@@ -119,13 +123,15 @@ def _length_run(
                 run.log.append(f"{length} tokens: speed measured on layer inputs of {task} sample 0 in "
                                f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         run.log.append(f"{key}: budget {run.budgets[key]}")
-        scores = []
+        scores, tallies = [], []
         for index in range(count):
             sample = sample_make(task=task, index=index, seed=seeds[key], length=length)
             attention.reset()
+            attention.tally = AttentionTally()  # this sample's calls only
             answer = model_answer(model=model, sample=sample, attention=hooks.prefill,
                                   decode_attention=hooks.decode)  # fmt: skip
             scores.append(score_output(task=task, sample=sample, output=answer.text))
+            tallies.append(attention.tally)
             done += 1
             progress(done / total, f"{task} at {length} tokens: sample {index + 1}/{count}")
-        run.cells.append(CellResult(task=task, length=length, scores=tuple(scores)))
+        run.cells.append(CellResult(task=task, length=length, scores=tuple(scores), tallies=tuple(tallies)))

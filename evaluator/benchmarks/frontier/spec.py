@@ -5,6 +5,7 @@ from __future__ import annotations
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 from evaluator.sandbox.session import CODE_SUFFIXES
 
+from .curves import frontier_curves
 from .model.protocol import SUPPORTED_TASKS
 from .plan import DEV_FILE, PHASE_PLANS
 from .registry import TASKS, task_names
@@ -14,7 +15,9 @@ SLUG = "frontier"
 #: 2: the wired model solves ruler_vt (third layer), scored beside ruler_niah.
 #: 3: a fourth layer and common-word heads: ruler_cwe is scored too (its samples were n/a before); and a
 #: chapter head (layer 2) and a story lookup (layer 4): story_retrieval is scored too.
-VERSION = "3"
+#: 4: a fifth layer and the multihop heads (previous chapter, find the purchase, the item; the story lookup
+#: moves to layer 5): story_multihop is scored too (its samples were n/a before).
+VERSION = "4"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
 
@@ -33,15 +36,28 @@ def frontier_metrics() -> tuple[MetricSpec, ...]:
         _metric("sparsity", "Sparsity", "fraction", True, "{:.3f}",
                 "1 - density the platform counted: executed tiles and key-token columns over the causal"
                 " tiles, all layers, heads and samples (decode methods: kept share of the visible cache"
-                " per step)"),
+                " per step); per item: over the calls of that task's samples at that length"),
         _metric("sparsity_ref", "Sparsity (Sparse Frontier count)", "fraction", True, "{:.3f}",
-                "The Sparse Frontier's own count: b_q x b_k per block plus b_q per column, over L(L+1)/2"),
+                "The Sparse Frontier's own count: b_q x b_k per block plus b_q per column, over L(L+1)/2;"
+                " per item: over that task's samples at that length (n/a for decode methods)"),
         _metric("compression", "Compression ratio", "x", True, "{:.2f}", "1 / (1 - sparsity)"),
         _metric("speedup", "Attention speedup", "x", True, "{:.2f}",
-                "Dense over sparse attention time (estimator included), measured interleaved in the job: "
-                "prefill for prefill methods, decode steps for Quest and the eviction methods"),
+                "The Pareto axis: the prefill speedup for prefill methods, the decode speedup for Quest"
+                " and the eviction methods (dense attention: 1)"),
+        _metric("prefill_speedup", "Prefill speedup", "x", True, "{:.2f}",
+                "Dense over sparse prefill attention time (estimator included), all layers, measured"
+                " interleaved in the job once per length on the first task's sample 0 (summed over"
+                " lengths); per item: its length's figure, shared by the tasks of that length. n/a for"
+                " Quest and the eviction methods, whose prompts are attended densely"),
+        _metric("decode_speedup", "Decode speedup", "x", True, "{:.2f}",
+                "Dense over sparse decode-step attention time (selection included), all layers, measured"
+                " interleaved in the job once per length on the first task's sample 0 (summed over"
+                " lengths); per item: its length's figure, shared by the tasks of that length. n/a for"
+                " prefill methods, which decode densely"),
         _metric("attn_rel_l2", "Attention error", "rel. L2", False, "{:.3f}",
-                "Relative L2 error of the attention outputs against dense attention on the same inputs"),
+                "Relative L2 error of each attention output the method computed against dense attention"
+                " on the same q, k, v (inside the scored run), mean over those calls; per item: over the"
+                " calls of that task's samples at that length"),
     ]
     for task in task_names():
         metrics.append(
@@ -51,7 +67,9 @@ def frontier_metrics() -> tuple[MetricSpec, ...]:
 
 
 def frontier_item_metrics() -> tuple[MetricSpec, ...]:
-    """The per-(task, length) values: accuracy with its interval, the harness's convention, the counts."""
+    """The per-(task, length) values only items have: accuracy with its interval, the harness's convention,
+    the counts (items also carry sparsity, sparsity_ref, attn_rel_l2 and the two speedups, declared with
+    the entry metrics)."""
     return (
         _metric("acc", "Accuracy", "accuracy", True, "{:.3f}", "Mean score of the samples (unanswered = 0)"),
         _metric("acc_lo", "Acc 95% low", "accuracy", True, "{:.3f}", "Bootstrap 95% interval, low end"),
@@ -60,6 +78,9 @@ def frontier_item_metrics() -> tuple[MetricSpec, ...]:
                 "The harness's mean: unanswered samples of story multihop and filtering left out"),
         _metric("dropped", "Unanswered", "samples", False, "{:.0f}", "Samples without an answer block"),
         _metric("samples", "Samples", "samples", True, "{:.0f}", "Samples scored"),
+        _metric("calls", "Attention calls", "calls", True, "{:.0f}",
+                "Attention calls counted in the item's sparsity: each layer's prompt calls (prefill methods,"
+                " dense), each layer's decode steps (Quest, eviction methods)"),
     )  # fmt: skip
 
 
@@ -93,9 +114,10 @@ def frontier_spec() -> BenchmarkSpec:
             " A submission names a method and its settings, or is the submitter's own selection code (run in"
             " a sandbox); the platform runs it on every attention call"
             " of the model, scores the answers as the harness does, and measures sparsity and speed itself."
-            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (four GQA"
+            f" Scored today: {', '.join(SUPPORTED_TASKS)}, the tasks the built-in wired model (five GQA"
             " layers wired by construction: copy heads, induction heads, a variable-chain lookup,"
-            " common-word heads that count every occurrence, a chapter head and a story lookup) solves"
+            " common-word heads that count every occurrence, a chapter head, a story lookup and three"
+            " multihop reads: the chapter before, the item's purchase, the item bought there) solves"
             " under dense attention; the others are shown as n/a until it does."
         ),
         phases=phases,
@@ -126,6 +148,7 @@ def frontier_spec() -> BenchmarkSpec:
         item_metrics=frontier_item_metrics(),
         ranking_metric="acc_worst",
         pareto_axes=("speedup", "acc_worst"),
+        curves=frontier_curves(),
         soft_time_limit_s=900,
         rescore_on_new_data=True,
     )

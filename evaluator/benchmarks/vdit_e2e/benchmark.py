@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+import time
 from pathlib import Path
 
 from evaluator.contract import Baseline, Benchmark, Payload, Problem, ProgressFn, ScoreReport, no_progress
@@ -14,13 +16,21 @@ from ..vdit.dit.model import DiTConfig, VideoDiT
 from ..vdit.dit.weights import weights_config, weights_load
 from ..vdit.submission import VditSubmission
 from .baselines import e2e_baselines
-from .phases import PHASE_PLANS, phase_plan, phase_seeds_read, seeds_write
+from .phases import (
+    CALIBRATION_FILE,
+    PHASE_PLANS,
+    calibration_videos,
+    phase_plan,
+    phase_seeds_read,
+    seeds_write,
+)
 from .plot import layer_error_png, layer_step_errors
 from .report import split_score
-from .run import REPEATS, E2eRun, phase_run
+from .run import REPEATS, SCORING_THREADS, E2eRun, phase_run, torch_threads
+from .search import SEARCH_SECONDS, searched_modes
 from .spec import VERSION, WEIGHTS_FILE, e2e_spec
 from .strip import frame_strip_png
-from .submission import e2e_problems
+from .submission import e2e_problems, search_request
 
 PROTOCOL = f"vdit-e2e-{VERSION}"
 STRIP_NAME = "frames-first-middle-last_dense-above-sparse-below.png"
@@ -38,11 +48,15 @@ def _readme() -> str:
         "(noise_draw) for its class, once with dense attention and once with your method at every step and",
         "layer; the sparse video's 8-bit frames are scored against the dense video's. dev_seeds.json lists",
         "the development videos ([noise seed, class]); the test phase's seeds are hidden.",
+        "calibration_seeds.json lists calibration videos, none of them scored: tune or search on them.",
         "",
         "Submit a JSON config (sample_config.json; methods dense, sparse_vdit, psa, blade_asa, svg,",
         "window_3d, with presets), as on the kernel-level track (benchmark vdit). A Sparse-vDiT plan",
         'gives the head modes of every sampling step and layer: {"method": "sparse_vdit", "plan":',
-        '{"calls": [{"step": s, "layer": l, "modes": [one per head]}, ...]}}, steps from 0.',
+        '{"calls": [{"step": s, "layer": l, "modes": [one per head]}, ...]}}, steps from 0. Or ask the',
+        'scorer to search it: {"method": "sparse_vdit", "search": {"lam": 0.5, "eps": 1, "scaled": false}}',
+        "runs Sparse-vDiT's offline search on the calibration videos (sampled together) before the",
+        "sampling; its time is logged apart and is in no speedup.",
         "",
     ]
     lines += [f"- {p.slug}: {p.videos} videos, {p.steps} steps" for p in PHASE_PLANS]
@@ -54,10 +68,12 @@ class VditE2eBenchmark(Benchmark):
 
     def __init__(
         self, *, steps: int | None = None, video_count: int | None = None, repeats: int = REPEATS,
-        weights: Path = WEIGHTS,
+        weights: Path = WEIGHTS, threads: int = SCORING_THREADS,
     ) -> None:  # fmt: skip
-        """``steps``, ``video_count`` and ``repeats`` override the phases' (tests and timing scripts)."""
+        """``steps``, ``video_count``, ``repeats`` and ``threads`` override the phases' and the job's
+        (tests and timing scripts)."""
         self.steps, self.video_count, self.repeats, self.weights = steps, video_count, repeats, Path(weights)
+        self.threads = threads
         self.spec = e2e_spec()
         self._model: VideoDiT | None = None
 
@@ -103,6 +119,9 @@ class VditE2eBenchmark(Benchmark):
     def _problems(self, payload: Payload, *, cfg: DiTConfig | None) -> list[Problem]:
         """The phase, then the config's fields."""
         problems = self._parse(payload, cfg)[1]
+        calibration = Path(payload.public_dir) / CALIBRATION_FILE
+        if not problems and search_request(payload.config) is not None and not calibration.is_file():
+            problems = [Problem("config.search", f"this data has no {CALIBRATION_FILE} to search on")]
         if payload.phase not in {p.slug for p in PHASE_PLANS}:
             return [Problem("phase", f"unknown phase {payload.phase}"), *problems]
         return problems
@@ -112,16 +131,37 @@ class VditE2eBenchmark(Benchmark):
         return self.report(self.run(payload, hidden_dir, progress))
 
     def run(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> E2eRun:
-        """The phase's videos sampled densely and with the submission, and the timed pairs."""
+        """The phase's videos sampled densely and with the submission, and the timed pairs, on the job's
+        torch threads (the search first where the config asks for one)."""
+        with torch_threads(self.threads):
+            run = self._run(payload, hidden_dir, progress)
+        run.threads = self.threads
+        run.log.append(f"torch threads: {self.threads}")
+        return run
+
+    def _run(self, payload: Payload, hidden_dir: Path, progress: ProgressFn) -> E2eRun:
+        """``run`` proper."""
         submission, problems = self._parse(payload)
         if submission is None:
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
         plan = phase_plan(slug=payload.phase)
+        steps = self.steps or plan.steps
+        request, search_log = search_request(payload.config), []
+        if request is not None:  # Sparse-vDiT's offline search, on the published calibration videos
+            progress(0.0, "searching the plan on the calibration videos")
+            start = time.perf_counter()
+            calibration = calibration_videos(public_dir=Path(payload.public_dir))
+            modes, search_log = searched_modes(model=self.model(), submission=submission, request=request,
+                                               videos=calibration, steps=steps)  # fmt: skip
+            submission = dataclasses.replace(submission, call_modes=modes)
+            search_s = time.perf_counter() - start
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
         videos = seeds.videos if self.video_count is None else seeds.videos[: self.video_count]
-        run = phase_run(model=self.model(), submission=submission, videos=videos,
-                        steps=self.steps or plan.steps, sampling=seeds.sampling, repeats=self.repeats,
-                        progress=progress)  # fmt: skip
+        run = phase_run(model=self.model(), submission=submission, videos=videos, steps=steps,
+                        sampling=seeds.sampling, repeats=self.repeats, progress=progress)  # fmt: skip
+        if request is not None:
+            run.add(SEARCH_SECONDS, search_s)
+            run.log[:0] = [*search_log, f"search: {search_s:.1f} s before the sampling (in no speedup)"]
         run.hidden = plan.hidden
         return run
 
@@ -141,8 +181,9 @@ class VditE2eBenchmark(Benchmark):
             steps = 1 + max(r.step for r in public)
             errors = layer_step_errors(records=public, layers=layers, steps=steps)
             artefacts[PLOT_NAME] = layer_error_png(errors=errors)
-        return ScoreReport(splits=splits, protocol_version=PROTOCOL, hardware=hardware_fingerprint(),
-                           log=tuple(run.log), artefacts=artefacts)  # fmt: skip
+        hardware = {**hardware_fingerprint(), "threads": str(run.threads)}
+        return ScoreReport(splits=splits, protocol_version=PROTOCOL, hardware=hardware, log=tuple(run.log),
+                           artefacts=artefacts)  # fmt: skip
 
     def baselines(self) -> list[Baseline]:
         """Dense and the methods at their presets and settings."""

@@ -118,6 +118,8 @@ def submission_parse(
     naming every problem's field. With ``steps``, a Sparse-vDiT plan gives every (step, layer) call's
     modes, as on vdit-e2e; without, one entry per layer (step 0) used at every step."""
     shape = ModelShape(layers=len(transformer.blocks), heads=transformer.config.num_attention_heads)
+    if "search" in config:
+        raise ValueError("config.search: this runner takes a plan; the search runs in vdit-e2e's scorer only")
     if steps is None:
         submission, problems = config_parse(config=config, model=shape)
     else:

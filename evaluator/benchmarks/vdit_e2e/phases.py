@@ -10,6 +10,12 @@ from evaluator.hidden import BuildSeeds
 from evaluator.plans import plan_named
 
 DEV_FILE = "dev_seeds.json"
+#: Published calibration videos (Sparse-vDiT's offline search runs on them), apart from every phase's.
+CALIBRATION_FILE = "calibration_seeds.json"
+CALIBRATION_VIDEOS = 4
+#: Calibration noise seeds start here above a public seed's base (dev: base + i; PSA's and BLADE's sampled
+#: tokens: base + 999).
+CALIBRATION_OFFSET = 500
 HIDDEN_FILE = "seeds.json"
 SEED_RANGE = 2**31
 #: Noise seeds of the benchmark's videos start here (training used seed * 10_000_000 + step * batch).
@@ -58,14 +64,29 @@ def _entry(plan: PhasePlan, seeds: BuildSeeds) -> dict:
     return {"videos": [[s, i % 4] for i, s in enumerate(noise)], "sampling": sampling}
 
 
+def calibration_entry(*, public_seed: int) -> dict:
+    """The published calibration videos ([noise seed, class], the classes cycling through the 4 shapes)."""
+    base = PUBLIC_OFFSET + 1000 * public_seed + CALIBRATION_OFFSET
+    return {"videos": [[base + i, i % 4] for i in range(CALIBRATION_VIDEOS)]}
+
+
+def calibration_videos(*, public_dir: Path) -> tuple[tuple[int, int], ...]:
+    """The bundle's calibration videos ((noise seed, class) each)."""
+    entry = json.loads((Path(public_dir) / CALIBRATION_FILE).read_text(encoding="utf-8"))
+    return tuple((int(s), int(c)) for s, c in entry["videos"])
+
+
 def seeds_write(*, out_dir: Path, seeds: BuildSeeds) -> None:
-    """public/dev_seeds.json (published) and hidden/seeds.json (the hidden phases')."""
+    """public/dev_seeds.json and public/calibration_seeds.json (published), hidden/seeds.json (the hidden
+    phases')."""
     public, hidden = Path(out_dir) / "public", Path(out_dir) / "hidden"
     public.mkdir(parents=True, exist_ok=True)
     hidden.mkdir(parents=True, exist_ok=True)
     kept = {p.slug: _entry(p, seeds) for p in PHASE_PLANS if p.hidden}
     published = [_entry(p, seeds) for p in PHASE_PLANS if not p.hidden]
     (public / DEV_FILE).write_text(json.dumps(published[0], indent=1), encoding="utf-8")
+    calibration = calibration_entry(public_seed=seeds.public)
+    (public / CALIBRATION_FILE).write_text(json.dumps(calibration, indent=1), encoding="utf-8")
     (hidden / HIDDEN_FILE).write_text(json.dumps(kept, indent=1), encoding="utf-8")
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +21,22 @@ from ..vdit.submission import VditSubmission
 from .hooks import CallRecord, DenseHook, MethodHook
 
 REPEATS = 5
+#: Torch threads of a scoring job (its search, samplings and metrics). One: at 2,048 tokens most of a
+#: forward pass is small elementwise ops, and on 2 shared cores a two-thread op waits for its second
+#: thread whenever the scheduler has put it off the CPU: 8-18 s a sampling on two threads against 3.4-4.3 s
+#: on one at load 4.6-8.4, 1.5 s against 2.5 s quiet; the videos are identical (docs/PERFORMANCE.md).
+SCORING_THREADS = 1
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run with ``threads`` torch threads, restoring the count afterwards."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,7 @@ class E2eRun:
     #: Where the job's time went, in seconds: dense sampling, the method's sampling (its estimator and
     #: attention inside), the harness's per-call measuring, the video metrics, the timed rounds.
     seconds: dict[str, float] = field(default_factory=dict)
+    threads: int = SCORING_THREADS  # the torch threads the job ran on
 
     def add(self, name: str, seconds: float) -> None:
         """Add ``seconds`` to the ``name`` share of the job's time."""

@@ -107,3 +107,42 @@ def test_snapkv_decodes_over_the_tokens_it_kept_after_the_prompt():
     assert torch.allclose(out, expected, atol=1e-6)
     assert attention.tally.density == pytest.approx(float(mask.double().mean()))
     assert 160 / 400 < attention.tally.density < 162 / 400
+
+
+def _reference_rel_l2(out, q, k, v, *, causal: bool) -> float:
+    """Relative L2 of `out` against a float64 softmax reference written here (GQA expanded, causal mask)."""
+    k64, v64 = (x.double().repeat_interleave(q.shape[1] // k.shape[1], dim=1) for x in (k, v))
+    scores = q.double() @ k64.transpose(-1, -2) / q.shape[-1] ** 0.5
+    if causal:
+        n = q.shape[2]
+        scores = scores.masked_fill(torch.ones(n, n, dtype=torch.bool).triu(1), float("-inf"))
+    ref = torch.softmax(scores, dim=-1) @ v64
+    return float((out.double() - ref).norm() / ref.norm())
+
+
+@pytest.mark.parametrize("top_k, sparse", [(4, True), (64, False)], ids=["sparse", "every-block"])
+def test_a_prefill_call_adds_its_error_against_dense_attention_when_measured(top_k, sparse):
+    attention = _attention({"method": "block_topk", "params": {"top_k": top_k}})
+    attention.measure_error = True
+    q, k, v = _qkv(1000)
+    out = attention.prefill(q, k, v, layer=0)
+    expected = _reference_rel_l2(out, q, k, v, causal=True)
+    assert attention.tally.errors == 1
+    assert attention.tally.rel_l2 == pytest.approx(expected, rel=1e-3, abs=1e-6)
+    assert (attention.tally.rel_l2 > 0.01) is sparse  # keeping every block: dense attention's output
+
+
+def test_decode_steps_add_their_errors_and_unmeasured_calls_add_none():
+    attention = _attention({"method": "quest", "params": {"token_budget": 64}})
+    q, k, v = _qkv(520)
+    attention.decode(q[:, :, -1:], k, v, layer=0, position=519)
+    assert attention.tally.errors == 0 and attention.tally.rel_l2 is None
+    attention.measure_error = True
+    errors = []
+    for position in (517, 518, 519):
+        out = attention.decode(q[:, :, position : position + 1], k[:, :, : position + 1],
+                               v[:, :, : position + 1], layer=0, position=position)  # fmt: skip
+        errors.append(_reference_rel_l2(out, q[:, :, position : position + 1], k[:, :, : position + 1],
+                                        v[:, :, : position + 1], causal=False))  # fmt: skip
+    assert attention.tally.errors == 3 and attention.tally.calls == 4
+    assert attention.tally.rel_l2 == pytest.approx(sum(errors) / 3, rel=1e-3) and min(errors) > 0.01

@@ -50,7 +50,8 @@ def test_dense_scores_every_supported_task_and_marks_the_others_n_a(built):
     bench, out = built
     report = bench.score(_payload(out, {"method": "dense"}), out / "hidden")
     metrics, reasons = report.splits["private"].metrics, report.splits["private"].na_reasons
-    assert metrics["sparsity"] == 0.0 and metrics["speedup"] == 1.0
+    assert metrics["sparsity"] == 0.0 and metrics["speedup"] == 1.0 and metrics["attn_rel_l2"] == 0.0
+    assert metrics["prefill_speedup"] == metrics["decode_speedup"] == 1.0
     for task in task_names():
         if task in SHORT_TASKS:
             assert metrics[f"acc_{task}"] == 1.0, task
@@ -62,6 +63,7 @@ def test_dense_scores_every_supported_task_and_marks_the_others_n_a(built):
     declared = {m.name for m in (*built[0].spec.metrics, *built[0].spec.item_metrics)}
     assert set(niah) <= declared  # the per-item table and CSV show every value
     assert niah["acc_lo"] <= niah["acc"] <= niah["acc_hi"] and niah["samples"] == 1.0
+    assert niah["sparsity"] == 0.0 and niah["calls"] > 0 and niah["prefill_speedup"] == 1.0
 
 
 def test_a_method_with_a_target_is_measured_near_it_with_speed_and_error(built):
@@ -69,8 +71,36 @@ def test_a_method_with_a_target_is_measured_near_it_with_speed_and_error(built):
     report = bench.score(_payload(out, {"method": "vertical_slash", "target_sparsity": 0.7}), out / "hidden")
     metrics = report.splits["private"].metrics
     assert abs(metrics["sparsity"] - 0.7) <= 0.01 and 0.6 < metrics["sparsity_ref"] < 0.8
-    assert metrics["speedup"] > 0.0 and metrics["attn_rel_l2"] >= 0.0
+    assert metrics["speedup"] > 0.0 and metrics["attn_rel_l2"] > 0.0
     assert metrics["compression"] == pytest.approx(1.0 / (1.0 - metrics["sparsity"]))
+    assert metrics["prefill_speedup"] == metrics["speedup"] and metrics["decode_speedup"] is None
+    assert "n/a" in report.splits["private"].na_reasons["decode_speedup"]
+    _items_agree(report.splits["private"], own="prefill_speedup", other="decode_speedup")
+
+
+def _items_agree(split, *, own: str, other: str) -> None:
+    """The items' sparsity and error, weighted by their calls, are the run's (one length: the calls of its
+    tasks cover nearly the same causal cells); the speedup is the length's, for every task."""
+    items, metrics = split.items, split.metrics
+    calls = [item.values["calls"] for item in items]
+    assert len(items) == len(SHORT_TASKS) and min(calls) > 0
+    for name in ("sparsity", "attn_rel_l2"):
+        mean = sum(item.values[name] * n for item, n in zip(items, calls, strict=True)) / sum(calls)
+        assert mean == pytest.approx(metrics[name], abs=0.005), name
+    for item in items:
+        assert item.values[own] == pytest.approx(metrics[own]) and item.values[other] is None
+
+
+def test_a_decode_method_gets_a_decode_speedup_and_no_prefill_one(built):
+    bench, out = built
+    report = bench.score(_payload(out, {"method": "quest", "params": {"token_budget": 256}}), out / "hidden")
+    split = report.splits["private"]
+    metrics = split.metrics
+    assert 0.0 < metrics["sparsity"] < 1.0 and metrics["sparsity_ref"] is None
+    assert metrics["attn_rel_l2"] > 0.0
+    assert metrics["decode_speedup"] == metrics["speedup"] > 0.0 and metrics["prefill_speedup"] is None
+    assert "n/a" in split.na_reasons["prefill_speedup"]
+    _items_agree(split, own="decode_speedup", other="prefill_speedup")
 
 
 def test_a_target_the_method_cannot_meet_is_refused_with_both_numbers(built):

@@ -86,6 +86,7 @@ def test_the_reference_method_as_code_gives_the_direct_paths_figures(built):
     assert 0.0 < c["sparsity"] < 1.0
     assert c["attn_rel_l2"] == pytest.approx(d["attn_rel_l2"], rel=1e-9)
     assert c["speedup"] > 0 and any(line.startswith("sandbox start-up") for line in coded.log)
+    assert c["prefill_speedup"] == c["speedup"] and c["decode_speedup"] is None  # layout code acts on prefill
 
 
 def test_the_sample_submission_scores(built):

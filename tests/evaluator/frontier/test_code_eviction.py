@@ -60,6 +60,7 @@ def test_snapkv_as_eviction_code_gives_the_snapkv_configs_figures(built):
     # the sandbox child may take another SIMD path or thread split than the worker: same figure, not same bits
     assert c["attn_rel_l2"] == pytest.approx(d["attn_rel_l2"], rel=1e-3)
     assert c["speedup"] > 0 and any(line.startswith("sandbox start-up") for line in coded.log)
+    assert c["decode_speedup"] == c["speedup"] and c["prefill_speedup"] is None  # eviction acts on decoding
 
 
 def test_a_malformed_eviction_answer_is_refused_naming_the_array(built):

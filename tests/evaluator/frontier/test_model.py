@@ -12,7 +12,8 @@ from evaluator.benchmarks.frontier import score_output, tokenizer_frontier
 from evaluator.benchmarks.frontier.model import WiredConfig, WiredModel, attention_dense
 from evaluator.benchmarks.frontier.model.protocol import SUPPORTED_TASKS, answer_steps, model_answer
 
-SHORT = {"ruler_niah": 1024, "ruler_vt": 1536, "ruler_cwe": 2200, "story_retrieval": 3200}
+SHORT = {"ruler_niah": 1024, "ruler_vt": 1536, "ruler_cwe": 2200, "story_retrieval": 3200,
+         "story_multihop": 1024}
 
 
 @cache
@@ -65,7 +66,8 @@ def test_model_hook_sees_gqa_shapes_once_per_layer():
     model().forward(ids=ids_of("The value for key is: one."), attention=hook)
     n = ids_of("The value for key is: one.").shape[1]
     q, kv = (1, cfg.n_heads, n, cfg.head_dim), (1, cfg.n_kv_heads, n, cfg.head_dim)
-    assert hook.calls == [(layer, q, kv, kv) for layer in range(4)]
+    assert hook.calls == [(layer, q, kv, kv) for layer in range(cfg.n_layers)]
+    assert cfg.n_layers == 5
     assert (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim) == (8, 2, 128)
 
 
@@ -75,7 +77,7 @@ def test_model_decode_hook_sees_one_query_over_the_cache():
     hook = Recorder()
     model().extend(ids=ids_of(" for")[:, 1:], cache=cache_, attention=hook)
     n = prompt.shape[1] + 1
-    assert [(c[0], c[1][2], c[2][2]) for c in hook.calls] == [(layer, 1, n) for layer in range(4)]
+    assert [(c[0], c[1][2], c[2][2]) for c in hook.calls] == [(layer, 1, n) for layer in range(5)]
 
 
 def test_model_decoding_with_the_cache_equals_the_full_forward():

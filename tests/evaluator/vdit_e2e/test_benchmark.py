@@ -46,7 +46,7 @@ def diagonal(built):
     return bench.score(_payload(out, config), out / "hidden")
 
 
-def test_build_publishes_dev_seeds_and_hides_test_seeds(built, tmp_path, tiny_weights) -> None:
+def test_build_publishes_dev_and_calibration_seeds_hides_test_seeds(built, tmp_path, tiny_weights) -> None:
     bench, out = built
     public = out / "public"
     assert {p.name for p in public.iterdir()} == set(bench.spec.phase("dev").public_paths)
@@ -57,6 +57,8 @@ def test_build_publishes_dev_seeds_and_hides_test_seeds(built, tmp_path, tiny_we
     other = VditE2eBenchmark(weights=tiny_weights)
     other.build(tmp_path, seeds=seeds_for(secret=bytes(32)))
     assert json.loads((tmp_path / "public" / "dev_seeds.json").read_text()) == dev
+    calibration = (public / "calibration_seeds.json").read_text()
+    assert (tmp_path / "public" / "calibration_seeds.json").read_text() == calibration
     assert json.loads((tmp_path / "hidden" / "seeds.json").read_text())["test"] != test
 
 
@@ -223,3 +225,27 @@ def test_precheck_reads_the_model_shape_without_loading_the_weights(built, tmp_p
     problems = bench.precheck(Payload(phase="dev", public_dir=out / "public", file=code))
     assert "kernel-level track" in problems[0].message
     assert bench._model is None
+
+
+def test_the_job_runs_on_its_own_threads_and_restores_the_callers(built, monkeypatch) -> None:
+    """The sampling runs on the job's torch threads, the report says so, the caller's count comes back."""
+    from evaluator.benchmarks.vdit_e2e import benchmark as plugin
+
+    bench, out = built
+    seen = []
+
+    def spy(**kwargs):
+        seen.append(torch.get_num_threads())
+        return phase_run(**kwargs)
+
+    monkeypatch.setattr(plugin, "phase_run", spy)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        report = VditE2eBenchmark(steps=1, video_count=1, repeats=1, weights=bench.weights, threads=1).score(
+            _payload(out, {"method": "dense"}), out / "hidden"
+        )
+        assert seen == [1] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert report.hardware["threads"] == "1" and "torch threads: 1" in report.log

@@ -211,6 +211,9 @@ def test_bad_config_is_refused_naming_its_field(loaded):
     with pytest.raises(ValueError, match="config.params.head_modes"):
         submission_parse({"method": "sparse_vdit", "params": {"head_modes": ["diagonal"]}},
                          transformer=transformer, tokens=1024, geometry=geometry)  # fmt: skip
+    with pytest.raises(ValueError, match="config.search: .*scorer only"):
+        submission_parse({"method": "sparse_vdit", "search": {}}, transformer=transformer, tokens=1024,
+                         geometry=geometry, steps=2)  # fmt: skip
 
 
 def test_a_per_step_plan_runs_each_steps_modes_and_is_checked_for_the_runs_steps(loaded):

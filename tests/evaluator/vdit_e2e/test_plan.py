@@ -7,10 +7,12 @@ import torch
 from sb_seeds import seeds_for
 
 from evaluator.benchmarks.vdit_e2e import VditE2eBenchmark
+from evaluator.benchmarks.vdit_e2e.baselines import SEARCHED
 from evaluator.benchmarks.vdit_e2e.hooks import MethodHook
+from evaluator.benchmarks.vdit_e2e.phases import calibration_videos, phase_seeds_read
 from evaluator.benchmarks.vdit_e2e.run import model_geometry
-from evaluator.benchmarks.vdit_e2e.search import SearchHook, plan_search, searched_config
-from evaluator.benchmarks.vdit_e2e.submission import e2e_problems
+from evaluator.benchmarks.vdit_e2e.search import SEARCH_SECONDS, SearchHook, SearchRequest, plan_search
+from evaluator.benchmarks.vdit_e2e.submission import e2e_problems, search_request
 from evaluator.contract import Payload
 from kernels.methods.vdit import MODES, VditParams
 
@@ -89,6 +91,45 @@ def test_the_scaled_search_does_not_depend_on_the_scale_of_the_values() -> None:
     assert first.found == second.found and set(first.found) == {(0, 0)}
 
 
+@pytest.mark.parametrize(
+    ("search", "field", "words"),
+    [
+        ([], "config.search", "must be an object"),
+        ({"lamda": 1}, "config.search", "unknown key 'lamda'"),
+        ({"lam": -1}, "config.search.lam", "non-negative"),
+        ({"eps": "1"}, "config.search.eps", "finite number"),
+        ({"eps": float("nan")}, "config.search.eps", "finite number"),
+        ({"scaled": 1}, "config.search.scaled", "true or false"),
+    ],
+)  # fmt: skip
+def test_a_bad_search_request_is_named_by_field(search, field, words) -> None:
+    submission, problems = _problems({"method": "sparse_vdit", "search": search})
+    assert submission is None and len(problems) == 1
+    assert problems[0].where == field and words in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("config", "words"),
+    [
+        ({"method": "psa", "search": {}}, "only Sparse-vDiT"),
+        ({"method": "sparse_vdit", "params": {"mode": "skip"}, "search": {}}, "picks the modes"),
+        ({**_plan(), "search": {}}, "a plan or a search"),
+    ],
+)  # fmt: skip
+def test_a_search_goes_alone_with_sparse_vdit(config, words) -> None:
+    submission, problems = _problems(config)
+    assert submission is None and [p.where for p in problems] == ["config.search"]
+    assert words in problems[0].message
+
+
+def test_a_search_request_keeps_its_defaults_and_overrides() -> None:
+    submission, problems = _problems({"method": "sparse_vdit", "search": {"eps": 2, "scaled": True}})
+    assert problems == [] and submission.call_modes is None
+    request = search_request({"method": "sparse_vdit", "search": {"eps": 2, "scaled": True}})
+    assert request == SearchRequest(lam=0.5, eps=2.0, scaled=True)
+    assert search_request({"method": "sparse_vdit"}) is None
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, tiny_weights):
     bench = VditE2eBenchmark(steps=STEPS, video_count=1, repeats=1, weights=tiny_weights)
@@ -97,29 +138,74 @@ def built(tmp_path_factory, tiny_weights):
     return bench, out
 
 
-def test_the_searched_plan_covers_the_sampling_and_is_scored_as_submitted(built) -> None:
+def _params() -> VditParams:
+    return VditParams(frames=2, frame_tokens=256, text_tokens=0)
+
+
+def test_the_scorer_searches_on_the_calibration_videos_and_follows_the_plan(built) -> None:
+    """The plan the job searched (logged, timed apart) is the one a search pass on the published
+    calibration videos gives, and each call of the scored sampling ran its modes."""
     bench, out = built
-    config = searched_config(public_dir=out / "public", steps=STEPS)
-    assert searched_config(public_dir=out / "public", steps=STEPS) == config  # searched once, copies given
-    calls = config["plan"]["calls"]
-    every = [(s, i) for s in range(STEPS) for i in range(LAYERS)]
-    assert sorted((c["step"], c["layer"]) for c in calls) == every
-    assert all(len(c["modes"]) == HEADS and set(c["modes"]) <= set(MODES) for c in calls)
-    payload = Payload(phase="dev", public_dir=out / "public", config=config)
+    payload = Payload(phase="dev", public_dir=out / "public", config={"method": "sparse_vdit", "search": {}})
     assert bench.validate(payload) == []
     run = bench.run(payload, out / "hidden")
-    modes = {(c["step"], c["layer"]): c["modes"] for c in calls}
-    assert {(r.step, r.layer) for r in run.videos[0].records} == set(modes)
+    calibration = calibration_videos(public_dir=out / "public")
+    expected = plan_search(model=bench.model(), videos=calibration, steps=STEPS, params=_params())
+    assert {(r.step, r.layer) for r in run.videos[0].records} == set(expected.modes)
     for record in run.videos[0].records:
-        chosen = modes[(record.step, record.layer)]
-        if set(chosen) == {"full"}:
+        chosen = set(expected.modes[(record.step, record.layer)])
+        if chosen == {"full"}:
             assert record.density == 1.0
-        if set(chosen) == {"skip"}:
+        if chosen == {"skip"}:
             assert record.density == 0.0
+    assert SEARCH_SECONDS in run.seconds and "calibration videos" in run.log[0]
+    assert any(line.startswith("search: ") for line in run.log)
+    dense = Payload(phase="dev", public_dir=out / "public", config={"method": "dense"})
+    assert SEARCH_SECONDS not in bench.run(dense, out / "hidden").seconds
+
+
+def test_a_search_on_data_without_calibration_videos_is_refused(built, tmp_path) -> None:
+    bench, _ = built
+    search = Payload(phase="dev", public_dir=tmp_path, config={"method": "sparse_vdit", "search": {}})
+    assert [p.where for p in bench.validate(search)] == ["config.search"]
+    plain = Payload(phase="dev", public_dir=tmp_path, config={"method": "sparse_vdit"})
+    assert bench.validate(plain) == []
+
+
+def test_the_calibration_videos_are_published_apart_from_every_phase(built) -> None:
+    _, out = built
+    calibration = calibration_videos(public_dir=out / "public")
+    assert [label for _, label in calibration] == [0, 1, 2, 3]
+    for phase in ("dev", "test"):
+        scored = phase_seeds_read(phase=phase, public_dir=out / "public", hidden_dir=out / "hidden")
+        assert not {seed for seed, _ in calibration} & {seed for seed, _ in scored.videos}
+        assert scored.sampling not in {seed for seed, _ in calibration}
+
+
+def test_the_searched_baselines_ask_the_scorer_for_the_search(built) -> None:
+    bench, out = built
+    names = {name for name, _, _ in SEARCHED}
+    searched = [b for b in bench.baselines() if b.name in names]
+    assert len(searched) == 2
+    for baseline in searched:
+        payload = baseline.make_payload(out / "public", "dev", out / "work")
+        assert search_request(payload.config) is not None and "plan" not in payload.config
+        assert bench.validate(payload) == [] and "calibration" in baseline.description
 
 
 def test_the_search_batches_the_videos_and_records_every_call() -> None:
     model = tiny_model()
-    plan = plan_search(model=model, videos=((11, 0), (12, 1)), steps=STEPS)
+    plan = plan_search(model=model, videos=((11, 0), (12, 1)), steps=STEPS, params=_params())
     assert set(plan.modes) == {(s, i) for s in range(STEPS) for i in range(LAYERS)}
     assert all(len(m) == HEADS for m in plan.modes.values())
+
+
+def test_the_search_request_reaches_the_loss() -> None:
+    """eps 0 makes every head full (no sparse mode's loss is <= 0 once lam > 0); a huge lam changes nothing
+    else: negative control on the default request, which picks some sparse mode on these random inputs."""
+    model = tiny_model()
+    strict = plan_search(model=model, videos=((11, 0),), steps=1, params=_params(),
+                         request=SearchRequest(lam=1.0, eps=0.0))  # fmt: skip
+    assert {m for modes in strict.modes.values() for m in modes} == {"full"}
+    default = plan_search(model=model, videos=((11, 0),), steps=1, params=_params())
+    assert {m for modes in default.modes.values() for m in modes} != {"full"}

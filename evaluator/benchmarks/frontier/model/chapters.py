@@ -1,4 +1,4 @@
-"""The story-retrieval pieces of the wired weights: the chapter head (layer 2) and the story lookup (layer 3).
+"""The story-retrieval pieces of the wired weights: the chapter head (layer 2) and the story lookup (layer 5).
 
 Chapter head (layer 2, on the KV head of the n-gram keys ending one token back): it attends to the
 most recent position whose previous token is ":" (in a story, the line break after "Chapter N:"; in a
@@ -8,7 +8,7 @@ one-hot code of the three tokens before the ":" (each a digit or "none": a space
 head writes the number of the chapter a token stands in into the residual slot "chap", and the kind
 word it attended to (place, person, item) into the slot "kind".
 
-Story lookup (layer 3, on its own KV head): the key of a token holds its chapter code, its role
+Story lookup (layer 5, on its own KV head): the key of a token holds its chapter code, its role
 (a place, a person, the adjective, material or kind word of an item; from the token table `ROLES`),
 whether an item word follows "the" and a purchase verb (an item bought, not sold), and the token
 before it. The query of a reply position asks for its chapter (one unit of `story_beta` per matching

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 N_FEATURES = 2
 #: Residual flags written by layer 2's task-gate head: [the prompt holds VAR statements, spare].
 N_FLAGS = 2
+#: Multihop find heads (multihop.py), one per answer word i (the item's kind i + 2 tokens back): one
+#: alignment each, so that no head reads the item's words at the wrong key slots.
+FIND_HEADS = 3
 
 
 @dataclass(frozen=True)
@@ -19,8 +22,10 @@ class WiredConfig:
     Layer 1 copies the `n_prev` previous tokens into each position; layer 2 matches `ngram`-token
     contexts, copies the tokens `n_prev + 1`..`vt_slots` and `far_offset` back, flags VAR statements and
     reads the number of the current chapter; layer 3 is the chain lookup of variable tracking
-    (`vt_slots`-token windows, the token `far_offset` back as value) beside the common-word count;
-    layer 4 picks the common words (aggregate.py) and holds the story lookup (chapters.py).
+    (`vt_slots`-token windows, the token `far_offset` back as value) beside the common-word count and
+    multihop's previous-chapter head; layer 4 picks the common words (aggregate.py) and finds a
+    multihop item's purchase; layer 5 holds the story lookup (chapters.py) and multihop's item lookup
+    (multihop.py). Layers are counted from 1 here, from 0 in code.
     `retrieval_beta` is the retrieval heads' inverse temperature per matching token (smaller spreads
     more attention over partial matches); `positional_scale` sharpens the fixed-offset heads.
     `vt_beta` is the chain lookup's inverse temperature per matching token, `vt_dot` the weight of
@@ -40,9 +45,11 @@ class WiredConfig:
     lookup's inverse temperature per unit of role, `story_code_beta` per matching slot of the chapter
     number (a chapter sharing digits is a partial match), `story_sink` its sink
     logit (dropped by a kind word), `story_gain` its output scale.
+    Story multihop (multihop.py): `hop_beta` is the item search's unit of logit (per word, verb and
+    sink weight), `hop_code_beta` the header and item hops' logit per matching chapter-code slot.
     """
 
-    n_layers: int = 4
+    n_layers: int = 5
     n_heads: int = 8
     n_kv_heads: int = 2
     head_dim: int = 128
@@ -68,6 +75,8 @@ class WiredConfig:
     story_code_beta: float = 24.0
     story_sink: float = 120.0
     story_gain: float = 4.0
+    hop_beta: float = 16.0
+    hop_code_beta: float = 24.0
     cwe_beta: float = 200.0
     cwe_exclude: float = 200.0
     cwe_gain: float = 4.0
@@ -82,8 +91,9 @@ class WiredConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if self.n_layers != 4:
-            raise ValueError(f"n_layers must be 4 (copy, retrieval, chain lookup and count, pick), got "
+        if self.n_layers != 5:
+            raise ValueError(f"n_layers must be 5 (copy, retrieval, chain lookup and count, pick and the "
+                             f"previous chapter, story lookups: multihop's third hop needs a fifth), got "
                              f"{self.n_layers}")
         if self.n_prev + 3 > self.n_heads:
             raise ValueError(f"layer 1 needs n_prev + 3 = {self.n_prev + 3} heads, got {self.n_heads}")
@@ -104,13 +114,13 @@ class WiredConfig:
         scales = (self.retrieval_beta, self.positional_scale, self.vt_beta, self.vt_gain, self.gate_strength,
                   self.cwe_beta, self.cwe_exclude, self.cwe_gain, self.cwe_seen, self.cwe_wrote_beta,
                   self.chapter_strength, self.chapter_recency, self.story_beta, self.story_code_beta,
-                  self.story_sink, self.story_gain)
+                  self.story_sink, self.story_gain, self.hop_beta, self.hop_code_beta)
         if min(scales) <= 0:
             raise ValueError(f"temperatures and gains must be positive, got retrieval_beta, positional_scale,"
                              f" vt_beta, vt_gain, gate_strength, cwe_beta, cwe_exclude, cwe_gain, cwe_seen,"
                              f" cwe_wrote_beta, chapter_strength, chapter_recency, story_beta,"
                              f" story_code_beta,"
-                             f" story_sink, story_gain = {scales}")
+                             f" story_sink, story_gain, hop_beta, hop_code_beta = {scales}")
 
     @property
     def n_back(self) -> int:

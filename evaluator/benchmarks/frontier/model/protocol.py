@@ -16,6 +16,10 @@ Nothing here looks at a sample's gold answer.
               the question) the line "Chapter N: KIND" (KIND: place, person or item; the harness's
               scorer reads numbered lines only) and "i."; the model writes the answer's words (one for
               a place or a person, three for an item: adjective, material, kind), then a line break.
+  story_multihop  forced "Before X<answer>" (X: the item of the question, `Sample.queries`, restated
+              outside the answer block); the model writes the three words of the item bought in the
+              chapter before X's (multihop.py: X's chapter, the chapter before, its purchase), then
+              "</answer>" is forced.
   any other   forced "<answer>"; the model writes up to `FREE_TOKENS` tokens, up to "</answer>"
               then "</answer>" (an unsupported task: its score measures what the model does).
 """
@@ -31,13 +35,15 @@ from ..sample import Sample
 from .wired import Attention, WiredModel, attention_dense
 
 #: Tasks the model is wired to solve; the others are still run and scored, with the free protocol.
-SUPPORTED_TASKS = ("ruler_niah", "ruler_vt", "ruler_cwe", "story_retrieval")
+SUPPORTED_TASKS = ("ruler_niah", "ruler_vt", "ruler_cwe", "story_retrieval", "story_multihop")
 #: Most tokens generated for one NIAH value (a value is 19 tokens, then "." and a space before it).
 VALUE_TOKENS = 24
 #: Most tokens generated in the free protocol of an unsupported task.
 FREE_TOKENS = 48
 #: Most letters of one VT name (the task's names have 5), and most names in one VT answer.
 NAME_TOKENS, MAX_NAMES = 5, 16
+#: Words of a story item (adjective, material, kind): the multihop answer.
+ITEM_WORDS = 3
 #: The kind word of the story_retrieval cue line and the answer's word count, per question kind.
 STORY_KINDS = {"location": ("place", 1), "character": ("person", 1), "item": ("item", 3)}
 
@@ -66,6 +72,9 @@ class Answer:
 
 def answer_steps(*, sample: Sample) -> tuple[Step, ...]:
     """The steps of `sample`'s answer (see the module docstring)."""
+    if sample.task == "story_multihop":
+        return (Step(force=f"\nBefore {sample.queries[0]}<answer>\n"), Step(tokens=ITEM_WORDS),
+                Step(force="\n</answer>"))
     steps = [Step(force="\n")] if sample.task == "ruler_vt" else [Step(force="\n<answer>\n")]
     if sample.task == "ruler_niah":
         for number, key in enumerate(sample.queries, start=1):

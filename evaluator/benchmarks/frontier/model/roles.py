@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .chapters import CODE_WIDTH, KIND_WORDS, ROLES
-from .config import N_FEATURES, N_FLAGS, WiredConfig
+from .config import FIND_HEADS, N_FEATURES, N_FLAGS, WiredConfig
 
 #: Residual flags of the common-word heads: [after "</context>", the CWE gate is open, seen].
 N_CWE_FLAGS = 3
@@ -32,6 +32,9 @@ class HeadRole:
     chapter: attend the most recent token after a ":" (chapters.py); write its value's chapter code into
     slot chap and its kind-word match into slot kind.
     story: the story lookup (chapters.py); writes the attended token into the answer slot.
+    hop_prev, hop_find (arg: the answer word 0-2 it serves), hop_item: the multihop heads (multihop.py); the
+    first two write a chapter code into slot pchap or hop, the last the attended token into the answer
+    slot.
     Every other kind writes into the decoy slot.
     """
 
@@ -43,8 +46,9 @@ class HeadRole:
 class KeyRole:
     """One KV head: `kind` token (key = the token itself), ngram (key = the n-gram ending `arg` back),
     vt (key = the window of the token and the `vt_slots - 1` before it, value = the far slot), cwe
-    (key = the list marks and the token, aggregate.py), or story (key = chapters.story_key). Layer 2's
-    n-gram key ending 1 back also carries the chapter code in its value (chapters.marker_value)."""
+    (key = the list marks and the token, aggregate.py), story (key = chapters.story_key) or item
+    (key = multihop.item_key). Layer 2's n-gram key ending 1 back also carries the chapter code in its
+    value (chapters.marker_value); layer 3's cwe key the position's slot chap, the item key slot pchap."""
 
     kind: str
     arg: int = 0
@@ -54,7 +58,9 @@ class KeyRole:
 class ResidualLayout:
     """Slices of the residual stream: tok, feat, prev1..prevN, far, out (the answer readout), decoy, flags,
     the common-word slots hist, wrote, cwe_flags (aggregate.py), and the story slots chap (chapter
-    code), kind (kind-word match), role (token roles; chapters.py)."""
+    code), kind (kind-word match), role (token roles; chapters.py), and the multihop slots pchap (the
+    code of the chapter before the current one), hop (the code of the chapter before the queried item's
+    purchase; multihop.py)."""
 
     d_emb: int
     n_prev: int
@@ -76,13 +82,13 @@ class ResidualLayout:
     def names(self) -> list[str]:
         """The slots in order."""
         prev = [f"prev{k}" for k in range(1, self.n_prev + 1)]
-        story = ["chap", "kind", "role"]
+        story = ["chap", "kind", "role", "pchap", "hop"]
         return ["tok", "feat", *prev, "far", "out", "decoy", "flags", "hist", "wrote", "cwe_flags", *story]
 
     def _width(self, *, name: str) -> int:
         """The width of slot `name`."""
         widths = {"feat": N_FEATURES, "flags": N_FLAGS, "cwe_flags": N_CWE_FLAGS, "chap": CODE_WIDTH,
-                  "kind": len(KIND_WORDS), "role": len(ROLES)}
+                  "kind": len(KIND_WORDS), "role": len(ROLES), "pchap": CODE_WIDTH, "hop": CODE_WIDTH}
         return widths.get(name, self.d_emb)
 
     def token_slot(self, *, back: int) -> slice:
@@ -130,15 +136,22 @@ def layer_roles(*, config: WiredConfig, layer: int) -> tuple[tuple[KeyRole, ...]
     if layer == 2:
         keys = [KeyRole(kind="vt"), KeyRole(kind="cwe")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = _fill(roles=[HeadRole(kind="vt", arg=0), HeadRole(kind="vt", arg=1)], count=g)
-        heads += [HeadRole(kind="cwe_count"), HeadRole(kind="cwe_wrote")]
+        heads += [HeadRole(kind="cwe_count"), HeadRole(kind="cwe_wrote"), HeadRole(kind="hop_prev")]
         for group in range(1, kv):
-            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 1)
+            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
     if layer == 3:
-        keys = [KeyRole(kind="cwe"), KeyRole(kind="story")] + [KeyRole(kind="token") for _ in range(kv - 2)]
+        keys = [KeyRole(kind="cwe"), KeyRole(kind="item")] + [KeyRole(kind="token") for _ in range(kv - 2)]
         heads = [HeadRole(kind="cwe_pick")]
         for group in range(kv):
-            first = heads + ([HeadRole(kind="story")] if group == 1 else [])
+            finds = [HeadRole(kind="hop_find", arg=a) for a in range(FIND_HEADS)]
+            first = heads + (finds if group == 1 else [])
             heads = _fill(roles=first, count=(group + 1) * g, start=2 * group + 2)
         return tuple(keys), tuple(heads)
-    raise ValueError(f"layer must be 0, 1, 2 or 3, got {layer}")
+    if layer == 4:
+        keys = [KeyRole(kind="story")] + [KeyRole(kind="token") for _ in range(kv - 1)]
+        heads = _fill(roles=[HeadRole(kind="story"), HeadRole(kind="hop_item")], count=g, start=1)
+        for group in range(1, kv):
+            heads = _fill(roles=heads, count=(group + 1) * g, start=2 * group + 2)
+        return tuple(keys), tuple(heads)
+    raise ValueError(f"layer must be 0, 1, 2, 3 or 4, got {layer}")

@@ -33,6 +33,16 @@ from .chapters import (
     story_query,
 )
 from .config import N_FEATURES, WiredConfig
+from .multihop import (
+    HopParts,
+    code_value,
+    find_query,
+    hop_output,
+    hop_parts,
+    item_key,
+    item_query,
+    previous_query,
+)
 from .roles import HeadRole, KeyRole, ResidualLayout, layer_roles
 from .rope import rope_frequencies, rope_offset_key, rope_offset_query
 
@@ -105,7 +115,8 @@ def _local_query(*, config: WiredConfig) -> torch.Tensor:
 
 
 def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-           cwe: CweParts, story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+           cwe: CweParts, story: StoryParts, hops: HopParts,
+           d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one query head, in logit units (scaled by sqrt(d) for attention)."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
@@ -117,6 +128,14 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
         return w * math.sqrt(d), b * math.sqrt(d)
     if role.kind.startswith("cwe_"):
         w, b = list_query(parts=cwe, config=config, layout=layout, kind=role.kind)
+        return w * math.sqrt(d), b * math.sqrt(d)
+    if role.kind.startswith("hop_"):
+        if role.kind == "hop_find":
+            w, b = find_query(parts=hops, config=config, layout=layout, d_model=d_model, head=role.arg)
+        elif role.kind == "hop_prev":
+            b = previous_query(parts=hops, config=config)
+        else:
+            w, b = item_query(parts=hops, story=story, config=config, layout=layout, d_model=d_model)
         return w * math.sqrt(d), b * math.sqrt(d)
     content = slice(r + N_FEATURES, d)
     if role.kind in ("offset", "slash", "far"):
@@ -146,7 +165,7 @@ def _query(*, role: HeadRole, config: WiredConfig, layout: ResidualLayout, parts
 
 
 def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: ChainParts,
-         cwe: CweParts, story: StoryParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
+         cwe: CweParts, story: StoryParts, hops: HopParts, d_model: int) -> tuple[torch.Tensor, torch.Tensor]:
     """(W [d_model, d], bias [d]) of one key head: positional constant, token features, content."""
     d, r = config.head_dim, config.rotary_dim
     w, b = torch.zeros(d_model, d), torch.zeros(d)
@@ -165,6 +184,8 @@ def _key(*, role: KeyRole, config: WiredConfig, layout: ResidualLayout, parts: C
         w[:, content] = list_key(parts=cwe, config=config, layout=layout)
     elif role.kind == "story":
         w[:, content] = story_key(parts=story, layout=layout, d_model=d_model, d_emb=config.d_emb)
+    elif role.kind == "item":
+        w[:, content] = item_key(parts=hops, layout=layout, d_model=d_model, d_emb=config.d_emb)
     else:
         raise ValueError(f"unknown key kind {role.kind!r}")
     return w, b
@@ -183,6 +204,8 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
         return list_output(config=config, layout=layout, kind=role.kind)
     if role.kind == "chapter":
         return chapter_output(parts=story, layout=layout, config=config)
+    if role.kind in ("hop_find", "hop_prev"):
+        return hop_output(config=config, layout=layout, slot="hop" if role.kind == "hop_find" else "pchap")
     o = torch.zeros(d, layout.d_model)
     if role.kind == "gate":
         o[content, layout.slot(name="flags").start] = parts.space  # the token after "VAR" is a space
@@ -191,8 +214,8 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
         target, gain = layout.slot(name=f"prev{role.arg}"), 1.0
     elif role.kind == "far":
         target, gain = layout.slot(name="far"), 1.0
-    elif role.kind in ("induct", "vt", "story"):
-        gains = {"vt": config.vt_gain, "story": config.story_gain}
+    elif role.kind in ("induct", "vt", "story", "hop_item"):
+        gains = {"vt": config.vt_gain, "story": config.story_gain, "hop_item": config.story_gain}
         target, gain = layout.slot(name="out"), gains.get(role.kind, 1.0)
     else:
         target, gain = layout.slot(name="decoy"), 1.0
@@ -201,14 +224,14 @@ def _output(*, role: HeadRole, layer: int, layout: ResidualLayout, parts: ChainP
 
 
 def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: ChainParts,
-           cwe: CweParts, story: StoryParts) -> LayerWeights:
+           cwe: CweParts, story: StoryParts, hops: HopParts) -> LayerWeights:
     """The weights of `layer` from its roles; n-gram keys and queries share the projections `parts.proj`."""
     keys, heads = layer_roles(config=config, layer=layer)
     d_model, d, e = layout.d_model, config.head_dim, config.d_emb
     content = slice(d - e, d)
     wq, bq, wk, bk, wv, wo = [], [], [], [], [], []
     for key in keys:
-        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, story=story,
+        w, b = _key(role=key, config=config, layout=layout, parts=parts, cwe=cwe, story=story, hops=hops,
                     d_model=d_model)
         wk.append(w)
         bk.append(b)
@@ -218,9 +241,12 @@ def _layer(*, config: WiredConfig, layer: int, layout: ResidualLayout, parts: Ch
             v[layout.slot(name="feat").start, 0] = 1.0  # is-<bos>: the self-count reads its sink's weight
         if layer == 1 and key == KeyRole(kind="ngram", arg=1):  # the chapter code, in dims no head else reads
             v[:, :CODE_WIDTH] = marker_value(parts=story, layout=layout, d_model=d_model)
+        if key.kind in ("cwe", "item"):  # the position's (previous) chapter code, for the multihop heads
+            slot = "chap" if key.kind == "cwe" else "pchap"
+            v[:, :CODE_WIDTH] = code_value(layout=layout, d_model=d_model, slot=slot)
         wv.append(v)
     for role in heads:
-        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, story=story,
+        w, b = _query(role=role, config=config, layout=layout, parts=parts, cwe=cwe, story=story, hops=hops,
                       d_model=d_model)
         wq.append(w)
         bq.append(b)
@@ -241,8 +267,9 @@ def weights_build(*, tokenizer: WordTokenizer, config: WiredConfig) -> WiredWeig
     cwe = cwe_parts(tokenizer=tokenizer, embed=embed, proj=cwe_proj)
     story_proj = _orthogonal(n=config.d_emb, count=1, gen=gen)[0]
     story = story_parts(tokenizer=tokenizer, embed=embed, proj=story_proj)
+    hops = hop_parts(tokenizer=tokenizer, embed=embed, cwe_proj=cwe.proj)
     layout = ResidualLayout(d_emb=config.d_emb, n_prev=config.n_back)
-    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, cwe=cwe, story=story)
+    layers = tuple(_layer(config=config, layer=i, layout=layout, parts=parts, cwe=cwe, story=story, hops=hops)
                    for i in range(config.n_layers))
     return WiredWeights(embed=embed, features=features, roles=role_table(tokenizer=tokenizer), layers=layers,
                         layout=layout)

@@ -1,4 +1,4 @@
-"""WiredModel: a two-layer GQA transformer whose every read of the context goes through `attention`."""
+"""WiredModel: a GQA transformer wired by construction; every read of the context is `attention`."""
 
 from __future__ import annotations
 
