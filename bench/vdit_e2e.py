@@ -10,7 +10,8 @@ baselines; before the sampling, in no speedup), the dense and the method's sampl
 attention and estimator inside), the harness's per-call measuring (dense reference, density), the video
 metrics, and the extra timed rounds (the first video sampled again both ways until R pairs are timed:
 the later videos' pairs count as timed pairs, the first video's is the warm-up).
-The test phase's seeds come from a throwaway secret (the figures do not depend on which seeds).
+The hidden phases' seeds (test, test-long) come from a throwaway secret (the figures do not depend on which
+seeds). test-long samples 32-frame videos (8,192 tokens) on the job's CPU threads, as a GPU worker's job does.
 """
 
 from __future__ import annotations

@@ -66,3 +66,22 @@ def test_a_cpu_phase_submission_never_waits_for_a_gpu(phase, make_submission):
 def test_the_embedded_worker_takes_the_gpu_queues_only_with_cuda_and_the_baselines_ones_always():
     assert worker_queues(cuda=False) == "cpu,cpu-baselines"
     assert worker_queues(cuda=True) == "cpu,cpu-baselines,gpu,gpu-baselines"
+
+
+def test_vdit_e2e_test_long_declares_a_gpu_and_its_submissions_wait_for_one(
+    user, dispatched, django_capture_on_commit_callbacks
+):
+    """The registered vdit-e2e: test-long alone needs a GPU; a config sent to it queues on gpu and waits."""
+    from evaluator.registry import benchmark_get
+    from leaderboard.models import Benchmark
+    from leaderboard.services import benchmark_sync, submission_create
+
+    benchmark = benchmark_sync(spec=benchmark_get("vdit-e2e").spec)
+    Benchmark.objects.filter(pk=benchmark.pk).update(data_status=Benchmark.DataStatus.READY)
+    declared = dict(Phase.objects.filter(benchmark=benchmark).values_list("slug", "needs_gpu"))
+    assert declared == {"dev": False, "test": False, "test-long": True}
+    long = Phase.objects.select_related("benchmark").get(benchmark=benchmark, slug="test-long")
+    with django_capture_on_commit_callbacks(execute=True):
+        created = submission_create(owner=user, phase=long, method_name="m", config={"method": "dense"})
+    assert [d.queue for d in dispatched] == ["gpu"]
+    assert submission_waiting(submission=created).startswith(WAITING)

@@ -12,6 +12,7 @@ from evaluator.contract import Baseline, Benchmark, Payload, Problem, ProgressFn
 from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
 
+from ..vdit.dit.frames import config_for_frames, model_for_frames
 from ..vdit.dit.model import DiTConfig, VideoDiT
 from ..vdit.dit.weights import weights_config, weights_load
 from ..vdit.submission import VditSubmission
@@ -20,6 +21,7 @@ from .phases import (
     CALIBRATION_FILE,
     PHASE_PLANS,
     calibration_videos,
+    phase_frames,
     phase_plan,
     phase_seeds_read,
     seeds_write,
@@ -38,8 +40,8 @@ PLOT_NAME = "attention-error-per-layer-along-sampling_public-split-videos.png"
 WEIGHTS = Path(__file__).resolve().parents[1] / "vdit" / "dit" / WEIGHTS_FILE
 
 
-def _readme() -> str:
-    """The public bundle's README: the model, the phases, the submission."""
+def _readme(*, trained: int) -> str:
+    """The public bundle's README: the model (trained on ``trained`` frames), the phases, the submission."""
     lines = [
         "# Video DiT sparse attention, end to end",
         "",
@@ -47,7 +49,9 @@ def _readme() -> str:
         "load it with weights_load). Each video is sampled with 16 Euler steps from the noise of its seed",
         "(noise_draw) for its class, once with dense attention and once with your method at every step and",
         "layer; the sparse video's 8-bit frames are scored against the dense video's. dev_seeds.json lists",
-        "the development videos ([noise seed, class]); the test phase's seeds are hidden.",
+        "the development videos ([noise seed, class]); the test phases' seeds are hidden. A phase may sample",
+        "videos longer than the model's training length with the same weights (the 3-D RoPE on the longer",
+        "grid: weights_load, then model_for_frames in evaluator/benchmarks/vdit/dit/frames.py).",
         "calibration_seeds.json lists calibration videos, none of them scored: tune or search on them.",
         "",
         "Submit a JSON config (sample_config.json; methods dense, sparse_vdit, psa, blade_asa, svg,",
@@ -59,7 +63,11 @@ def _readme() -> str:
         "sampling; its time is logged apart and is in no speedup.",
         "",
     ]
-    lines += [f"- {p.slug}: {p.videos} videos, {p.steps} steps" for p in PHASE_PLANS]
+    lines += [
+        f"- {p.slug}: {p.videos} videos of {phase_frames(p, trained=trained)} frames, {p.steps} steps"
+        + ("; needs a GPU worker" if p.needs_gpu else "")
+        for p in PHASE_PLANS
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -76,6 +84,7 @@ class VditE2eBenchmark(Benchmark):
         self.threads = threads
         self.spec = e2e_spec()
         self._model: VideoDiT | None = None
+        self._lengths: dict[int, VideoDiT] = {}
 
     def model(self) -> VideoDiT:
         """The DiT (loaded once)."""
@@ -83,13 +92,22 @@ class VditE2eBenchmark(Benchmark):
             self._model = weights_load(path=self.weights)
         return self._model
 
+    def phase_model(self, phase: str) -> VideoDiT:
+        """The DiT sampling ``phase``'s videos: the model itself, or its weights on a longer grid."""
+        model = self.model()
+        frames = phase_frames(phase_plan(slug=phase), trained=model.config.frames)
+        if frames not in self._lengths:
+            self._lengths[frames] = model_for_frames(model, frames=frames)
+        return self._lengths[frames]
+
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
         """The weights, the published dev seeds, a sample config and the README; test seeds hidden."""
         out_dir = Path(out_dir)
         seeds_write(out_dir=out_dir, seeds=seeds)
         public = out_dir / "public"
         shutil.copyfile(self.weights, public / WEIGHTS_FILE)
-        (public / "README.md").write_text(_readme(), encoding="utf-8")
+        readme = _readme(trained=weights_config(path=self.weights).frames)
+        (public / "README.md").write_text(readme, encoding="utf-8")
         sample = {"method": "psa", "preset": "wan2.1-1.3b", "params": {"warmup_steps": 5}}
         (public / "sample_config.json").write_text(json.dumps(sample, indent=1), encoding="utf-8")
         progress(1.0, "weights and seeds written")
@@ -97,8 +115,12 @@ class VditE2eBenchmark(Benchmark):
     def _parse(
         self, payload: Payload, cfg: DiTConfig | None = None
     ) -> tuple[VditSubmission | None, list[Problem]]:
-        """The submission of a payload, or its problems (checked against the model's shape `cfg`)."""
+        """The submission of a payload, or its problems (checked against the model's shape `cfg` at the
+        phase's length)."""
         cfg = cfg or self.model().config
+        if payload.phase in {p.slug for p in PHASE_PLANS}:
+            frames = phase_frames(phase_plan(slug=payload.phase), trained=cfg.frames)
+            cfg = config_for_frames(cfg, frames=frames)
         name = None if payload.file is None else Path(payload.file).name
         return e2e_problems(config=payload.config, file_name=name, layers=cfg.depth, heads=cfg.heads,
                             tokens=cfg.tokens, steps=self._steps(payload.phase))  # fmt: skip
@@ -151,13 +173,13 @@ class VditE2eBenchmark(Benchmark):
             progress(0.0, "searching the plan on the calibration videos")
             start = time.perf_counter()
             calibration = calibration_videos(public_dir=Path(payload.public_dir))
-            modes, search_log = searched_modes(model=self.model(), submission=submission, request=request,
-                                               videos=calibration, steps=steps)  # fmt: skip
+            modes, search_log = searched_modes(model=self.phase_model(plan.slug), submission=submission,
+                                               request=request, videos=calibration, steps=steps)  # fmt: skip
             submission = dataclasses.replace(submission, call_modes=modes)
             search_s = time.perf_counter() - start
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
         videos = seeds.videos if self.video_count is None else seeds.videos[: self.video_count]
-        run = phase_run(model=self.model(), submission=submission, videos=videos, steps=steps,
+        run = phase_run(model=self.phase_model(plan.slug), submission=submission, videos=videos, steps=steps,
                         sampling=seeds.sampling, repeats=self.repeats, progress=progress)  # fmt: skip
         if request is not None:
             run.add(SEARCH_SECONDS, search_s)

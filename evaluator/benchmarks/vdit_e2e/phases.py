@@ -24,24 +24,42 @@ PUBLIC_OFFSET = 900_000_000
 
 @dataclass(frozen=True)
 class PhasePlan:
-    """One phase: videos (noise seed, class) per phase, sampling steps, hidden seeds or not."""
+    """One phase: videos (noise seed, class) per phase, sampling steps, hidden seeds or not, each video's
+    length in multiples of the model's training length (longer ones are sampled with the same weights)
+    and whether it needs a GPU worker."""
 
     slug: str
     title: str
     videos: int
     steps: int
     hidden: bool
+    length: int = 1
+    needs_gpu: bool = False
 
 
 PHASE_PLANS: tuple[PhasePlan, ...] = (
     PhasePlan("dev", "Development (published seeds, 4 videos)", videos=4, steps=16, hidden=False),
     PhasePlan("test", "Test (hidden seeds, 8 videos)", videos=8, steps=16, hidden=True),
+    PhasePlan(
+        "test-long",
+        "Test, long (hidden seeds, 4 videos of 32 frames, 8k tokens)",
+        videos=4,
+        steps=16,
+        hidden=True,
+        length=4,
+        needs_gpu=True,
+    ),  # fmt: skip
 )
 
 
 def phase_plan(*, slug: str) -> PhasePlan:
     """The plan of phase ``slug``; ValueError names an unknown one."""
     return plan_named(PHASE_PLANS, slug, benchmark="vdit-e2e")
+
+
+def phase_frames(plan: PhasePlan, *, trained: int) -> int:
+    """The frames of each video of ``plan`` for a model trained on ``trained`` frames."""
+    return trained * plan.length
 
 
 @dataclass(frozen=True)

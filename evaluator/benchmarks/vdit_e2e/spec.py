@@ -7,13 +7,15 @@ import dataclasses
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 
 from ..vdit.dit.heads_record import heads_record_read, heads_text
+from ..vdit.dit.model import DiTConfig
 from ..vdit.submission import DENSE, VIDEO_METHODS
-from .phases import CALIBRATION_FILE, DEV_FILE, PHASE_PLANS
+from .phases import CALIBRATION_FILE, DEV_FILE, PHASE_PLANS, PhasePlan, phase_frames
 
 SLUG = "vdit-e2e"
 #: 2: published calibration videos (calibration_seeds.json, apart from the dev videos) for Sparse-vDiT's
 #: offline search, which ran on the dev videos before (dev was in-sample).
-VERSION = "2"
+#: 3: the test-long phase (hidden seeds of its own, videos 4 times the training length, needs a GPU).
+VERSION = "3"
 WEIGHTS_FILE = "weights.safetensors"
 PUBLIC_PATHS = ("README.md", DEV_FILE, CALIBRATION_FILE, WEIGHTS_FILE, "sample_config.json")
 CONFIG_MAX_BYTES = 64 * 1024
@@ -87,23 +89,40 @@ def _item_metric(name: str, label: str) -> MetricSpec:
     return _metric(name, label, "ms", False, "{:.0f}", f"{label}: median over the timed pairs")
 
 
+def _phase_text(plan: PhasePlan) -> str:
+    """A phase's description: its videos, their length and tokens, its seeds, its device."""
+    trained = DiTConfig()  # the shape of the shipped weights
+    config = dataclasses.replace(trained, frames=phase_frames(plan, trained=trained.frames))
+    longer = (
+        f" ({plan.length} times the {trained.frames} frames the model trained on: the same weights, the 3-D"
+        " RoPE on the longer grid)"
+        if plan.length > 1
+        else ""
+    )
+    return (
+        f"{plan.videos} videos (classes cycling through the 4 shapes) of {config.frames} frames ="
+        f" {config.tokens:,} tokens{longer}, {plan.steps} Euler steps, each sampled densely and with the"
+        " method from the same noise;"
+        + (" noise seeds hidden (from the deployment secret)." if plan.hidden else " seeds published.")
+        + (
+            " Needs a GPU worker (not yet timed on a GPU: the job samples on the worker's CPU threads)."
+            if plan.needs_gpu
+            else ""
+        )
+    )
+
+
 def e2e_spec() -> BenchmarkSpec:
-    """The whole spec: two CPU phases; PSNR ranks, PSNR against end-to-end speedup is the Pareto plot."""
+    """The whole spec: two CPU phases and test-long, which needs a GPU worker; PSNR ranks, PSNR against
+    end-to-end speedup is the Pareto plot."""
     phases = tuple(
         PhaseSpec(
             slug=plan.slug,
             title=plan.title,
-            description=(
-                f"{plan.videos} videos (classes cycling through the 4 shapes), {plan.steps} Euler steps,"
-                " each sampled densely and with the method from the same noise;"
-                + (
-                    " noise seeds hidden (from the deployment secret)."
-                    if plan.hidden
-                    else " seeds published."
-                )
-            ),
+            description=_phase_text(plan),
             public_paths=PUBLIC_PATHS,
             max_upload_bytes=CONFIG_MAX_BYTES,
+            needs_gpu=plan.needs_gpu,
         )
         for plan in PHASE_PLANS
     )
@@ -117,8 +136,9 @@ def e2e_spec() -> BenchmarkSpec:
         description=(
             "The end-to-end track of the video DiT benchmark: our own small video diffusion transformer"
             " (evaluator/benchmarks/vdit/dit: 4 layers x 4 heads, 1.3 M parameters, 3-D patches and RoPE,"
-            " adaLN on time and class, 8 frames of 32 x 32 pixels = 2,048 tokens) samples each video densely"
-            " and with the submitted method (Sparse-vDiT, PSA, BLADE through the project's kernels) from the"
+            " adaLN on time and class, 8 frames of 32 x 32 pixels = 2,048 tokens; test-long samples 32"
+            " frames, 8,192 tokens, with the same weights) samples each video densely and with the submitted"
+            " method (Sparse-vDiT, PSA, BLADE through the project's kernels) from the"
             " same noise, and the sparse video is scored against the dense one (PSNR, two SSIM conventions,"
             " LPIPS), with the density the harness counts and the speedups measured in the job. Read the"
             " figures with the model in mind: it trained 38 minutes on one CPU thread on procedural videos"
