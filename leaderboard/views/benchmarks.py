@@ -15,7 +15,7 @@ from leaderboard import selectors
 from leaderboard.entry_urls import entry_path_template
 from leaderboard.models import Benchmark, Phase
 from leaderboard.services.paired import PAIRED_RULE
-from leaderboard.views.curves import curve_charts_data
+from leaderboard.views.curves import curve_charts_data, metric_axis
 from leaderboard.views.display import (
     interval_columns_fold,
     interval_pairs,
@@ -109,16 +109,6 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
     data = selectors.pareto_points(phase=phase, split=split)
     by_name = {m.name: m for m in metrics}
 
-    def axis(name: str) -> dict[str, Any]:
-        metric = by_name.get(name)
-        if metric is None:
-            return {"name": name, "label": name, "unit": "", "higher_is_better": True}
-        return {
-            "name": name,
-            "label": metric.label,
-            "unit": metric.unit,
-            "higher_is_better": metric.higher_is_better,
-        }
 
     def plain(point: Any) -> dict[str, Any]:
         if not is_dataclass(point):
@@ -127,8 +117,8 @@ def pareto_chart_data(*, phase: Phase, split: str, metrics: list[Any]) -> dict[s
         return {name: getattr(point, name) for name in POINT_FIELDS}
 
     return {
-        "x": axis(data.x_metric),
-        "y": axis(data.y_metric),
+        "x": metric_axis(name=data.x_metric, by_name=by_name),
+        "y": metric_axis(name=data.y_metric, by_name=by_name),
         "points": [plain(p) for p in data.points],
         "frontier": [plain(p) for p in data.frontier],
         "shown": len(data.points),

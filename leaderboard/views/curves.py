@@ -8,7 +8,7 @@ from leaderboard import selectors
 from leaderboard.models import Phase
 
 
-def _axis(*, name: str, by_name: dict[str, Any]) -> dict[str, Any]:
+def metric_axis(*, name: str, by_name: dict[str, Any]) -> dict[str, Any]:
     """A metric's name, label, unit and direction (its name alone when the benchmark lacks it)."""
     metric = by_name.get(name)
     if metric is None:
@@ -45,8 +45,8 @@ def curve_charts_data(*, phase: Phase, split: str, metrics: list[Any]) -> list[d
                 "description": spec.description,
                 "group_by": spec.group_by,
                 "log_x": spec.log_x,
-                "x": _axis(name=spec.x, by_name=by_name),
-                "ys": [_axis(name=y, by_name=by_name) for y in chart.ys],
+                "x": metric_axis(name=spec.x, by_name=by_name),
+                "ys": [metric_axis(name=y, by_name=by_name) for y in chart.ys],
                 "lines": [_line(line) for line in chart.lines],
                 "anchor": _line(chart.anchor) if chart.anchor else None,
                 "entries": [_point(p) for p in chart.entries],

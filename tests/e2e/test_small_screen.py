@@ -26,12 +26,22 @@ ADD_WIDE_BOARD = """
 from django.contrib.auth import get_user_model
 from leaderboard.models import Phase, Score, Submission
 from leaderboard.services import leaderboard_rebuild
+import time
+from leaderboard.models import Benchmark
+# entries scored on other data are requeued when the benchmark's data build ends (rescore_on_new_data):
+# wait for a build in progress, then record them on the current data
+for _ in range(300):
+    if Benchmark.objects.get(slug="sparse-search").data_status != Benchmark.DataStatus.BUILDING:
+        break
+    time.sleep(0.5)
 phase = Phase.objects.get(benchmark__slug="sparse-search", slug="digits")
+data_id = phase.benchmark.data_id
 owner = get_user_model().objects.get(username="{username}")
 names = [m["name"] for m in phase.benchmark.metrics]
 for index, method in enumerate(("A rather long method name for a phone", "Prune")):
     made = Submission.objects.create(owner=owner, phase=phase, method_name=method, payload_kind="file",
-                                     payload_sha256=str(index) * 64, status="scored", progress=1.0)
+                                     payload_sha256=str(index) * 64, status="scored", progress=1.0,
+                                     data_id=data_id)
     values = {{name: 0.9 - 0.01 * index - 0.0001 * n for n, name in enumerate(names)}}
     Score.objects.create(submission=made, split="public", protocol_version="4", metrics=values,
                          hardware={{"cpu": "e2e"}})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.utils import timezone
@@ -115,7 +116,7 @@ def scored(*, owner, phase, method, public, private=None, baseline=False, items=
         phase=phase,
         method_name=method,
         payload_kind="file",
-        payload_sha256="0" * 64,
+        payload_sha256=hashlib.sha256(method.encode()).hexdigest(),  # distinct content per method
         status=Submission.Status.SCORED,
         progress=1.0,
         is_baseline=baseline,
