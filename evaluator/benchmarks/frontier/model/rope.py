@@ -10,10 +10,18 @@ def rope_frequencies(*, rotary_dim: int, base: float) -> torch.Tensor:
     return base ** (-torch.arange(rotary_dim // 2, dtype=torch.float64) * 2 / rotary_dim)
 
 
-def rope_apply(*, x: torch.Tensor, positions: torch.Tensor, rotary_dim: int, base: float) -> torch.Tensor:
-    """`x` [B, H, N, d] with pairs (i, i + rotary_dim/2), i < rotary_dim/2, rotated by position * theta_i."""
+def rope_apply(
+    *, x: torch.Tensor, positions: torch.Tensor, rotary_dim: int, base: float,
+    frequencies: torch.Tensor | None = None,
+) -> torch.Tensor:  # fmt: skip
+    """`x` [B, H, N, d] with pairs (i, i + rotary_dim/2), i < rotary_dim/2, rotated by position * theta_i.
+
+    `frequencies`: rope_frequencies(rotary_dim, base) on the positions' device (computed on the CPU and
+    moved there when not given, so that every device rotates by the same float64 angles)."""
     half = rotary_dim // 2
-    angles = positions.to(torch.float64)[:, None] * rope_frequencies(rotary_dim=rotary_dim, base=base)[None]
+    if frequencies is None:
+        frequencies = rope_frequencies(rotary_dim=rotary_dim, base=base).to(positions.device)
+    angles = positions.to(torch.float64)[:, None] * frequencies[None]
     cos, sin = angles.cos().to(x.dtype), angles.sin().to(x.dtype)
     a, b = x[..., :half], x[..., half:rotary_dim]
     rotated = torch.cat((a * cos - b * sin, a * sin + b * cos), dim=-1)

@@ -58,6 +58,12 @@ class LayerWeights:
     b_qkv: torch.Tensor
     w_out: torch.Tensor
 
+    def to(self, device: torch.device | str) -> LayerWeights:
+        """The same weights on `device`."""
+        return LayerWeights(
+            w_qkv=self.w_qkv.to(device), b_qkv=self.b_qkv.to(device), w_out=self.w_out.to(device)
+        )
+
 
 def layer_weights_from_heads(
     *, wq: torch.Tensor, bq: torch.Tensor, wk: torch.Tensor, bk: torch.Tensor, wv: torch.Tensor,
@@ -78,6 +84,12 @@ class WiredWeights:
     roles: torch.Tensor
     layers: tuple[LayerWeights, ...]
     layout: ResidualLayout
+
+    def to(self, device: torch.device | str) -> WiredWeights:
+        """The same weights on `device` (the layout holds no tensor)."""
+        return WiredWeights(embed=self.embed.to(device), features=self.features.to(device),
+                            roles=self.roles.to(device), layers=tuple(lw.to(device) for lw in self.layers),
+                            layout=self.layout)  # fmt: skip
 
 
 def _orthogonal(*, n: int, count: int, gen: torch.Generator) -> torch.Tensor:

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from ..tokenizer import WordTokenizer
 from .compact import CompactLayer, compact_layer
 from .config import WiredConfig
-from .rope import rope_apply
+from .rope import rope_apply, rope_frequencies
 from .weights import WiredWeights, weights_build
 
 #: An attention hook: (q [B, Hq, Nq, d], k [B, Hkv, Nk, d], v [B, Hkv, Nk, d], *, layer, causal) -> out
@@ -35,27 +35,30 @@ def attention_dense(
     """
     del layer
     n_q, n_k = q.shape[2], k.shape[2]
+    device = q.device
     if n_q <= SMALL_QUERIES:
         b, h, _, d = q.shape
         g = h // k.shape[1]
         qg = q.reshape(b, k.shape[1], g * n_q, d)
         scores = (qg @ k.transpose(2, 3)) / d**0.5
         if causal and n_q > 1:
-            rows = (torch.arange(n_q) + (n_k - n_q)).repeat(g)
-            scores = scores.masked_fill(torch.arange(n_k)[None, :] > rows[:, None], float("-inf"))
+            rows = (torch.arange(n_q, device=device) + (n_k - n_q)).repeat(g)
+            later = torch.arange(n_k, device=device)[None, :] > rows[:, None]
+            scores = scores.masked_fill(later, float("-inf"))
         return (torch.softmax(scores, dim=-1) @ v).reshape(b, h, n_q, d)
     if not causal:
         return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
     if n_q == n_k:
         return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
-    rows = torch.arange(n_q)[:, None] + (n_k - n_q)
-    mask = torch.arange(n_k)[None, :] <= rows
+    rows = torch.arange(n_q, device=device)[:, None] + (n_k - n_q)
+    mask = torch.arange(n_k, device=device)[None, :] <= rows
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
 
 
 @dataclass
 class KvCache:
-    """Per layer the keys (after RoPE) and values seen so far, in buffers that grow by doubling."""
+    """Per layer the keys (after RoPE) and values seen so far, in buffers that grow by doubling (on the
+    device of the keys and values appended: the model's)."""
 
     keys: list[torch.Tensor] = field(default_factory=list)
     values: list[torch.Tensor] = field(default_factory=list)
@@ -79,19 +82,32 @@ class KvCache:
 
 
 class WiredModel:
-    """The built-in retrieval model of the frontier benchmark (float32, CPU; nothing trained)."""
+    """The built-in retrieval model of the frontier benchmark (float32; nothing trained).
 
-    def __init__(self, *, tokenizer: WordTokenizer, config: WiredConfig | None = None) -> None:
-        """Build the weights from the tokenizer and the config (deterministic)."""
+    Every tensor it holds or makes (weights, compact maps, RoPE frequencies, the residual stream, the KV
+    cache) lives on `device`; token ids may come from anywhere, logits come back on `device`."""
+
+    def __init__(
+        self, *, tokenizer: WordTokenizer, config: WiredConfig | None = None,
+        device: torch.device | str = "cpu",
+    ) -> None:  # fmt: skip
+        """Build the weights from the tokenizer and the config (deterministic, on the CPU), then move them."""
         self.tokenizer = tokenizer
         self.config = config or WiredConfig()
-        self.weights: WiredWeights = weights_build(tokenizer=tokenizer, config=self.config)
-        self.compact: tuple[CompactLayer, ...] = tuple(compact_layer(lw) for lw in self.weights.layers)
+        self.device = torch.device(device)
+        weights = weights_build(tokenizer=tokenizer, config=self.config)
+        self.weights: WiredWeights = weights.to(self.device)
+        self.compact: tuple[CompactLayer, ...] = tuple(
+            compact_layer(lw).to(self.device) for lw in weights.layers
+        )
+        frequencies = rope_frequencies(rotary_dim=self.config.rotary_dim, base=self.config.rope_base)
+        self.rope_frequencies = frequencies.to(self.device)
 
     def _embed(self, *, ids: torch.Tensor) -> torch.Tensor:
         """Residual stream [B, N, d_model] of token ids [B, N]: the token and its features."""
         layout, w = self.weights.layout, self.weights
-        x = torch.zeros(*ids.shape, layout.d_model)
+        ids = ids.to(self.device)
+        x = torch.zeros(*ids.shape, layout.d_model, device=self.device)
         x[..., layout.slot(name="tok")] = w.embed[ids]
         x[..., layout.slot(name="feat")] = w.features[ids]
         x[..., layout.slot(name="role")] = w.roles[ids]
@@ -104,7 +120,7 @@ class WiredModel:
         """
         cfg = self.config
         start = cache.length
-        positions = torch.arange(start, start + x.shape[1])
+        positions = torch.arange(start, start + x.shape[1], device=x.device)
         b, n = x.shape[:2]
         h, kv, d = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
         for i, lw in enumerate(self.compact):
@@ -112,8 +128,10 @@ class WiredModel:
             q = qkv[..., : h * d].view(b, n, h, d).transpose(1, 2)
             k = qkv[..., h * d : (h + kv) * d].view(b, n, kv, d).transpose(1, 2)
             v = qkv[..., (h + kv) * d :].view(b, n, kv, d).transpose(1, 2)
-            q = rope_apply(x=q, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
-            k = rope_apply(x=k, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base)
+            q = rope_apply(x=q, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base,
+                           frequencies=self.rope_frequencies)  # fmt: skip
+            k = rope_apply(x=k, positions=positions, rotary_dim=cfg.rotary_dim, base=cfg.rope_base,
+                           frequencies=self.rope_frequencies)  # fmt: skip
             k, v = cache.append(layer=i, k=k, v=v)
             out = attention(q, k, v, layer=i, causal=True)
             expected = (b, h, n, d)
