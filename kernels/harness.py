@@ -119,9 +119,11 @@ def method_params(config: MethodConfig, *, geometry: VideoGeometry | None, seed:
     return config.params_class(**config.settings, **derived)
 
 
-def _timed(fn: Callable[[], object], *, device: torch.device) -> tuple[float, object]:
-    """(milliseconds, result) of one call; on CUDA the queued work is waited for before and after."""
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+def timed_call(fn: Callable[[], object], *, device: torch.device | str) -> tuple[float, object]:
+    """(milliseconds, result) of one call of ``fn`` on ``device``'s work; on CUDA the device's queued work
+    is waited for before and after (torch.cuda.synchronize), so the time is the work's and not its launch."""
+    device = torch.device(device)
+    sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
     sync()
     start = time.perf_counter()
     result = fn()
@@ -196,10 +198,11 @@ def method_measure(
         estimate = lambda: BlockLayout.from_level_map(full, block_size=blocks)  # noqa: E731
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up (kernel builds, plan caches)
-        est_ms, chosen = _timed(estimate, device=q.device)
-        att_ms, out = _timed(lambda chosen=chosen: attend(chosen), device=q.device)
+        est_ms, chosen = timed_call(estimate, device=q.device)
+        att_ms, out = timed_call(lambda chosen=chosen: attend(chosen), device=q.device)
         causal = isinstance(chosen, BlockLayout) and chosen.causal  # ASA selections are not causal
-        dense_ms, ref = _timed(lambda causal=causal: dense_attention(q, k, v, causal=causal), device=q.device)
+        dense = lambda causal=causal: dense_attention(q, k, v, causal=causal)  # noqa: E731
+        dense_ms, ref = timed_call(dense, device=q.device)
         if round_index:
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
                 rounds[name].append(ms)
@@ -244,12 +247,12 @@ def _decode_measure(method: str, params, *, q, k, v, steps: int, repeats: int) -
     rounds = {"estimator": [], "attention": [], "dense": []}
     for round_index in range(repeats + 1):  # the first round warms up
         times = {"estimator": 0.0, "attention": 0.0, "dense": 0.0}
-        times["estimator"], state = _timed(plan.prepare, device=q.device)
+        times["estimator"], state = timed_call(plan.prepare, device=q.device)
         outs, refs, kept = [], [], []
         for t in range(steps):
-            sel_ms, chosen = _timed(lambda t=t, state=state: plan.select(state, t), device=q.device)
-            att_ms, out = _timed(lambda t=t, chosen=chosen: plan.attend(chosen, t), device=q.device)
-            dense_ms, ref = _timed(
+            sel_ms, chosen = timed_call(lambda t=t, state=state: plan.select(state, t), device=q.device)
+            att_ms, out = timed_call(lambda t=t, chosen=chosen: plan.attend(chosen, t), device=q.device)
+            dense_ms, ref = timed_call(
                 lambda t=t: decode_dense_step(q, k, v, position=plan.prompt + t), device=q.device
             )
             for name, ms in (("estimator", sel_ms), ("attention", att_ms), ("dense", dense_ms)):

@@ -31,8 +31,8 @@ from kernels.harness import (  # the harness's own helpers, so that both paths c
     VideoGeometry,
     _counted,
     _measurement,
-    _timed,
     dense_attention,
+    timed_call,
 )
 from kernels.layout import BlockLayout
 from kernels.metrics import reference_density
@@ -105,9 +105,9 @@ def code_method_measure(
         arrays = method.call(q=q, k=k, info=info)
         est_ms = method.last_round_trip_ms
         layout = answer_layout(arrays=arrays, geometry=shape)
-        att_ms, out = _timed(lambda layout=layout: sparse_attention(q, k, v, layout, backend=backend),
+        att_ms, out = timed_call(lambda layout=layout: sparse_attention(q, k, v, layout, backend=backend),
                              device=q.device)  # fmt: skip
-        dense_ms, ref = _timed(lambda: dense_attention(q, k, v, causal=causal), device=q.device)
+        dense_ms, ref = timed_call(lambda: dense_attention(q, k, v, causal=causal), device=q.device)
         if round_index:
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
                 rounds[name].append(ms)
@@ -150,14 +150,14 @@ def code_eviction_measure(
         selection = answer_kept(arrays=arrays, batch=k.shape[0], kv_heads=k.shape[1], length=prompt)
         pack = lambda selection=selection: evicted_cache_build(  # noqa: E731
             k=kp, v=vp, selection=selection, steps=decode_steps, heads=q.shape[1])  # fmt: skip
-        pack_ms, cache = _timed(pack, device=q.device)
+        pack_ms, cache = timed_call(pack, device=q.device)
         times = {"estimator": select_ms + pack_ms, "attention": 0.0, "dense": 0.0}
         outs, refs, kept = [], [], []
         for t in range(decode_steps):
             at = prompt + t
-            att_ms, out = _timed(lambda at=at, t=t, cache=cache: evicted_step_attention(
+            att_ms, out = timed_call(lambda at=at, t=t, cache=cache: evicted_step_attention(
                 q[:, :, at : at + 1], k[:, :, at], v[:, :, at], cache, step=t), device=q.device)  # fmt: skip
-            dense_ms, ref = _timed(lambda at=at: decode_dense_step(q, k, v, position=at), device=q.device)
+            dense_ms, ref = timed_call(lambda at=at: decode_dense_step(q, k, v, position=at), device=q.device)
             times["attention"] += att_ms
             times["dense"] += dense_ms
             outs.append(out)

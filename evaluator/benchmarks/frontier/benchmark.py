@@ -5,8 +5,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import logging
 import shutil
 from pathlib import Path
+
+import torch
 
 from evaluator.contract import (
     Baseline,
@@ -17,6 +20,7 @@ from evaluator.contract import (
     ScoreReport,
     no_progress,
 )
+from evaluator.devices import phase_device
 from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
 from evaluator.sandbox.precheck import code_precheck
@@ -34,12 +38,18 @@ from .tokenizer import tokenizer_frontier
 BASELINE_SPARSITIES = {"dev": (0.5, 0.67, 0.8, 0.9, 0.95), "test": (0.8, 0.95), "test-long": (0.9,)}
 PROTOCOL = f"frontier-{VERSION}"
 SAMPLE = Path(__file__).with_name("sample_submission.py")
+logger = logging.getLogger(__name__)
+
+
+def frontier_model(device: torch.device | str = "cpu") -> WiredModel:
+    """The built-in wired model on `device` (built once per process and device from the shipped tokenizer)."""
+    return _model_on(torch.device(device))
 
 
 @functools.cache
-def frontier_model() -> WiredModel:
-    """The built-in wired model (built once per process from the shipped tokenizer)."""
-    return WiredModel(tokenizer=tokenizer_frontier())
+def _model_on(device: torch.device) -> WiredModel:
+    """frontier_model's cache (keyed by the normalised device)."""
+    return WiredModel(tokenizer=tokenizer_frontier(), device=device)
 
 
 def _readme() -> str:
@@ -128,11 +138,15 @@ class FrontierBenchmark(Benchmark):
             base = {key.split("@")[0]: value for key, value in seeds.items()}
             plan = dataclasses.replace(plan, lengths=self.lengths)
             seeds = {seed_key(task=t, length=n): base[t] for t in base for n in self.lengths}
+        device = phase_device(needs_gpu=plan.needs_gpu, code=submission.code is not None)
+        where = f"model on {device}" + (" (code submissions run on the CPU)" if submission.code else "")
+        logger.info("frontier %s: %s", plan.slug, where)
         run = phase_run(
-            model=frontier_model(), submission=submission, plan=plan, seeds=seeds, progress=progress,
+            model=frontier_model(device), submission=submission, plan=plan, seeds=seeds, progress=progress,
             samples=self.samples, time_limit_s=payload.time_limit_s or self.spec.soft_time_limit_s,
             tasks=self.tasks,
         )
+        run.log.insert(0, where)
         target_check(submission=submission, run=run)
         count = plan.samples if self.samples is None else self.samples
         splits = {"public": split_score(run=run, limit=max(1, count // 2)), "private": split_score(run=run,

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from evaluator.devices import scoring_device
 from evaluator.sandbox import SandboxedMethod
 from evaluator.sandbox.measure import code_eviction_measure, code_method_measure
 from kernels.budget import budget_for_target
@@ -91,11 +90,11 @@ def speed_measure(
     if submission.method is None and submission.code is None:
         return None
     config = None if submission.method is None else fixed_config(config=submission.method, budget=budget)
-    # the reference methods run where the worker's attention would: its GPU if it has one (code: the CPU)
-    device = scoring_device() if submission.code is None else torch.device("cpu")
+    # timed where the model ran the phase (evaluator.devices.phase_device: a GPU phase's on a GPU worker's
+    # CUDA device, code and the other phases on the CPU): the inputs' device
     dense = method = error = 0.0
     for layer in sorted(prompt):
-        q, k, v = (x.to(device) for x in prompt[layer])
+        q, k, v = prompt[layer]
         if submission.code is not None and submission.phase_kind == "decode":
             prompt_len = q.shape[2] - decode_steps
             info = eviction_info(layer=layer, q=q[:, :, :prompt_len], k=k[:, :, :prompt_len])

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import shutil
 import time
 from pathlib import Path
 
+import torch
+
 from evaluator.contract import Baseline, Benchmark, Payload, Problem, ProgressFn, ScoreReport, no_progress
+from evaluator.devices import phase_device
 from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
 
 from ..vdit.dit.frames import config_for_frames, model_for_frames
 from ..vdit.dit.model import DiTConfig, VideoDiT
+from ..vdit.dit.placement import model_on
 from ..vdit.dit.weights import weights_config, weights_load
 from ..vdit.submission import VditSubmission
 from .baselines import e2e_baselines
@@ -38,6 +43,7 @@ PROTOCOL = f"vdit-e2e-{VERSION}"
 STRIP_NAME = "frames-first-middle-last_dense-above-sparse-below.png"
 PLOT_NAME = "attention-error-per-layer-along-sampling_public-split-videos.png"
 WEIGHTS = Path(__file__).resolve().parents[1] / "vdit" / "dit" / WEIGHTS_FILE
+logger = logging.getLogger(__name__)
 
 
 def _readme(*, trained: int) -> str:
@@ -84,21 +90,22 @@ class VditE2eBenchmark(Benchmark):
         self.threads = threads
         self.spec = e2e_spec()
         self._model: VideoDiT | None = None
-        self._lengths: dict[int, VideoDiT] = {}
+        self._lengths: dict[tuple[int, torch.device], VideoDiT] = {}
 
     def model(self) -> VideoDiT:
-        """The DiT (loaded once)."""
+        """The DiT (loaded once, on the CPU)."""
         if self._model is None:
             self._model = weights_load(path=self.weights)
         return self._model
 
-    def phase_model(self, phase: str) -> VideoDiT:
-        """The DiT sampling ``phase``'s videos: the model itself, or its weights on a longer grid."""
-        model = self.model()
+    def phase_model(self, phase: str, device: torch.device | str = "cpu") -> VideoDiT:
+        """The DiT sampling ``phase``'s videos on ``device``: the model itself, or its weights on a longer
+        grid (each length and device made once)."""
+        model, device = self.model(), torch.device(device)
         frames = phase_frames(phase_plan(slug=phase), trained=model.config.frames)
-        if frames not in self._lengths:
-            self._lengths[frames] = model_for_frames(model, frames=frames)
-        return self._lengths[frames]
+        if (frames, device) not in self._lengths:
+            self._lengths[frames, device] = model_on(model_for_frames(model, frames=frames), device)
+        return self._lengths[frames, device]
 
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
         """The weights, the published dev seeds, a sample config and the README; test seeds hidden."""
@@ -168,22 +175,26 @@ class VditE2eBenchmark(Benchmark):
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
         plan = phase_plan(slug=payload.phase)
         steps = self.steps or plan.steps
+        device = phase_device(needs_gpu=plan.needs_gpu, code=payload.file is not None)
+        logger.info("vdit-e2e %s: model on %s", plan.slug, device)
+        model = self.phase_model(plan.slug, device)
         request, search_log = search_request(payload.config), []
         if request is not None:  # Sparse-vDiT's offline search, on the published calibration videos
             progress(0.0, "searching the plan on the calibration videos")
             start = time.perf_counter()
             calibration = calibration_videos(public_dir=Path(payload.public_dir))
-            modes, search_log = searched_modes(model=self.phase_model(plan.slug), submission=submission,
+            modes, search_log = searched_modes(model=model, submission=submission,
                                                request=request, videos=calibration, steps=steps)  # fmt: skip
             submission = dataclasses.replace(submission, call_modes=modes)
             search_s = time.perf_counter() - start
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
         videos = seeds.videos if self.video_count is None else seeds.videos[: self.video_count]
-        run = phase_run(model=self.phase_model(plan.slug), submission=submission, videos=videos, steps=steps,
+        run = phase_run(model=model, submission=submission, videos=videos, steps=steps,
                         sampling=seeds.sampling, repeats=self.repeats, progress=progress)  # fmt: skip
         if request is not None:
             run.add(SEARCH_SECONDS, search_s)
             run.log[:0] = [*search_log, f"search: {search_s:.1f} s before the sampling (in no speedup)"]
+        run.log.insert(0, f"model on {device}")
         run.hidden = plan.hidden
         return run
 

@@ -1,21 +1,23 @@
-"""Attention hooks of the DiT's sampler: dense attention, or a method through kernels/, timed per call."""
+"""Attention hooks of the DiT's sampler: dense attention, or a method through kernels/, timed per call
+(kernels.harness.timed_call: on CUDA the device's work is waited for, so the times are the work's)."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import torch
 
-from kernels.harness import VideoGeometry, chosen_density, dense_attention, method_params, method_steps
+from kernels.harness import (
+    VideoGeometry,
+    chosen_density,
+    dense_attention,
+    method_params,
+    method_steps,
+    timed_call,
+)
 from kernels.metrics import attention_error
 
 from ..vdit.submission import VditSubmission
-
-
-def _ms(start: float) -> float:
-    """Milliseconds since ``start`` (perf_counter)."""
-    return (time.perf_counter() - start) * 1000.0
 
 
 @dataclass
@@ -26,9 +28,8 @@ class DenseHook:
 
     def __call__(self, step: int, layer: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor):
         """The dense output; the call's time is added to attention_ms."""
-        start = time.perf_counter()
-        out = dense_attention(q, k, v, causal=False)
-        self.attention_ms += _ms(start)
+        ms, out = timed_call(lambda: dense_attention(q, k, v, causal=False), device=q.device)
+        self.attention_ms += ms
         return out
 
 
@@ -77,21 +78,25 @@ class MethodHook:
         """The method's output for this call."""
         method, params = self._call_params(step, layer)
         if method == "psa" and step < params.warmup_steps:
-            start = time.perf_counter()
-            out, chosen = dense_attention(q, k, v, causal=False), None
-            self.attention_ms += _ms(start)
+            ms, out = timed_call(lambda: dense_attention(q, k, v, causal=False), device=q.device)
+            self.attention_ms += ms
+            chosen = None
         else:
             estimate, attend = method_steps(method, params, q=q, k=k, v=v)
-            start = time.perf_counter()
-            chosen = estimate()
-            middle = time.perf_counter()
-            out = attend(chosen)
-            self.estimator_ms += (middle - start) * 1000.0
-            self.attention_ms += _ms(middle)
+            est_ms, chosen = timed_call(estimate, device=q.device)
+            att_ms, out = timed_call(lambda: attend(chosen), device=q.device)
+            self.estimator_ms += est_ms
+            self.attention_ms += att_ms
         if self.measure:
-            start = time.perf_counter()
-            density = 1.0 if chosen is None else chosen_density(chosen)
-            error = attention_error(out, dense_attention(q, k, v, causal=False)).rel_l2
-            self.records.append(CallRecord(step=step, layer=layer, density=density, rel_l2=error))
-            self.measure_ms += _ms(start)
+            ms, record = timed_call(lambda: self._record(step, layer, q, k, v, out, chosen), device=q.device)
+            self.records.append(record)
+            self.measure_ms += ms
         return out
+
+    @staticmethod
+    def _record(step: int, layer: int, q, k, v, out: torch.Tensor, chosen) -> CallRecord:
+        """The harness's measure of one call: the density counted from ``chosen`` (1 where dense ran) and
+        the output's error against dense attention on the same q, k, v."""
+        density = 1.0 if chosen is None else chosen_density(chosen)
+        error = attention_error(out, dense_attention(q, k, v, causal=False)).rel_l2
+        return CallRecord(step=step, layer=layer, density=density, rel_l2=error)

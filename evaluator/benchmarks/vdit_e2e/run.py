@@ -13,9 +13,10 @@ import torch
 
 from evaluator.contract import ProgressFn
 from evaluator.metrics.video import VideoQuality, video_frames, video_quality
-from kernels.harness import VideoGeometry
+from kernels.harness import VideoGeometry, timed_call
 
 from ..vdit.dit.model import VideoDiT
+from ..vdit.dit.placement import model_device
 from ..vdit.dit.sampler import SamplerConfig, noise_draw, sample_video
 from ..vdit.submission import VditSubmission
 from .hooks import CallRecord, DenseHook, MethodHook
@@ -120,12 +121,15 @@ def model_geometry(model: VideoDiT) -> VideoGeometry:
 
 
 def _sample(model: VideoDiT, seed: int, label: int, steps: int, hook) -> tuple[torch.Tensor, float]:
-    """(video (3, F, H, W), wall ms) sampled from the seed's noise through ``hook``."""
+    """(video (3, F, H, W) on the CPU, wall ms) sampled on the model's device from the seed's noise (drawn
+    on the CPU: the same on every device) through ``hook``; on CUDA the wall waits for the device's work."""
+    device = model_device(model)
     noise = noise_draw(seed=seed, batch=1, model=model)
-    start = time.perf_counter()
-    video = sample_video(model=model, noise=noise, labels=torch.tensor([label]),
-                         config=SamplerConfig(steps=steps), attend=hook)  # fmt: skip
-    return video[0], (time.perf_counter() - start) * 1000.0
+    labels = torch.tensor([label], device=device)
+    ms, video = timed_call(lambda: sample_video(model=model, noise=noise, labels=labels,
+                                                config=SamplerConfig(steps=steps), attend=hook),
+                           device=device)  # fmt: skip
+    return video[0].cpu(), ms
 
 
 def speed_rounds(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from .model import DiTConfig, VideoDiT
+from .placement import model_device
 
 
 def config_for_frames(config: DiTConfig, *, frames: int) -> DiTConfig:
@@ -21,10 +22,10 @@ def config_for_frames(config: DiTConfig, *, frames: int) -> DiTConfig:
 
 
 def model_for_frames(model: VideoDiT, *, frames: int) -> VideoDiT:
-    """A model sampling ``frames`` frames with ``model``'s weights (shared tensors, not copies); ``model``
-    itself at its own length."""
+    """A model sampling ``frames`` frames with ``model``'s weights (shared tensors, not copies) on its
+    device; ``model`` itself at its own length."""
     if frames == model.config.frames:
         return model
     longer = VideoDiT(config_for_frames(model.config, frames=frames))
     longer.load_state_dict(model.state_dict(), strict=True, assign=True)
-    return longer.eval().requires_grad_(False)
+    return longer.eval().requires_grad_(False).to(model_device(model))

@@ -89,7 +89,7 @@ def unpatchify(
 def timestep_embedding(*, t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding (B, dim) of times t in [0, 1]."""
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     angles = 1000.0 * t.float()[:, None] * freqs[None, :]
     return torch.cat([angles.cos(), angles.sin()], dim=1)
 

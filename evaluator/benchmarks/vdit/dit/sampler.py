@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import torch
 
 from .model import VideoDiT, attend_dense
+from .placement import model_device
 
 #: attend(step, layer, q, k, v) -> out.
 StepAttend = Callable[[int, int, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
@@ -37,10 +38,12 @@ def sampler_times(*, config: SamplerConfig) -> torch.Tensor:
 
 
 def noise_draw(*, seed: int, batch: int, model: VideoDiT) -> torch.Tensor:
-    """Standard normal starting noise of a seed, shaped for the model."""
+    """Standard normal starting noise of a seed, shaped for the model, on the model's device: drawn from
+    the CPU generator and moved, so that a seed gives the same noise on every device."""
     cfg = model.config
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(batch, cfg.channels, cfg.frames, cfg.size, cfg.size, generator=g)
+    noise = torch.randn(batch, cfg.channels, cfg.frames, cfg.size, cfg.size, generator=g)
+    return noise.to(model_device(model))
 
 
 @torch.no_grad()
@@ -52,11 +55,13 @@ def sample_video(
     config: SamplerConfig = SamplerConfig(),
     attend: StepAttend = attend_dense_step,
 ) -> torch.Tensor:
-    """Integrate dx/dt = v(x, t) from the noise at t = 1 to t = 0; returns videos in about [-1, 1]."""
+    """Integrate dx/dt = v(x, t) from the noise at t = 1 to t = 0; returns videos in about [-1, 1] (on the
+    noise's device, the model's; the labels are moved there)."""
     if labels.shape != (noise.shape[0],):
         raise ValueError(f"labels shape {tuple(labels.shape)} must be ({noise.shape[0]},)")
     times = sampler_times(config=config)
     x = noise.clone()
+    labels = labels.to(x.device)
     for step in range(config.steps):
         t, t_next = float(times[step]), float(times[step + 1])
 
@@ -65,6 +70,6 @@ def sample_video(
         ) -> torch.Tensor:
             return attend(_step, layer, q, k, v)
 
-        velocity = model(x, torch.full((x.shape[0],), t), labels, attend=hook)
+        velocity = model(x, torch.full((x.shape[0],), t, device=x.device), labels, attend=hook)
         x = x + (t_next - t) * velocity
     return x
