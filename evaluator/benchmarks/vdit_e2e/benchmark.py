@@ -194,7 +194,7 @@ class VditE2eBenchmark(Benchmark):
         if request is not None:
             run.add(SEARCH_SECONDS, search_s)
             run.log[:0] = [*search_log, f"search: {search_s:.1f} s before the sampling (in no speedup)"]
-        run.log.insert(0, f"model on {device}")
+        run.log.append(f"model on {device}")  # next to the torch threads: where the job ran
         run.hidden = plan.hidden
         return run
 
