@@ -42,8 +42,10 @@ PHASE = "test-long"
 DENSE = {"method": "dense"}
 FRONTIER_METHOD = '{"method": "block_topk", "target_sparsity": 0.9}'
 E2E_BASELINE = "PSA wan2.1-1.3b (warm-up 5 of 16)"
-#: --quick: a short frontier prompt, one sample; one video of one step (a method with no dense warm-up).
+#: --quick: a short frontier prompt (a sparsity it reaches), one sample; one video of one step (a method
+#: with no dense warm-up).
 QUICK = {"frontier_lengths": [1280], "frontier_samples": 1, "e2e_videos": 1, "e2e_steps": 1, "e2e_repeats": 1,
+         "frontier_method": '{"method": "vertical_slash", "target_sparsity": 0.7}',
          "e2e_baseline": "Sparse-vDiT diagonal"}
 HEADER = ("| benchmark | phase | submission | model on | tensors on it | wall s | speedup (attention) "
           "| e2e speedup | quality |\n|---|---|---|---|---|---|---|---|---|")  # fmt: skip
@@ -81,22 +83,34 @@ def _logged_device(log: tuple[str, ...]) -> str:
     return next((line.removeprefix("model on ") for line in log if line.startswith("model on ")), "?")
 
 
+def _row(benchmark: str, label: str, bench, payload: Payload, hidden: Path, model, device: torch.device,
+         quality) -> Row:  # fmt: skip
+    """Score ``payload`` as a worker does; the row (a failure becomes a row saying why: device time is
+    scarce, the next row still runs). ``model()``: the model the phase ran, ``quality(metrics)``: its text."""
+    start = time.perf_counter()
+    try:
+        report = bench.score(payload, hidden)
+    except Exception as exc:  # noqa: BLE001 (reported in the table, and the exit status)
+        why = f"failed: {type(exc).__name__}: {exc}".replace("|", "/")[:300]
+        return Row(benchmark, label, "?", False, time.perf_counter() - start, None, None, why)
+    wall = time.perf_counter() - start
+    m = report.splits["private"].metrics
+    return Row(benchmark, label, _logged_device(report.log), _on(model(), device), wall, m.get("speedup"),
+               m.get("e2e_speedup"), quality(m))  # fmt: skip
+
+
 def frontier_rows(args: argparse.Namespace, out: Path) -> list[Row]:
     """Frontier test-long scored dense and with ``args.frontier_method``."""
     bench = FrontierBenchmark(samples=args.frontier_samples, lengths=tuple(args.frontier_lengths),
                               tasks=tuple(args.frontier_tasks))  # fmt: skip
     bench.build(out, seeds=throwaway_seeds(public=0))
     device = phase_device(needs_gpu=frontier_plan(slug=PHASE).needs_gpu, code=False)
-    rows = []
-    for name, config in (("dense", DENSE), ("method", json.loads(args.frontier_method))):
-        start = time.perf_counter()
-        report = bench.score(Payload(PHASE, out / "public", config=config), out / "hidden")
-        wall = time.perf_counter() - start
-        m = report.splits["private"].metrics
-        label = "dense" if name == "dense" else json.dumps(config, separators=(",", ":"))
-        rows.append(Row("frontier", label, _logged_device(report.log), _on(frontier_model(device), device),
-                        wall, m.get("speedup"), None, f"acc_mean {m['acc_mean']:.3f}"))  # fmt: skip
-    return rows
+    method = json.loads(args.frontier_method)
+    return [
+        _row("frontier", label, bench, Payload(PHASE, out / "public", config=config), out / "hidden",
+             lambda: frontier_model(device), device, lambda m: f"acc_mean {m['acc_mean']:.3f}")
+        for label, config in (("dense", DENSE), (json.dumps(method, separators=(",", ":")), method))
+    ]  # fmt: skip
 
 
 def e2e_rows(args: argparse.Namespace, out: Path) -> list[Row]:
@@ -107,22 +121,17 @@ def e2e_rows(args: argparse.Namespace, out: Path) -> list[Row]:
     baselines = {b.name: b for b in e2e_baselines()}
     if args.e2e_baseline not in baselines:
         raise SystemExit(f"--e2e-baseline {args.e2e_baseline!r}: one of {', '.join(baselines)}")
-    device = phase_device(needs_gpu=True, code=False)
-    rows = []
-    for name in ("Dense", args.e2e_baseline):
-        payload = baselines[name].make_payload(out / "public", PHASE, out)
-        start = time.perf_counter()
-        report = bench.score(payload, out / "hidden")
-        wall = time.perf_counter() - start
-        m = report.splits["private"].metrics
-        on = _on(bench.phase_model(PHASE, device), device)
-        rows.append(Row("vdit-e2e", name, _logged_device(report.log), on, wall, m.get("speedup"),
-                        m.get("e2e_speedup"), f"PSNR {m['psnr']:.2f} dB"))  # fmt: skip
-    return rows
+    device, hidden = phase_device(needs_gpu=True, code=False), out / "hidden"
+    return [
+        _row("vdit-e2e", name, bench, baselines[name].make_payload(out / "public", PHASE, out), hidden,
+             lambda: bench.phase_model(PHASE, device), device, lambda m: f"PSNR {m['psnr']:.2f} dB")
+        for name in ("Dense", args.e2e_baseline)
+    ]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the options, score every row, print (and write) the table; 2 where CUDA is missing."""
+    """Parse the options, score every row, print (and write) the table; 1 where a row failed, 2 where CUDA
+    is missing."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the same path on the CPU at a tiny size")
     parser.add_argument("--out", type=Path, default=None, help="also write the table here")
@@ -161,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(lines[-1], flush=True)
                 if args.out is not None:
                     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return 0
+    return 1 if any("| failed: " in line for line in lines) else 0
 
 
 if __name__ == "__main__":

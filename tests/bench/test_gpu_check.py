@@ -45,3 +45,15 @@ def test_gpu_check_without_cuda_measures_nothing(monkeypatch, capsys):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert main([]) == 2
     assert "n/a: no CUDA device" in capsys.readouterr().out
+
+
+def test_gpu_check_reports_a_failed_row_and_goes_on(tmp_path, monkeypatch):
+    from bench.gpu_check import main
+
+    monkeypatch.delenv(DEVICE_ENV, raising=False)
+    out = tmp_path / "table.md"
+    missed = '{"method": "block_topk", "target_sparsity": 0.95}'  # 1,280 tokens cannot reach it
+    assert main(["--quick", "--out", str(out), "--skip", "vdit-e2e", "--frontier-method", missed]) == 1
+    rows = [line for line in out.read_text().splitlines() if line.startswith("| frontier")]
+    assert len(rows) == 2 and "| failed: " not in rows[0]
+    assert "| failed: SubmissionRefused: target_sparsity" in rows[1]
