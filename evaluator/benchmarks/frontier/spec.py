@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 from evaluator.sandbox.session import CODE_SUFFIXES
 
 from .curves import frontier_curves
+from .hf_phase import HF_ITEM_METRICS, hf_phase_enabled, hf_phase_spec
 from .model.protocol import SUPPORTED_TASKS
 from .plan import DEV_FILE, PHASE_PLANS
 from .registry import TASKS, task_names
@@ -17,7 +21,8 @@ SLUG = "frontier"
 #: chapter head (layer 2) and a story lookup (layer 4): story_retrieval is scored too.
 #: 4: a fifth layer and the multihop heads (previous chapter, find the purchase, the item; the story lookup
 #: moves to layer 5): story_multihop is scored too (its samples were n/a before).
-VERSION = "4"
+#: 5: the hidden seeds of test-hf (a local transformers model's phase, hosted where one is configured).
+VERSION = "5"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
 
@@ -81,11 +86,13 @@ def frontier_item_metrics() -> tuple[MetricSpec, ...]:
         _metric("calls", "Attention calls", "calls", True, "{:.0f}",
                 "Attention calls counted in the item's sparsity: each layer's prompt calls (prefill methods,"
                 " dense), each layer's decode steps (Quest, eviction methods)"),
+        *HF_ITEM_METRICS,
     )  # fmt: skip
 
 
-def frontier_spec() -> BenchmarkSpec:
-    """The whole spec; the test-long phase declares that it needs a GPU."""
+def frontier_spec(*, environ: Mapping[str, str] = os.environ) -> BenchmarkSpec:
+    """The whole spec; test-long and test-hf (only where ``environ`` names a local transformers model)
+    declare that they need a GPU."""
     phases = tuple(
         PhaseSpec(
             slug=plan.slug,
@@ -102,6 +109,8 @@ def frontier_spec() -> BenchmarkSpec:
         )
         for plan in PHASE_PLANS
     )
+    if hf_phase_enabled(environ=environ):
+        phases += (hf_phase_spec(public_paths=PUBLIC_PATHS, max_upload_bytes=CODE_MAX_BYTES),)
     methods = ", ".join((DENSE, *FRONTIER_METHODS))
     return BenchmarkSpec(
         slug=SLUG,
