@@ -29,6 +29,7 @@ from .baselines import e2e_baselines
 from .phases import (
     CALIBRATION_FILE,
     PHASE_PLANS,
+    REAL_PLAN,
     calibration_videos,
     phase_frames,
     phase_plan,
@@ -79,6 +80,9 @@ def _readme(*, trained: int) -> str:
         + ("; needs a GPU worker" if p.needs_gpu else "")
         for p in PHASE_PLANS
     ]
+    lines.append(f"- {REAL_PLAN.slug} (only where the deployment names a local Wan2.1 diffusers model):"
+                 f" {REAL_PLAN.videos} videos sampled by that model, {REAL_PLAN.steps} steps; JSON configs"
+                 " (no search); needs a GPU worker")
     return "\n".join(lines) + "\n"
 
 
