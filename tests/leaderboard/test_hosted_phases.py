@@ -4,7 +4,13 @@ the setting."""
 
 from __future__ import annotations
 
+import re
+import shlex
+from io import StringIO
+from pathlib import Path
+
 import pytest
+from django.core.management import call_command
 
 from evaluator import registry
 from leaderboard.models import Phase, Submission
@@ -62,3 +68,47 @@ def test_local_model_phase_is_hosted_only_with_its_setting_and_a_worker_without_
     message = submission.error_message
     assert variable in message and "not on this worker's disk" in message and "refunded" in message
     assert str(model) not in message + submission.log_tail
+
+
+DOCUMENTED = [
+    ("docs/FRONTIER_TASKS.md", "## The hosted phase `test-hf`", "frontier", "test-hf",
+     "/path/to/local-model"),
+    ("docs/VIDEO_MODELS.md", "## The hosted phase `test-real`", "vdit-e2e", "test-real",
+     "/models/Wan2.1-T2V-1.3B-Diffusers"),
+]  # fmt: skip
+
+
+def _documented(doc: str, heading: str) -> list[str]:
+    """The lines of the ```sh blocks of the section under ``heading`` of ``doc``."""
+    text = (Path(__file__).resolve().parents[2] / doc).read_text(encoding="utf-8")
+    section = text.split(heading, 1)[1].split("\n## ")[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(("doc", "heading", "slug", "phase_slug", "documented_path"), DOCUMENTED)
+def test_documented_commands_host_the_phase_and_queue_its_baselines_on_the_gpu(
+    doc, heading, slug, phase_slug, documented_path, db, monkeypatch, fresh_registry, private_roots,
+    dispatched, django_capture_on_commit_callbacks,
+):  # fmt: skip
+    """Each line runs as written: `export NAME=VALUE` (the path swapped for a test folder), then the
+    `python manage.py ...` commands in this process's test database."""
+    lines = _documented(doc, heading)
+    assert lines[0].startswith("export ") and documented_path in lines[0]
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        for line in lines:
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").partition("=")
+                monkeypatch.setenv(name, value.replace(documented_path, str(private_roots / "model")))
+                registry.benchmark_get.cache_clear()
+                continue
+            program, *args = shlex.split(line)
+            assert (program, args[0]) == ("python", "manage.py"), line
+            call_command(*args[1:], stdout=out)
+    assert f", {phase_slug}" in out.getvalue()  # benchmark_sync lists the phase
+    phase = Phase.objects.get(benchmark__slug=slug, slug=phase_slug)
+    baselines = Submission.objects.filter(phase=phase, is_baseline=True)
+    assert baselines.filter(method_name="Dense").exists() and baselines.count() >= 4
+    queues = {d.queue for d in dispatched if d.submission_id in set(baselines.values_list("pk", flat=True))}
+    assert queues == {"gpu-baselines"}

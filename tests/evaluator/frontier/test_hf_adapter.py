@@ -191,7 +191,7 @@ def test_hf_decode_method_is_measured_per_step(model_dir):
 
 def _doc_commands() -> list[str]:
     """The sh commands of the guide's transformers section (backslash continuations joined)."""
-    text = GUIDE.read_text(encoding="utf-8").split("## A local transformers model", 1)[1]
+    text = GUIDE.read_text(encoding="utf-8").split("## A local transformers model", 1)[1].split("\n## ")[0]
     blocks = re.findall(r"^```sh\n(.*?)^```$", text, flags=re.M | re.S)
     return [block.replace("\\\n", " ").strip() for block in blocks]
 
