@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from ..tokenizer import WordTokenizer
+from .compact import CompactLayer, compact_layer
 from .config import WiredConfig
 from .rope import rope_apply
 from .weights import WiredWeights, weights_build
@@ -85,6 +86,7 @@ class WiredModel:
         self.tokenizer = tokenizer
         self.config = config or WiredConfig()
         self.weights: WiredWeights = weights_build(tokenizer=tokenizer, config=self.config)
+        self.compact: tuple[CompactLayer, ...] = tuple(compact_layer(lw) for lw in self.weights.layers)
 
     def _embed(self, *, ids: torch.Tensor) -> torch.Tensor:
         """Residual stream [B, N, d_model] of token ids [B, N]: the token and its features."""
@@ -96,14 +98,17 @@ class WiredModel:
         return x
 
     def _layers(self, *, x: torch.Tensor, cache: KvCache, attention: Attention) -> torch.Tensor:
-        """Run the layers on new positions `x` [B, n, d_model] after the cache; extends the cache."""
+        """Run the layers on new positions `x` [B, n, d_model] after the cache (x is updated in place).
+
+        The projections go through their compact forms (`compact.py`); the cache is extended.
+        """
         cfg = self.config
         start = cache.length
         positions = torch.arange(start, start + x.shape[1])
         b, n = x.shape[:2]
         h, kv, d = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim
-        for i, lw in enumerate(self.weights.layers):
-            qkv = x @ lw.w_qkv + lw.b_qkv
+        for i, lw in enumerate(self.compact):
+            qkv = lw.qkv.apply(x)
             q = qkv[..., : h * d].view(b, n, h, d).transpose(1, 2)
             k = qkv[..., h * d : (h + kv) * d].view(b, n, kv, d).transpose(1, 2)
             v = qkv[..., (h + kv) * d :].view(b, n, kv, d).transpose(1, 2)
@@ -114,7 +119,7 @@ class WiredModel:
             expected = (b, h, n, d)
             if tuple(out.shape) != expected:
                 raise ValueError(f"attention of layer {i} returned shape {tuple(out.shape)}, not {expected}")
-            x = x + out.transpose(1, 2).reshape(b, n, h * d) @ lw.w_out
+            lw.out.add_into(x, out.transpose(1, 2).reshape(b, n, h * d))
         cache.length += n
         return x
 
