@@ -79,10 +79,10 @@ DOCUMENTED = [
 
 
 def _documented(doc: str, heading: str) -> list[str]:
-    """The lines of the ```sh blocks of the section under ``heading`` of ``doc``."""
+    """The lines of the ```sh blocks of manage.py commands in the section under ``heading`` of ``doc``."""
     text = (Path(__file__).resolve().parents[2] / doc).read_text(encoding="utf-8")
     section = text.split(heading, 1)[1].split("\n## ")[0]
-    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    blocks = [b for b in re.findall(r"```sh\n(.*?)```", section, flags=re.S) if "manage.py" in b]
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 
