@@ -41,6 +41,17 @@ class SubmissionTimedOut(Exception):
     recorded as a timeout, like the host's soft time limit, with the problem named."""
 
 
+class WorkerUnequipped(Exception):
+    """This worker lacks what the phase needs (a local model named by a setting, an optional package):
+    a platform failure, the quota refunded. ``setting`` names the variable; the message says what is missing
+    without the worker's paths."""
+
+    def __init__(self, *, setting: str, missing: str) -> None:
+        super().__init__(f"{missing} ({setting})")
+        self.setting = setting
+        self.missing = missing
+
+
 class Split(enum.StrEnum):
     """A leaderboard split of a score: every phase has a public one, a phase may add a private one."""
 

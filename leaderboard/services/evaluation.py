@@ -10,7 +10,7 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 
-from evaluator.contract import Payload, Problem, SubmissionRefused, SubmissionTimedOut
+from evaluator.contract import Payload, Problem, SubmissionRefused, SubmissionTimedOut, WorkerUnequipped
 from evaluator.registry import benchmark_get
 from leaderboard.models import Submission
 from leaderboard.services.artefacts import submission_artefacts_write
@@ -199,6 +199,10 @@ def submission_evaluate(*, submission_id: int, worker_id: str) -> None:
     except SoftTimeLimitExceeded:
         run_log.add("time limit reached")
         failure = (Kind.TIMEOUT, "the evaluation exceeded the benchmark's time limit", False)
+    except WorkerUnequipped as exc:
+        run_log.add(f"worker unequipped: {exc}")
+        failure = (Kind.PLATFORM, f"platform error: this worker cannot score the phase: {exc}; your quota"
+                   " was refunded", True)  # fmt: skip
     except PlatformProblem as exc:
         run_log.add(f"platform problem: {exc}")
         failure = (Kind.PLATFORM, f"platform error: {exc}; your quota was refunded", True)

@@ -34,6 +34,10 @@ from kernels.metrics import attention_error
 from .code import code_eviction, code_prefill_layout
 from .submission import PAD_MULTIPLE, FrontierSubmission
 
+#: A prefill call's output error is measured on this many query rows, evenly spaced from the first to the
+#: last (every row of a shorter prompt): dense attention of those rows costs a 16th of a 4k prompt's.
+ERROR_ROWS = 256
+
 
 @dataclass
 class AttentionTally:
@@ -43,7 +47,8 @@ class AttentionTally:
     as the reference count, the same cells over the causal cells; decode steps add each step's kept
     fraction of the visible cache, averaged over heads (the kernels' decode protocol). With error
     measurement on, each call the method acted on adds its output's relative L2 error against dense
-    attention on the same q, k, v (``error`` their sum, ``errors`` their count)."""
+    attention on the same q, k, v (prefill calls: over `error_rows`; ``error`` their sum, ``errors``
+    their count)."""
 
     computed: float = 0.0
     causal: float = 0.0
@@ -104,6 +109,24 @@ class AttentionTally:
         return self.reference / self.reference_causal if self.reference_causal else None
 
 
+def error_rows(n: int) -> torch.Tensor:
+    """The query rows of an n-token prompt whose output error is measured: ERROR_ROWS evenly spaced
+    from the first to the last, or all n."""
+    if n <= ERROR_ROWS:
+        return torch.arange(n)
+    return torch.linspace(0, n - 1, ERROR_ROWS, dtype=torch.float64).round().long()
+
+
+def prefill_error(out: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> float:
+    """Relative L2 error of a causal prefill output [B, Hq, N, d] against dense attention on the same
+    q, k, v, over the `error_rows` query rows."""
+    rows = error_rows(q.shape[2]).to(q.device)
+    visible = torch.arange(k.shape[2], device=q.device)[None, :] <= rows[:, None]
+    ref = F.scaled_dot_product_attention(q[:, :, rows], k, v, attn_mask=visible,
+                                         enable_gqa=q.shape[1] != k.shape[1])  # fmt: skip
+    return attention_error(out[:, :, rows], ref).rel_l2
+
+
 def _expand(x: torch.Tensor, heads: int) -> torch.Tensor:
     """KV heads repeated to `heads` query heads (GQA made explicit for the layout builders)."""
     return x if x.shape[1] == heads else x.repeat_interleave(heads // x.shape[1], dim=1)
@@ -144,15 +167,20 @@ class MethodAttention:
     #: The layout of the last prefill call (None when it ran no layout): what a caller measures it by.
     last_layout: BlockLayout | None = None
     #: Whether each call the method acts on also runs dense attention on its q, k, v and adds the
-    #: output's relative L2 error to the tally (the scoring run's per-task error).
+    #: output's relative L2 error to the tally (the scoring run's per-task error; prefill calls over
+    #: `error_rows`).
     measure_error: bool = False
 
     def _checked(
         self, out: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, causal: bool
     ) -> torch.Tensor:
-        """`out`, its error against dense attention on the same q, k, v added to the tally if measured."""
+        """`out`, its error against dense attention on the same q, k, v added to the tally if measured
+        (a causal prefill's over `error_rows`, a decode step's over its query)."""
         if self.measure_error:
-            self.tally.add_error(attention_error(out, dense_attention(q, k, v, causal=causal)).rel_l2)
+            if causal:
+                self.tally.add_error(prefill_error(out, q, k, v))
+            else:
+                self.tally.add_error(attention_error(out, dense_attention(q, k, v, causal=False)).rel_l2)
         return out
 
     def _started(self) -> SandboxedMethod:

@@ -26,16 +26,23 @@ from evaluator.hidden import BuildSeeds
 from evaluator.sandbox.precheck import code_precheck
 
 from .evaluate import phase_run
+from .hf_phase import HF_PHASE, hf_payload_problems, hf_phase_enabled
+from .hf_run import GENERATE_TOKENS
+from .hf_score import hf_phase_score
 from .model.protocol import SUPPORTED_TASKS
 from .model.wired import WiredModel
-from .plan import PHASE_PLANS, phase_plan, phase_seeds_read, seed_key, seeds_write
+from .plan import HF_PLAN, PHASE_PLANS, phase_plan, phase_seeds_read, seed_key, seeds_write
 from .report import split_score, target_check
 from .spec import VERSION, frontier_spec
 from .submission import DENSE, FRONTIER_METHODS, FrontierSubmission, code_parse, submission_parse
 from .tokenizer import tokenizer_frontier
 
 #: Baselines: dense, then every method at these target sparsities (dev), fewer on the costlier phases.
-BASELINE_SPARSITIES = {"dev": (0.5, 0.67, 0.8, 0.9, 0.95), "test": (0.8, 0.95), "test-long": (0.9,)}
+BASELINE_SPARSITIES = {"dev": (0.5, 0.67, 0.8, 0.9, 0.95), "test": (0.8, 0.95), "test-long": (0.9,),
+                       HF_PHASE: (0.9,)}
+#: Every phase a payload may name, the hosted-model one included (a worker without its setting still
+#: recognises it, and says what it lacks).
+KNOWN_PHASES = frozenset(p.slug for p in (*PHASE_PLANS, HF_PLAN))
 PROTOCOL = f"frontier-{VERSION}"
 SAMPLE = Path(__file__).with_name("sample_submission.py")
 logger = logging.getLogger(__name__)
@@ -81,6 +88,9 @@ def _readme() -> str:
         lengths = ", ".join(str(n) for n in plan.lengths)
         lines.append(f"- {plan.slug}: {plan.samples} samples per task at {lengths} tokens"
                      + ("; needs a GPU worker" if plan.needs_gpu else ""))
+    lines.append(f"- {HF_PLAN.slug} (only where the deployment names a local transformers model):"
+                 f" {HF_PLAN.samples} samples per task at {HF_PLAN.lengths[0]} tokens, answered by that"
+                 " model; JSON configs only; needs a GPU worker")
     return "\n".join(lines) + "\n"
 
 
@@ -88,10 +98,12 @@ class FrontierBenchmark(Benchmark):
     """Sparse attention methods run inside the wired model on hidden-seed long-context tasks."""
 
     def __init__(self, *, samples: int | None = None, lengths: tuple[int, ...] | None = None,
-                 tasks: tuple[str, ...] = SUPPORTED_TASKS) -> None:
-        """`samples`, `lengths` and `tasks` (scored tasks run) override every phase's (tests and timing
-        scripts only)."""
+                 tasks: tuple[str, ...] = SUPPORTED_TASKS, hf_tasks: tuple[str, ...] | None = None,
+                 hf_new_tokens: int = GENERATE_TOKENS) -> None:  # fmt: skip
+        """`samples`, `lengths` and `tasks` (scored tasks run; on test-hf `hf_tasks`, default all six, and
+        `hf_new_tokens` per answer) override every phase's (tests and timing scripts only)."""
         self.samples, self.lengths, self.tasks = samples, lengths, tasks
+        self.hf_tasks, self.hf_new_tokens = hf_tasks, hf_new_tokens
         self.spec = frontier_spec()
 
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
@@ -114,15 +126,19 @@ class FrontierBenchmark(Benchmark):
     def validate(self, payload: Payload) -> list[Problem]:
         """Every problem: the phase, then the config's fields or the code upload's files."""
         problems = []
-        if payload.phase not in {p.slug for p in PHASE_PLANS}:
+        if payload.phase not in KNOWN_PHASES:
             problems.append(Problem("phase", f"unknown phase {payload.phase}"))
+        if payload.phase == HF_PHASE:
+            return problems + (hf_payload_problems(payload) or submission_parse(config=payload.config)[1])
         return problems + self._parse(payload)[1]
 
     def precheck(self, payload: Payload) -> list[Problem]:
         """At upload: the phase, the config's fields, or the code compiled with its select (not run)."""
         problems = []
-        if payload.phase not in {p.slug for p in PHASE_PLANS}:
+        if payload.phase not in KNOWN_PHASES:
             problems.append(Problem("phase", f"unknown phase {payload.phase}"))
+        if payload.phase == HF_PHASE and payload.file is not None:
+            return problems + hf_payload_problems(payload)
         if payload.file is not None:
             return problems + code_precheck(path=payload.file)
         return problems + submission_parse(config=payload.config)[1]
@@ -132,6 +148,10 @@ class FrontierBenchmark(Benchmark):
         submission, problems = self._parse(payload)
         if submission is None:
             raise ValueError("invalid submission: " + "; ".join(str(p) for p in problems))
+        if payload.phase == HF_PHASE:
+            return hf_phase_score(payload=payload, hidden_dir=hidden_dir, submission=submission,
+                                  progress=progress, tasks=self.hf_tasks, samples=self.samples,
+                                  lengths=self.lengths, max_new_tokens=self.hf_new_tokens)  # fmt: skip
         plan = phase_plan(slug=payload.phase)
         seeds = phase_seeds_read(phase=plan.slug, public_dir=Path(payload.public_dir), hidden_dir=hidden_dir)
         if self.lengths is not None:
@@ -157,12 +177,13 @@ class FrontierBenchmark(Benchmark):
 
     def baselines(self) -> list[Baseline]:
         """Dense attention, and each method at the phase's target sparsities."""
-        every = tuple(p.slug for p in PHASE_PLANS)
+        every = tuple(p.slug for p in PHASE_PLANS) + ((HF_PHASE,) if hf_phase_enabled() else ())
         dense = functools.partial(_config, {"method": DENSE})
         entries = [Baseline("Dense", "Dense causal attention: the model's reference accuracy.", every, dense)]
         for method in FRONTIER_METHODS:
             for sparsity in sorted({s for levels in BASELINE_SPARSITIES.values() for s in levels}):
-                phases = tuple(p for p, levels in BASELINE_SPARSITIES.items() if sparsity in levels)
+                levels = BASELINE_SPARSITIES.items()
+                phases = tuple(p for p, chosen in levels if sparsity in chosen and p in every)
                 config = {"method": method, "target_sparsity": sparsity}
                 entries.append(Baseline(
                     f"{method} @ {sparsity}", f"{method} with its released defaults, budget chosen by the"

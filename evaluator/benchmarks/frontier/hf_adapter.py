@@ -72,7 +72,8 @@ class CallRecord:
     ``density``: computed cells over the causal tiles of the real rows (the frontier's count, the
     kernels' ``layout_density`` when no padding row is added), or the kept share of the cache for a
     decode step; ``density_reference``: the Sparse Frontier's count (over the causal cells);
-    ``mass_recall``: the kernels' ``mass_recall`` of the layout, on the padded q, k it ran on."""
+    ``mass_recall``: the kernels' ``mass_recall`` of the layout, on the padded q, k it ran on;
+    ``sample``: the index of the sample whose answer made the call."""
 
     layer: int
     kind: str
@@ -82,16 +83,19 @@ class CallRecord:
     density: float | None
     density_reference: float | None
     mass_recall: float | None
+    sample: int = 0
 
 
 @dataclass
 class HfAttention:
     """The hooks a model run's attention calls go through (``prefill``/``decode`` of q, k, v as
-    ``SubmissionHooks`` or ``CapturingDense`` take them) and, with ``measure``, a record per call."""
+    ``SubmissionHooks`` or ``CapturingDense`` take them) and, with ``measure``, a record per call
+    (tagged with ``sample``, which the caller sets before each sample)."""
 
     hooks: object
     attention: MethodAttention | None = None
     measure: bool = False
+    sample: int = 0
     records: list[CallRecord] = field(default_factory=list)
 
     def call(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, layer: int) -> torch.Tensor:
@@ -120,7 +124,8 @@ class HfAttention:
                 recall = mass_recall(*_padded(q, k), layout)
         return CallRecord(layer=layer, kind="prefill" if prompt else "decode", queries=q.shape[2],
                           keys=k.shape[2], rel_l2=error, density=density,
-                          density_reference=density_reference, mass_recall=recall)  # fmt: skip
+                          density_reference=density_reference, mass_recall=recall,
+                          sample=self.sample)  # fmt: skip
 
 
 def _counts(attention: MethodAttention) -> tuple[float, float, float, float]:

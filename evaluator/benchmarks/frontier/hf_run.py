@@ -168,8 +168,9 @@ def _scores(*, hf: HfModel, made: list[Sample], prompts: list[list[int]], max_ne
             attention: HfAttention) -> tuple[float, ...]:  # fmt: skip
     """Each sample's score of its greedy answer through ``attention`` (per-sample state reset first)."""
     scores = []
-    for sample, ids in zip(made, prompts, strict=True):
+    for index, (sample, ids) in enumerate(zip(made, prompts, strict=True)):
         attention.attention.reset()
+        attention.sample = index
         answer = greedy_answer(hf=hf, ids=ids, attention=attention, max_new_tokens=max_new_tokens)
         scores.append(score_output(task=sample.task, sample=sample, output=answer).value)
     return tuple(scores)

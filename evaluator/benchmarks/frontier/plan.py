@@ -37,10 +37,17 @@ PHASE_PLANS: tuple[PhasePlan, ...] = (
     ),
 )
 
+#: The phase scored on a local transformers model (hf_phase.py): hosted only where the deployment names
+#: one, but its hidden seeds are in every build, so that naming a model later needs no rebuild.
+HF_PLAN = PhasePlan(
+    "test-hf", "Test, local transformers model (hidden seeds, 4k tokens)", (4096,), 6, True, True
+)
+SEEDED_PLANS = (*PHASE_PLANS, HF_PLAN)
+
 
 def phase_plan(*, slug: str) -> PhasePlan:
-    """The plan of phase `slug`; ValueError names an unknown one."""
-    return plan_named(PHASE_PLANS, slug, benchmark="frontier")
+    """The plan of phase `slug` (the hosted-model phase included); ValueError names an unknown one."""
+    return plan_named(SEEDED_PLANS, slug, benchmark="frontier")
 
 
 def seed_key(*, task: str, length: int) -> str:
@@ -63,7 +70,7 @@ def hidden_seeds(*, seeds: BuildSeeds) -> dict[str, dict[str, int]]:
             for t in task_names()
             for n in plan.lengths
         }
-        for plan in PHASE_PLANS
+        for plan in SEEDED_PLANS
         if plan.hidden
     }
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 from evaluator.contract import BenchmarkSpec, MetricSpec, PhaseSpec, SubmissionFormat, SubmissionKind
 from evaluator.sandbox.session import CODE_SUFFIXES
 
 from .curves import frontier_curves
+from .hf_phase import HF_ITEM_METRICS, hf_phase_enabled, hf_phase_spec
 from .model.protocol import SUPPORTED_TASKS
 from .plan import DEV_FILE, PHASE_PLANS
 from .registry import TASKS, task_names
@@ -17,7 +21,11 @@ SLUG = "frontier"
 #: chapter head (layer 2) and a story lookup (layer 4): story_retrieval is scored too.
 #: 4: a fifth layer and the multihop heads (previous chapter, find the purchase, the item; the story lookup
 #: moves to layer 5): story_multihop is scored too (its samples were n/a before).
-VERSION = "4"
+#: 5: a prefill call's attention error is measured on 256 query rows evenly spaced over the prompt (every
+#: row before: the same means within 4% on the model's 4k prompts, docs/FRONTIER_TASKS.md), and the model's
+#: projections run compact (the same logits up to float32 rounding).
+#: 6: the hidden seeds of test-hf (a local transformers model's phase, hosted where one is configured).
+VERSION = "6"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
 
@@ -56,8 +64,9 @@ def frontier_metrics() -> tuple[MetricSpec, ...]:
                 " prefill methods, which decode densely"),
         _metric("attn_rel_l2", "Attention error", "rel. L2", False, "{:.3f}",
                 "Relative L2 error of each attention output the method computed against dense attention"
-                " on the same q, k, v (inside the scored run), mean over those calls; per item: over the"
-                " calls of that task's samples at that length"),
+                " on the same q, k, v (inside the scored run; a prompt's over 256 query rows evenly spaced"
+                " from its first to its last), mean over those calls; per item: over the calls of that"
+                " task's samples at that length"),
     ]
     for task in task_names():
         metrics.append(
@@ -81,11 +90,13 @@ def frontier_item_metrics() -> tuple[MetricSpec, ...]:
         _metric("calls", "Attention calls", "calls", True, "{:.0f}",
                 "Attention calls counted in the item's sparsity: each layer's prompt calls (prefill methods,"
                 " dense), each layer's decode steps (Quest, eviction methods)"),
+        *HF_ITEM_METRICS,
     )  # fmt: skip
 
 
-def frontier_spec() -> BenchmarkSpec:
-    """The whole spec; the test-long phase declares that it needs a GPU."""
+def frontier_spec(*, environ: Mapping[str, str] = os.environ) -> BenchmarkSpec:
+    """The whole spec; test-long and test-hf (only where ``environ`` names a local transformers model)
+    declare that they need a GPU."""
     phases = tuple(
         PhaseSpec(
             slug=plan.slug,
@@ -102,6 +113,8 @@ def frontier_spec() -> BenchmarkSpec:
         )
         for plan in PHASE_PLANS
     )
+    if hf_phase_enabled(environ=environ):
+        phases += (hf_phase_spec(public_paths=PUBLIC_PATHS, max_upload_bytes=CODE_MAX_BYTES),)
     methods = ", ".join((DENSE, *FRONTIER_METHODS))
     return BenchmarkSpec(
         slug=SLUG,

@@ -9,7 +9,7 @@ from pathlib import Path
 from evaluator.contract import Baseline, Payload
 
 from ..vdit.baselines import CONFIGS
-from .phases import PHASE_PLANS
+from .phases import PHASE_PLANS, REAL_PLAN
 
 #: PSA's released presets warm up densely for 15 (12) of their models' 50 steps; on our 16 steps that
 #: would leave one sparse step, so each preset is also run with its warm-up scaled to 16 steps (30%).
@@ -40,11 +40,17 @@ SEARCHED = (
 )  # fmt: skip
 
 
-def e2e_baselines() -> list[Baseline]:
+#: The fixed configs also run on test-real where it is hosted: dense and the methods' Wan2.1 settings.
+REAL_BASELINES = ("Dense", "PSA wan2.1-1.3b", "BLADE ASA_G wan2.1-1.3b", "Sparse-VideoGen")
+
+
+def e2e_baselines(*, real: bool = False) -> list[Baseline]:
     """The kernel track's fixed configs (dense, presets, Sparse-vDiT's modes), PSA with scaled warm-ups and
-    Sparse-vDiT's per-step plans, searched by the scorer on the calibration videos."""
+    Sparse-vDiT's per-step plans, searched by the scorer on the calibration videos; with ``real`` (test-real
+    hosted) the REAL_BASELINES on test-real too."""
     every = tuple(p.slug for p in PHASE_PLANS)
     return [
-        Baseline(name, text, every, functools.partial(_config, config))
+        Baseline(name, text, every + ((REAL_PLAN.slug,) if real and name in REAL_BASELINES else ()),
+                 functools.partial(_config, config))  # fmt: skip
         for name, text, config in (*CONFIGS, *EXTRA, *SEARCHED)
     ]

@@ -11,7 +11,16 @@ from pathlib import Path
 
 import torch
 
-from evaluator.contract import Baseline, Benchmark, Payload, Problem, ProgressFn, ScoreReport, no_progress
+from evaluator.contract import (
+    Baseline,
+    Benchmark,
+    Payload,
+    Problem,
+    ProgressFn,
+    ScoreReport,
+    WorkerUnequipped,
+    no_progress,
+)
 from evaluator.devices import phase_device
 from evaluator.hardware import hardware_fingerprint
 from evaluator.hidden import BuildSeeds
@@ -25,6 +34,7 @@ from .baselines import e2e_baselines
 from .phases import (
     CALIBRATION_FILE,
     PHASE_PLANS,
+    REAL_PLAN,
     calibration_videos,
     phase_frames,
     phase_plan,
@@ -32,6 +42,8 @@ from .phases import (
     seeds_write,
 )
 from .plot import layer_error_png, layer_step_errors
+from .real_phase import REAL_PHASE, real_equipped, real_parse, real_phase_enabled, real_shape
+from .real_score import REAL_OPTIONS, RealOptions, real_phase_score
 from .report import split_score
 from .run import REPEATS, SCORING_THREADS, E2eRun, phase_run, torch_threads
 from .search import SEARCH_SECONDS, searched_modes
@@ -74,6 +86,9 @@ def _readme(*, trained: int) -> str:
         + ("; needs a GPU worker" if p.needs_gpu else "")
         for p in PHASE_PLANS
     ]
+    lines.append(f"- {REAL_PLAN.slug} (only where the deployment names a local Wan2.1 diffusers model):"
+                 f" {REAL_PLAN.videos} videos sampled by that model, {REAL_PLAN.steps} steps; JSON configs"
+                 " (no search); needs a GPU worker")
     return "\n".join(lines) + "\n"
 
 
@@ -82,12 +97,12 @@ class VditE2eBenchmark(Benchmark):
 
     def __init__(
         self, *, steps: int | None = None, video_count: int | None = None, repeats: int = REPEATS,
-        weights: Path = WEIGHTS, threads: int = SCORING_THREADS,
+        weights: Path = WEIGHTS, threads: int = SCORING_THREADS, real: RealOptions = REAL_OPTIONS,
     ) -> None:  # fmt: skip
-        """``steps``, ``video_count``, ``repeats`` and ``threads`` override the phases' and the job's
-        (tests and timing scripts)."""
+        """``steps``, ``video_count``, ``repeats`` and ``threads`` override the phases' and the job's,
+        ``real`` test-real's sampling (tests and timing scripts)."""
         self.steps, self.video_count, self.repeats, self.weights = steps, video_count, repeats, Path(weights)
-        self.threads = threads
+        self.threads, self.real = threads, real
         self.spec = e2e_spec()
         self._model: VideoDiT | None = None
         self._lengths: dict[tuple[int, torch.device], VideoDiT] = {}
@@ -138,12 +153,30 @@ class VditE2eBenchmark(Benchmark):
         return self.steps or plans.get(phase, max(plans.values()))
 
     def validate(self, payload: Payload) -> list[Problem]:
-        """Every problem: the phase, then the config's fields."""
+        """Every problem: the phase, then the config's fields (on test-real against this worker's local
+        model: WorkerUnequipped where it has none)."""
+        if payload.phase == REAL_PHASE:
+            return self._real_problems(payload, model=real_equipped())
         return self._problems(payload, cfg=None)
 
     def precheck(self, payload: Payload) -> list[Problem]:
-        """At upload, the same checks on the model's shape read from the weights' metadata (no tensor)."""
+        """At upload, the same checks on the model's shape read from the weights' metadata (no tensor); on
+        test-real against the local model's config.json where this process has it (else the worker checks)."""
+        if payload.phase == REAL_PHASE:
+            try:
+                model = real_equipped()
+            except WorkerUnequipped:
+                model = None
+            return self._real_problems(payload, model=model)
         return self._problems(payload, cfg=weights_config(path=self.weights))
+
+    def _real_problems(self, payload: Payload, *, model) -> list[Problem]:
+        """test-real's checks: a file refused; the config against ``model`` (None: not here, not checked)."""
+        name = None if payload.file is None else Path(payload.file).name
+        if model is None:
+            return [] if name is None else real_parse(config=None, file_name=name, shape=None, steps=0)[1]
+        shape = real_shape(model, latent=self.real.latent)
+        return real_parse(config=payload.config, file_name=name, shape=shape, steps=self.real.steps)[1]
 
     def _problems(self, payload: Payload, *, cfg: DiTConfig | None) -> list[Problem]:
         """The phase, then the config's fields."""
@@ -156,7 +189,11 @@ class VditE2eBenchmark(Benchmark):
         return problems
 
     def score(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> ScoreReport:
-        """Sample every video of the phase; public split = the first half of the videos, private = all."""
+        """Sample every video of the phase; public split = the first half of the videos, private = all
+        (test-real: on this worker's local Wan model)."""
+        if payload.phase == REAL_PHASE:
+            return real_phase_score(payload=payload, hidden_dir=hidden_dir, options=self.real,
+                                    progress=progress)  # fmt: skip
         return self.report(self.run(payload, hidden_dir, progress))
 
     def run(self, payload: Payload, hidden_dir: Path, progress: ProgressFn = no_progress) -> E2eRun:
@@ -220,4 +257,4 @@ class VditE2eBenchmark(Benchmark):
 
     def baselines(self) -> list[Baseline]:
         """Dense and the methods at their presets and settings."""
-        return e2e_baselines()
+        return e2e_baselines(real=real_phase_enabled())

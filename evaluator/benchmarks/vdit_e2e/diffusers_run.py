@@ -161,8 +161,8 @@ def _timed_rounds(transformer, submission, geometry, *, noise, context, sigmas, 
     """Dense and method sampling interleaved ``repeats`` times, nothing measured in the hooks: medians."""
     if repeats < 1 or submission.method is None:
         return {"speedup": None, "note": "not timed (dense, or --repeats 0)"}
-    walls: dict[str, list[float]] = {"dense_ms": [], "method_ms": [], "method_attention_ms": [],
-                                     "estimator_ms": []}  # fmt: skip
+    walls: dict[str, list[float]] = {"dense_ms": [], "method_ms": [], "dense_attention_ms": [],
+                                     "method_attention_ms": [], "estimator_ms": []}  # fmt: skip
     for _ in range(repeats):
         for name in ("dense", "method"):
             hook = MeasuringHook(submission=VditSubmission() if name == "dense" else submission,
@@ -174,8 +174,8 @@ def _timed_rounds(transformer, submission, geometry, *, noise, context, sigmas, 
                 if noise.device.type == "cuda":
                     torch.cuda.synchronize(noise.device)
                 walls[f"{name}_ms"].append((time.perf_counter() - start) * 1000.0)
+            walls[f"{name}_attention_ms"].append(hook.attention_ms)
             if name == "method":
-                walls["method_attention_ms"].append(hook.attention_ms)
                 walls["estimator_ms"].append(hook.estimator_ms)
     medians = {name: statistics.median(values) for name, values in walls.items()}
     return {**medians, "rounds": repeats, "speedup": medians["dense_ms"] / medians["method_ms"]}
@@ -187,6 +187,15 @@ def model_run(*, model: LocalModel, config: dict, options: RunOptions, device=No
     device = scoring_device() if device is None else device
     dtype = DTYPES[options.dtype]
     transformer = transformer_load(model, device=device, dtype=dtype)
+    vae = vae_load(model, device=device, dtype=dtype)
+    return pair_run(transformer=transformer, vae=vae, name=str(model.transformer_dir), config=config,
+                    options=options)  # fmt: skip
+
+
+def pair_run(*, transformer, vae, name: str, config: dict, options: RunOptions) -> ModelRunReport:
+    """``model_run`` on a loaded transformer (and VAE, or None) on their device: the dense and the method's
+    sampling from the same noise, the calls measured, the pair scored, ``options.repeats`` timed rounds."""
+    device, dtype = transformer.device, transformer.dtype
     geometry = latent_geometry(transformer, frames=options.latent[0], height=options.latent[1],
                                width=options.latent[2])  # fmt: skip
     tokens = geometry.frames * geometry.frame_tokens
@@ -202,7 +211,7 @@ def model_run(*, model: LocalModel, config: dict, options: RunOptions, device=No
         sparse = denoise(transformer, noise=noise, context=context, sigmas=sigmas, router=router)
     layers, means = _summary(hook.records)
     report = ModelRunReport(
-        status="scored", model=str(model.transformer_dir), method=submission.name,
+        status="scored", model=name, method=submission.name,
         geometry={"frames": geometry.frames, "height": geometry.height, "width": geometry.width,
                   "text_tokens": geometry.text_tokens, "tokens": tokens},
         conditioning=f"zero text embeddings ({options.text_tokens} tokens): no text encoder is loaded",
@@ -212,7 +221,6 @@ def model_run(*, model: LocalModel, config: dict, options: RunOptions, device=No
         timing={"measured_pair": {"method_attention_ms": hook.attention_ms, "estimator_ms": hook.estimator_ms,
                                   "measuring_ms": hook.measure_ms}},
     )  # fmt: skip
-    vae = vae_load(model, device=device, dtype=dtype)
     if vae is None:
         report.video_reason = "n/a: no vae/ beside the transformer; the latent-space relative error stands in"
     else:

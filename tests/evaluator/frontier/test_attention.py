@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from evaluator.benchmarks.frontier.attention import MethodAttention, layout_cells
+from evaluator.benchmarks.frontier.attention import ERROR_ROWS, MethodAttention, error_rows, layout_cells
 from evaluator.benchmarks.frontier.submission import submission_parse
 from kernels.harness import method_params
 from kernels.layout import BlockLayout
@@ -109,14 +109,17 @@ def test_snapkv_decodes_over_the_tokens_it_kept_after_the_prompt():
     assert 160 / 400 < attention.tally.density < 162 / 400
 
 
-def _reference_rel_l2(out, q, k, v, *, causal: bool) -> float:
-    """Relative L2 of `out` against a float64 softmax reference written here (GQA expanded, causal mask)."""
+def _reference_rel_l2(out, q, k, v, *, causal: bool, rows: torch.Tensor | None = None) -> float:
+    """Relative L2 of `out` against a float64 softmax reference written here (GQA expanded, causal mask),
+    over the query `rows` (all when None)."""
     k64, v64 = (x.double().repeat_interleave(q.shape[1] // k.shape[1], dim=1) for x in (k, v))
     scores = q.double() @ k64.transpose(-1, -2) / q.shape[-1] ** 0.5
     if causal:
         n = q.shape[2]
         scores = scores.masked_fill(torch.ones(n, n, dtype=torch.bool).triu(1), float("-inf"))
     ref = torch.softmax(scores, dim=-1) @ v64
+    if rows is not None:
+        out, ref = out[:, :, rows], ref[:, :, rows]
     return float((out.double() - ref).norm() / ref.norm())
 
 
@@ -126,7 +129,8 @@ def test_a_prefill_call_adds_its_error_against_dense_attention_when_measured(top
     attention.measure_error = True
     q, k, v = _qkv(1000)
     out = attention.prefill(q, k, v, layer=0)
-    expected = _reference_rel_l2(out, q, k, v, causal=True)
+    rows = error_rows(1000)
+    expected = _reference_rel_l2(out, q, k, v, causal=True, rows=rows)
     assert attention.tally.errors == 1
     assert attention.tally.rel_l2 == pytest.approx(expected, rel=1e-3, abs=1e-6)
     assert (attention.tally.rel_l2 > 0.01) is sparse  # keeping every block: dense attention's output
@@ -146,3 +150,37 @@ def test_decode_steps_add_their_errors_and_unmeasured_calls_add_none():
                                         v[:, :, : position + 1], causal=False))  # fmt: skip
     assert attention.tally.errors == 3 and attention.tally.calls == 4
     assert attention.tally.rel_l2 == pytest.approx(sum(errors) / 3, rel=1e-3) and min(errors) > 0.01
+
+
+def test_error_rows_span_the_prompt_evenly_from_the_first_to_the_last_row():
+    assert torch.equal(error_rows(100), torch.arange(100))
+    rows = error_rows(4096)
+    assert len(rows) == ERROR_ROWS == len(set(rows.tolist()))
+    assert rows[0] == 0 and rows[-1] == 4095
+    gaps = rows.diff()
+    assert int(gaps.min()) >= 15 and int(gaps.max()) <= 17
+
+
+def test_the_row_sampled_error_is_close_to_the_whole_prompts_on_the_models_inputs():
+    from sb_frontier import sample_cached
+
+    from evaluator.benchmarks.frontier.hooks import CapturingDense
+    from evaluator.benchmarks.frontier.model.protocol import model_answer
+    from evaluator.benchmarks.frontier.model.wired import WiredModel
+    from evaluator.benchmarks.frontier.tokenizer import tokenizer_frontier
+
+    capture = CapturingDense()
+    model = WiredModel(tokenizer=tokenizer_frontier())
+    model_answer(model=model, sample=sample_cached("ruler_niah", 0, 2048), attention=capture.prefill,
+                 decode_attention=capture.decode)  # fmt: skip
+    sampled, whole = [], []
+    for layer, (q, k, v) in sorted(capture.prompt.items()):
+        attention = _attention({"method": "block_topk", "params": {"top_k": 4}})
+        attention.measure_error = True
+        out = attention.prefill(q, k, v, layer=layer)
+        sampled.append(attention.tally.rel_l2)
+        whole.append(_reference_rel_l2(out, q, k, v, causal=True))
+    assert all(s > 0.01 for s in sampled)
+    for s, w in zip(sampled, whole, strict=True):
+        assert s == pytest.approx(w, rel=0.25), (sampled, whole)
+    assert sum(sampled) / len(sampled) == pytest.approx(sum(whole) / len(whole), rel=0.1), (sampled, whole)

@@ -3,7 +3,6 @@ its attention equal to transformers' own and each sparse call measured as the ke
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import re
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from sb_tiny_hf import SPECIAL, tiny_model_save
 
 from evaluator.benchmarks.frontier.attention import MethodAttention
 from evaluator.benchmarks.frontier.hf_adapter import (
@@ -29,7 +29,6 @@ from evaluator.benchmarks.frontier.hf_adapter import (
 )
 from evaluator.benchmarks.frontier.hf_run import HfTaskResult, hf_task_run, main
 from evaluator.benchmarks.frontier.hooks import SubmissionHooks
-from evaluator.benchmarks.frontier.registry import sample_make
 from evaluator.benchmarks.frontier.submission import submission_parse
 from kernels.harness import method_measure, method_params
 from kernels.method_config import method_config_parse
@@ -39,29 +38,6 @@ tokenizers = pytest.importorskip("tokenizers")
 
 REPO = Path(__file__).resolve().parents[3]
 GUIDE = REPO / "docs" / "FRONTIER_TASKS.md"
-SPECIAL = ["<unk>", "<s>", "</s>", "<answer>", "</answer>"]
-
-
-def tiny_model_save(path, *, vocab_words: int = 400, positions: int = 2048, seed: int = 0) -> None:
-    """A 2-layer GQA Llama with random weights and a word-level tokenizer over the commonest words of a
-    frontier prompt, saved with save_pretrained to ``path``."""
-    text = sample_make(task="ruler_niah", index=0, seed=5, length=1024).prompt
-    pre = tokenizers.pre_tokenizers.Whitespace()
-    common = collections.Counter(w for w, _ in pre.pre_tokenize_str(text)).most_common(vocab_words)
-    vocab = {w: i for i, w in enumerate(SPECIAL + [w for w, _ in common if w not in SPECIAL])}
-    tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre
-    tok.decoder = tokenizers.decoders.WordPiece()
-    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", bos_token="<s>",
-                                                eos_token="</s>")  # fmt: skip
-    config = transformers.LlamaConfig(
-        vocab_size=len(vocab), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-        num_attention_heads=4, num_key_value_heads=2, head_dim=16, max_position_embeddings=positions,
-        bos_token_id=1, eos_token_id=2,
-    )  # fmt: skip
-    torch.manual_seed(seed)
-    transformers.LlamaForCausalLM(config).save_pretrained(path)
-    fast.save_pretrained(path)
 
 
 @pytest.fixture(scope="module")
@@ -215,7 +191,7 @@ def test_hf_decode_method_is_measured_per_step(model_dir):
 
 def _doc_commands() -> list[str]:
     """The sh commands of the guide's transformers section (backslash continuations joined)."""
-    text = GUIDE.read_text(encoding="utf-8").split("## A local transformers model", 1)[1]
+    text = GUIDE.read_text(encoding="utf-8").split("## A local transformers model", 1)[1].split("\n## ")[0]
     blocks = re.findall(r"^```sh\n(.*?)^```$", text, flags=re.M | re.S)
     return [block.replace("\\\n", " ").strip() for block in blocks]
 

@@ -8,7 +8,7 @@ import pytest
 from sb_seeds import seeds_for
 
 from evaluator.benchmarks.frontier.plan import (
-    PHASE_PLANS,
+    SEEDED_PLANS,
     dev_seeds,
     hidden_seeds,
     phase_seeds_read,
@@ -28,7 +28,7 @@ def test_hidden_seeds_follow_the_secret_and_never_the_public_seed():
     a = hidden_seeds(seeds=seeds_for(public=0))
     assert a == hidden_seeds(seeds=seeds_for(public=9))
     assert a != hidden_seeds(seeds=seeds_for(public=0, secret=bytes(range(1, 33))))
-    assert set(a) == {p.slug for p in PHASE_PLANS if p.hidden}
+    assert set(a) == {p.slug for p in SEEDED_PLANS if p.hidden} == {"test", "test-long", "test-hf"}
     for slug, table in a.items():
         assert len(set(table.values())) == len(table), slug  # one distinct seed per task and length
 

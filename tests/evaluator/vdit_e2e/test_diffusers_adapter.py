@@ -6,6 +6,7 @@ import json
 
 import pytest
 import torch
+from sb_tiny_wan import CHANNELS, HEAD_DIM, HEADS, LAYERS, TEXT_DIM, tiny_wan
 
 pytest.importorskip("diffusers", reason="the `video` extra (diffusers) is not installed")
 
@@ -27,21 +28,8 @@ from evaluator.benchmarks.vdit_e2e.diffusers_run import denoise, flow_sigmas, su
 from kernels.harness import VideoGeometry, method_measure  # noqa: E402
 from kernels.method_config import method_config_parse  # noqa: E402
 
-HEADS, HEAD_DIM, LAYERS, CHANNELS, TEXT_DIM = 2, 16, 2, 4, 16
 LATENT = (8, 16, 32)  # frames, height, width of the latent: a patch grid of 8 x 8 x 16 = 1,024 tokens
 CPU = torch.device("cpu")
-
-
-def tiny_wan(seed: int = 0):
-    """A randomly initialised WanTransformer3DModel: 2 layers of 2 heads of 16 channels, 1x2x2 patches."""
-    from diffusers import WanTransformer3DModel
-
-    torch.manual_seed(seed)
-    return WanTransformer3DModel(
-        patch_size=(1, 2, 2), num_attention_heads=HEADS, attention_head_dim=HEAD_DIM, in_channels=CHANNELS,
-        out_channels=CHANNELS, text_dim=TEXT_DIM, freq_dim=16, ffn_dim=64, num_layers=LAYERS,
-        rope_max_seq_len=32,
-    ).eval()  # fmt: skip
 
 
 @pytest.fixture(scope="module")

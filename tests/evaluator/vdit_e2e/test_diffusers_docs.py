@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from sb_tiny_wan import tiny_pipeline_save, tiny_vae
 
 pytest.importorskip("diffusers", reason="the `video` extra (diffusers) is not installed")
 
@@ -30,32 +31,17 @@ REPLACED = {
 }
 
 
-def tiny_vae():
-    """A randomly initialised Wan VAE with 4 latent channels (4x spatial, 2x temporal upsampling)."""
-    from diffusers import AutoencoderKLWan
-
-    torch.manual_seed(1)
-    return AutoencoderKLWan(
-        base_dim=8, z_dim=4, dim_mult=[1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True],
-        latents_mean=[0.1, -0.2, 0.3, 0.0], latents_std=[1.5, 2.0, 1.0, 0.5],
-    ).eval()  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def tiny_pipeline(tmp_path_factory):
     """A pipeline folder: model_index.json, transformer/ (tiny Wan) and vae/ (tiny Wan VAE)."""
-    from .test_diffusers_adapter import tiny_wan
-
-    root = tmp_path_factory.mktemp("tiny-pipeline")
-    tiny_wan().save_pretrained(root / "transformer")
-    tiny_vae().save_pretrained(root / "vae")
-    (root / "model_index.json").write_text(json.dumps({"_class_name": "WanPipeline"}))
-    return root
+    return tiny_pipeline_save(tmp_path_factory.mktemp("tiny-pipeline"))
 
 
 def documented_commands() -> list[str]:
-    """The lines of the ```sh blocks of docs/VIDEO_MODELS.md."""
-    blocks = re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    """The lines of the ```sh blocks of docs/VIDEO_MODELS.md's section "The command" (the hosted phase's
+    commands run in tests/leaderboard/test_hosted_phases.py)."""
+    section = DOC.read_text(encoding="utf-8").split("## The command", 1)[1].split("\n## ")[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
     return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
 
 

@@ -44,7 +44,7 @@ def test_test_long_is_declared_hidden_and_needing_a_gpu_the_others_not() -> None
     assert plan.hidden and plan.length == 4 and plan.steps == 16
     assert "32 frames = 8,192 tokens" in text and "Needs a GPU worker" in text and "not yet timed" in text
     assert "8 frames = 2,048 tokens" in spec.phase("test").description
-    assert VERSION == "3" and PROTOCOL == "vdit-e2e-3"
+    assert VERSION == "4" and PROTOCOL == "vdit-e2e-4"
 
 
 def test_test_long_seeds_are_hidden_and_apart_from_every_other_phases(built, tmp_path, tiny_weights) -> None:
@@ -114,7 +114,7 @@ def test_the_long_phase_samples_the_longer_videos_at_its_geometry(built, monkeyp
     assert len(video.records) == STEPS * LAYERS and 0 < video.density < 1
     report = bench.report(sparse)
     assert set(report.artefacts) == {PLOT_NAME}  # hidden videos: no frame strip
-    assert report.splits["private"].metrics["psnr"] < 100 and report.protocol_version == "vdit-e2e-3"
+    assert report.splits["private"].metrics["psnr"] < 100 and report.protocol_version == "vdit-e2e-4"
     bench.run(_payload(out, {"method": "dense"}, phase="dev"), out / "hidden")
     assert models[-1].config.frames == TINY.frames
 
