@@ -161,6 +161,7 @@ def method_measure(
     backend: str = "auto",
     seed: int = 0,
     step: int | None = None,
+    recall: bool = True,
 ) -> MethodMeasurement:
     """Run ``config`` on ``[B, H, N, d]`` inputs ``repeats`` times after a warm-up, dense interleaved.
 
@@ -168,7 +169,8 @@ def method_measure(
     sampling step the inputs come from; PSA runs dense before its ``warmup_steps`` (None: a step
     past them). Prefill and video methods attend q over k, v. Quest and the eviction methods decode
     the last ``decode_steps`` tokens one step at a time after the prompt before them
-    (``kernels.decode``).
+    (``kernels.decode``). ``recall=False`` leaves a prefill method's mass recall out (None): it costs a
+    dense float64 softmax, for callers that only time.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
@@ -206,13 +208,13 @@ def method_measure(
         if round_index:
             for name, ms in (("estimator", est_ms), ("attention", att_ms), ("dense", dense_ms)):
                 rounds[name].append(ms)
-    density, recall = _counted(chosen, queries=q, k=k)
+    counted = _counted(chosen, queries=q, k=k, recall=recall)
     m = _measurement(
         config.method,
         backend_resolve(backend=backend, device=q.device, dtype=q.dtype),
         out=out,
         ref=ref,
-        counted=(density, recall),
+        counted=counted,
         rounds=rounds,
         density_reference=reference_density(chosen) if isinstance(chosen, BlockLayout) else None,
     )
@@ -296,18 +298,24 @@ def chosen_counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[f
     return _counted(chosen, queries=queries, k=k)
 
 
-def _counted(chosen, *, queries: torch.Tensor, k: torch.Tensor) -> tuple[float, float | None]:
+def _counted(
+    chosen, *, queries: torch.Tensor, k: torch.Tensor, recall: bool = True
+) -> tuple[float, float | None]:
     """(density, mass recall) of what the method chose: a layout, fused head groups, or an ASA
-    selection (density with its global tokens; recall of its blocks alone)."""
+    selection (density with its global tokens; recall of its blocks alone). No recall: (density, None)."""
+    if not recall:
+        if isinstance(chosen, BlockLayout):
+            return layout_density(chosen), None
+        return (chosen.density if isinstance(chosen, AsaSelection) else vdit_groups_density(chosen)), None
     if isinstance(chosen, BlockLayout):
         return layout_density(chosen), mass_recall(queries, k, chosen)
     if isinstance(chosen, AsaSelection):
         return chosen.density, mass_recall(queries, k, chosen.layout)
-    recall = 0.0
+    total = 0.0
     for group in chosen:
         idx = torch.tensor(group.heads, device=queries.device)
-        recall += mass_recall(queries[:, idx], k[:, idx], group.layout) * len(group.heads)
-    return vdit_groups_density(chosen), recall / queries.shape[1]
+        total += mass_recall(queries[:, idx], k[:, idx], group.layout) * len(group.heads)
+    return vdit_groups_density(chosen), total / queries.shape[1]
 
 
 def _steps(method: str, params, *, q, k, v, backend: str):

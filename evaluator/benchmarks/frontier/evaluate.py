@@ -14,7 +14,7 @@ from evaluator.sandbox.session import code_session
 
 from .attention import AttentionTally, MethodAttention
 from .hooks import CapturingDense, SubmissionHooks
-from .model.protocol import SUPPORTED_TASKS, model_answer
+from .model.protocol import SUPPORTED_TASKS, model_answer, model_prefill
 from .model.wired import WiredModel
 from .plan import PhasePlan, seed_key
 from .registry import sample_make
@@ -58,11 +58,14 @@ def bootstrap_interval(*, values: np.ndarray, reps: int = BOOTSTRAP_REPS) -> tup
 
 
 def _inputs(*, model: WiredModel, submission: FrontierSubmission, sample) -> tuple[dict, int]:
-    """(per layer q, k, v a method's budget is chosen on, decoded steps): a dense answer of `sample`."""
+    """(per layer q, k, v a method's budget is chosen on, decoded steps): a dense answer of `sample`
+    (prefill methods: its prefill alone, 0 steps)."""
     capture = CapturingDense()
+    if submission.phase_kind == "prefill":  # the prompt's q, k, v only: no need to decode
+        model_prefill(model=model, sample=sample, attention=capture.prefill)
+        return capture.prompt, 0
     model_answer(model=model, sample=sample, attention=capture.prefill, decode_attention=capture.decode)
-    whole, steps = capture.whole()
-    return (capture.prompt if submission.phase_kind == "prefill" else whole), steps
+    return capture.whole()
 
 
 def phase_run(

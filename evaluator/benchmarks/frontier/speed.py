@@ -108,7 +108,7 @@ def speed_measure(
                                     layer=layer, geometry=info["geometry"], repeats=REPEATS)  # fmt: skip
         elif submission.phase_kind == "prefill":
             q, k, v = _expanded(q, k, v)
-            m = method_measure(config, q=q, k=k, v=v, repeats=REPEATS)
+            m = method_measure(config, q=q, k=k, v=v, repeats=REPEATS, recall=False)
         else:
             m = method_measure(config, q=q, k=k, v=v, decode_steps=decode_steps, repeats=REPEATS)
         dense += m.dense.median_ms

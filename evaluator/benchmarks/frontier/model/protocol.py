@@ -101,6 +101,24 @@ def answer_steps(*, sample: Sample) -> tuple[Step, ...]:
     return tuple(steps)
 
 
+def _prefilled(*, model: WiredModel, sample: Sample, steps: list[Step]) -> tuple[list[int], list[int]]:
+    """(<bos> + the prompt's ids, the forced answer words before the first generated token); the forced
+    steps are taken off the front of `steps`."""
+    tok = model.tokenizer
+    out: list[int] = []
+    while steps and steps[0].force:
+        out += tok.encode(text=steps.pop(0).force)
+    return [tok.token_id(token="<bos>")] + tok.encode(text=sample.prompt), out
+
+
+@torch.no_grad()
+def model_prefill(*, model: WiredModel, sample: Sample, attention: Attention = attention_dense) -> None:
+    """Only the prefill of `model_answer` (the same ids through `attention`): for hooks that keep its
+    q, k, v."""
+    ids, out = _prefilled(model=model, sample=sample, steps=list(answer_steps(sample=sample)))
+    model.prefill(ids=torch.tensor([ids + out]), attention=attention)
+
+
 @torch.no_grad()
 def model_answer(
     *, model: WiredModel, sample: Sample, attention: Attention = attention_dense,
@@ -111,10 +129,7 @@ def model_answer(
     other steps, decoding via `decode_attention`."""
     tok = model.tokenizer
     steps = list(answer_steps(sample=sample))
-    ids = [tok.token_id(token="<bos>")] + tok.encode(text=sample.prompt)
-    out: list[int] = []
-    while steps and steps[0].force:
-        out += tok.encode(text=steps.pop(0).force)
+    ids, out = _prefilled(model=model, sample=sample, steps=steps)
     logits, cache = model.prefill(ids=torch.tensor([ids + out]), attention=attention)
     generated = 0
     for step in steps:
