@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             except SubmissionRefused as exc:
                 cells = [f"refused: {exc}"] + [""] * (len(columns) - 1)
             wall = time.perf_counter() - start
-            print(f"| `{json.dumps(config)}` | {wall:.1f} | {' | '.join(cells)} |", flush=True)
+            print(f"| `{json.dumps(config)}` | {wall:.2f} | {' | '.join(cells)} |", flush=True)
     return 0
 
 
