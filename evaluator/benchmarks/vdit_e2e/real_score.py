@@ -12,7 +12,6 @@ import numpy as np
 from evaluator.contract import ItemScore, Payload, ProgressFn, ScoreReport, SplitScore, no_progress
 from evaluator.devices import scoring_device
 from evaluator.hardware import hardware_fingerprint
-from evaluator.intervals import bootstrap_mean_interval
 
 from .diffusers_model import LocalModel, transformer_load, vae_load
 from .diffusers_run import DTYPES, ModelRunReport, RunOptions, pair_run
@@ -27,7 +26,7 @@ from .real_phase import (
     real_parse,
     real_shape,
 )
-from .report import BOOTSTRAP_REPS, BOOTSTRAP_SEED, DENSE_REASON, LPIPS_REASON, QUALITY
+from .report import DENSE_REASON, LPIPS_REASON, QUALITY, quality_metric
 from .spec import VERSION
 
 PROTOCOL = f"vdit-e2e-{VERSION}-real"
@@ -127,17 +126,10 @@ def real_split(*, runs: list[ModelRunReport], limit: int | None) -> SplitScore:
     per_video = [_video_values(run) for run in kept]
     metrics: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
+    reason = NO_VAE if any(run.video is None for run in kept) else LPIPS_REASON
     for name in QUALITY:
-        values = [v[name] for v in per_video]
-        if any(value is None for value in values):
-            reason = NO_VAE if any(run.video is None for run in kept) else LPIPS_REASON
-            for key in (name, f"{name}_lo", f"{name}_hi"):
-                metrics[key], reasons[key] = None, reason
-            continue
-        array = np.array(values, dtype=float)
-        metrics[name] = float(array.mean())
-        metrics[f"{name}_lo"], metrics[f"{name}_hi"] = bootstrap_mean_interval(
-            values=array, reps=BOOTSTRAP_REPS, seed=BOOTSTRAP_SEED)  # fmt: skip
+        quality_metric(name=name, per_video=[v[name] for v in per_video], reason=reason, metrics=metrics,
+                       reasons=reasons)  # fmt: skip
     metrics["rel_l2"] = float(np.mean([v["rel_l2"] for v in per_video]))
     metrics["density"] = float(np.mean([v["density"] for v in per_video]))
     metrics["sparsity"] = 1.0 - metrics["density"]

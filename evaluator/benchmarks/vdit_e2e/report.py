@@ -16,6 +16,23 @@ DENSE_REASON = "n/a: dense attention is the reference"
 LPIPS_REASON = "n/a: frames smaller than LPIPS's smallest input (31 x 31)"
 
 
+def quality_metric(
+    *, name: str, per_video: list[float | None], reason: str, metrics: dict[str, float | None],
+    reasons: dict[str, str],
+) -> None:
+    """Write `name` and its `_lo` / `_hi` into `metrics`: the videos' mean with its bootstrap 95% interval,
+    or None with `reason` where a video has no value."""
+    if any(value is None for value in per_video):
+        for key in (name, f"{name}_lo", f"{name}_hi"):
+            metrics[key], reasons[key] = None, reason
+        return
+    values = np.array(per_video, dtype=float)
+    metrics[name] = float(values.mean())
+    metrics[f"{name}_lo"], metrics[f"{name}_hi"] = bootstrap_mean_interval(
+        values=values, reps=BOOTSTRAP_REPS, seed=BOOTSTRAP_SEED
+    )
+
+
 def _video_item(video: VideoResult, layers: int) -> ItemScore:
     """One video's quality, mean attention error and density."""
     values = dict(video.quality.means())
@@ -42,16 +59,8 @@ def split_score(*, run: E2eRun, layers: int, video_limit: int | None) -> SplitSc
     metrics: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     for name in QUALITY:
-        per_video = [v.quality.means()[name] for v in videos]
-        if any(value is None for value in per_video):
-            for key in (name, f"{name}_lo", f"{name}_hi"):
-                metrics[key], reasons[key] = None, LPIPS_REASON
-            continue
-        values = np.array(per_video, dtype=float)
-        metrics[name] = float(values.mean())
-        metrics[f"{name}_lo"], metrics[f"{name}_hi"] = bootstrap_mean_interval(
-            values=values, reps=BOOTSTRAP_REPS, seed=BOOTSTRAP_SEED
-        )
+        quality_metric(name=name, per_video=[v.quality.means()[name] for v in videos], reason=LPIPS_REASON,
+                       metrics=metrics, reasons=reasons)  # fmt: skip
     metrics["rel_l2"] = float(np.mean([e for v in videos for e in v.layer_errors(layers)]))
     metrics["density"] = float(np.mean([v.density for v in videos]))
     metrics["sparsity"] = 1.0 - metrics["density"]
