@@ -101,6 +101,12 @@ class Phase(models.Model):
     )
     show_private_after_close = models.BooleanField(default=False)
     is_visible = models.BooleanField(default=True)
+    is_hosted = models.BooleanField(
+        default=True,
+        help_text="set by benchmark_sync: the benchmark declares the phase on this deployment now; a phase it "
+        "no longer declares (a hosted model's setting removed) is kept, closed to new submissions, its results "
+        "readable",
+    )
     display_order = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -111,10 +117,10 @@ class Phase(models.Model):
         return f"{self.benchmark.slug}/{self.slug}"
 
     def is_open(self, now=None) -> bool:
-        """Whether submissions are accepted at `now`."""
+        """Whether submissions are accepted at `now`: hosted on this deployment and within its dates."""
         now = now or timezone.now()
         started = self.starts_at is None or self.starts_at <= now
-        return started and (self.ends_at is None or now < self.ends_at)
+        return self.is_hosted and started and (self.ends_at is None or now < self.ends_at)
 
     def private_visible(self, now=None) -> bool:
         """Whether the private split may be shown: the phase has closed and the host allows it."""

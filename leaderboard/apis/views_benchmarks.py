@@ -77,6 +77,7 @@ class BenchmarkDetailView(APIView):
                     "starts_at": phase.starts_at,
                     "ends_at": phase.ends_at,
                     "is_open": phase.is_open(),
+                    "is_hosted": phase.is_hosted,
                     "daily_limit": phase.daily_limit,
                     "total_limit": phase.total_limit,
                     "max_upload_bytes": phase.max_upload_bytes,

@@ -56,7 +56,7 @@ def baselines_submit(*, slug: str | None = None) -> list[Submission]:
     created: list[Submission] = []
     for benchmark in benchmarks:
         public_dir = benchmark_data_dir(benchmark=benchmark) / "public"
-        phases = {p.slug: p for p in benchmark.phases.select_related("benchmark")}
+        phases = {p.slug: p for p in benchmark.phases.filter(is_hosted=True).select_related("benchmark")}
         # Baselines made for retired data stay as they are; the data in service gets its own.
         existing = set(
             Submission.objects.filter(

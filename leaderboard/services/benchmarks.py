@@ -72,8 +72,9 @@ def benchmark_sync(
     *, spec: BenchmarkSpec, display_order: int = 0, references: list[str] | None = None
 ) -> Benchmark:
     """Create or update one benchmark and its phases from `spec`; host edits (visibility, order, phase
-    dates, limits, private policy) are never overwritten once the rows exist. BenchmarkSpecError names
-    every problem of the spec, before anything is written.
+    dates, limits, private policy) are never overwritten once the rows exist. A phase the spec no longer
+    lists is kept but closed to new submissions (Phase.is_hosted), and reopened when listed again.
+    BenchmarkSpecError names every problem of the spec, before anything is written.
 
     references: the names of its reference baselines (default: the registered plugin's; an unregistered
     slug keeps what the row has). A change rebuilds the boards (reference rows are unranked)."""
@@ -129,6 +130,7 @@ def benchmark_sync(
                 # The benchmark has just begun to take code: its declaration applies, then the host's edits.
                 phase.accepts_code = phase_spec.accepts_code
                 phase.save(update_fields=["accepts_code"])
+        phases_hosted_mark(benchmark=benchmark, declared=[p.slug for p in spec.phases])
         data_changed = benchmark.data_id != previous_data_id
         # In the sync's transaction: a failed rebuild leaves the old inputs, so the next sync sees the change.
         if data_changed or benchmark_board_inputs(benchmark=benchmark) != board_inputs:
@@ -137,6 +139,19 @@ def benchmark_sync(
         submissions_carry_over(benchmark=benchmark)
     submissions_release(benchmark_id=benchmark.pk)  # those held while the data was missing
     return benchmark
+
+
+def phases_hosted_mark(*, benchmark: Benchmark, declared: list[str]) -> None:
+    """Open the phases the spec declares and close, to new submissions only, those it no longer declares
+    (a hosted phase whose setting was removed): their submissions and boards stay, readable."""
+    phases = Phase.objects.filter(benchmark=benchmark)
+    reopened = phases.filter(slug__in=declared, is_hosted=False).update(is_hosted=True)
+    withdrawn = list(phases.exclude(slug__in=declared).filter(is_hosted=True).values_list("slug", flat=True))
+    if withdrawn:
+        phases.filter(slug__in=withdrawn).update(is_hosted=False)
+        logger.info("%s: phases %s no longer declared, closed to new submissions", benchmark.slug, withdrawn)
+    if reopened:
+        logger.info("%s: %d declared phases hosted again", benchmark.slug, reopened)
 
 
 def benchmark_sync_all() -> list[Benchmark]:

@@ -73,7 +73,13 @@ class PhaseClosed(ServiceError):
 
     def __init__(self, phase: Phase) -> None:
         self.phase = phase
-        super().__init__(f"phase {phase} is not open for submissions")
+        if not phase.is_hosted:
+            super().__init__(
+                f"phase {phase.slug} is not hosted on this deployment now ({phase.benchmark.slug} no longer "
+                "declares it): no new submissions; its results stay readable"
+            )
+        else:
+            super().__init__(f"phase {phase} is not open for submissions")
 
 
 class NotAllowed(ServiceError):

@@ -93,7 +93,9 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
         form.add_error(None, message)
     elif isinstance(error, PhaseClosed):
         phase = error.phase
-        if phase.benchmark.data_status == phase.benchmark.DataStatus.FAILED:
+        if not phase.is_hosted:
+            reason = f"phase {phase.slug} is not hosted on this deployment now (its results stay readable)"
+        elif phase.benchmark.data_status == phase.benchmark.DataStatus.FAILED:
             reason = "the benchmark's data failed to build (a host must rebuild it)"
         elif not phase.is_open():
             reason = "it is outside its submission dates"
@@ -106,7 +108,7 @@ def submission_errors_apply(*, form: SubmissionForm, error: Exception) -> None:
 def submit(request: HttpRequest, slug: str) -> HttpResponse:
     """Show the submission form of a phase; on POST create the submission and go to its page."""
     benchmark = selectors.benchmark_get_visible(slug=slug)  # BenchmarkNotFound is an Http404
-    phases = phases_visible(benchmark=benchmark)
+    phases = [p for p in phases_visible(benchmark=benchmark) if p.is_hosted]  # offered for new submissions
     phase = benchmark_phase_choose(benchmark=benchmark, phases=phases, slug=request.GET.get("phase"))
     kinds, extensions, formats = benchmark_formats(benchmark=benchmark, phase=phase)
     refused_status = 400

@@ -16,5 +16,6 @@ class Command(BaseCommand):
             message = f"benchmark {exc.slug!r} cannot be hosted; nothing was written for it:\n{listed}"
             raise CommandError(message) from exc
         for benchmark in benchmarks:
-            phases = ", ".join(benchmark.phases.values_list("slug", flat=True))
+            rows = benchmark.phases.values_list("slug", "is_hosted")
+            phases = ", ".join(slug if hosted else f"{slug} (not hosted now: closed)" for slug, hosted in rows)
             self.stdout.write(f"{benchmark.slug} {benchmark.version} [{benchmark.data_status}]: {phases}")
