@@ -103,9 +103,9 @@ class Phase(models.Model):
     is_visible = models.BooleanField(default=True)
     is_hosted = models.BooleanField(
         default=True,
-        help_text="set by benchmark_sync: the benchmark declares the phase on this deployment now; a phase it "
-        "no longer declares (a hosted model's setting removed) is kept, closed to new submissions, its results "
-        "readable",
+        help_text="set by benchmark_sync: the benchmark declares the phase on this deployment now; a phase "
+        "it no longer declares (a hosted model's setting removed) is kept, closed to new submissions, its "
+        "results readable",
     )
     display_order = models.PositiveIntegerField(default=0)
 

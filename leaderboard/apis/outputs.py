@@ -55,8 +55,8 @@ class PhaseDetailSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField(allow_null=True)
     is_open = serializers.BooleanField()
     is_hosted = serializers.BooleanField(
-        help_text="false when the benchmark no longer declares the phase on this deployment (a hosted model's "
-        "setting removed): closed to new submissions, its results readable"
+        help_text="false when the benchmark no longer declares the phase on this deployment (a hosted "
+        "model's setting removed): closed to new submissions, its results readable"
     )
     daily_limit = serializers.IntegerField()
     total_limit = serializers.IntegerField()

@@ -4,6 +4,7 @@ the setting."""
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from io import StringIO
@@ -11,15 +12,19 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from evaluator import registry
-from leaderboard.models import Phase, Submission
+from leaderboard.models import LeaderboardEntry, Phase, Score, Submission
 from leaderboard.selectors import quota_status, submission_waiting
 from leaderboard.services import (
+    PhaseClosed,
     benchmark_data_build,
     benchmark_sync,
+    leaderboard_rebuild,
     submission_create,
     submission_evaluate,
+    token_create,
 )
 
 HOSTED = [
@@ -68,6 +73,70 @@ def test_local_model_phase_is_hosted_only_with_its_setting_and_a_worker_without_
     message = submission.error_message
     assert variable in message and "not on this worker's disk" in message and "refunded" in message
     assert str(model) not in message + submission.log_tail
+
+
+def _scored_entry(*, phase: Phase, owner) -> Submission:
+    """A scored, listed submission of ``phase`` on the data in service, with its leaderboard entry."""
+    benchmark = phase.benchmark
+    values = {m["name"]: 0.5 for m in benchmark.metrics if not m.get("item")}
+    submission = Submission.objects.create(
+        owner=owner, phase=phase, method_name="scored-before", payload_kind="config", payload_config={},
+        payload_sha256="0" * 64, status=Submission.Status.SCORED, progress=1.0, data_id=benchmark.data_id,
+    )  # fmt: skip
+    Score.objects.create(
+        submission=submission, split="public", protocol_version="1", metrics=values, data_id=benchmark.data_id
+    )
+    leaderboard_rebuild(phase=phase)
+    return submission
+
+
+@pytest.mark.parametrize(("slug", "phase_slug", "variable", "config"), HOSTED)
+def test_local_model_phase_closes_when_its_setting_is_removed_keeps_its_results_and_reopens(
+    slug, phase_slug, variable, config, user, client, monkeypatch, fresh_registry, private_roots, dispatched,
+):  # fmt: skip
+    monkeypatch.setenv(variable, str(private_roots / "model"))
+    benchmark = _synced(slug)
+    benchmark_data_build(slug=slug)
+    phase = Phase.objects.select_related("benchmark").get(benchmark=benchmark, slug=phase_slug)
+    queued = submission_create(owner=user, phase=phase, method_name="queued-before", config=config)
+    scored = _scored_entry(phase=phase, owner=user)
+    assert LeaderboardEntry.objects.filter(phase=phase, submission=scored).exists()
+
+    monkeypatch.delenv(variable)
+    _synced(slug)
+    phase.refresh_from_db()
+    assert not phase.is_hosted and not phase.is_open()
+    others = Phase.objects.filter(benchmark=benchmark).exclude(slug=phase_slug)
+    assert others.exists() and all(p.is_hosted for p in others)  # only the phase the spec dropped closes
+    message = f"phase {phase_slug} is not hosted on this deployment now"
+    with pytest.raises(PhaseClosed, match=message):
+        submission_create(owner=user, phase=phase, method_name="after", config=config)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user)}")
+    sent = {"benchmark": slug, "phase": phase_slug, "method_name": "after", "config": json.dumps(config)}
+    response = api.post("/api/v1/submissions/", sent)
+    assert response.status_code == 403 and message in response.json()["detail"]
+    listed = {p["slug"]: p for p in api.get(f"/api/v1/benchmarks/{slug}/").json()["phases"]}
+    assert (listed[phase_slug]["is_open"], listed[phase_slug]["is_hosted"]) == (False, False)
+    client.force_login(user)
+    page = client.get(f"/benchmarks/{slug}/submit/?phase={phase_slug}").content.decode()
+    assert message in page
+    offered = client.get(f"/benchmarks/{slug}/submit/").content.decode()
+    assert f"?phase={phase_slug}" not in offered  # not offered for new submissions
+    board = client.get(f"/benchmarks/{slug}/?phase={phase_slug}")
+    assert board.status_code == 200 and "scored-before" in board.content.decode()  # results readable
+    # Nothing lost, nothing added, no quota charged by the refusals.
+    kept = set(Submission.objects.filter(phase=phase).values_list("pk", flat=True))
+    assert kept == {queued.pk, scored.pk}
+    assert LeaderboardEntry.objects.filter(phase=phase, submission=scored).exists()
+    assert quota_status(user=user, phase=phase).daily_used == 2
+
+    monkeypatch.setenv(variable, str(private_roots / "model"))
+    _synced(slug)
+    phase.refresh_from_db()
+    assert phase.is_hosted and phase.is_open()
+    again = submission_create(owner=user, phase=phase, method_name="after", config=config)
+    assert Submission.objects.filter(phase=phase).count() == 3 and again.phase_id == phase.pk
 
 
 DOCUMENTED = [

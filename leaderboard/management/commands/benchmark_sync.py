@@ -17,5 +17,5 @@ class Command(BaseCommand):
             raise CommandError(message) from exc
         for benchmark in benchmarks:
             rows = benchmark.phases.values_list("slug", "is_hosted")
-            phases = ", ".join(slug if hosted else f"{slug} (not hosted now: closed)" for slug, hosted in rows)
+            phases = ", ".join(s if hosted else f"{s} (not hosted now: closed)" for s, hosted in rows)
             self.stdout.write(f"{benchmark.slug} {benchmark.version} [{benchmark.data_status}]: {phases}")
