@@ -5,8 +5,9 @@ The model is read from the directory named by $SPARSEBENCH_FRONTIER_HF_MODEL wit
 attention registry (``AttentionInterface.register``, ``attn_implementation=``) by a function that hands
 each call's q, k, v to the same hooks as the built-in model (``SubmissionHooks``: the submission's
 kernels for the prompt, Quest or a kept cache for decoding) and, when asked, measures the call as the
-kernels' harness does: output error against dense attention on the same q, k, v, the density counted
-from what was computed, and the attention mass the layout kept.
+built-in model and the kernels' harness do: output error against dense attention on the same q, k, v
+(a prompt's on the built-in model's `error_rows`, by its `prefill_error`), the density counted from
+what was computed, and the attention mass the layout kept.
 
 Supported: decoder-only models whose every layer attends causally over the whole context (no sliding
 window, no logit soft-capping), one sequence at a time; anything else is refused with the reason.
@@ -29,7 +30,7 @@ import torch.nn.functional as F
 from kernels.harness import dense_attention
 from kernels.metrics import attention_error, mass_recall
 
-from .attention import MethodAttention
+from .attention import MethodAttention, prefill_error
 from .submission import PAD_MULTIPLE
 
 MODEL_ENV = "SPARSEBENCH_FRONTIER_HF_MODEL"
@@ -69,6 +70,8 @@ def hf_unavailable_reason(*, environ: Mapping[str, str] = os.environ) -> str | N
 class CallRecord:
     """One attention call measured against dense attention on the same q, k, v.
 
+    ``rel_l2``: a prompt's output error over the built-in model's `error_rows` (`prefill_error`: 256
+    evenly spaced query rows, every row of a shorter prompt), a decode step's over its queries;
     ``density``: computed cells over the causal tiles of the real rows (the frontier's count, the
     kernels' ``layout_density`` when no padding row is added), or the kept share of the cache for a
     decode step; ``density_reference``: the Sparse Frontier's count (over the causal cells);
@@ -112,8 +115,12 @@ class HfAttention:
         return out
 
     def _record(self, q, k, out, *, v, layer: int, prompt: bool, before) -> CallRecord:
-        """The call's error, density (the tally's growth in this call) and mass recall."""
-        error = attention_error(out, dense_attention(q, k, v, causal=True)).rel_l2
+        """The call's error (a prompt's as the built-in model measures it: `prefill_error`), density (the
+        tally's growth in this call) and mass recall."""
+        if prompt:
+            error = prefill_error(out, q, k, v)
+        else:
+            error = attention_error(out, dense_attention(q, k, v, causal=True)).rel_l2
         density = density_reference = recall = None
         if before is not None:
             grown = [now - was for now, was in zip(_counts(self.attention), before, strict=True)]

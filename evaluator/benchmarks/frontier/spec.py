@@ -25,7 +25,10 @@ SLUG = "frontier"
 #: row before: the same means within 4% on the model's 4k prompts, docs/FRONTIER_TASKS.md), and the model's
 #: projections run compact (the same logits up to float32 rounding).
 #: 6: the hidden seeds of test-hf (a local transformers model's phase, hosted where one is configured).
-VERSION = "6"
+#: 7: test-hf's prefill attention error measured as the built-in model's (`prefill_error` on its 256
+#: `error_rows`; every query row before), so both phases' `attn_rel_l2` share one definition; a new data id
+#: re-scores test-hf's entries on it (the built-in phases' scoring is unchanged, they are re-scored too).
+VERSION = "7"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024
 

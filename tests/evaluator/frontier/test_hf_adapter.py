@@ -16,7 +16,7 @@ import pytest
 import torch
 from sb_tiny_hf import SPECIAL, tiny_model_save
 
-from evaluator.benchmarks.frontier.attention import MethodAttention
+from evaluator.benchmarks.frontier.attention import ERROR_ROWS, MethodAttention, error_rows, prefill_error
 from evaluator.benchmarks.frontier.hf_adapter import (
     MODEL_ENV,
     UNCONFIGURED,
@@ -65,11 +65,13 @@ class KeptInputs:
 
     inner: SubmissionHooks
     prompt: dict = field(default_factory=dict)
+    outputs: dict = field(default_factory=dict)
 
     def prefill(self, q, k, v, *, layer: int, causal: bool):
-        """Keep q, k, v; the inner hooks' prompt attention."""
+        """Keep q, k, v and the output; the inner hooks' prompt attention."""
         self.prompt[layer] = (q.clone(), k.clone(), v.clone())
-        return self.inner.prefill(q, k, v, layer=layer, causal=causal)
+        self.outputs[layer] = self.inner.prefill(q, k, v, layer=layer, causal=causal)
+        return self.outputs[layer]
 
 
 def _ids(n: int, *, vocab: int, seed: int = 1) -> torch.Tensor:
@@ -153,6 +155,38 @@ def test_hf_sparse_calls_measure_as_the_harness(model_dir, config):
         assert record.mass_recall == pytest.approx(harness.mass_recall, abs=1e-6)
         assert record.rel_l2 == pytest.approx(harness.rel_l2, rel=1e-4, abs=1e-6)
         assert 0 < record.density < 1 and record.rel_l2 > 0 and record.mass_recall < 1
+
+
+def _rows_rel_l2_float64(out, q, k, v, rows) -> float:
+    """Relative L2 error of ``out`` on query ``rows`` against causal attention in float64 (GQA expanded)."""
+    group = q.shape[1] // k.shape[1]
+    q64, k64, v64 = q.double(), k.double().repeat_interleave(group, 1), v.double().repeat_interleave(group, 1)
+    scores = q64[:, :, rows] @ k64.transpose(-1, -2) / q.shape[-1] ** 0.5
+    hidden = torch.arange(k.shape[2])[None, :] > rows[:, None]
+    ref = torch.softmax(scores.masked_fill(hidden, float("-inf")), dim=-1) @ v64
+    return float((out[:, :, rows].double() - ref).norm() / ref.norm())
+
+
+def test_hf_prompt_error_is_the_built_in_models_prefill_error_on_its_sampled_rows(model_dir):
+    hf = hf_model_load(path=model_dir, device=torch.device("cpu"))
+    ids = _ids(600, vocab=hf.model.config.vocab_size)
+    config = {"method": "block_topk", "params": {"block_size": 16, "top_k": 4}}
+    submission = submission_parse(config=config)[0]
+    method = MethodAttention(submission=submission, params=method_params(submission.method, geometry=None))
+    seen = KeptInputs(inner=SubmissionHooks(method))
+    measured = HfAttention(hooks=seen, attention=method, measure=True)
+    with torch.no_grad(), hf_attention_active(measured):
+        hf.model(input_ids=ids)
+    rows = error_rows(600)
+    assert len(rows) == ERROR_ROWS < 600
+    assert [r.layer for r in measured.records] == [0, 1]
+    for record in measured.records:
+        (q, k, v), out = seen.prompt[record.layer], seen.outputs[record.layer]
+        assert record.kind == "prefill" and record.queries == 600
+        assert record.rel_l2 == prefill_error(out, q, k, v)  # the built-in model's definition, same rows
+        assert record.rel_l2 == pytest.approx(_rows_rel_l2_float64(out, q, k, v, rows), rel=1e-4)
+        every_row = _rows_rel_l2_float64(out, q, k, v, torch.arange(600))
+        assert record.rel_l2 > 0 and record.rel_l2 != pytest.approx(every_row, rel=1e-9)
 
 
 def test_hf_task_run_scores_a_model_that_cannot_answer_at_the_attention_level(model_dir):
