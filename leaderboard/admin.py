@@ -98,10 +98,11 @@ class PhaseAdmin(NoAddMixin, admin.ModelAdmin):
         "max_upload_bytes",
         "accepts_code",
         "is_visible",
+        "is_hosted",
         "show_private_after_close",
     )
-    list_filter = ("benchmark", "is_visible", "accepts_code")
-    readonly_fields = ("benchmark", "slug")
+    list_filter = ("benchmark", "is_visible", "is_hosted", "accepts_code")
+    readonly_fields = ("benchmark", "slug", "is_hosted")  # is_hosted: set by benchmark_sync only
 
     def save_model(self, request, obj, form, change) -> None:
         """Save through the service, which rebuilds the phase's board when one of its inputs changed."""
@@ -121,6 +122,7 @@ class PhaseAdmin(NoAddMixin, admin.ModelAdmin):
         "accepts_code",
         "show_private_after_close",
         "is_visible",
+        "is_hosted",
         "display_order",
     )
 
