@@ -175,12 +175,15 @@ def decode_dense_step(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, posi
 
 
 def decode_counted(
-    *, q: torch.Tensor, k: torch.Tensor, kept: list[torch.Tensor], prompt: int
-) -> tuple[float, float]:
+    *, q: torch.Tensor, k: torch.Tensor, kept: list[torch.Tensor], prompt: int, recall: bool = True
+) -> tuple[float, float | None]:
     """(density, mass recall) of the decode steps: attended keys over visible keys, and the dense
-    softmax mass (float64) of each step's query inside them, both averaged over heads and steps."""
+    softmax mass (float64) of each step's query inside them, both averaged over heads and steps
+    (``recall=False``: the density alone, recall None)."""
+    if not recall:  # a step's mask is the same for every head of a GQA group: its mean is the heads'
+        return sum(float(mask.double().mean()) for mask in kept) / len(kept), None
     group = q.shape[1] // k.shape[1]
-    density, recall = 0.0, 0.0
+    density, recall_sum = 0.0, 0.0
     for t, mask in enumerate(kept):
         position = prompt + t
         heads_mask = mask.repeat_interleave(group, dim=1).to(q.device)  # [B, H, p + 1]
@@ -188,5 +191,5 @@ def decode_counted(
         keys = k[:, :, : position + 1].double().repeat_interleave(group, dim=1)
         logits = (keys @ q[:, :, position].double().unsqueeze(-1)).squeeze(-1) / q.shape[-1] ** 0.5
         probs = torch.softmax(logits, dim=-1)
-        recall += float((probs * heads_mask).sum(-1).mean())
-    return density / len(kept), recall / len(kept)
+        recall_sum += float((probs * heads_mask).sum(-1).mean())
+    return density / len(kept), recall_sum / len(kept)

@@ -169,8 +169,8 @@ def method_measure(
     sampling step the inputs come from; PSA runs dense before its ``warmup_steps`` (None: a step
     past them). Prefill and video methods attend q over k, v. Quest and the eviction methods decode
     the last ``decode_steps`` tokens one step at a time after the prompt before them
-    (``kernels.decode``). ``recall=False`` leaves a prefill method's mass recall out (None): it costs a
-    dense float64 softmax, for callers that only time.
+    (``kernels.decode``). ``recall=False`` leaves the mass recall out (None): it costs a dense float64
+    softmax, for callers that only time.
     """
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
@@ -191,7 +191,8 @@ def method_measure(
         params = choice.params
         budget = {name: getattr(params, name) for name in TARGET_KNOBS[config.method]}
     if config.method in DECODE_METHODS:
-        m = _decode_measure(config.method, params, q=q, k=k, v=v, steps=decode_steps, repeats=repeats)
+        m = _decode_measure(config.method, params, q=q, k=k, v=v, steps=decode_steps, repeats=repeats,
+                            recall=recall)  # fmt: skip
         return dataclasses.replace(m, budget=budget)
     estimate, attend = _steps(config.method, params, q=q, k=k, v=v, backend=backend)
     if config.method == "psa" and step is not None and step < params.warmup_steps:  # dense, as released
@@ -242,7 +243,9 @@ def _measurement(
     )
 
 
-def _decode_measure(method: str, params, *, q, k, v, steps: int, repeats: int) -> MethodMeasurement:
+def _decode_measure(
+    method: str, params, *, q, k, v, steps: int, repeats: int, recall: bool = True
+) -> MethodMeasurement:
     """Serve the last ``steps`` tokens step by step, each step's selection, attention and dense
     attention timed on its own and summed over the steps (the eviction is timed with the estimator)."""
     plan = decode_steps_plan(method, params, q=q, k=k, v=v, steps=steps)
@@ -265,7 +268,7 @@ def _decode_measure(method: str, params, *, q, k, v, steps: int, repeats: int) -
         if round_index:
             for name, ms in times.items():
                 rounds[name].append(ms)
-    counted = decode_counted(q=q, k=k, kept=kept, prompt=plan.prompt)
+    counted = decode_counted(q=q, k=k, kept=kept, prompt=plan.prompt, recall=recall)
     backend = "sdpa (kept cache)" if method in EVICTION_METHODS else "sdpa (gathered pages)"
     return _measurement(
         method,

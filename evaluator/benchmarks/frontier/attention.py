@@ -18,10 +18,10 @@ import torch.nn.functional as F
 
 from evaluator.sandbox import SandboxedMethod
 from kernels.api import sparse_attention
-from kernels.harness import dense_attention
 from kernels.layout import BlockLayout
 from kernels.methods import LAYOUT_METHODS
 from kernels.methods.quest import (
+    QuestBounds,
     QuestParams,
     quest_page_bounds,
     quest_step_attention,
@@ -32,6 +32,7 @@ from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
 from kernels.metrics import attention_error
 
 from .code import code_eviction, code_prefill_layout
+from .model.wired import attention_dense
 from .submission import PAD_MULTIPLE, FrontierSubmission
 
 #: A prefill call's output error is measured on this many query rows, evenly spaced from the first to the
@@ -161,6 +162,9 @@ class MethodAttention:
     backend: str = "auto"
     tally: AttentionTally = field(default_factory=AttentionTally)
     kept: dict[int, KvSelection] = field(default_factory=dict)
+    #: Quest's page bounds of each layer's cache so far (complete pages only): extended as pages fill,
+    #: as Quest keeps them beside its cache, instead of recomputed at every step.
+    bounds: dict[int, QuestBounds] = field(default_factory=dict)
     #: The started sandbox of a code submission (its select answers each prefill call's layout, or the
     #: cache an eviction submission keeps after each layer's prompt).
     sandboxed: SandboxedMethod | None = None
@@ -180,7 +184,8 @@ class MethodAttention:
             if causal:
                 self.tally.add_error(prefill_error(out, q, k, v))
             else:
-                self.tally.add_error(attention_error(out, dense_attention(q, k, v, causal=False)).rel_l2)
+                ref = attention_dense(q, k, v, layer=0, causal=False)  # a few queries: two matmuls
+                self.tally.add_error(attention_error(out, ref).rel_l2)
         return out
 
     def _started(self) -> SandboxedMethod:
@@ -190,8 +195,24 @@ class MethodAttention:
         return self.sandboxed
 
     def reset(self) -> None:
-        """Forget the per-sample state (SnapKV's kept cache) before the next prompt."""
+        """Forget the per-sample state (SnapKV's kept cache, Quest's page bounds) before the next prompt."""
         self.kept.clear()
+        self.bounds.clear()
+
+    def _quest_bounds(self, k: torch.Tensor, *, layer: int, page_size: int) -> QuestBounds:
+        """The page bounds of the complete pages of `layer`'s cache k: the pages completed since the last
+        call added to the kept ones (the cache only grows within a prompt)."""
+        pages = k.shape[2] // page_size
+        kept = self.bounds.get(layer)
+        done = 0 if kept is None else kept.kmin.shape[2]
+        if kept is None or done > pages:
+            kept = quest_page_bounds(k[:, :, : pages * page_size], page_size=page_size)
+        elif done < pages:
+            new = quest_page_bounds(k[:, :, done * page_size : pages * page_size], page_size=page_size)
+            kept = QuestBounds(kmin=torch.cat([kept.kmin, new.kmin], dim=2),
+                               kmax=torch.cat([kept.kmax, new.kmax], dim=2), page_size=page_size)  # fmt: skip
+        self.bounds[layer] = kept
+        return kept
 
     def prefill(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, layer: int) -> torch.Tensor:
         """Causal attention of a prompt, q [B, Hq, N, d] over k, v [B, Hkv, N, d]."""
@@ -231,7 +252,7 @@ class MethodAttention:
         gqa = q.shape[1] != k.shape[1]
         if isinstance(self.params, QuestParams):
             ps = self.params.page_size
-            bounds = quest_page_bounds(k[:, :, : visible // ps * ps], page_size=ps)
+            bounds = self._quest_bounds(k[:, :, :visible], layer=layer, page_size=ps)
             pages = quest_step_select(q, bounds, position=position, params=self.params)
             tokens = quest_step_tokens(pages, position=position, page_size=ps)
             self.tally.add(computed=tokens.shape[-1] / visible, causal=1.0)

@@ -110,7 +110,8 @@ def speed_measure(
             q, k, v = _expanded(q, k, v)
             m = method_measure(config, q=q, k=k, v=v, repeats=REPEATS, recall=False)
         else:
-            m = method_measure(config, q=q, k=k, v=v, decode_steps=decode_steps, repeats=REPEATS)
+            m = method_measure(config, q=q, k=k, v=v, decode_steps=decode_steps, repeats=REPEATS,
+                               recall=False)  # fmt: skip
         dense += m.dense.median_ms
         method += m.estimator.median_ms + m.attention.median_ms
         error += m.rel_l2

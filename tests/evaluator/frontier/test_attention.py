@@ -93,6 +93,23 @@ def test_quest_with_a_budget_over_the_cache_equals_dense_decode():
     assert torch.allclose(out, dense, atol=1e-6) and attention.tally.density == 1.0
 
 
+def test_quest_keeps_its_page_bounds_as_pages_fill_and_selects_as_if_recomputed_each_step():
+    config = {"method": "quest", "params": {"token_budget": 64, "page_size": 16}}
+    kept, fresh = _attention(config), _attention(config)
+    for seed in (0, 1):  # a second prompt after reset: bounds of its own cache, none of the first's
+        kept.reset()
+        q, k, v = _qkv(300, seed=seed)
+        for position in range(250, 300):  # pages 15 to 18 complete along the way
+            cut = (q[:, :, position : position + 1], k[:, :, : position + 1], v[:, :, : position + 1])
+            fresh.reset()  # no kept bounds: computed from the whole cache
+            expected = fresh.decode(*cut, layer=2, position=position)
+            assert torch.equal(kept.decode(*cut, layer=2, position=position), expected)
+            assert kept.bounds[2].kmin.shape[2] == (position + 1) // 16
+    whole = fresh.bounds[2]
+    assert torch.equal(kept.bounds[2].kmin, whole.kmin) and torch.equal(kept.bounds[2].kmax, whole.kmax)
+    assert kept.tally.calls == fresh.tally.calls == 100 and kept.tally.computed == fresh.tally.computed
+
+
 def test_snapkv_decodes_over_the_tokens_it_kept_after_the_prompt():
     attention = _attention({"method": "snapkv", "params": {"capacity": 160}})
     q, k, v = _qkv(400)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from functools import cache
 
+import pytest
 import torch
 from sb_frontier import sample_cached
 
@@ -25,18 +26,21 @@ def dense_map(w: torch.Tensor, bias: torch.Tensor | None = None) -> CompactMap:
                       width=w.shape[1])
 
 
-def test_compact_map_matches_the_dense_product_in_float64():
+@pytest.mark.parametrize("tokens", [5, 40], ids=["few-tokens-block", "many-tokens"])
+@pytest.mark.parametrize("zeros", [0.5, 0.97], ids=["block", "entries"])
+def test_compact_map_matches_the_dense_product_in_float64(tokens, zeros):
     torch.manual_seed(0)
     w = torch.randn(40, 30, dtype=torch.float64)
-    w[torch.rand(40, 30) < 0.9] = 0
+    w[torch.rand(40, 30) < zeros] = 0
     w[3] = 0
     w[:, 7] = 0
     bias = torch.randn(30, dtype=torch.float64)
-    x = torch.randn(2, 5, 40, dtype=torch.float64)
+    x = torch.randn(2, tokens, 40, dtype=torch.float64)
     m = compact_map(w, bias)
     assert 3 not in m.rows.tolist() and 7 not in m.cols.tolist()
+    assert (m.entries is not None) is (zeros > 0.9)  # at most ENTRIES_PER_ROW non-zeros per used row
     assert torch.allclose(m.apply(x), x @ w + bias, atol=1e-12)
-    base = torch.randn(2, 5, 30, dtype=torch.float64)
+    base = torch.randn(2, tokens, 30, dtype=torch.float64)
     into = base.clone()
     m.add_into(into, x)
     assert torch.allclose(into, base + x @ w + bias, atol=1e-12)
@@ -54,6 +58,7 @@ def test_model_weights_are_mostly_zero_and_compact_keeps_every_nonzero():
         for w, m in ((lw.w_qkv, cl.qkv), (lw.w_out, cl.out)):
             assert m.block.numel() < 0.5 * w.numel()
             assert int((m.block != 0).sum()) == int((w != 0).sum())
+        assert cl.qkv.entries is None and len(cl.out.entries.values) == int((lw.w_out != 0).sum())
 
 
 def test_model_logits_match_full_matmuls():

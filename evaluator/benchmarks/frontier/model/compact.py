@@ -4,6 +4,10 @@ The wired model's projections are 92-99% zeros (each head reads a few residual s
 so a dense `x @ w` spends most of a forward pass multiplying zeros. A `CompactMap` gathers the input
 dimensions a matrix reads, multiplies by the dense block of its non-zero rows and columns, and scatters
 the result into the columns it writes: the same numbers up to float32 summation order.
+
+A matrix with a few non-zeros per row (an output projection writes each head dimension to one or two
+residual slots) is applied to a prompt's many tokens as its list of non-zeros instead: a gather, a product
+and an index_add per call, a fraction of the block's multiply.
 """
 
 from __future__ import annotations
@@ -14,29 +18,61 @@ import torch
 
 from .weights import LayerWeights
 
+#: Calls with at most this many tokens (decoding) use the one dense block: a finer form's extra ops cost
+#: more than the multiply they save.
+FEW_TOKENS = 16
+#: A map with at most this many non-zeros per non-zero row on average is applied entry by entry.
+ENTRIES_PER_ROW = 4
+
+
+@dataclass(frozen=True)
+class Entries:
+    """The non-zeros of w one by one: y[..., cols[i]] += x[..., rows[i]] * values[i]."""
+
+    rows: torch.Tensor
+    cols: torch.Tensor
+    values: torch.Tensor
+
+    def add_to(self, y: torch.Tensor, x: torch.Tensor) -> None:
+        """y += x @ w, in place, one product per non-zero (summed in the entries' order)."""
+        y.index_add_(-1, self.cols, x.index_select(-1, self.rows) * self.values)
+
+    def to(self, device: torch.device | str) -> Entries:
+        """The same entries with their tensors on `device`."""
+        return Entries(rows=self.rows.to(device), cols=self.cols.to(device), values=self.values.to(device))
+
 
 @dataclass(frozen=True)
 class CompactMap:
-    """y = x @ w + bias with w [d_in, d_out] stored as w[rows][:, cols] (the rest is zero)."""
+    """y = x @ w + bias with w [d_in, d_out] stored as w[rows][:, cols] (the rest is zero), and for calls
+    of many tokens `entries`: the same w as its non-zeros (None: the block serves every call)."""
 
     rows: torch.Tensor
     cols: torch.Tensor
     block: torch.Tensor
     bias: torch.Tensor | None
     width: int
+    entries: Entries | None = None
+
+    def _add(self, y: torch.Tensor, x: torch.Tensor) -> None:
+        """y += x @ w in the form that suits x's token count."""
+        if self.entries is None or x[..., 0].numel() <= FEW_TOKENS:
+            y[..., self.cols] += x.index_select(-1, self.rows) @ self.block
+        else:
+            self.entries.add_to(y, x)
 
     def apply(self, x: torch.Tensor) -> torch.Tensor:
         """x [..., d_in] @ w + bias as a new tensor [..., d_out]."""
         shape = (*x.shape[:-1], self.width)
         out = x.new_zeros(shape) if self.bias is None else self.bias.expand(shape).clone()
-        out[..., self.cols] += x.index_select(-1, self.rows) @ self.block
+        self._add(out, x)
         return out
 
     def add_into(self, x: torch.Tensor, h: torch.Tensor) -> None:
         """x += h @ w + bias, in place (x [..., d_out], h [..., d_in])."""
         if self.bias is not None:
             x += self.bias
-        x[..., self.cols] += h.index_select(-1, self.rows) @ self.block
+        self._add(x, h)
 
     def to(self, device: torch.device | str) -> CompactMap:
         """The same map with its tensors on `device`."""
@@ -46,7 +82,18 @@ class CompactMap:
             block=self.block.to(device),
             bias=None if self.bias is None else self.bias.to(device),
             width=self.width,
+            entries=None if self.entries is None else self.entries.to(device),
         )
+
+
+def map_entries(w: torch.Tensor) -> Entries | None:
+    """w's non-zeros, row by row, where its non-zero rows hold at most ENTRIES_PER_ROW on average (else
+    None)."""
+    nonzero = w != 0
+    if int(nonzero.sum()) > ENTRIES_PER_ROW * int(nonzero.any(dim=1).sum()):
+        return None
+    rows, cols = nonzero.nonzero(as_tuple=True)
+    return Entries(rows=rows, cols=cols, values=w[rows, cols].contiguous())
 
 
 def compact_map(w: torch.Tensor, bias: torch.Tensor | None = None) -> CompactMap:
@@ -56,7 +103,7 @@ def compact_map(w: torch.Tensor, bias: torch.Tensor | None = None) -> CompactMap
     cols = nonzero.any(dim=0).nonzero().flatten()
     block = w.index_select(0, rows).index_select(1, cols).contiguous()
     kept = None if bias is None or not bool(bias.any()) else bias.clone()
-    return CompactMap(rows=rows, cols=cols, block=block, bias=kept, width=w.shape[1])
+    return CompactMap(rows=rows, cols=cols, block=block, bias=kept, width=w.shape[1], entries=map_entries(w))
 
 
 @dataclass(frozen=True)
