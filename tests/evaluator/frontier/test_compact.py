@@ -11,7 +11,7 @@ from sb_frontier import sample_cached
 
 from evaluator.benchmarks.frontier import tokenizer_frontier
 from evaluator.benchmarks.frontier.model import WiredModel
-from evaluator.benchmarks.frontier.model.compact import CompactLayer, CompactMap, compact_map
+from evaluator.benchmarks.frontier.model.compact import CompactLayer, CompactMap, compact_map, index_runs
 
 
 @cache
@@ -79,3 +79,16 @@ def test_compact_layer_moves_to_a_device_unchanged():
     layer = model().compact[0]
     moved = layer.to("cpu")
     assert dataclasses.is_dataclass(moved) and torch.equal(moved.qkv.block, layer.qkv.block)
+
+
+def test_index_runs_are_the_consecutive_stretches_of_an_index():
+    assert index_runs(torch.tensor([0, 1, 2, 5, 7, 8])) == ((0, 3), (5, 6), (7, 9))
+    assert index_runs(torch.tensor([4])) == ((4, 5),) and index_runs(torch.tensor([], dtype=torch.long)) == ()
+
+
+def test_a_prompt_through_the_runs_of_slices_gives_the_index_gathers_numbers():
+    torch.manual_seed(0)
+    for layer in model().compact:
+        x = torch.randn(1, 40, model().weights.layout.d_model)
+        by_index = dataclasses.replace(layer.qkv, row_runs=None, col_runs=None)
+        assert layer.qkv.row_runs is not None and torch.equal(layer.qkv.apply(x), by_index.apply(x))

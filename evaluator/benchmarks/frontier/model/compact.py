@@ -5,9 +5,10 @@ so a dense `x @ w` spends most of a forward pass multiplying zeros. A `CompactMa
 dimensions a matrix reads, multiplies by the dense block of its non-zero rows and columns, and scatters
 the result into the columns it writes: the same numbers up to float32 summation order.
 
-A matrix with a few non-zeros per row (an output projection writes each head dimension to one or two
-residual slots) is applied to a prompt's many tokens as its list of non-zeros instead: a gather, a product
-and an index_add per call, a fraction of the block's multiply.
+A prompt's many tokens read and write the block's rows and columns as the few contiguous runs they form
+(slices, not an index gather and scatter). A matrix with a few non-zeros per row (an output projection
+writes each head dimension to one or two residual slots) is applied to them as its list of non-zeros
+instead: a gather, a product and an index_add per call, a fraction of the block's multiply.
 """
 
 from __future__ import annotations
@@ -42,6 +43,17 @@ class Entries:
         return Entries(rows=self.rows.to(device), cols=self.cols.to(device), values=self.values.to(device))
 
 
+def index_runs(index: torch.Tensor) -> tuple[tuple[int, int], ...]:
+    """An increasing index as its runs of consecutive values, each (start, stop)."""
+    values = index.tolist()
+    runs, start = [], 0
+    for i in range(1, len(values) + 1):
+        if i == len(values) or values[i] != values[i - 1] + 1:
+            runs.append((values[start], values[i - 1] + 1))
+            start = i
+    return tuple(runs)
+
+
 @dataclass(frozen=True)
 class CompactMap:
     """y = x @ w + bias with w [d_in, d_out] stored as w[rows][:, cols] (the rest is zero), and for calls
@@ -53,13 +65,27 @@ class CompactMap:
     bias: torch.Tensor | None
     width: int
     entries: Entries | None = None
+    #: rows and cols as runs of consecutive indices (None: not computed; the index tensors serve).
+    row_runs: tuple[tuple[int, int], ...] | None = None
+    col_runs: tuple[tuple[int, int], ...] | None = None
+
+    def _add_runs(self, y: torch.Tensor, x: torch.Tensor) -> None:
+        """y += x @ w through the block, the rows gathered and the columns written by runs of slices."""
+        xs = torch.cat([x[..., a:b] for a, b in self.row_runs], dim=-1)
+        product = xs @ self.block
+        done = 0
+        for a, b in self.col_runs:
+            y[..., a:b] += product[..., done : done + b - a]
+            done += b - a
 
     def _add(self, y: torch.Tensor, x: torch.Tensor) -> None:
         """y += x @ w in the form that suits x's token count."""
-        if self.entries is None or x[..., 0].numel() <= FEW_TOKENS:
+        if x[..., 0].numel() <= FEW_TOKENS or (self.entries is None and self.row_runs is None):
             y[..., self.cols] += x.index_select(-1, self.rows) @ self.block
-        else:
+        elif self.entries is not None:
             self.entries.add_to(y, x)
+        else:
+            self._add_runs(y, x)
 
     def apply(self, x: torch.Tensor) -> torch.Tensor:
         """x [..., d_in] @ w + bias as a new tensor [..., d_out]."""
@@ -83,6 +109,8 @@ class CompactMap:
             bias=None if self.bias is None else self.bias.to(device),
             width=self.width,
             entries=None if self.entries is None else self.entries.to(device),
+            row_runs=self.row_runs,
+            col_runs=self.col_runs,
         )
 
 
@@ -103,7 +131,8 @@ def compact_map(w: torch.Tensor, bias: torch.Tensor | None = None) -> CompactMap
     cols = nonzero.any(dim=0).nonzero().flatten()
     block = w.index_select(0, rows).index_select(1, cols).contiguous()
     kept = None if bias is None or not bool(bias.any()) else bias.clone()
-    return CompactMap(rows=rows, cols=cols, block=block, bias=kept, width=w.shape[1], entries=map_entries(w))
+    return CompactMap(rows=rows, cols=cols, block=block, bias=kept, width=w.shape[1], entries=map_entries(w),
+                      row_runs=index_runs(rows), col_runs=index_runs(cols))  # fmt: skip
 
 
 @dataclass(frozen=True)
