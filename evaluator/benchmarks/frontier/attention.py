@@ -32,6 +32,7 @@ from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
 from kernels.metrics import attention_error
 
 from .code import code_eviction, code_prefill_layout
+from .model.prefix import causal_attention
 from .model.wired import attention_dense
 from .submission import PAD_MULTIPLE, FrontierSubmission
 
@@ -227,8 +228,7 @@ class MethodAttention:
             if kind == "dense":
                 cells = q.shape[0] * q.shape[1] * n * (n + 1) / 2
                 self.tally.add(computed=cells, causal=cells, reference=cells)
-            gqa = q.shape[1] != k.shape[1]
-            return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
+            return causal_attention(q, k, v)  # dense: constant-query heads as a prefix softmax
         heads = q.shape[1]
         padded = -(-n // PAD_MULTIPLE) * PAD_MULTIPLE
         pad = (0, 0, 0, padded - n)

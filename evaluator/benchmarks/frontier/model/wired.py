@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from ..tokenizer import WordTokenizer
 from .compact import CompactLayer, compact_layer
 from .config import WiredConfig
+from .prefix import causal_attention
 from .rope import rope_apply, rope_frequencies
 from .weights import WiredWeights, weights_build
 
@@ -30,8 +31,9 @@ def attention_dense(
 ) -> torch.Tensor:
     """Dense attention over GQA heads; causal aligns the last query with the last key.
 
-    Whole sequences go through SDPA; a few decoding queries through two matmuls (SDPA's CPU kernel has
-    a large fixed cost per call).
+    A prompt goes through `causal_attention` (SDPA, and a prefix softmax for heads whose query is the same
+    at every position), later sequences through masked SDPA; a few decoding queries through two matmuls
+    (SDPA's CPU kernel has a large fixed cost per call).
     """
     del layer
     n_q, n_k = q.shape[2], k.shape[2]
@@ -48,8 +50,8 @@ def attention_dense(
         return (torch.softmax(scores, dim=-1) @ v).reshape(b, h, n_q, d)
     if not causal:
         return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
-    if n_q == n_k:
-        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+    if n_q == n_k:  # a prompt: the heads with one query at every position by a prefix softmax
+        return causal_attention(q, k, v)
     rows = torch.arange(n_q, device=device)[:, None] + (n_k - n_q)
     mask = torch.arange(n_k, device=device)[None, :] <= rows
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=True)
