@@ -32,7 +32,7 @@ from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
 from kernels.metrics import attention_error
 
 from .code import code_eviction, code_prefill_layout
-from .model.prefix import causal_attention
+from .model.prompt_attention import causal_attention
 from .model.wired import attention_dense
 from .submission import PAD_MULTIPLE, FrontierSubmission
 

@@ -5,17 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from sb_frontier import sample_cached
 
-from evaluator.benchmarks.frontier import tokenizer_frontier
-from evaluator.benchmarks.frontier.hooks import CapturingDense
-from evaluator.benchmarks.frontier.model import WiredModel
-from evaluator.benchmarks.frontier.model.prefix import (
-    causal_attention,
-    constant_query_heads,
-    prefix_attention,
-)
-from evaluator.benchmarks.frontier.model.protocol import model_prefill
+from evaluator.benchmarks.frontier.model.prefix import constant_query_heads, prefix_attention
+from evaluator.benchmarks.frontier.model.prompt_attention import causal_attention
 
 
 def dense64(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float | None = None) -> torch.Tensor:
@@ -77,18 +69,3 @@ def test_a_head_constant_in_one_batch_row_only_is_not_constant():
     assert not constant_query_heads(q).any()
     q[1, 0] = q[1, 0, :1]
     assert constant_query_heads(q).all()
-
-
-def test_the_wired_models_prompt_attention_is_unchanged_on_its_constant_query_heads():
-    capture = CapturingDense()
-    model_prefill(model=WiredModel(tokenizer=tokenizer_frontier()), sample=sample_cached("ruler_vt", 0, 1024),
-                  attention=capture.prefill)  # fmt: skip
-    constant = 0
-    for q, k, v in capture.prompt.values():
-        heads = constant_query_heads(q)
-        constant += int(heads.sum())
-        ref, out = dense64(q, k, v), causal_attention(q, k, v)
-        sdpa = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
-        assert rel(out[:, heads], ref[:, heads]) < 1e-6  # the prefix heads
-        assert rel(out, ref) <= 1.1 * rel(sdpa, ref) + 1e-7  # as close to float64 as SDPA (its sharp heads)
-    assert constant >= 10  # sinks, verticals, gate and flag heads: a query of bias only

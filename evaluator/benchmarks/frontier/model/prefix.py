@@ -49,27 +49,3 @@ def prefix_attention(
     num = within @ vb + shift.unsqueeze(-1) * carried.unsqueeze(2)
     den = within.sum(dim=-1) + shift * carried_norm.unsqueeze(-1)
     return (num / den.unsqueeze(-1)).view(g, blocks * block, d)[:, :n]
-
-
-def causal_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """Dense causal attention of a prompt, q [B, Hq, N, d] over k, v [B, Hkv, N, d] (GQA): heads with a
-    constant query by `prefix_attention`, the others through SDPA one KV group at a time."""
-    bsz, heads, n, d = q.shape
-    group = heads // k.shape[1]
-    constant = constant_query_heads(q)
-    if not bool(constant.any()):
-        return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=group > 1)
-    out = q.new_empty(q.shape)
-    for kv in range(k.shape[1]):
-        members = torch.arange(kv * group, (kv + 1) * group, device=q.device)
-        fixed, varying = members[constant[members]], members[~constant[members]]
-        kg, vg = k[:, kv : kv + 1], v[:, kv : kv + 1]
-        if len(varying):
-            out[:, varying] = F.scaled_dot_product_attention(q[:, varying], kg, vg, is_causal=True,
-                                                             enable_gqa=len(varying) > 1)  # fmt: skip
-        if len(fixed):
-            rows = q[:, fixed, 0].reshape(-1, d)  # [B * len(fixed), d]
-            keys = kg.expand(bsz, len(fixed), n, d).reshape(-1, n, d)
-            values = vg.expand(bsz, len(fixed), n, d).reshape(-1, n, d)
-            out[:, fixed] = prefix_attention(rows, keys, values, scale=d**-0.5).view(bsz, len(fixed), n, d)
-    return out

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from ..tokenizer import WordTokenizer
 from .compact import CompactLayer, compact_layer
 from .config import WiredConfig
-from .prefix import causal_attention
+from .prompt_attention import causal_attention
 from .rope import rope_apply, rope_frequencies
 from .weights import WiredWeights, weights_build
 
