@@ -126,6 +126,20 @@ def test_hf_attention_outside_a_run_is_refused(model_dir):
         hf.model(input_ids=_ids(8, vocab=hf.model.config.vocab_size))
 
 
+def _measured_prompt(model_dir, config: dict, tokens: int) -> tuple[HfAttention, KeptInputs]:
+    """The tiny model read a random prompt of `tokens` under `config`, each call measured and its q, k, v
+    and output kept."""
+    hf = hf_model_load(path=model_dir, device=torch.device("cpu"))
+    ids = _ids(tokens, vocab=hf.model.config.vocab_size)
+    submission = submission_parse(config=config)[0]
+    method = MethodAttention(submission=submission, params=method_params(submission.method, geometry=None))
+    seen = KeptInputs(inner=SubmissionHooks(method))
+    measured = HfAttention(hooks=seen, attention=method, measure=True)
+    with torch.no_grad(), hf_attention_active(measured):
+        hf.model(input_ids=ids)
+    return measured, seen
+
+
 @pytest.mark.parametrize(
     "config",
     [
@@ -135,14 +149,7 @@ def test_hf_attention_outside_a_run_is_refused(model_dir):
     ],
 )
 def test_hf_sparse_calls_measure_as_the_harness(model_dir, config):
-    hf = hf_model_load(path=model_dir, device=torch.device("cpu"))
-    ids = _ids(256, vocab=hf.model.config.vocab_size)
-    submission = submission_parse(config=config)[0]
-    method = MethodAttention(submission=submission, params=method_params(submission.method, geometry=None))
-    seen = KeptInputs(inner=SubmissionHooks(method))
-    measured = HfAttention(hooks=seen, attention=method, measure=True)
-    with torch.no_grad(), hf_attention_active(measured):
-        hf.model(input_ids=ids)
+    measured, seen = _measured_prompt(model_dir, config, 256)
     assert [r.layer for r in measured.records] == [0, 1]
     for record in measured.records:
         q, k, v = seen.prompt[record.layer]
@@ -168,15 +175,8 @@ def _rows_rel_l2_float64(out, q, k, v, rows) -> float:
 
 
 def test_hf_prompt_error_is_the_built_in_models_prefill_error_on_its_sampled_rows(model_dir):
-    hf = hf_model_load(path=model_dir, device=torch.device("cpu"))
-    ids = _ids(600, vocab=hf.model.config.vocab_size)
     config = {"method": "block_topk", "params": {"block_size": 16, "top_k": 4}}
-    submission = submission_parse(config=config)[0]
-    method = MethodAttention(submission=submission, params=method_params(submission.method, geometry=None))
-    seen = KeptInputs(inner=SubmissionHooks(method))
-    measured = HfAttention(hooks=seen, attention=method, measure=True)
-    with torch.no_grad(), hf_attention_active(measured):
-        hf.model(input_ids=ids)
+    measured, seen = _measured_prompt(model_dir, config, 600)
     rows = error_rows(600)
     assert len(rows) == ERROR_ROWS < 600
     assert [r.layer for r in measured.records] == [0, 1]
