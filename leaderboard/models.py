@@ -102,10 +102,7 @@ class Phase(models.Model):
     show_private_after_close = models.BooleanField(default=False)
     is_visible = models.BooleanField(default=True)
     is_hosted = models.BooleanField(
-        default=True,
-        help_text="set by benchmark_sync: the benchmark declares the phase on this deployment now; a phase "
-        "it no longer declares (a hosted model's setting removed) is kept, closed to new submissions, its "
-        "results readable",
+        default=True, help_text="set by benchmark_sync: false while its benchmark no longer declares it"
     )
     display_order = models.PositiveIntegerField(default=0)
 

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='phase',
             name='is_hosted',
-            field=models.BooleanField(default=True, help_text="set by benchmark_sync: the benchmark declares the phase on this deployment now; a phase it no longer declares (a hosted model's setting removed) is kept, closed to new submissions, its results readable"),
+            field=models.BooleanField(default=True, help_text="set by benchmark_sync: false while its benchmark no longer declares it"),
         ),
     ]

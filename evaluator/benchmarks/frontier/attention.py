@@ -228,7 +228,7 @@ class MethodAttention:
             if kind == "dense":
                 cells = q.shape[0] * q.shape[1] * n * (n + 1) / 2
                 self.tally.add(computed=cells, causal=cells, reference=cells)
-            return causal_attention(q, k, v)  # dense: constant-query heads as a prefix softmax
+            return causal_attention(q, k, v)  # dense, each head by its structure (prompt_attention)
         heads = q.shape[1]
         padded = -(-n // PAD_MULTIPLE) * PAD_MULTIPLE
         pad = (0, 0, 0, padded - n)

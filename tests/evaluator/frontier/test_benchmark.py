@@ -6,9 +6,8 @@ import json
 
 import pytest
 from sb_frontier import SHORT_TASKS
-from sb_seeds import seeds_for
+from sb_frontier_small import short_built
 
-from evaluator.benchmarks.frontier.benchmark import FrontierBenchmark
 from evaluator.benchmarks.frontier.model.protocol import SUPPORTED_TASKS
 from evaluator.benchmarks.frontier.registry import task_names
 from evaluator.contract import Payload, SubmissionRefused
@@ -20,10 +19,7 @@ SHORT = 1280
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    bench = FrontierBenchmark(samples=1, lengths=(SHORT,), tasks=SHORT_TASKS)
-    out = tmp_path_factory.mktemp("frontier")
-    bench.build(out, seeds=seeds_for())
-    return bench, out
+    return short_built(tmp_path_factory.mktemp("frontier"), length=SHORT)
 
 
 def _payload(out, config, phase="dev"):

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 import torch
-from sb_frontier import SHORT_TASKS
+from sb_frontier_small import short_built
 from sb_sandbox import sandbox_required
-from sb_seeds import seeds_for
 
 from evaluator.benchmarks.frontier import benchmark as frontier_benchmark
-from evaluator.benchmarks.frontier.benchmark import SAMPLE, FrontierBenchmark, frontier_model
+from evaluator.benchmarks.frontier.benchmark import SAMPLE, frontier_model
 from evaluator.benchmarks.frontier.model.protocol import model_answer
 from evaluator.benchmarks.frontier.model.wired import KvCache, WiredModel, attention_dense
 from evaluator.benchmarks.frontier.registry import sample_make
@@ -92,10 +91,7 @@ class _Routed(Exception):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    bench = FrontierBenchmark(samples=1, lengths=(SHORT,), tasks=SHORT_TASKS)
-    out = tmp_path_factory.mktemp("frontier-device")
-    bench.build(out, seeds=seeds_for())
-    return bench, out
+    return short_built(tmp_path_factory.mktemp("frontier-device"), length=SHORT)
 
 
 @pytest.fixture

@@ -31,8 +31,8 @@ def attention_dense(
 ) -> torch.Tensor:
     """Dense attention over GQA heads; causal aligns the last query with the last key.
 
-    A prompt goes through `causal_attention` (SDPA, and a prefix softmax for heads whose query is the same
-    at every position), later sequences through masked SDPA; a few decoding queries through two matmuls
+    A prompt goes through `causal_attention` (each head by its structure: a prefix softmax, a band of keys
+    or SDPA), later sequences through masked SDPA; a few decoding queries through two matmuls
     (SDPA's CPU kernel has a large fixed cost per call).
     """
     del layer
@@ -50,7 +50,7 @@ def attention_dense(
         return (torch.softmax(scores, dim=-1) @ v).reshape(b, h, n_q, d)
     if not causal:
         return F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
-    if n_q == n_k:  # a prompt: the heads with one query at every position by a prefix softmax
+    if n_q == n_k:  # a prompt
         return causal_attention(q, k, v)
     rows = torch.arange(n_q, device=device)[:, None] + (n_k - n_q)
     mask = torch.arange(n_k, device=device)[None, :] <= rows
