@@ -6,7 +6,8 @@ import logging
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from leaderboard.services.hidden_secret import (
     hidden_secret_check,
 )
 from leaderboard.services.holds import submissions_release
+from leaderboard.services.transitions import submissions_cancel_waiting
 from leaderboard.specrows import curve_row, format_row, metric_row
 
 logger = logging.getLogger(__name__)
@@ -68,16 +70,30 @@ def benchmark_references(*, slug: str) -> list[str] | None:
     return sorted(baseline.name for baseline in plugin.baselines() if baseline.reference)
 
 
+@dataclass(frozen=True)
+class BenchmarkSynced:
+    """A synced benchmark and, per phase this sync closed, how many waiting submissions it cancelled."""
+
+    benchmark: Benchmark
+    closed: Mapping[str, int]
+
+
 def benchmark_sync(
     *, spec: BenchmarkSpec, display_order: int = 0, references: list[str] | None = None
 ) -> Benchmark:
     """Create or update one benchmark and its phases from `spec`; host edits (visibility, order, phase
     dates, limits, private policy) are never overwritten once the rows exist. A phase the spec no longer
-    lists is kept but closed to new submissions (Phase.is_hosted), and reopened when listed again.
+    lists is kept but closed to new submissions (Phase.is_hosted), its waiting submissions cancelled
+    (phases_hosted_mark), and reopened when listed again.
     BenchmarkSpecError names every problem of the spec, before anything is written.
 
     references: the names of its reference baselines (default: the registered plugin's; an unregistered
     slug keeps what the row has). A change rebuilds the boards (reference rows are unranked)."""
+    return _sync(spec=spec, display_order=display_order, references=references).benchmark
+
+
+def _sync(*, spec: BenchmarkSpec, display_order: int, references: list[str] | None) -> BenchmarkSynced:
+    """benchmark_sync, also naming the phases it closed with their cancelled submission counts."""
     problems = spec_problems(spec)
     if problems:
         raise BenchmarkSpecError(spec.slug, problems)
@@ -130,7 +146,7 @@ def benchmark_sync(
                 # The benchmark has just begun to take code: its declaration applies, then the host's edits.
                 phase.accepts_code = phase_spec.accepts_code
                 phase.save(update_fields=["accepts_code"])
-        phases_hosted_mark(benchmark=benchmark, declared=[p.slug for p in spec.phases])
+        closed = phases_hosted_mark(benchmark=benchmark, declared=[p.slug for p in spec.phases])
         data_changed = benchmark.data_id != previous_data_id
         # In the sync's transaction: a failed rebuild leaves the old inputs, so the next sync sees the change.
         if data_changed or benchmark_board_inputs(benchmark=benchmark) != board_inputs:
@@ -138,26 +154,43 @@ def benchmark_sync(
     if data_changed:
         submissions_carry_over(benchmark=benchmark)
     submissions_release(benchmark_id=benchmark.pk)  # those held while the data was missing
-    return benchmark
+    return BenchmarkSynced(benchmark=benchmark, closed=closed)
 
 
-def phases_hosted_mark(*, benchmark: Benchmark, declared: list[str]) -> None:
-    """Open the phases the spec declares and close, to new submissions only, those it no longer declares
-    (a hosted phase whose setting was removed): their submissions and boards stay, readable."""
+def phases_hosted_mark(*, benchmark: Benchmark, declared: list[str]) -> dict[str, int]:
+    """Open the phases the spec declares and close those it no longer declares (a hosted phase whose
+    setting was removed): closed to new submissions, and their waiting (queued or held) submissions
+    cancelled with their quota refunded (submissions_cancel_waiting). Running ones finish and are scored;
+    finished ones and the boards stay, readable. Reopening resurrects nothing.
+
+    Returns, per phase closed now, how many waiting submissions were cancelled."""
     phases = Phase.objects.filter(benchmark=benchmark)
     reopened = phases.filter(slug__in=declared, is_hosted=False).update(is_hosted=True)
-    withdrawn = list(phases.exclude(slug__in=declared).filter(is_hosted=True).values_list("slug", flat=True))
-    if withdrawn:
-        phases.filter(slug__in=withdrawn).update(is_hosted=False)
-        logger.info("%s: phases %s no longer declared, closed to new submissions", benchmark.slug, withdrawn)
+    withdrawn = list(phases.exclude(slug__in=declared).filter(is_hosted=True).values_list("pk", "slug"))
+    closed = {}
+    for pk, slug in withdrawn:
+        Phase.objects.filter(pk=pk).update(is_hosted=False)
+        message = (
+            f"cancelled before scoring: phase {slug} was closed by its benchmark {benchmark.slug} (no longer"
+            " declared on this deployment); your quota was refunded"
+        )
+        closed[slug] = submissions_cancel_waiting(phase_id=pk, message=message)
+    if closed:
+        logger.info(
+            "%s: phases no longer declared, closed to new submissions (waiting submissions cancelled): %s",
+            benchmark.slug,
+            closed,
+        )
     if reopened:
         logger.info("%s: %d declared phases hosted again", benchmark.slug, reopened)
+    return closed
 
 
-def benchmark_sync_all() -> list[Benchmark]:
-    """Sync every registered benchmark (registry order = default display order)."""
+def benchmark_sync_all() -> list[BenchmarkSynced]:
+    """Sync every registered benchmark (registry order = default display order); each with the phases
+    the sync closed and their cancelled submission counts."""
     return [
-        benchmark_sync(spec=benchmark_get(slug).spec, display_order=i)
+        _sync(spec=benchmark_get(slug).spec, display_order=i, references=None)
         for i, slug in enumerate(benchmark_slugs())
     ]
 

@@ -1,4 +1,5 @@
-"""Host and owner actions on a submission: cancel, re-run, hide/unhide; each a conditional UPDATE."""
+"""Host and owner actions on a submission: cancel, re-run, hide/unhide; each a conditional UPDATE. Also the
+cancelling of a closed phase's waiting submissions."""
 
 from __future__ import annotations
 
@@ -18,16 +19,21 @@ def _reload(submission: Submission) -> Submission:
     return Submission.objects.select_related("phase__benchmark", "owner").get(pk=submission.pk)
 
 
+def cancelled_fields(*, now) -> dict:
+    """The UPDATE that ends a queued or running submission as cancelled (callers add quota_charged=False
+    for a queued one: no worker took it, so its quota comes back)."""
+    return dict(
+        status=Status.CANCELLED, lease_expires_at=None, finished_at=now, stage="cancelled", updated_at=now
+    )
+
+
 def submission_cancel(*, submission: Submission, actor) -> Submission:
     """Cancel a queued or running submission (owner or staff); a running worker stops at its next heartbeat.
 
     A submission cancelled before any worker took it gets its quota back."""
     if not (actor.is_staff or actor.pk == submission.owner_id):
         raise NotAllowed("only the owner or a host may cancel this submission")
-    now = timezone.now()
-    common = dict(
-        status=Status.CANCELLED, lease_expires_at=None, finished_at=now, stage="cancelled", updated_at=now
-    )
+    common = cancelled_fields(now=timezone.now())
     with transaction.atomic():
         rows = Submission.objects.filter(pk=submission.pk)
         changed = rows.filter(status=Status.QUEUED).update(**common, quota_charged=False)
@@ -37,6 +43,19 @@ def submission_cancel(*, submission: Submission, actor) -> Submission:
             current = rows.values_list("status", flat=True).first()
             raise InvalidTransition(f"a {current} submission cannot be cancelled (only queued or running)")
     return _reload(submission)
+
+
+def submissions_cancel_waiting(*, phase_id: int, message: str) -> int:
+    """Cancel the submissions of a phase that no worker has taken yet (queued, held ones included), with
+    `message`, and refund their quota as submission_cancel does; returns how many.
+
+    Running ones are left to finish (their scores are still written); finished ones are untouched. No task
+    message is revoked: a worker that still gets one finds the submission no longer queued and does nothing
+    (submission_claim is conditional on the queued status)."""
+    with transaction.atomic():
+        return Submission.objects.filter(phase_id=phase_id, status=Status.QUEUED).update(
+            **cancelled_fields(now=timezone.now()), quota_charged=False, error_message=message
+        )
 
 
 def requeue_fields(*, stage: str, now) -> dict:

@@ -125,11 +125,14 @@ def test_local_model_phase_closes_when_its_setting_is_removed_keeps_its_results_
     assert f"?phase={phase_slug}" not in offered  # not offered for new submissions
     board = client.get(f"/benchmarks/{slug}/?phase={phase_slug}")
     assert board.status_code == 200 and "scored-before" in board.content.decode()  # results readable
-    # Nothing lost, nothing added, no quota charged by the refusals.
+    # Nothing lost, nothing added, no quota charged by the refusals; the waiting one cancelled, refunded.
     kept = set(Submission.objects.filter(phase=phase).values_list("pk", flat=True))
     assert kept == {queued.pk, scored.pk}
     assert LeaderboardEntry.objects.filter(phase=phase, submission=scored).exists()
-    assert quota_status(user=user, phase=phase).daily_used == 2
+    queued.refresh_from_db()
+    assert (queued.status, queued.quota_charged) == (Submission.Status.CANCELLED, False)
+    assert f"phase {phase_slug} was closed by its benchmark {slug}" in queued.error_message
+    assert quota_status(user=user, phase=phase).daily_used == 1
 
     monkeypatch.setenv(variable, str(private_roots / "model"))
     _synced(slug)
@@ -137,6 +140,7 @@ def test_local_model_phase_closes_when_its_setting_is_removed_keeps_its_results_
     assert phase.is_hosted and phase.is_open()
     again = submission_create(owner=user, phase=phase, method_name="after", config=config)
     assert Submission.objects.filter(phase=phase).count() == 3 and again.phase_id == phase.pk
+    assert Submission.objects.get(pk=queued.pk).status == Submission.Status.CANCELLED  # not resurrected
 
 
 DOCUMENTED = [
