@@ -1,12 +1,14 @@
-"""Fixed-offset heads: the band their softmax reaches, proved on the tensors, against float64 attention."""
+"""Fixed-offset heads: the band their softmax reaches, or one convolution when it is broad, proved on the
+tensors, against float64 attention."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from evaluator.benchmarks.frontier.model.band import BAND_MAX, band_attention, band_width
+from evaluator.benchmarks.frontier.model.band import BAND_MAX, band_attention, band_width, offset_profile
 from evaluator.benchmarks.frontier.model.config import WiredConfig
+from evaluator.benchmarks.frontier.model.conv import conv_attention, conv_ready, fast_size
 from evaluator.benchmarks.frontier.model.rope import rope_apply, rope_offset_key, rope_offset_query
 
 CONFIG = WiredConfig()
@@ -75,3 +77,29 @@ def test_heads_without_the_structure_are_left_to_dense_attention():
     assert band_width(broad, k) == 0
     assert band_width(q[:, :BAND_MAX], k[:, :BAND_MAX]) == 0  # short prompts: dense attention is cheap
     assert band_width(q[..., :16], k[..., :16]) == 0  # heads narrower than the rotary part: another model
+
+
+@pytest.mark.parametrize(("n", "scale"), [(600, 16.0), (1031, 4.0), (2000, 16.0)])  # 1031: a prime length
+def test_a_broad_fixed_offset_head_is_one_convolution_as_close_to_float64_as_sdpa(n, scale):
+    q, k, v = offset_head(n, offset=3, scale=scale)
+    profile = offset_profile(q, k)
+    assert profile is not None and band_width(q, k) == 0 and conv_ready(profile)
+    ref = attention64(q, k, v)
+    sdpa = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+    assert rel(conv_attention(profile, v), ref) <= max(rel(sdpa, ref), 1e-6)
+
+
+def test_a_profile_whose_nearest_key_weighs_too_little_is_refused():
+    q, k, _ = offset_head(1500, offset=64)  # peaks 64 back: distance 0 is far below the maximum
+    assert not conv_ready(offset_profile(q, k))
+    assert offset_profile(q[:, :BAND_MAX], k[:, :BAND_MAX]) is None  # short prompts: no profile
+
+
+def test_fft_lengths_have_no_large_prime_factor():
+    for m in (1, 7, 1031, 8209 * 2 - 1, 65537):
+        size = fast_size(m)
+        rest = size
+        for p in (2, 3, 5):
+            while rest % p == 0:
+                rest //= p
+        assert size >= m and rest == 1 and size < 1.25 * m + 2

@@ -1,7 +1,9 @@
-"""A prompt's dense attention by head structure (prefix, band, SDPA) on the wired model's own q, k, v."""
+"""A prompt's dense attention by head structure (prefix, band, conv, distinct, SDPA) on the wired model's
+own q, k, v."""
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import cache
 
 import pytest
@@ -12,9 +14,7 @@ from sb_frontier import sample_cached
 from evaluator.benchmarks.frontier import tokenizer_frontier
 from evaluator.benchmarks.frontier.hooks import CapturingDense
 from evaluator.benchmarks.frontier.model import WiredModel
-from evaluator.benchmarks.frontier.model.band import band_width
-from evaluator.benchmarks.frontier.model.prefix import constant_query_heads
-from evaluator.benchmarks.frontier.model.prompt_attention import causal_attention
+from evaluator.benchmarks.frontier.model.prompt_attention import causal_attention, prompt_routes
 from evaluator.benchmarks.frontier.model.protocol import model_prefill
 
 
@@ -50,13 +50,10 @@ def test_each_head_is_as_close_to_float64_as_sdpa(layer):
         assert rel(out[:, h], ref[:, h]) <= 1.5 * rel(sdpa[:, h], ref[:, h]) + 1e-6, f"head {h}"
 
 
-def test_the_model_has_prefix_and_band_heads_and_a_model_without_them_takes_sdpa_unchanged():
-    constant = banded = 0
-    for q, k, _ in prompt_inputs().values():
-        heads = constant_query_heads(q)
-        constant += int(heads.sum())
-        banded += sum(band_width(q[:, h], k[:, h // 4]) > 0 for h in range(8) if not heads[h])
-    assert constant >= 10 and banded >= 8  # sinks, verticals, gates and flags; the copy heads
+def test_the_model_has_heads_of_every_route_and_a_model_without_them_takes_sdpa_unchanged():
+    routes = Counter(r.kind for q, k, _ in prompt_inputs().values() for r in prompt_routes(q, k))
+    # sinks, verticals, gates and flags; the copy heads; the broad local heads; the common-word heads
+    assert routes["prefix"] >= 10 and routes["band"] >= 8 and routes["conv"] == 4 and routes["distinct"] >= 3
     g = torch.Generator().manual_seed(0)
     q = torch.randn(1, 8, 600, 64, generator=g)
     k, v = torch.randn(1, 2, 600, 64, generator=g), torch.randn(1, 2, 600, 64, generator=g)
