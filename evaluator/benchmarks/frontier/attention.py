@@ -32,8 +32,8 @@ from kernels.methods.snapkv import KvSelection, SnapKvParams, snapkv_select
 from kernels.metrics import attention_error
 
 from .code import code_eviction, code_prefill_layout
+from .decode_errors import DecodeSteps, decode_errors
 from .model.prompt_attention import causal_attention
-from .model.wired import attention_dense
 from .submission import PAD_MULTIPLE, FrontierSubmission
 
 #: A prefill call's output error is measured on this many query rows, evenly spaced from the first to the
@@ -176,18 +176,28 @@ class MethodAttention:
     #: `error_rows`).
     measure_error: bool = False
 
+    #: The decode steps of the current sample awaiting their error (`errors_flush` measures them together).
+    steps: DecodeSteps = field(default_factory=DecodeSteps)
+
     def _checked(
-        self, out: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, causal: bool
-    ) -> torch.Tensor:
-        """`out`, its error against dense attention on the same q, k, v added to the tally if measured
-        (a causal prefill's over `error_rows`, a decode step's over its query)."""
+        self, out: torch.Tensor, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, layer: int,
+        position: int | None = None,
+    ) -> torch.Tensor:  # fmt: skip
+        """`out`; with error measurement on, a causal prefill's error against dense attention on the same
+        q, k, v (over `error_rows`) added to the tally, a decode step (at `position`) kept for
+        `errors_flush`."""
         if self.measure_error:
-            if causal:
+            if position is None:
                 self.tally.add_error(prefill_error(out, q, k, v))
             else:
-                ref = attention_dense(q, k, v, layer=0, causal=False)  # a few queries: two matmuls
-                self.tally.add_error(attention_error(out, ref).rel_l2)
+                self.steps.add(layer=layer, q=q, out=out, k=k, v=v, position=position)
         return out
+
+    def errors_flush(self) -> None:
+        """Add the kept decode steps' errors (`decode_errors`) to the tally, and forget them."""
+        for error in decode_errors(self.steps):
+            self.tally.add_error(error)
+        self.steps.clear()
 
     def _started(self) -> SandboxedMethod:
         """The code submission's started sandbox."""
@@ -196,7 +206,9 @@ class MethodAttention:
         return self.sandboxed
 
     def reset(self) -> None:
-        """Forget the per-sample state (SnapKV's kept cache, Quest's page bounds) before the next prompt."""
+        """Forget the per-sample state (SnapKV's kept cache, Quest's page bounds, decode steps whose errors
+        were not flushed) before the next prompt."""
+        self.steps.clear()
         self.kept.clear()
         self.bounds.clear()
 
@@ -242,7 +254,7 @@ class MethodAttention:
         self.last_layout = layout
         executed, tiles, causal = layout_cells(layout, rows=n)
         self.tally.add(computed=executed, causal=tiles, reference=executed, reference_causal=causal)
-        return self._checked(out, q, k, v, causal=True)
+        return self._checked(out, q, k, v, layer=layer)
 
     def decode(
         self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, *, layer: int, position: int
@@ -256,14 +268,15 @@ class MethodAttention:
             pages = quest_step_select(q, bounds, position=position, params=self.params)
             tokens = quest_step_tokens(pages, position=position, page_size=ps)
             self.tally.add(computed=tokens.shape[-1] / visible, causal=1.0)
-            return self._checked(quest_step_attention(q, k, v, tokens), q, k, v, causal=False)
+            out = quest_step_attention(q, k, v, tokens)
+            return self._checked(out, q, k, v, layer=layer, position=position)
         if layer in self.kept:  # SnapKV's or an eviction submission's kept cache of this layer's prompt
             keep = self.kept[layer].keep.to(k.device)
             mask = torch.cat([keep, keep.new_ones(*keep.shape[:2], visible - keep.shape[-1])], dim=-1)
             mask = _expand(mask.unsqueeze(2), q.shape[1])
             self.tally.add(computed=float(mask.double().mean()), causal=1.0)
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, enable_gqa=gqa)
-            return self._checked(out, q, k, v, causal=False)
+            return self._checked(out, q, k, v, layer=layer, position=position)
         if self.submission.phase_kind == "dense":
             self.tally.add(computed=1.0, causal=1.0)
         return F.scaled_dot_product_attention(q, k, v, enable_gqa=gqa)

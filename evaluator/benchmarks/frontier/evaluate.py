@@ -133,6 +133,7 @@ def _length_run(
             attention.tally = AttentionTally()  # this sample's calls only
             answer = model_answer(model=model, sample=sample, attention=hooks.prefill,
                                   decode_attention=hooks.decode)  # fmt: skip
+            attention.errors_flush()  # the decode steps' errors, one pass per layer
             scores.append(score_output(task=task, sample=sample, output=answer.text))
             tallies.append(attention.tally)
             done += 1

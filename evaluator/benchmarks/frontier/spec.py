@@ -29,7 +29,8 @@ SLUG = "frontier"
 #: `error_rows`; every query row before), so both phases' `attn_rel_l2` share one definition; a new data id
 #: re-scores test-hf's entries on it (the built-in phases' scoring is unchanged, they are re-scored too).
 #: 8: a prompt's broad fixed-offset heads as one convolution each and its heads with few distinct queries
-#: as a prefix softmax per query (model/prompt_attention.py): the same figures up to float32 rounding.
+#: as a prefix softmax per query (model/prompt_attention.py); a sample's decode-step errors measured together
+#: when it ends, one pass per layer (decode_errors.py): the same figures up to float32 rounding.
 VERSION = "8"
 PUBLIC_PATHS = ("README.md", DEV_FILE, "sample_config.json", "sample_submission.py")
 CODE_MAX_BYTES = 1024 * 1024

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from evaluator.benchmarks.frontier.attention import ERROR_ROWS, MethodAttention, error_rows, layout_cells
+from evaluator.benchmarks.frontier.decode_errors import STEPS_PER_PASS
 from evaluator.benchmarks.frontier.submission import submission_parse
 from kernels.harness import method_params
 from kernels.layout import BlockLayout
@@ -153,20 +154,37 @@ def test_a_prefill_call_adds_its_error_against_dense_attention_when_measured(top
     assert (attention.tally.rel_l2 > 0.01) is sparse  # keeping every block: dense attention's output
 
 
-def test_decode_steps_add_their_errors_and_unmeasured_calls_add_none():
+def test_decode_steps_add_their_errors_when_flushed_and_unmeasured_calls_add_none():
     attention = _attention({"method": "quest", "params": {"token_budget": 64}})
     q, k, v = _qkv(520)
     attention.decode(q[:, :, -1:], k, v, layer=0, position=519)
     assert attention.tally.errors == 0 and attention.tally.rel_l2 is None
     attention.measure_error = True
     errors = []
-    for position in (517, 518, 519):
-        out = attention.decode(q[:, :, position : position + 1], k[:, :, : position + 1],
-                               v[:, :, : position + 1], layer=0, position=position)  # fmt: skip
-        errors.append(_reference_rel_l2(out, q[:, :, position : position + 1], k[:, :, : position + 1],
-                                        v[:, :, : position + 1], causal=False))  # fmt: skip
-    assert attention.tally.errors == 3 and attention.tally.calls == 4
-    assert attention.tally.rel_l2 == pytest.approx(sum(errors) / 3, rel=1e-3) and min(errors) > 0.01
+    positions = range(440, 520)  # more steps than one batched reference pass takes
+    for position in positions:
+        for layer in (0, 1):
+            out = attention.decode(q[:, :, position : position + 1], k[:, :, : position + 1],
+                                   v[:, :, : position + 1], layer=layer, position=position)  # fmt: skip
+            errors.append(_reference_rel_l2(out, q[:, :, position : position + 1], k[:, :, : position + 1],
+                                            v[:, :, : position + 1], causal=False))  # fmt: skip
+    assert attention.tally.errors == 0  # kept until the sample ends
+    attention.errors_flush()
+    assert len(positions) > STEPS_PER_PASS and attention.tally.errors == len(errors)
+    assert attention.tally.calls == len(errors) + 1
+    assert attention.tally.rel_l2 == pytest.approx(sum(errors) / len(errors), rel=1e-4) and min(errors) > 0.01
+    attention.errors_flush()  # nothing kept: nothing added
+    assert attention.tally.errors == len(errors)
+
+
+def test_a_reset_forgets_unflushed_decode_steps():
+    attention = _attention({"method": "quest", "params": {"token_budget": 64}})
+    attention.measure_error = True
+    q, k, v = _qkv(300)
+    attention.decode(q[:, :, -1:], k, v, layer=0, position=299)
+    attention.reset()
+    attention.errors_flush()
+    assert attention.tally.errors == 0
 
 
 def test_error_rows_span_the_prompt_evenly_from_the_first_to_the_last_row():
