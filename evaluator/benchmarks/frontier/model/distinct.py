@@ -24,7 +24,7 @@ DISTINCT_SHARE = 16
 
 def _row_keys(q: torch.Tensor) -> torch.Tensor:
     """A grouping key per row of q [N, d] (int64): its float32 bits weighed by fixed random weights below 2^20
-    (no overflow up to d = 4096), so that equal rows get equal keys and different rows rarely share one."""
+    (no overflow up to d = 2048), so that equal rows get equal keys and different rows rarely share one."""
     weights = torch.randint(1, 1 << 20, (q.shape[-1],), generator=torch.Generator().manual_seed(0))
     bits = (q.float() + 0.0).contiguous().view(torch.int32).long()  # + 0.0: -0.0 becomes 0.0, an equal value
     return (bits * weights.to(q.device)).sum(dim=-1)
