@@ -132,9 +132,18 @@ def quest_step_attention(
 ) -> torch.Tensor:
     """One decode query q_step ``[B, H, 1, d]`` over the cache tokens ``tokens`` ``[B, H_kv, T]`` of
     k, v ``[B, H_kv, N, d]`` (gathered per KV head, as a paged kernel reads its block table)."""
-    bsz, kv_heads, n, d = k.shape
-    rows = torch.arange(bsz * kv_heads, device=tokens.device).view(bsz, kv_heads, 1) * n
-    flat = (tokens + rows).flatten().to(k.device)
-    ks = k.reshape(-1, d).index_select(0, flat).view(bsz, kv_heads, -1, d)
-    vs = v.reshape(-1, d).index_select(0, flat).view(bsz, kv_heads, -1, d)
+    ks, vs = _gathered(k, tokens), _gathered(v, tokens)
     return F.scaled_dot_product_attention(q_step, ks, vs, enable_gqa=q_step.shape[1] != k.shape[1])
+
+
+def _gathered(x: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """The rows ``tokens`` ``[B, H_kv, T]`` of each KV head of x ``[B, H_kv, N, d]``: one index_select over
+    the flattened heads when x is contiguous, else one per head (a cache view inside a larger buffer would
+    otherwise be copied whole at every step)."""
+    bsz, kv_heads, n, d = x.shape
+    tokens = tokens.to(x.device)
+    if x.is_contiguous():
+        rows = torch.arange(bsz * kv_heads, device=x.device).view(bsz, kv_heads, 1) * n
+        return x.reshape(-1, d).index_select(0, (tokens + rows).flatten()).view(bsz, kv_heads, -1, d)
+    return torch.stack([torch.stack([x[b, h].index_select(0, tokens[b, h]) for h in range(kv_heads)])
+                        for b in range(bsz)])  # fmt: skip

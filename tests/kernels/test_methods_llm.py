@@ -166,6 +166,22 @@ def test_quest_step_keeps_budget_pages_then_the_current_page_cut_at_the_query():
     assert attention_error(out, ref).rel_l2 <= 1e-5
 
 
+def test_quest_step_attention_reads_a_cache_view_inside_a_larger_buffer_as_the_contiguous_cache():
+    q, k, v = _qkv()
+    buffers = [torch.zeros(2, 2, 2 * k.shape[2], k.shape[3]) for _ in range(2)]  # a batch of 2, grown cache
+    for buffer, x in zip(buffers, (k, v), strict=True):
+        buffer[:, :, : x.shape[2]] = x
+    k2, v2 = (buffer[:, :, : k.shape[2]] for buffer in buffers)
+    assert not k2.is_contiguous()
+    position = 16 * 20 + 6
+    q2 = q[:, :, position : position + 1].expand(2, -1, -1, -1)
+    pages = quest_step_select(q2, quest_page_bounds(k2[:, :, : 20 * 16], page_size=16), position=position,
+                              params=QuestParams(page_size=16, token_budget=64))  # fmt: skip
+    tokens = quest_step_tokens(pages, position=position, page_size=16)
+    assert torch.equal(quest_step_attention(q2, k2, v2, tokens),
+                       quest_step_attention(q2, k2.contiguous(), v2.contiguous(), tokens))  # fmt: skip
+
+
 def test_quest_step_keeps_every_page_of_a_cache_within_its_budget():
     q, k, _ = _qkv()
     bounds = quest_page_bounds(k, page_size=16)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 
 #: Steps per batched reference (bounds the score matrix: steps x heads x cache length floats).
 STEPS_PER_PASS = 64
@@ -51,10 +52,8 @@ def _reference(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, positions: tor
     kv = k.shape[1]
     group = heads // kv
     qg = q.reshape(bsz, kv, group * steps, d)
-    scores = (qg @ k.transpose(2, 3)) / d**0.5
-    later = torch.arange(k.shape[2], device=k.device)[None, :] > positions.repeat(group)[:, None]
-    probs = torch.softmax(scores.masked_fill(later, float("-inf")), dim=-1)
-    return (probs @ v).reshape(bsz, heads, steps, d)
+    visible = torch.arange(k.shape[2], device=k.device)[None, :] <= positions.repeat(group)[:, None]
+    return F.scaled_dot_product_attention(qg, k, v, attn_mask=visible).reshape(bsz, heads, steps, d)
 
 
 def decode_errors(steps: DecodeSteps) -> list[float]:
