@@ -13,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+#: How often the tests look again (each look is cheap: a refused connection, pgrep, /proc reads).
+POLL_S = 0.1
 
 
 def _free_port() -> int:
@@ -46,7 +48,7 @@ def _wait_for(base: str, path: str, runner: subprocess.Popen, tmp_path: Path) ->
     status, page = 0, ""
     deadline = time.monotonic() + 240
     while status != 200 and time.monotonic() < deadline and runner.poll() is None:
-        time.sleep(0.5)
+        time.sleep(POLL_S)
         status, page = _get(f"{base}{path}")
     assert status == 200, (tmp_path / "runner.log").read_text()[-3000:]
     return page
@@ -102,7 +104,7 @@ def test_the_site_answers_while_the_data_builds_and_ctrl_c_stops_every_process(t
         deadline = time.monotonic() + 60  # the worker starts once a child process has looked for CUDA
         while len(children := [c for c in _children(runner.pid) if "childguard" in _cmdline(c)]) < 4:
             assert time.monotonic() < deadline, f"guarded children: {children}"
-            time.sleep(0.5)
+            time.sleep(POLL_S)
         assert len(children) == 4  # web, worker, scheduler and the background bootstrap
         # slow clients hold connections: each holds one thread, the rest still answers
         slow = _slow_clients(base, 4)
@@ -117,10 +119,10 @@ def test_the_site_answers_while_the_data_builds_and_ctrl_c_stops_every_process(t
         deadline = time.monotonic() + 60
         while "worker restarted (pid" not in (tmp_path / "runner.log").read_text():
             assert time.monotonic() < deadline, (tmp_path / "runner.log").read_text()[-3000:]
-            time.sleep(0.5)
+            time.sleep(POLL_S)
         while not (fresh := [p for g in _children(runner.pid) for p in _children(int(g)) if _is_worker(p)]):
             assert time.monotonic() < deadline, "no worker after the restart"
-            time.sleep(0.5)
+            time.sleep(POLL_S)
         assert fresh != [worker]
         family = _descendants(runner.pid)
     finally:
@@ -132,7 +134,7 @@ def test_the_site_answers_while_the_data_builds_and_ctrl_c_stops_every_process(t
     assert _get(f"{base}/")[0] == 0  # the web server is gone with the runner
     deadline = time.monotonic() + 30
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(POLL_S)
     alive = {pid: _cmdline(pid) for pid in family if _alive(pid)}
     assert alive == {}, f"processes still running: {alive}"
 
@@ -148,7 +150,7 @@ def test_a_runner_killed_outright_takes_every_process_with_it(tmp_path):
         runner.wait()
     deadline = time.monotonic() + 60
     while any(_alive(pid) for pid in family) and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(POLL_S)
     left = {pid: _cmdline(pid) for pid in family if _alive(pid)}
     assert left == {}, f"processes left behind by the killed runner: {left}"
     assert _get(f"{base}/")[0] == 0
