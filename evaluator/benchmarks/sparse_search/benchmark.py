@@ -16,6 +16,7 @@ from evaluator.benchmarks.sparse_search.data import (
 )
 from evaluator.benchmarks.sparse_search.init_track import init_build, init_reference_read
 from evaluator.benchmarks.sparse_search.npzio import json_write
+from evaluator.benchmarks.sparse_search.pool import build_workers_default, stack_pool
 from evaluator.benchmarks.sparse_search.protocol import protocol_json, protocol_text
 from evaluator.benchmarks.sparse_search.runs import (
     hidden_seeds_draw,
@@ -42,17 +43,20 @@ from evaluator.hidden import BuildSeeds
 class SparseSearchBenchmark(Benchmark):
     """Node-sparse sub-networks of a digits MLP, trained by the platform on hidden seeds, vs random masks."""
 
-    def __init__(self, config: SearchConfig | None = None) -> None:
-        """Use the published default protocol unless a (test) configuration is given."""
+    def __init__(self, config: SearchConfig | None = None, *, build_workers: int | None = None) -> None:
+        """Use the published default protocol unless a (test) configuration is given; `build_workers`
+        processes train the build's reference stacks (default: pool.build_workers_default)."""
         self.config = config or SearchConfig()
         self.spec = spec_build(config=self.config)
+        self.build_workers = build_workers or build_workers_default(config=self.config)
 
     def build(self, out_dir: Path, *, seeds: BuildSeeds, progress: ProgressFn = no_progress) -> None:
         """Write public/ (data, protocol, samples, README, init/) and hidden/ (test split, seeds, references).
 
         The public split, the sample submission and the published initialisation of the digits-init track
         follow the public seed; the test order, the training seeds, the data-order seeds and the references'
-        random masks follow the hidden key. Progress: digits phase 0-0.5, digits-init 0.5-1."""
+        random masks follow the hidden key. Progress: digits phase 0-0.5, digits-init 0.5-1. The reference
+        stacks train in `build_workers` processes where this process may start them (the same bytes)."""
         config, seed, hidden = self.config, seeds.public, seeds.hidden
         public_dir, hidden_dir = Path(out_dir) / "public", Path(out_dir) / "hidden"
         data, test = digits_split(config=config, seed=seed, test_rng=hidden.rng("test-order"))
@@ -64,7 +68,8 @@ class SparseSearchBenchmark(Benchmark):
             submission_write(config=config, path=public_dir / name, submission=sample)
         hidden_test_write(hidden_dir=hidden_dir, test=test)
         train_seeds = hidden_seeds_draw(rng=hidden.rng("training-seeds"), count=config.n_hidden_seeds)
-        with torch_deterministic(threads=config.torch_threads):
+        threads, workers = config.torch_threads, self.build_workers
+        with torch_deterministic(threads=threads), stack_pool(workers=workers, threads=threads) as pool:
             ref = reference_build(
                 config=config,
                 data=data,
@@ -72,6 +77,7 @@ class SparseSearchBenchmark(Benchmark):
                 mask_rng=hidden.rng("reference-masks"),
                 seeds=train_seeds,
                 progress=lambda fraction, stage: progress(0.5 * fraction, f"{PHASE}: {stage}"),
+                pool=pool,
             )
             reference_write(
                 hidden_dir=hidden_dir,
@@ -89,6 +95,7 @@ class SparseSearchBenchmark(Benchmark):
                 data=data,
                 test=test,
                 progress=lambda fraction, stage: progress(0.5 + 0.5 * fraction, f"{INIT_PHASE}: {stage}"),
+                pool=pool,
             )
         progress(1.0, "build complete")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -83,11 +84,13 @@ def init_build(
     data: SplitData,
     test: tuple[np.ndarray, np.ndarray],
     progress: ProgressFn = no_progress,
+    pool: Executor | None = None,
 ) -> None:
     """Write public/init (weights, README, protocol.json) and hidden/init (data-order seeds, reference).
 
     The initialisation follows the public seed; the data orders and the reference's random masks follow
-    `hidden` (labels of their own, so the digits phase's hidden items are not reused)."""
+    `hidden` (labels of their own, so the digits phase's hidden items are not reused). `pool` as in
+    runs.masks_run."""
     public_dir, hidden_dir = Path(out_dir) / "public", Path(out_dir) / "hidden" / INIT_DIR
     init_seed = init_seed_public(seed=public_seed)
     params = parent_init(config=config, seed=init_seed)
@@ -107,6 +110,7 @@ def init_build(
         seeds=order_seeds,
         progress=progress,
         parent=params,
+        pool=pool,
     )
     reference_write(
         hidden_dir=hidden_dir,

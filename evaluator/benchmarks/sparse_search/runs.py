@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +86,12 @@ def mask_run(
     )
 
 
+def _mask_run_timed(job: dict[str, Any]) -> tuple[MaskRun, float]:
+    """mask_run(**job) and its duration in seconds (a pool's unit of work)."""
+    start = time.perf_counter()
+    return mask_run(**job), time.perf_counter() - start
+
+
 def masks_run(
     *,
     config: SearchConfig,
@@ -96,13 +103,37 @@ def masks_run(
     labels: Sequence[str],
     log: list[str] | None = None,
     parent: Params | None = None,
+    pool: Executor | None = None,
 ) -> list[MaskRun]:
     """Train several masks on every seed; progress every `PROGRESS_EPOCHS` epochs and after every stack.
 
     Each mask is one stack of len(seeds) networks trained together, so "networks done" advances by
-    len(seeds) when a stack finishes. `parent` as in mask_run.
+    len(seeds) when a stack finishes. `parent` as in mask_run. With a `pool` (pool.stack_pool) the stacks
+    train in its processes, each exactly as here, and progress comes as each stack finishes, in order.
     """
     runs, total, networks = [], len(masks), len(masks) * len(seeds)
+
+    def finished(index: int, label: str, mask: np.ndarray, seconds: float) -> None:
+        """Log the stack `index` that took `seconds`."""
+        if log is not None:
+            kept = f"{int(mask[0].sum())}+{int(mask[1].sum())}"
+            log.append(f"{label}: trained {len(seeds)} networks (kept {kept}) in {seconds:.2f} s")
+
+    if pool is not None:
+        jobs = [
+            dict(config=config, data=data, test=test, mask=mask, seeds=list(seeds), parent=parent)
+            for mask in masks
+        ]
+        for index, (run, seconds) in enumerate(pool.map(_mask_run_timed, jobs)):
+            runs.append(run)
+            label = labels[index]
+            progress(
+                (index + 1) / total,
+                f"{label}: epoch {config.epochs}/{config.epochs}; {(index + 1) * len(seeds)}/{networks} "
+                "networks trained",
+            )
+            finished(index, label, masks[index], seconds)
+        return runs
     for index, (mask, label) in enumerate(zip(masks, labels, strict=True)):
 
         def on_epoch(epoch: int, index: int = index, label: str = label) -> None:
@@ -121,11 +152,7 @@ def masks_run(
                 config=config, data=data, test=test, mask=mask, seeds=seeds, on_epoch=on_epoch, parent=parent
             )
         )
-        if log is not None:
-            kept = f"{int(mask[0].sum())}+{int(mask[1].sum())}"
-            log.append(
-                f"{label}: trained {len(seeds)} networks (kept {kept}) in {time.perf_counter() - start:.2f} s"
-            )
+        finished(index, label, mask, time.perf_counter() - start)
     return runs
 
 
@@ -138,10 +165,12 @@ def reference_build(
     seeds: Sequence[int],
     progress: ProgressFn = no_progress,
     parent: Params | None = None,
+    pool: Executor | None = None,
 ) -> Reference:
     """Train the dense parent and n_random_masks random masks per level (drawn from mask_rng) on `seeds`.
 
     `parent` as in mask_run: the initialised track trains every reference network from the published init.
+    `pool` as in masks_run (the same reference with or without it).
     """
     rng = mask_rng
     random_masks = np.stack(
@@ -165,6 +194,7 @@ def reference_build(
         progress=progress,
         labels=labels,
         parent=parent,
+        pool=pool,
     )
     accuracy = np.stack([run.test_accuracy for run in runs[1:]])
     return Reference(
