@@ -113,12 +113,14 @@ def _length_run(
         key = seed_key(task=task, length=length)
         if dense:  # no budget to choose, no speed to measure
             run.speed[length], run.budgets[key] = None, None
-        else:
+        else:  # progress first: a cancelled submission stops here, not after the budget and speed runs
+            progress(done / total, f"{task} at {length} tokens: choosing the budget")
             first = sample_make(task=task, index=0, seed=seeds[key], length=length)
             inputs, steps = _inputs(model=model, submission=submission, sample=first)
             attention.params, run.budgets[key] = params_for(submission=submission, prompt=inputs,
                                                             decode_steps=steps)  # fmt: skip
             if length not in run.speed:
+                progress(done / total, f"{length} tokens: measuring the speed on {task} sample 0")
                 started = time.perf_counter()
                 run.speed[length] = speed_measure(submission=submission, budget=run.budgets[key],
                                                   prompt=inputs, decode_steps=steps,

@@ -124,3 +124,24 @@ def test_precheck_checks_the_config_and_compiles_code_without_running_it(built, 
     assert [str(p) for p in problems] == [
         "mine.py: no_select: defines no select(q, k, **info) at module level"
     ]
+
+
+def test_a_cancelled_run_stops_at_its_first_progress_before_the_budget_and_speed_runs(built, monkeypatch):
+    from evaluator.benchmarks.frontier import evaluate
+
+    bench, out = built
+    calls, reports = [], []
+    monkeypatch.setattr(evaluate, "params_for", lambda **kw: calls.append("budget"))
+    monkeypatch.setattr(evaluate, "speed_measure", lambda **kw: calls.append("speed"))
+
+    class Cancelled(Exception):
+        pass
+
+    def progress(fraction, stage):
+        reports.append(stage)
+        raise Cancelled  # the worker's progress callback raises once the lease is lost
+
+    config = {"method": "block_topk", "target_sparsity": 0.8}
+    with pytest.raises(Cancelled):
+        bench.score(_payload(out, config), out / "hidden", progress=progress)
+    assert calls == [] and len(reports) == 1 and "choosing the budget" in reports[0]
