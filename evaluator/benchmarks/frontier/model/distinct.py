@@ -1,8 +1,8 @@
 """Exact causal attention of heads with few distinct queries, in O(N x (U + block)) per head.
 
-Some of the wired model's heads (the common-word count, memory and pick heads, the self-match of layer 1)
-read a few dimensions of the residual stream that take only a handful of values over a prompt: their
-query rows repeat. Rows sharing a query share one score vector s_u = K q_u, so each row's causal softmax
+Some of the wired model's heads (the common-word count, memory and pick heads; layer 0's self-count head
+in a prompt of few distinct words) read dimensions of the residual stream that take only a handful of
+values over a prompt: their query rows repeat. Rows sharing a query share one score vector s_u = K q_u, so each row's causal softmax
 is a prefix of its query's row, as for a constant query (`prefix.py`), here with U prefixes instead of
 one. Keys are cut into blocks; each distinct query's block sums (against the block's own maximum) are
 carried forward by a scan over the blocks, rescaled to the running maximum; a row adds its own block
