@@ -2,12 +2,13 @@
 
 Some of the wired model's heads (the common-word count, memory and pick heads; layer 0's self-count head
 in a prompt of few distinct words) read dimensions of the residual stream that take only a handful of
-values over a prompt: their query rows repeat. Rows sharing a query share one score vector s_u = K q_u, so each row's causal softmax
-is a prefix of its query's row, as for a constant query (`prefix.py`), here with U prefixes instead of
-one. Keys are cut into blocks; each distinct query's block sums (against the block's own maximum) are
-carried forward by a scan over the blocks, rescaled to the running maximum; a row adds its own block
-through a block x block causal product of its query's scores. Every exponent is <= 0 and a row's largest
-term is 1, as in flash attention; the output equals dense softmax attention up to float32 rounding.
+values over a prompt: their query rows repeat. Rows sharing a query share one score vector s_u = K q_u,
+so each row's causal softmax is a prefix of its query's row, as for a constant query (`prefix.py`), here
+with U prefixes instead of one. Keys are cut into blocks; each distinct query's block sums (against the
+block's own maximum) are carried forward by a scan over the blocks, rescaled to the running maximum; a row
+adds its own block through a block x block causal product of its query's scores. Every exponent is <= 0
+and a row's largest term is 1, as in flash attention; the output equals dense softmax attention up to
+float32 rounding.
 """
 
 from __future__ import annotations
