@@ -1,14 +1,16 @@
 """Specs: the Triton kernel, run by Triton's CPU interpreter, equals the float64 reference.
 
 Triton picks interpreted or compiled mode for its own library functions when it is first imported,
-so TRITON_INTERPRET=1 must be set before ``import triton``. The kernel cases therefore run in one
-child process started with that variable (this file run as a script, printing JSON); the tests read
-its results. Nothing of the interpreter setting reaches this process or other tests. The error
-paths need no kernel launch and run here. The interpreter is slow: shapes are small.
+so TRITON_INTERPRET=1 must be set before ``import triton``. The kernel cases therefore run in child
+processes started with that variable (this file run as a script, printing JSON; one per usable CPU,
+taking the cases one by one from a shared counter); the tests read their results. Nothing of the
+interpreter setting reaches this process or other tests. The error paths need no kernel launch and
+run here. The interpreter is slow: shapes are small.
 """
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import json
 import math
@@ -203,31 +205,71 @@ def _case_table() -> dict:
 CASES = _case_table()
 
 
-def interpreter_main() -> None:
-    """Child process: run every case under the interpreter and print {name: results} as JSON."""
+#: Child processes sharing the cases (the interpreter keeps one core busy): one per usable CPU, up to 4.
+CHILDREN = max(1, min(4, len(os.sched_getaffinity(0))))
+
+
+def _next_case(counter: Path) -> int:
+    """The index of the next case to run, taken from the children's shared counter file under a lock."""
+    with open(counter, "r+") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)  # released when the file closes
+        taken = int(file.read() or 0)
+        file.seek(0)
+        file.write(str(taken + 1))
+        file.truncate()
+    return taken
+
+
+def interpreter_main(counter: Path) -> None:
+    """Child process: run cases under the interpreter, each taken from the shared `counter` (slowest kinds
+    first, so that the children finish together), and print {name: results} as JSON."""
     if os.environ.get("TRITON_INTERPRET") != "1" or "triton" in sys.modules:
         sys.exit("run with TRITON_INTERPRET=1 set before triton is imported")
+    order = sorted(CASES, key=lambda name: not name.startswith(("method-", "tiles-")))
     results = {}
-    for name, (fn, _) in CASES.items():
+    while (index := _next_case(counter)) < len(order):
+        name = order[index]
         try:
-            results[name] = fn()
+            results[name] = CASES[name][0]()
         except Exception as exc:  # reported per case, so that one failure does not hide the others
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(results))
 
 
 @pytest.fixture(scope="module")
-def interpreter_results() -> dict:
-    """Results of every case from one child process with TRITON_INTERPRET=1."""
+def interpreter_results(tmp_path_factory) -> dict:
+    """Results of every case from CHILDREN child processes with TRITON_INTERPRET=1, side by side."""
     if SKIP_WITHOUT_TRITON:
         pytest.skip("triton is not installed (pip install -e '.[dev]')")
-    env = dict(os.environ, TRITON_INTERPRET="1")
+    counter = tmp_path_factory.mktemp("triton-interpreter") / "next-case"
+    counter.write_text("0")
+    # one thread each: the children fill the cores between them
+    env = dict(os.environ, TRITON_INTERPRET="1", OMP_NUM_THREADS="1")
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run(
-        [sys.executable, __file__], env=env, cwd=root, capture_output=True, text=True, timeout=300
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    children = [
+        subprocess.Popen(
+            [sys.executable, __file__, str(counter)],
+            env=env,
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(CHILDREN)
+    ]
+    results = {}
+    try:
+        for child in children:
+            out, err = child.communicate(timeout=300)
+            assert child.returncode == 0, err[-4000:]
+            results.update(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+    assert sorted(results) == sorted(CASES)
+    return results
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -302,4 +344,4 @@ def test_auto_backend_picks_triton_on_cuda_only():
 
 
 if __name__ == "__main__":
-    interpreter_main()
+    interpreter_main(Path(sys.argv[1]))

@@ -129,6 +129,12 @@ class Stack:
         return path.read_bytes()[-size:].decode(errors="replace") if path.exists() else ""
 
     def server_start(self) -> None:
+        """Start gunicorn and await its /healthz."""
+        self.server_spawn()
+        self.server_ready_wait()
+
+    def server_spawn(self) -> None:
+        """Start gunicorn on a free port (base_url)."""
         port = _free_port()
         self.base_url = f"http://127.0.0.1:{port}"
         self._spawn(
@@ -148,13 +154,20 @@ class Stack:
                 "120",
             ],
         )
+
+    def server_ready_wait(self) -> None:
+        """Await the web server's first /healthz answer (200 or 503)."""
         self.wait_for(
             lambda: self.http("GET", "/healthz")[0] in (200, 503), what="the web server", timeout=60
         )
 
     def worker_start(self) -> None:
         """Start a prefork Celery worker (one process, reaper beat embedded); await its heartbeat."""
-        started = time.time()
+        self.worker_ready_wait(self.worker_spawn())
+
+    def worker_spawn(self) -> str:
+        """Start a prefork Celery worker (one process, reaper beat embedded); returns its node name."""
+        node = f"e2e-{time.time_ns()}"  # unique: the rows of a killed worker never stand for this one
         self._spawn(
             "worker",
             [
@@ -176,16 +189,22 @@ class Stack:
                 "--loglevel",
                 "INFO",
                 "-n",
-                f"e2e-{int(started)}@%h",
+                f"{node}@%h",
             ],
         )
+        return node
 
-        def fresh_heartbeat():
-            status, body = self.http("GET", "/healthz")
-            age = (body.get("worker") or {}).get("age_s")
-            return age is not None and age < time.time() - started + 1 and body.get("ok")
+    def worker_ready_wait(self, node: str) -> None:
+        """Await the first heartbeat row of worker `node` (written once it consumes) and an ok /healthz.
 
-        self.wait_for(fresh_heartbeat, what="the worker's heartbeat", timeout=90)
+        The row is read from the database: /healthz keeps its checks up to HEALTH_TTL_S (5 s) per web
+        process, so polling it for the new heartbeat waited seconds after the worker was ready."""
+        heartbeats = "SELECT COUNT(*) FROM leaderboard_workerheartbeat WHERE worker_id LIKE %s"
+
+        def ready():
+            return self.scalar(heartbeats, (f"{node}@%",)) and self.http("GET", "/healthz")[1].get("ok")
+
+        self.wait_for(ready, what="the worker's heartbeat", timeout=90)
 
     def worker_kill(self) -> None:
         """SIGKILL the worker's whole process group (main process, pool child and beat)."""
@@ -330,20 +349,49 @@ def stack_start(*, backend: str, root: Path) -> Stack:
         }
     )
     stack = Stack(backend=backend, root=root, env=env, pg_name=pg_name)
-    plugin = SpareBenchmark(SpareConfig(**SPARE_SIZE))
-    data_dir = var_dir / "private" / "data" / SLUG / plugin.spec.version
-    data_dir.mkdir(parents=True)
-    plugin.build(data_dir, seeds=seeds_for())
-    stack.manage("migrate", "--noinput")
-    stack.manage("benchmark_sync")  # finds the built data: spare is ready
-    stack.manage("collectstatic", "--noinput")
+    # one manage.py process migrates and collects the static files while the data is built here, then
+    # syncs (it finds the built data: spare is ready) once told on its stdin that the build is done
+    with open(root / "setup.log", "wb") as log:
+        setup = subprocess.Popen(
+            [sys.executable, "manage.py", "shell", "-c", _SETUP_COMMANDS],
+            cwd=REPO,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        stack.server_start()
-        stack.worker_start()
+        plugin = SpareBenchmark(SpareConfig(**SPARE_SIZE))
+        data_dir = var_dir / "private" / "data" / SLUG / plugin.spec.version
+        data_dir.mkdir(parents=True)
+        plugin.build(data_dir, seeds=seeds_for())
+        setup.communicate(b"built\n", timeout=300)
+    finally:
+        if setup.poll() is None:
+            setup.kill()
+            setup.wait()
+    if setup.returncode:
+        raise RuntimeError(f"migrate, collectstatic or benchmark_sync failed:\n{stack.log_tail('setup')}")
+    try:
+        stack.server_spawn()  # the web server and the worker start side by side
+        node = stack.worker_spawn()
+        stack.server_ready_wait()
+        stack.worker_ready_wait(node)
     except BaseException:
         stack_stop(stack)
         raise
     return stack
+
+
+#: What stack_start's manage.py process runs (`manage.py shell -c`): each command as `manage.py <name>` would.
+_SETUP_COMMANDS = """
+import sys
+from django.core.management import call_command
+call_command("migrate", interactive=False)
+call_command("collectstatic", interactive=False)
+sys.stdin.readline()  # the spare data is built
+call_command("benchmark_sync")
+"""
 
 
 def stack_stop(stack: Stack) -> None:
