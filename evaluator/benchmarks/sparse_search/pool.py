@@ -53,5 +53,10 @@ def stack_pool(*, workers: int, threads: int) -> Iterator[Executor | None]:
         return
     context = multiprocessing.get_context("spawn")
     init = {"initializer": _worker_init, "initargs": (threads,)}
-    with ProcessPoolExecutor(workers, mp_context=context, **init) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=context, **init)
+    try:
         yield pool
+    except BaseException:  # a failed or interrupted build (Ctrl-C) drops its queued stacks at once
+        pool.shutdown(wait=True, cancel_futures=True)  # (not `with`: its exit would wait for them all)
+        raise
+    pool.shutdown(wait=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import pytest
 from sb_seeds import seeds_for
 from sb_sparse_search_small import SMALL_CONFIG
 
@@ -70,3 +72,11 @@ def test_small_builds_train_in_their_own_process_and_the_protocol_build_on_up_to
     assert build_workers_default(config=SMALL_CONFIG) == 1
     assert 1 <= build_workers_default(config=SearchConfig()) <= 4
     assert SparseSearchBenchmark(SMALL_CONFIG, build_workers=3).build_workers == 3
+
+
+def test_an_interrupted_build_drops_its_queued_stacks_instead_of_running_them():
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), stack_pool(workers=2, threads=1) as pool:
+        futures = [pool.submit(time.sleep, 1.0) for _ in range(20)]  # 10 s of work on two workers
+        raise KeyboardInterrupt
+    assert sum(f.cancelled() for f in futures) >= 16 and time.monotonic() - started < 8
