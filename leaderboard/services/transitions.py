@@ -52,10 +52,9 @@ def submissions_cancel_waiting(*, phase_id: int, message: str) -> int:
     Running ones are left to finish (their scores are still written); finished ones are untouched. No task
     message is revoked: a worker that still gets one finds the submission no longer queued and does nothing
     (submission_claim is conditional on the queued status)."""
-    with transaction.atomic():
-        return Submission.objects.filter(phase_id=phase_id, status=Status.QUEUED).update(
-            **cancelled_fields(now=timezone.now()), quota_charged=False, error_message=message
-        )
+    return Submission.objects.filter(phase_id=phase_id, status=Status.QUEUED).update(
+        **cancelled_fields(now=timezone.now()), quota_charged=False, error_message=message
+    )
 
 
 def requeue_fields(*, stage: str, now) -> dict:

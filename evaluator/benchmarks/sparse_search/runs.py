@@ -113,8 +113,16 @@ def masks_run(
     """
     runs, total, networks = [], len(masks), len(masks) * len(seeds)
 
-    def finished(index: int, label: str, mask: np.ndarray, seconds: float) -> None:
-        """Log the stack `index` that took `seconds`."""
+    def report(index: int, label: str, epochs: int) -> None:
+        """Progress of stack `index` after `epochs` epochs (its networks count as trained after the last)."""
+        done = (index + 1) * len(seeds) if epochs == config.epochs else index * len(seeds)
+        progress(
+            (index + epochs / config.epochs) / total,
+            f"{label}: epoch {epochs}/{config.epochs}; {done}/{networks} networks trained",
+        )
+
+    def finished(label: str, mask: np.ndarray, seconds: float) -> None:
+        """Log a stack that took `seconds`."""
         if log is not None:
             kept = f"{int(mask[0].sum())}+{int(mask[1].sum())}"
             log.append(f"{label}: trained {len(seeds)} networks (kept {kept}) in {seconds:.2f} s")
@@ -126,25 +134,15 @@ def masks_run(
         ]
         for index, (run, seconds) in enumerate(pool.map(_mask_run_timed, jobs)):
             runs.append(run)
-            label = labels[index]
-            progress(
-                (index + 1) / total,
-                f"{label}: epoch {config.epochs}/{config.epochs}; {(index + 1) * len(seeds)}/{networks} "
-                "networks trained",
-            )
-            finished(index, label, masks[index], seconds)
+            report(index, labels[index], config.epochs)
+            finished(labels[index], masks[index], seconds)
         return runs
     for index, (mask, label) in enumerate(zip(masks, labels, strict=True)):
 
         def on_epoch(epoch: int, index: int = index, label: str = label) -> None:
             """Report progress of stack `index` after `epoch` (0-based) when due."""
-            last = epoch + 1 == config.epochs
-            if last or (epoch + 1) % PROGRESS_EPOCHS == 0:
-                done = (index + 1) * len(seeds) if last else index * len(seeds)
-                progress(
-                    (index + (epoch + 1) / config.epochs) / total,
-                    f"{label}: epoch {epoch + 1}/{config.epochs}; {done}/{networks} networks trained",
-                )
+            if epoch + 1 == config.epochs or (epoch + 1) % PROGRESS_EPOCHS == 0:
+                report(index, label, epoch + 1)
 
         start = time.perf_counter()
         runs.append(
@@ -152,7 +150,7 @@ def masks_run(
                 config=config, data=data, test=test, mask=mask, seeds=seeds, on_epoch=on_epoch, parent=parent
             )
         )
-        finished(index, label, mask, time.perf_counter() - start)
+        finished(label, mask, time.perf_counter() - start)
     return runs
 
 

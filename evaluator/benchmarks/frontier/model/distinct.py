@@ -13,6 +13,8 @@ float32 rounding.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -23,12 +25,18 @@ from .prefix import PREFIX_BLOCK
 DISTINCT_SHARE = 16
 
 
+@functools.lru_cache(maxsize=4)
+def _key_weights(d: int, device: torch.device) -> torch.Tensor:
+    """The fixed random weights [d] (int64, below 2^20) of `_row_keys`, made once per width and device."""
+    return torch.randint(1, 1 << 20, (d,), generator=torch.Generator().manual_seed(0)).to(device)
+
+
 def _row_keys(q: torch.Tensor) -> torch.Tensor:
     """A grouping key per row of q [N, d] (int64): its float32 bits weighed by fixed random weights below 2^20
     (no overflow up to d = 2048), so that equal rows get equal keys and different rows rarely share one."""
-    weights = torch.randint(1, 1 << 20, (q.shape[-1],), generator=torch.Generator().manual_seed(0))
+    weights = _key_weights(q.shape[-1], q.device)
     bits = (q.float() + 0.0).contiguous().view(torch.int32).long()  # + 0.0: -0.0 becomes 0.0, an equal value
-    return (bits * weights.to(q.device)).sum(dim=-1)
+    return (bits * weights).sum(dim=-1)
 
 
 def distinct_queries(q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor] | None:
